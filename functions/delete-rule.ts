@@ -1,0 +1,11 @@
+import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { deleteRule } from '../shared/domain/rules.ts';
+import { noContent, userRoute } from '../shared/http.ts';
+import { ruleIdParams } from '../shared/schemas/rule.schema.ts';
+
+const rules = new DynamoRuleRepository();
+
+export const handler = userRoute({ params: ruleIdParams }, async ({ userId, params }) => {
+  await deleteRule(rules, userId, params.ruleId);
+  return noContent();
+});

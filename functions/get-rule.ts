@@ -1,0 +1,10 @@
+import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { getRule, presentRule } from '../shared/domain/rules.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { ruleIdParams } from '../shared/schemas/rule.schema.ts';
+
+const rules = new DynamoRuleRepository();
+
+export const handler = userRoute({ params: ruleIdParams }, async ({ userId, params }) =>
+  json(200, presentRule(await getRule(rules, userId, params.ruleId))),
+);

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { presentRule } from '../shared/domain/rules.ts';
+import { pagedList, pageQuery, userRoute } from '../shared/http.ts';
+
+const rules = new DynamoRuleRepository();
+
+export const handler = userRoute({ query: z.strictObject(pageQuery) }, async ({ userId, query }) =>
+  pagedList(userId, query, (page) => rules.list(userId, page), presentRule),
+);

@@ -1,0 +1,28 @@
+import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
+import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
+import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
+import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
+import { logger } from '../shared/logger.ts';
+import { queueConsumer } from '../shared/queue-consumer.ts';
+import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
+
+const deps = {
+  files: new DynamoFileRepository(),
+  rules: new DynamoRuleRepository(),
+  notifications: new DynamoNotificationRepository(),
+  queue: new SqsNotificationQueue(),
+  store: new S3FileStore(),
+};
+
+export const handler = queueConsumer(async (record) => {
+  const event = s3EventSchema.parse(JSON.parse(record.body));
+  if ('Event' in event) return; // s3:TestEvent, sent once when the notification is configured
+  for (const r of event.Records) {
+    if (!r.eventName.startsWith('ObjectCreated:')) continue;
+    const result = await recordUploadAndFanOut(deps, { key: r.s3.object.key, eventTime: r.eventTime });
+    logger.info('Upload matched', { ...result });
+  }
+});
+

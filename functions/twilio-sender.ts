@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
+import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
+import { configParts, readConfig } from '../shared/config.ts';
+import { sendNotification } from '../shared/domain/send-notification.ts';
+import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
+import { queues } from '../lib/topology.ts';
+
+const baseUrl = readConfig(configParts.publicBaseUrl).PUBLIC_BASE_URL.replace(/\/+$/, '');
+const refSchema = z.object({ userId: z.string().min(1), notificationId: z.string().min(1) });
+
+const deps = {
+  notifications: new DynamoNotificationRepository(),
+  gateway: new TwilioMessageGateway(),
+  store: new S3FileStore(),
+  statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
+    `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
+};
+
+export const handler = queueConsumer(async (record) => {
+  const ref = refSchema.parse(JSON.parse(record.body));
+  return sendNotification(deps, ref, {
+    receiveCount: receiveCountOf(record),
+    maxReceives: queues.notification.maxReceiveCount,
+  });
+});

@@ -1,0 +1,10 @@
+import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { presentRule, updateRule } from '../shared/domain/rules.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { patchRuleSchema, ruleIdParams } from '../shared/schemas/rule.schema.ts';
+
+const rules = new DynamoRuleRepository();
+
+export const handler = userRoute({ params: ruleIdParams, body: patchRuleSchema }, async ({ userId, params, body }) =>
+  json(200, presentRule(await updateRule(rules, userId, params.ruleId, body))),
+);

@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Access, FunctionSpec } from '../topology.ts';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface AppFunctionProps {
+  readonly spec: FunctionSpec;
+  /** Powertools service name shared by every function of the application. */
+  readonly serviceName: string;
+  /** Prebuilt code instead of bundling `spec.entry`, so synth does not depend on the handler sources. */
+  readonly code?: lambda.Code;
+}
+
+/**
+ * A Node.js 24 arm64 Lambda function bundled from `spec.entry`, with its own role and log group.
+ *
+ * The role starts empty (no AWSLambdaBasicExecutionRole) and may write only to the function's
+ * own log group; everything else comes from the `use*` methods, which grant and set the matching
+ * environment variable together so a permission never exists without its configuration.
+ */
+export class AppFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: spec.description,
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: spec.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+      },
+      ...(props.code
+        ? { code: props.code, handler: 'index.handler' }
+        : {
+            entry: path.join(projectRoot, spec.entry),
+            handler: 'handler',
+            projectRoot,
+            depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
+            bundling: {
+              minify: true,
+              sourceMap: true,
+              // Stack traces need only the mappings; leaving the sources out halves the package.
+              sourcesContent: false,
+              target: 'node24',
+              // ESM keeps top-level await available to handlers; the banner gives the CJS
+              // dependencies (twilio and its tree) the `require` that esbuild's ESM output lacks.
+              format: OutputFormat.ESM,
+              mainFields: ['module', 'main'],
+              banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+              // Bundle the AWS SDK too, so the deployed version is the one in package-lock.json.
+              externalModules: [],
+            },
+          }),
+    });
+  }
+
+  addEnvironment(name: string, value: string): void {
+    this.function.addEnvironment(name, value);
+  }
+
+  /** Grants `access` to the table's items and indexes and passes its name in `envVar`. */
+  useTable(table: dynamodb.ITable, access: Access, envVar: string): void {
+    const grants = {
+      read: () => table.grantReadData(this.function),
+      write: () => table.grantWriteData(this.function),
+      readWrite: () => table.grantReadWriteData(this.function),
+    } satisfies Record<Access, () => iam.Grant>;
+    grants[access]();
+    this.addEnvironment(envVar, table.tableName);
+  }
+
+  /** Lets the function send to the queue and passes its URL in `envVar`. */
+  useQueue(queue: sqs.IQueue, envVar: string): void {
+    queue.grantSendMessages(this.function);
+    this.addEnvironment(envVar, queue.queueUrl);
+  }
+
+  /** Grants `access` to the objects matching `keyPattern` and passes the bucket name in `envVar`. */
+  useBucket(bucket: s3.IBucket, access: Access, keyPattern: string, envVar: string): void {
+    if (access !== 'write') bucket.grantRead(this.function, keyPattern);
+    if (access !== 'read') bucket.grantPut(this.function, keyPattern);
+    this.addEnvironment(envVar, bucket.bucketName);
+  }
+
+  /** Lets the function read the secret's value and passes its ARN in `envVar`. */
+  useSecret(secret: secretsmanager.ISecret, envVar: string): void {
+    secret.grantRead(this.function);
+    this.addEnvironment(envVar, secret.secretArn);
+  }
+}

@@ -1,0 +1,158 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { interceptLocalhostDns, startFauxqs, type FauxqsServer } from 'fauxqs';
+import { queues, tables, type QueueKey, type TableKey } from '../topology.ts';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_BUCKET = 'uploads-local';
+
+/** The embedded engines: DynamoDB (dynalite) and SQS + S3 (fauxqs), on loopback ports. */
+export interface Engines {
+  dynamoEndpoint: string;
+  awsEndpoint: string;
+  /** The host the engine's queue URLs name; the SQS client warns when its endpoint differs. */
+  sqsEndpoint: string;
+  fauxqs: FauxqsServer;
+  stop(): Promise<void>;
+}
+
+/** What provisioning made, by topology key. */
+export interface Provisioned {
+  tableNames: Record<TableKey, string>;
+  queueUrls: Record<QueueKey, string>;
+  queueArns: Record<QueueKey, string>;
+  dlqUrls: Record<QueueKey, string>;
+  bucket: string;
+}
+
+/** Starts the engines; with a data directory their state outlives the process. */
+export async function startEngines(opts: { dataDir?: string } = {}): Promise<Engines> {
+  const dynamoPath = opts.dataDir ? join(opts.dataDir, 'dynamodb') : undefined;
+  const fauxqsPath = opts.dataDir ? join(opts.dataDir, 'fauxqs') : undefined;
+  for (const dir of [dynamoPath, fauxqsPath]) if (dir) mkdirSync(dir, { recursive: true });
+
+  const dynamo: Server = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once('error', reject);
+    dynamo.listen(0, '127.0.0.1', () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  // Queue URLs name `sqs.<region>.localhost`, and the SQS client sends to the queue URL's host;
+  // glibc does not resolve subdomains of localhost, so the process resolves them itself.
+  const restoreDns = interceptLocalhostDns();
+  // A one-message spy buffer: the S3 event bridge observes uploads as they happen and keeps none.
+  const fauxqs = await startFauxqs({
+    port: 0,
+    logger: false,
+    dataDir: fauxqsPath,
+    messageSpies: { bufferSize: 1 },
+    defaultRegion: LOCAL_REGION,
+  });
+
+  return {
+    dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
+    sqsEndpoint: `http://sqs.${LOCAL_REGION}.localhost:${fauxqs.port}`,
+    fauxqs,
+    async stop() {
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      restoreDns();
+    },
+  };
+}
+
+/**
+ * Creates the topology's tables, queues (each with its DLQ and redrive policy) and the
+ * bucket through the real AWS SDK, exactly as declared; existing ones are left as they are.
+ */
+export async function provision(engines: Engines): Promise<Provisioned> {
+  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: engines.dynamoEndpoint });
+  const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint });
+  const s3 = new S3Client({ ...clientConfig, endpoint: engines.awsEndpoint, forcePathStyle: true });
+
+  const tableNames = {} as Record<TableKey, string>;
+  for (const [key, spec] of Object.entries(tables) as Array<[TableKey, (typeof tables)[TableKey]]>) {
+    const attributes = new Set<string>([spec.partitionKey, spec.sortKey]);
+    for (const index of spec.indexes) attributes.add(index.partitionKey).add(index.sortKey);
+    const indexes: GlobalSecondaryIndex[] = spec.indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }));
+    try {
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: spec.name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          KeySchema: [
+            { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+            { AttributeName: spec.sortKey, KeyType: 'RANGE' },
+          ],
+          ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+        }),
+      );
+      if ('ttlAttribute' in spec) {
+        await dynamo
+          .send(new UpdateTimeToLiveCommand({ TableName: spec.name, TimeToLiveSpecification: { Enabled: true, AttributeName: spec.ttlAttribute } }))
+          // dynalite records no TTL (ENVIRONMENT.md); expired upload intents simply stay locally.
+          .catch(() => undefined);
+      }
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+    tableNames[key] = spec.name;
+  }
+
+  const queueUrls = {} as Record<QueueKey, string>;
+  const queueArns = {} as Record<QueueKey, string>;
+  const dlqUrls = {} as Record<QueueKey, string>;
+  for (const [key, spec] of Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>) {
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${spec.name}-dlq`, Attributes: { MessageRetentionPeriod: '1209600' } }));
+    const dlqAttributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const queue = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: spec.name,
+        Attributes: {
+          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+            maxReceiveCount: spec.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
+    queueUrls[key] = queue.QueueUrl!;
+    queueArns[key] = attributes.Attributes!.QueueArn!;
+    dlqUrls[key] = dlq.QueueUrl!;
+  }
+
+  await s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET })).catch((err: { name?: string }) => {
+    if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
+  });
+
+  dynamo.destroy();
+  sqs.destroy();
+  s3.destroy();
+  return { tableNames, queueUrls, queueArns, dlqUrls, bucket: LOCAL_BUCKET };
+}

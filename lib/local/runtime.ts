@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { logger } from '../../shared/logger.ts';
+import { functions, queues, routes, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines, type Engines, type Provisioned } from './engines.ts';
+import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
+import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
+import { lambdaContext } from './lambda-context.ts';
+import { LocalAuth } from './local-auth.ts';
+import { bridgeObjectCreatedEvents } from './s3-events.ts';
+import { TwilioSimulator } from './twilio-simulator.ts';
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Twilio credentials the local runtime uses unless TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN say otherwise. */
+export const DEFAULT_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+export const DEFAULT_TWILIO_AUTH_TOKEN = 'local0auth0token0000000000000000';
+/** Twilio's magic "valid sender" test number. */
+export const DEFAULT_FROM_NUMBER = '+15005550006';
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface LocalRuntimeOptions {
+  port?: number;
+  /** Where state persists between runs; undefined keeps everything in memory. */
+  dataDir?: string;
+  publicBaseUrl?: string;
+  twilioAccountSid?: string;
+  twilioAuthToken?: string;
+  fromNumber?: string;
+  /** Powertools log level for the handlers; WARN keeps a terminal readable. */
+  logLevel?: string;
+  /** Simulator callback delays (ms). */
+  callbackDelaysMs?: { sent: number; delivered: number };
+}
+
+export interface LocalRuntime {
+  url: string;
+  publicBaseUrl: string;
+  twilio: { accountSid: string; authToken: string; fromNumber: string };
+  engines: Engines;
+  resources: Provisioned;
+  simulator: TwilioSimulator;
+  token(userId: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Secrets that only matter locally, kept with the data so tokens and cursors survive restarts. */
+function localSecrets(dataDir: string | undefined): { jwtSecret: string; cursorSecret: string } {
+  const fresh = () => ({ jwtSecret: randomBytes(32).toString('hex'), cursorSecret: randomBytes(32).toString('hex') });
+  if (!dataDir) return fresh();
+  const file = join(dataDir, 'local-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret: string; cursorSecret: string };
+  const secrets = fresh();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+const tokenRequest = z.strictObject({ userId: z.string().trim().min(1).max(128).regex(/^[\w.@+-]+$/, 'userId may hold letters, digits and . _ @ + - only.') });
+const inboundRequest = z.strictObject({
+  from: z.string().min(1),
+  to: z.string().min(1),
+  body: z.string().default(''),
+  mediaUrls: z.array(z.url()).max(10).optional(),
+});
+
+/**
+ * The whole system in one process: embedded DynamoDB, SQS and S3, the Twilio simulator, an
+ * HTTP front that turns requests into API Gateway events for the unmodified handlers, SQS
+ * event sources for the consumers, and S3 object-created events for uploads. Everything is
+ * built from lib/topology.ts. Handlers read their configuration from the environment at import,
+ * as on Lambda, so one process holds one runtime.
+ */
+export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const engines = await startEngines({ dataDir: opts.dataDir });
+  const resources = await provision(engines);
+  const secrets = localSecrets(opts.dataDir);
+  const auth = new LocalAuth(secrets.jwtSecret);
+  const twilio = {
+    accountSid: opts.twilioAccountSid ?? DEFAULT_TWILIO_ACCOUNT_SID,
+    authToken: opts.twilioAuthToken ?? DEFAULT_TWILIO_AUTH_TOKEN,
+    fromNumber: opts.fromNumber ?? DEFAULT_FROM_NUMBER,
+  };
+
+  // The front listens first: the public URL (and so the handlers' config) depends on its port.
+  const server = createServer();
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port ?? 3000, '127.0.0.1', () => res());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  const publicBaseUrl = (opts.publicBaseUrl ?? url).replace(/\/+$/, '');
+
+  Object.assign(process.env, {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: engines.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: engines.awsEndpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    UPLOAD_BUCKET: resources.bucket,
+    PUBLIC_BASE_URL: publicBaseUrl,
+    TWILIO_API_BASE_URL: `http://127.0.0.1:${port}`,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM_NUMBER: twilio.fromNumber,
+    CURSOR_SECRET: secrets.cursorSecret,
+    POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
+    POWERTOOLS_DEV: 'true',
+  });
+  for (const spec of Object.values(tables)) process.env[spec.envVar] = spec.name;
+  for (const [key, spec] of Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>) {
+    process.env[spec.envVar] = resources.queueUrls[key];
+  }
+  logger.setLogLevel((opts.logLevel ?? 'WARN') as 'WARN');
+
+  const handlers = {} as Record<FunctionName, ApiHandler & SqsHandler>;
+  for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, (typeof functions)[FunctionName]]>) {
+    const mod = (await import(pathToFileURL(join(projectRoot, spec.entry)).href)) as { handler: ApiHandler & SqsHandler };
+    handlers[name] = mod.handler;
+  }
+
+  const simulator = new TwilioSimulator({
+    accountSid: twilio.accountSid,
+    authToken: twilio.authToken,
+    storeFile: opts.dataDir ? join(opts.dataDir, 'twilio-messages.jsonl') : undefined,
+    ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
+  });
+
+  const router = new Router(
+    routes.map((r) => ({ ...r, handler: handlers[r.function], timeoutSeconds: functions[r.function].timeoutSeconds })),
+  );
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (!body) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than 10 MB.'));
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const method = req.method ?? 'GET';
+
+    if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (method === 'POST' && path === '/local/token') {
+      const parsed = tokenRequest.safeParse(parseJson(body));
+      if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"userId":"alice"}: ' + parsed.error.issues.map((i) => i.message).join(' ')));
+      return sendJson(res, 200, { token: await auth.issue(parsed.data.userId) });
+    }
+    if (method === 'POST' && path === '/local/twilio/inbound') {
+      const parsed = inboundRequest.safeParse(parseJson(body));
+      if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')));
+      return sendJson(res, 200, { status: await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data) });
+    }
+    if (await simulator.handle(req, res, body)) return;
+
+    const match = router.match(method, path);
+    if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
+    let claims: Record<string, string | number> | undefined;
+    if (match.route.auth === 'user') {
+      claims = await auth.verify(req.headers.authorization);
+      if (!claims) return sendJson(res, 401, errorBody('UNAUTHORIZED', 'A valid bearer token is required (POST /local/token issues one).'));
+    }
+    const event = toApiGatewayEvent(req, body, match, claims);
+    const result = await withTimeout(
+      match.route.handler(event, lambdaContext(match.route.function, match.route.timeoutSeconds)),
+      match.route.timeoutSeconds * 1000,
+    );
+    writeApiResult(res, result);
+  };
+
+  server.on('request', (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error('Local front failed', err as Error);
+      if (!res.headersSent) sendJson(res, 502, errorBody('INTERNAL_ERROR', 'The function failed; see the runtime log.'));
+      else res.end();
+    });
+  });
+
+  const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: engines.awsEndpoint };
+  const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint });
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const bridge = bridgeObjectCreatedEvents({
+    fauxqs: engines.fauxqs,
+    s3,
+    sqs,
+    bucket: resources.bucket,
+    prefix: 'uploads/',
+    queueUrl: resources.queueUrls.upload,
+    region: LOCAL_REGION,
+  });
+  const sources = (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>).map(
+    ([key, spec]) =>
+      new SqsEventSource({
+        sqs,
+        queueUrl: resources.queueUrls[key],
+        queueArn: resources.queueArns[key],
+        functionName: spec.consumer,
+        handler: handlers[spec.consumer],
+        batchSize: spec.batchSize,
+        concurrency: spec.maxConcurrency,
+        timeoutSeconds: functions[spec.consumer].timeoutSeconds,
+        region: LOCAL_REGION,
+      }),
+  );
+  for (const source of sources) source.start();
+
+  return {
+    url,
+    publicBaseUrl,
+    twilio,
+    engines,
+    resources,
+    simulator,
+    token: (userId) => auth.issue(userId),
+    async stop() {
+      bridge.stop();
+      await bridge.idle();
+      await Promise.all(sources.map((s) => s.stop()));
+      await simulator.close();
+      server.closeAllConnections();
+      await new Promise<void>((res) => server.close(() => res()));
+      sqs.destroy();
+      s3.destroy();
+      await engines.stop();
+    },
+  };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

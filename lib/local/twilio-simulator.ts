@@ -1,0 +1,765 @@
+/**
+ * A stand-in for Twilio's Messages REST API, used by the local runtime instead of api.twilio.com.
+ * It owns no server: the runtime's single HTTP front passes every request to `handle`, which
+ * claims only the Twilio API paths and the `/local/twilio/*` routes it serves.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
+import { toE164 } from '../../shared/domain/phone.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import { logger as processLogger } from '../../shared/logger.ts';
+
+const API_VERSION = '2010-04-01';
+const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/.]+))?\.json$/;
+const LOCAL_MESSAGES_PATH = '/local/twilio/messages';
+const LOCAL_FAULTS_PATH = '/local/twilio/faults';
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
+const MAX_LATENCY_MS = 60_000;
+/** Twilio picks a sender from the service's pool; this is the number its test credentials treat as valid. */
+const MESSAGING_SERVICE_SENDER = '+15005550006';
+const CALLBACK_RETRY_DELAY_MS = 100;
+const UNDELIVERED_ERROR = { code: 30003, message: 'Unreachable destination handset' };
+const ALPHANUMERIC_SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
+
+const rate = z.number().min(0).max(1);
+
+/** Fault injection for the simulator; every field is optional and a new config replaces the previous one. */
+export const faultConfigSchema = z.strictObject({
+  /** 0..1: fraction of sends answered 500 or 503 with Twilio error code 20500; nothing is recorded. */
+  errorRate5xx: rate.default(0),
+  /** 0..1: fraction of sends answered 429 with code 20429 "Too Many Requests"; nothing is recorded. */
+  errorRate429: rate.default(0),
+  /** 0..60000: milliseconds added before the simulator answers any Twilio REST API request. */
+  latencyMs: z.number().int().min(0).max(MAX_LATENCY_MS).default(0),
+  /**
+   * Messages per second the account accepts: a token bucket holding `mps` sends (at least one),
+   * refilled continuously. A send over it answers 429 with code 20429, as Twilio does, and is not
+   * recorded. null or absent: unlimited.
+   */
+  mps: z.number().positive().nullable().default(null),
+  /**
+   * 0..1: fraction of sends that are accepted and recorded, with status callbacks as usual, but
+   * answered 500 (code 20500): the ambiguous case in which a sender cannot know the message exists.
+   */
+  acceptThenFailRate: rate.default(0),
+  /** Accept sends but post no status callbacks; the stored status still moves to sent and delivered. */
+  dropCallbacks: z.boolean().default(false),
+  /** 0..1: fraction of accepted messages whose final status is `undelivered` with ErrorCode 30003 instead of `delivered`. */
+  failDeliveryRate: rate.default(0),
+});
+
+/** The effective fault config, with every default filled in. */
+export type FaultConfig = z.output<typeof faultConfigSchema>;
+
+/** Thrown by `setFaults` for input that is not a valid fault config; the HTTP route maps it to 400. */
+export class FaultConfigError extends ValidationError {}
+
+const messageStatusSchema = z.enum(['queued', 'sent', 'delivered', 'undelivered', 'failed']);
+export type SimulatedMessageStatus = z.infer<typeof messageStatusSchema>;
+
+/** One message the simulator accepted or rejected, as kept in memory and in the store file. */
+const simulatedMessageSchema = z.object({
+  sid: z.string(),
+  accountSid: z.string(),
+  /** false for sends rejected with a 400: they appear in the local list but not in the REST API. */
+  accepted: z.boolean(),
+  from: z.string().nullable(),
+  to: z.string(),
+  body: z.string(),
+  mediaUrls: z.array(z.string()),
+  messagingServiceSid: z.string().nullable(),
+  statusCallback: z.string().nullable(),
+  status: messageStatusSchema,
+  errorCode: z.number().nullable(),
+  errorMessage: z.string().nullable(),
+  numSegments: z.number(),
+  dateCreated: z.string(),
+  dateUpdated: z.string(),
+  dateSent: z.string().nullable(),
+});
+export type SimulatedMessage = z.infer<typeof simulatedMessageSchema>;
+
+/** The item shape of `GET /local/twilio/messages`. */
+export interface LocalMessageItem {
+  sid: string;
+  from: string | null;
+  to: string;
+  body: string;
+  mediaUrls: string[];
+  status: SimulatedMessageStatus;
+  errorCode: number | null;
+  dateCreated: string;
+}
+
+export interface InboundMessageInput {
+  from: string;
+  to: string;
+  body: string;
+  mediaUrls?: string[];
+}
+
+export interface SimulatorLogger {
+  warn(message: string, details: Record<string, unknown>): void;
+}
+
+export interface TwilioSimulatorOptions {
+  accountSid: string;
+  authToken: string;
+  /** Where to persist accepted/rejected messages as JSON lines; undefined = memory only. */
+  storeFile?: string;
+  /** Callback delivery; defaults to global fetch. Tests may inject. */
+  fetch?: typeof fetch;
+  /** Delays after acceptance before the simulated 'sent' and final callbacks (ms); default 20 and 40. */
+  callbackDelaysMs?: { sent: number; delivered: number };
+  now?: () => Date;
+  /** Source of the fault-injection dice, returning [0, 1); defaults to Math.random. */
+  random?: () => number;
+  /** Where failed callback deliveries are reported; defaults to the process's structured logger. */
+  logger?: SimulatorLogger;
+}
+
+interface TwilioError {
+  code: number;
+  message: string;
+  more_info: string;
+  status: number;
+}
+
+type Rejection = { code: number; message: string };
+
+/** The outcome of one accepted message, decided when it is accepted so later fault changes do not alter it. */
+interface DeliveryPlan {
+  callbackUrl: string | null;
+  finalStatus: 'delivered' | 'undelivered';
+}
+
+/** Twilio's Messages REST API and status callbacks, simulated in process. */
+export class TwilioSimulator {
+  private readonly accountSid: string;
+  private readonly authToken: string;
+  private readonly storeFile: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+  private readonly callbackDelays: { sent: number; delivered: number };
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private readonly logger: SimulatorLogger;
+  private readonly store = new Map<string, SimulatedMessage>();
+  private faults: FaultConfig = faultConfigSchema.parse({});
+  private bucket = { tokens: 0, refilledAt: 0 };
+  private readonly progressRuns = new Set<Promise<void>>();
+  private readonly pendingWaits = new Set<() => void>();
+  private readonly aborter = new AbortController();
+  private closed = false;
+
+  constructor(opts: TwilioSimulatorOptions) {
+    this.accountSid = opts.accountSid;
+    this.authToken = opts.authToken;
+    this.storeFile = opts.storeFile;
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.callbackDelays = opts.callbackDelaysMs ?? { sent: 20, delivered: 40 };
+    this.now = opts.now ?? (() => new Date());
+    this.random = opts.random ?? Math.random;
+    this.logger = opts.logger ?? processLogger;
+    if (this.storeFile) this.load(this.storeFile);
+  }
+
+  /** Handles a request if its path belongs to the simulator; returns false when it does not. */
+  async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const method = req.method ?? 'GET';
+
+    if (url.pathname === LOCAL_MESSAGES_PATH) {
+      if (method === 'GET') sendJson(res, 200, { items: this.messages().map(toLocalItem) });
+      else sendMethodNotAllowed(res);
+      return true;
+    }
+    if (url.pathname === LOCAL_FAULTS_PATH) {
+      this.handleFaults(method, body, res);
+      return true;
+    }
+
+    const match = MESSAGE_PATH.exec(url.pathname);
+    if (!match) return false;
+    const [, pathAccountSid, messageSid] = match;
+    await this.handleApi(req, res, url, method, pathAccountSid ?? '', messageSid, body);
+    return true;
+  }
+
+  /** Every message the simulator accepted or rejected, oldest first. */
+  messages(): SimulatedMessage[] {
+    return [...this.store.values()].map((message) => structuredClone(message));
+  }
+
+  /** Validates and installs a fault config, replacing the previous one; throws FaultConfigError on bad input. */
+  setFaults(input: unknown): FaultConfig {
+    const parsed = faultConfigSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new FaultConfigError(`Invalid fault config: ${describeIssues(parsed.error.issues)}`, parsed.error.issues);
+    }
+    this.faults = parsed.data;
+    this.bucket = { tokens: bucketCapacity(parsed.data.mps), refilledAt: this.now().getTime() };
+    return { ...this.faults };
+  }
+
+  /** Turns every fault off. */
+  clearFaults(): void {
+    this.setFaults({});
+  }
+
+  /** Posts a signed inbound-message webhook (form-encoded, like Twilio) to url; resolves with the HTTP status. */
+  async sendInbound(url: string, input: InboundMessageInput): Promise<number> {
+    const sid = newMessageSid();
+    const mediaUrls = input.mediaUrls ?? [];
+    const params: Record<string, string> = {
+      MessageSid: sid,
+      SmsMessageSid: sid,
+      SmsSid: sid,
+      AccountSid: this.accountSid,
+      From: input.from,
+      To: input.to,
+      Body: input.body,
+      NumMedia: String(mediaUrls.length),
+      NumSegments: '1',
+      ApiVersion: API_VERSION,
+      SmsStatus: 'received',
+    };
+    mediaUrls.forEach((mediaUrl, index) => {
+      params[`MediaUrl${index}`] = mediaUrl;
+      params[`MediaContentType${index}`] = guessContentType(mediaUrl);
+    });
+    const response = await this.postSignedForm(url, params, randomUUID());
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status;
+  }
+
+  /** Resolves when no status callback is scheduled or in flight (tests and shutdown use it). */
+  async idle(): Promise<void> {
+    while (this.progressRuns.size > 0) {
+      await Promise.allSettled([...this.progressRuns]);
+    }
+  }
+
+  /** Cancels scheduled callbacks and aborts those in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cancel of this.pendingWaits) cancel();
+    this.aborter.abort();
+    await this.idle();
+  }
+
+  private handleFaults(method: string, body: Buffer, res: ServerResponse): void {
+    if (method === 'DELETE') {
+      this.clearFaults();
+      sendJson(res, 204);
+      return;
+    }
+    if (method === 'GET') {
+      sendJson(res, 200, this.faults);
+      return;
+    }
+    if (method !== 'POST') {
+      sendMethodNotAllowed(res);
+      return;
+    }
+    const text = body.toString('utf8').trim();
+    let input: unknown;
+    try {
+      input = text === '' ? {} : JSON.parse(text);
+    } catch {
+      sendLocalError(res, 400, 'VALIDATION_ERROR', 'The body must be a JSON object of fault settings.');
+      return;
+    }
+    try {
+      sendJson(res, 200, this.setFaults(input));
+    } catch (error) {
+      if (!(error instanceof FaultConfigError)) throw error;
+      sendLocalError(res, 400, error.code, error.message, error.details);
+    }
+  }
+
+  private async handleApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    pathAccountSid: string,
+    messageSid: string | undefined,
+    body: Buffer,
+  ): Promise<void> {
+    if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
+
+    if (!this.hasValidCredentials(req)) {
+      sendTwilioError(res, { code: 20003, message: 'Authenticate', status: 401 }, {
+        'WWW-Authenticate': 'Basic realm="Twilio API"',
+      });
+      return;
+    }
+    if (pathAccountSid !== this.accountSid) {
+      sendNotFound(res, url.pathname);
+      return;
+    }
+
+    if (messageSid !== undefined) {
+      if (method !== 'GET') return sendTwilioMethodNotAllowed(res);
+      const message = this.store.get(messageSid);
+      if (!message?.accepted) return sendNotFound(res, url.pathname);
+      sendJson(res, 200, toResource(message));
+      return;
+    }
+    if (method === 'GET') return this.listMessages(res, url);
+    if (method === 'POST') return this.createMessage(res, new URLSearchParams(body.toString('utf8')));
+    sendTwilioMethodNotAllowed(res);
+  }
+
+  private hasValidCredentials(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const [scheme, encoded] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'basic' || !encoded) return false;
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const separator = decoded.indexOf(':');
+    if (separator < 0) return false;
+    return decoded.slice(0, separator) === this.accountSid && decoded.slice(separator + 1) === this.authToken;
+  }
+
+  private createMessage(res: ServerResponse, form: URLSearchParams): void {
+    if (!this.takeRateLimitToken() || this.roll(this.faults.errorRate429)) {
+      sendTwilioError(res, { code: 20429, message: 'Too Many Requests', status: 429 });
+      return;
+    }
+    if (this.roll(this.faults.errorRate5xx)) {
+      const status = this.random() < 0.5 ? 500 : 503;
+      sendTwilioError(res, { code: 20500, message: 'Internal Server Error', status });
+      return;
+    }
+
+    const to = form.get('To') ?? '';
+    const from = form.get('From') || null;
+    const messagingServiceSid = form.get('MessagingServiceSid') || null;
+    const body = form.get('Body') ?? '';
+    const mediaUrls = form.getAll('MediaUrl').filter((mediaUrl) => mediaUrl !== '');
+    const statusCallback = form.get('StatusCallback') || null;
+    const timestamp = this.now().toISOString();
+    const message: SimulatedMessage = {
+      sid: newMessageSid(),
+      accountSid: this.accountSid,
+      accepted: true,
+      from,
+      to,
+      body,
+      mediaUrls,
+      messagingServiceSid,
+      statusCallback,
+      status: 'queued',
+      errorCode: null,
+      errorMessage: null,
+      numSegments: mediaUrls.length > 0 ? 1 : countSegments(body),
+      dateCreated: timestamp,
+      dateUpdated: timestamp,
+      dateSent: null,
+    };
+
+    const rejection = rejectionFor(message);
+    if (rejection) {
+      this.save({ ...message, accepted: false, status: 'failed', errorCode: rejection.code, errorMessage: rejection.message });
+      sendTwilioError(res, { ...rejection, status: 400 });
+      return;
+    }
+
+    this.save(message);
+    this.startProgress(message.sid, {
+      callbackUrl: this.faults.dropCallbacks ? null : statusCallback,
+      finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : 'delivered',
+    });
+    if (this.roll(this.faults.acceptThenFailRate)) {
+      sendTwilioError(res, { code: 20500, message: 'Internal Server Error', status: 500 });
+      return;
+    }
+    sendJson(res, 201, toResource(message));
+  }
+
+  private listMessages(res: ServerResponse, url: URL): void {
+    const query = url.searchParams;
+    const pageSize = parsePageParam(query.get('PageSize'), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    const page = parsePageParam(query.get('Page'), 0, 0, Number.MAX_SAFE_INTEGER);
+    const to = query.get('To');
+    const from = query.get('From');
+    const matching = [...this.store.values()]
+      .filter((message) => message.accepted)
+      .filter((message) => (to === null || message.to === to) && (from === null || message.from === from))
+      .reverse();
+    const start = page * pageSize;
+    const items = matching.slice(start, start + pageSize);
+
+    const listPath = `/${API_VERSION}/Accounts/${this.accountSid}/Messages.json`;
+    const pageUri = (pageNumber: number) => {
+      const params = new URLSearchParams();
+      if (to !== null) params.set('To', to);
+      if (from !== null) params.set('From', from);
+      params.set('PageSize', String(pageSize));
+      params.set('Page', String(pageNumber));
+      return `${listPath}?${params.toString()}`;
+    };
+    sendJson(res, 200, {
+      end: start + Math.max(items.length - 1, 0),
+      first_page_uri: pageUri(0),
+      messages: items.map(toResource),
+      next_page_uri: start + pageSize < matching.length ? pageUri(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? pageUri(page - 1) : null,
+      start,
+      uri: pageUri(page),
+    });
+  }
+
+  private takeRateLimitToken(): boolean {
+    const { mps } = this.faults;
+    if (mps === null) return true;
+    const now = this.now().getTime();
+    const elapsedMs = Math.max(0, now - this.bucket.refilledAt);
+    const tokens = Math.min(bucketCapacity(mps), this.bucket.tokens + (elapsedMs * mps) / 1000);
+    if (tokens < 1) {
+      this.bucket = { tokens, refilledAt: now };
+      return false;
+    }
+    this.bucket = { tokens: tokens - 1, refilledAt: now };
+    return true;
+  }
+
+  private roll(probability: number): boolean {
+    return probability > 0 && this.random() < probability;
+  }
+
+  private startProgress(sid: string, plan: DeliveryPlan): void {
+    if (this.closed) return;
+    const run = this.progress(sid, plan).finally(() => this.progressRuns.delete(run));
+    this.progressRuns.add(run);
+  }
+
+  /** Moves an accepted message to sent and then to its final status, posting a callback after each step. */
+  private async progress(sid: string, plan: DeliveryPlan): Promise<void> {
+    const { sent, delivered } = this.callbackDelays;
+    if (!(await this.wait(sent))) return;
+    const sentAt = this.now().toISOString();
+    const sentMessage = this.update(sid, { status: 'sent', dateSent: sentAt });
+    if (plan.callbackUrl) await this.postStatusCallback(plan.callbackUrl, sentMessage);
+
+    // The final step waits for the `sent` callback so a receiver never sees them out of order.
+    if (!(await this.wait(Math.max(0, delivered - sent)))) return;
+    const finalMessage =
+      plan.finalStatus === 'undelivered'
+        ? this.update(sid, { status: 'undelivered', errorCode: UNDELIVERED_ERROR.code, errorMessage: UNDELIVERED_ERROR.message })
+        : this.update(sid, { status: 'delivered' });
+    if (plan.callbackUrl) await this.postStatusCallback(plan.callbackUrl, finalMessage);
+  }
+
+  /** Resolves true after ms, or false at once if the simulator closes first. */
+  private wait(ms: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const cancel = () => {
+        clearTimeout(timer);
+        this.pendingWaits.delete(cancel);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.pendingWaits.delete(cancel);
+        resolve(true);
+      }, ms);
+      this.pendingWaits.add(cancel);
+    });
+  }
+
+  private update(sid: string, change: Partial<SimulatedMessage>): SimulatedMessage {
+    const current = this.store.get(sid);
+    if (!current) throw new Error(`Simulated message ${sid} is not in the store`);
+    const next = { ...current, ...change, dateUpdated: this.now().toISOString() };
+    if (next.status === 'sent' && next.from === null) next.from = MESSAGING_SERVICE_SENDER;
+    this.save(next);
+    return next;
+  }
+
+  private save(message: SimulatedMessage): void {
+    this.store.set(message.sid, message);
+    if (this.storeFile) appendFileSync(this.storeFile, `${JSON.stringify(message)}\n`);
+  }
+
+  private load(storeFile: string): void {
+    mkdirSync(dirname(storeFile), { recursive: true });
+    let text: string;
+    try {
+      text = readFileSync(storeFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      // A line cut short by a crash mid-write is skipped rather than failing the whole runtime.
+      const parsed = simulatedMessageSchema.safeParse(safeJsonParse(line));
+      if (parsed.success) this.store.set(parsed.data.sid, parsed.data);
+    }
+  }
+
+  /** Posts a status callback, retrying once on a network error or a 429/5xx; a final failure is logged. */
+  private async postStatusCallback(url: string, message: SimulatedMessage): Promise<void> {
+    const params: Record<string, string> = {
+      AccountSid: message.accountSid,
+      ApiVersion: API_VERSION,
+      From: message.from ?? '',
+      To: message.to,
+      MessageSid: message.sid,
+      SmsSid: message.sid,
+      SmsStatus: message.status,
+      MessageStatus: message.status,
+    };
+    if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
+    if (message.errorCode !== null) params.ErrorCode = String(message.errorCode);
+
+    // Twilio repeats the idempotency token on a retry so the receiver can recognise the duplicate.
+    const idempotencyToken = randomUUID();
+    let failure: Record<string, unknown> = {};
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      if (attempt > 1 && !(await this.wait(CALLBACK_RETRY_DELAY_MS))) return;
+      try {
+        const response = await this.postSignedForm(url, params, idempotencyToken);
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) return;
+        failure = { httpStatus: response.status };
+        const transient = response.status === 429 || response.status >= 500;
+        if (!transient) break;
+      } catch (error) {
+        if (this.closed) return;
+        failure = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    this.logger.warn('Twilio simulator status callback failed', {
+      url,
+      messageSid: message.sid,
+      messageStatus: message.status,
+      ...failure,
+    });
+  }
+
+  private postSignedForm(url: string, params: Record<string, string>, idempotencyToken: string): Promise<Response> {
+    return this.fetchImpl(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'X-Twilio-Signature': twilioSignature(this.authToken, url, params),
+        'I-Twilio-Idempotency-Token': idempotencyToken,
+        'User-Agent': 'TwilioProxy/1.1',
+      },
+      body: new URLSearchParams(params).toString(),
+      signal: this.aborter.signal,
+    });
+  }
+}
+
+/** The 400 Twilio answers for a send it refuses, including its test credentials' magic numbers. */
+function rejectionFor(message: SimulatedMessage): Rejection | null {
+  if (message.to === '') return { code: 21604, message: "A 'To' phone number is required." };
+  if (message.from === null && message.messagingServiceSid === null) {
+    return { code: 21603, message: "A 'From' phone number is required." };
+  }
+  if (message.body === '' && message.mediaUrls.length === 0) {
+    return { code: 21602, message: 'Message body is required.' };
+  }
+
+  const from = message.from === null ? null : stripChannel(message.from);
+  if (from !== null) {
+    switch (from) {
+      case '+15005550001':
+        return { code: 21212, message: `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.` };
+      case '+15005550007':
+        return {
+          code: 21606,
+          message: `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination/account.`,
+        };
+      case '+15005550008':
+        return { code: 21611, message: `This 'From' number (${from}) has exceeded the maximum number of queued messages.` };
+    }
+    if (toE164(from) === undefined && !ALPHANUMERIC_SENDER_ID.test(from)) {
+      return { code: 21212, message: `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.` };
+    }
+  }
+
+  const to = stripChannel(message.to);
+  switch (to) {
+    case '+15005550001':
+      return { code: 21211, message: `The 'To' number ${to} is not a valid phone number.` };
+    case '+15005550002':
+      return {
+        code: 21612,
+        message: `The 'To' phone number: ${to}, is not currently reachable using the 'From' phone number: ${from ?? MESSAGING_SERVICE_SENDER} via SMS.`,
+      };
+    case '+15005550003':
+      return { code: 21408, message: `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.` };
+    case '+15005550004':
+      return { code: 21610, message: 'Attempt to send to unsubscribed recipient' };
+    case '+15005550009':
+      return { code: 21614, message: `'To' number ${to} is not a valid mobile number` };
+  }
+  if (toE164(to) === undefined) return { code: 21211, message: `The 'To' number ${to} is not a valid phone number.` };
+  return null;
+}
+
+function stripChannel(address: string): string {
+  return address.startsWith('whatsapp:') ? address.slice('whatsapp:'.length) : address;
+}
+
+function toResource(message: SimulatedMessage) {
+  const uri = `/${API_VERSION}/Accounts/${message.accountSid}/Messages/${message.sid}.json`;
+  return {
+    account_sid: message.accountSid,
+    api_version: API_VERSION,
+    body: message.body,
+    date_created: toRfc2822(message.dateCreated),
+    date_sent: message.dateSent === null ? null : toRfc2822(message.dateSent),
+    date_updated: toRfc2822(message.dateUpdated),
+    direction: 'outbound-api',
+    error_code: message.errorCode,
+    error_message: message.errorMessage,
+    from: message.from,
+    messaging_service_sid: message.messagingServiceSid,
+    num_media: String(message.mediaUrls.length),
+    num_segments: String(message.numSegments),
+    price: null,
+    price_unit: 'USD',
+    sid: message.sid,
+    status: message.status,
+    subresource_uris: { media: `/${API_VERSION}/Accounts/${message.accountSid}/Messages/${message.sid}/Media.json` },
+    to: message.to,
+    uri,
+  };
+}
+
+function toLocalItem(message: SimulatedMessage): LocalMessageItem {
+  return {
+    sid: message.sid,
+    from: message.from,
+    to: message.to,
+    body: message.body,
+    mediaUrls: message.mediaUrls,
+    status: message.status,
+    errorCode: message.errorCode,
+    dateCreated: message.dateCreated,
+  };
+}
+
+/** Twilio writes dates as RFC 2822 with a numeric zone, e.g. "Thu, 24 Aug 2023 05:01:45 +0000". */
+function toRfc2822(iso: string): string {
+  return new Date(iso).toUTCString().replace('GMT', '+0000');
+}
+
+function newMessageSid(): string {
+  return `SM${randomBytes(16).toString('hex')}`;
+}
+
+function bucketCapacity(mps: number | null): number {
+  return mps === null ? 0 : Math.max(1, mps);
+}
+
+function parsePageParam(raw: string | null, fallback: number, min: number, max: number): number {
+  const value = raw === null ? Number.NaN : Number(raw);
+  if (!Number.isInteger(value) || value < min) return fallback;
+  return Math.min(value, max);
+}
+
+const GSM7_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+const GSM7_EXTENDED = new Set('^{}\\[~]|€\f');
+
+/** Segments as carriers count them: GSM-7 fits 160 septets (153 when split), anything else UCS-2 70 (67). */
+function countSegments(body: string): number {
+  let septets = 0;
+  let gsm7 = true;
+  for (const char of body) {
+    if (GSM7_BASIC.has(char)) septets += 1;
+    else if (GSM7_EXTENDED.has(char)) septets += 2;
+    else gsm7 = false;
+  }
+  const [units, single, multi] = gsm7 ? [septets, 160, 153] : [body.length, 70, 67];
+  return units <= single ? 1 : Math.ceil(units / multi);
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  bmp: 'image/bmp',
+  pdf: 'application/pdf',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  txt: 'text/plain',
+  vcf: 'text/vcard',
+};
+
+function guessContentType(mediaUrl: string): string {
+  let pathname = mediaUrl;
+  try {
+    pathname = new URL(mediaUrl).pathname;
+  } catch {
+    // Not an absolute URL: guess from the string as given.
+  }
+  const extension = /\.([A-Za-z0-9]+)$/.exec(pathname)?.[1]?.toLowerCase();
+  return (extension && CONTENT_TYPES[extension]) || 'image/jpeg';
+}
+
+function safeJsonParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function sendJson(res: ServerResponse, status: number, payload?: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(payload === undefined ? undefined : JSON.stringify(payload));
+}
+
+function sendTwilioError(
+  res: ServerResponse,
+  error: { code: number; message: string; status: number },
+  headers: Record<string, string> = {},
+): void {
+  const payload: TwilioError = {
+    code: error.code,
+    message: error.message,
+    more_info: `https://www.twilio.com/docs/errors/${error.code}`,
+    status: error.status,
+  };
+  sendJson(res, error.status, payload, headers);
+}
+
+function sendNotFound(res: ServerResponse, path: string): void {
+  sendTwilioError(res, { code: 20404, message: `The requested resource ${path} was not found`, status: 404 });
+}
+
+function sendTwilioMethodNotAllowed(res: ServerResponse): void {
+  sendTwilioError(res, { code: 20004, message: 'Method not allowed', status: 405 });
+}
+
+function sendLocalError(res: ServerResponse, status: number, code: string, message: string, details?: unknown): void {
+  sendJson(res, status, { error: details === undefined ? { code, message } : { code, message, details } });
+}
+
+function sendMethodNotAllowed(res: ServerResponse): void {
+  sendLocalError(res, 405, 'METHOD_NOT_ALLOWED', 'This route does not accept that method.');
+}

@@ -1,0 +1,418 @@
+import { ArnFormat, CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { AppFunction } from './constructs/app-function.ts';
+import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
+import {
+  commonEnv,
+  functions,
+  queues,
+  routes,
+  tables,
+  type Access,
+  type FunctionName,
+  type FunctionSpec,
+  type QueueKey,
+  type QueueSpec,
+  type TableKey,
+  type TableSpec,
+} from './topology.ts';
+
+export interface NotificationStackProps extends StackProps {
+  /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, then Twilio's test number. */
+  readonly twilioFromNumber?: string;
+  /**
+   * Base URL, without a trailing slash, at which Twilio reaches the API (status callbacks,
+   * signature checks). Defaults to the HTTP API's own endpoint; set it when a custom domain fronts the API.
+   */
+  readonly publicBaseUrl?: string;
+}
+
+const serviceName = 'twilio-notifications';
+/** Twilio's magic test number: accepted by test credentials, never delivers. */
+const defaultTwilioFromNumber = '+15005550006';
+/** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
+const uploadPrefix = 'uploads/';
+const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
+
+/**
+ * The whole notification backend: tables, upload bucket, queues, functions and the HTTP API,
+ * each built by walking `lib/topology.ts`.
+ */
+export class NotificationStack extends Stack {
+  readonly tables: Record<TableKey, dynamodb.Table>;
+  readonly queues: Record<QueueKey, QueueWithDlq>;
+  readonly functions: Record<FunctionName, AppFunction>;
+  readonly api: apigw.HttpApi;
+  readonly bucket: s3.Bucket;
+  readonly userPool: cognito.UserPool;
+  readonly twilioSecret: secretsmanager.Secret;
+  readonly alarmTopic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
+    super(scope, id, props);
+
+    this.tables = mapSpecs(tables, (_key, spec) => this.createTable(spec));
+
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'Twilio notifications alarms',
+      enforceSSL: true,
+    });
+    // The topic policy written for enforceSSL replaces the default one, so CloudWatch's right to
+    // publish for this account's alarms is stated explicitly.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+
+    this.queues = mapSpecs(
+      queues,
+      (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }),
+    );
+
+    this.bucket = this.createBucket();
+    this.bucket.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.SqsDestination(this.queues.upload.queue),
+      { prefix: uploadPrefix },
+    );
+
+    this.twilioSecret = new secretsmanager.Secret(this, 'TwilioCredentials', {
+      description:
+        'Twilio {"accountSid","authToken"}. Deployed with a random placeholder; operators put the real values after deploy.',
+      // Only the shape is in code. CloudFormation generates the placeholder once, at creation,
+      // and leaves the value alone afterwards, so operator-written credentials survive redeploys
+      // as long as this block is unchanged.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ accountSid: 'REPLACE_ME' }),
+        generateStringKey: 'authToken',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      // TOTP only: SMS MFA would need an SNS role and spend on texts.
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const userPoolClient = this.userPool.addClient('WebClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true, userPassword: true },
+      // Clients sign in through the auth flows above; there is no hosted UI, so CDK's default
+      // OAuth settings (implicit grant, an example.com callback) would only widen the surface.
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+    });
+
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Twilio notifications API',
+      // The stage is created below, because only an explicit stage takes access-log settings.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowHeaders: ['authorization', 'content-type'],
+        allowMethods: [...new Set(routes.map((route) => apigw.CorsHttpMethod[route.method]))],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: apiThrottle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+    // apiEndpoint has no trailing slash, so handlers can append route paths as written in topology.
+    const publicBaseUrl = props.publicBaseUrl ?? this.api.apiEndpoint;
+
+    const twilioFromNumber: string =
+      props.twilioFromNumber ?? this.node.tryGetContext('twilioFromNumber') ?? defaultTwilioFromNumber;
+    const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
+
+    this.functions = mapSpecs(functions, (name, spec) => {
+      const fn = new AppFunction(this, pascal(name), {
+        spec,
+        serviceName,
+        code: skipBundling ? lambda.Code.fromInline('exports.handler = async () => {};') : undefined,
+      });
+      this.wire(fn, spec);
+      fn.addEnvironment(commonEnv.publicBaseUrl, publicBaseUrl);
+      fn.addEnvironment(commonEnv.twilioFromNumber, twilioFromNumber);
+      return fn;
+    });
+
+    for (const [key, spec] of entries<QueueKey, QueueSpec>(queues)) {
+      this.functions[spec.consumer].function.addEventSource(
+        new SqsEventSource(this.queues[key].queue, {
+          batchSize: spec.batchSize,
+          maxBatchingWindow:
+            spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          reportBatchItemFailures: true,
+          maxConcurrency: spec.maxConcurrency,
+        }),
+      );
+    }
+
+    const userAuthorizer = new HttpUserPoolAuthorizer('UserAuthorizer', this.userPool, {
+      userPoolClients: [userPoolClient],
+    });
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    for (const route of routes) {
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, this.functions[route.function].function);
+        integrations.set(route.function, integration);
+      }
+      const [httpRoute] = this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration,
+        // Twilio cannot present a JWT; it signs each request and the handler verifies X-Twilio-Signature.
+        authorizer: route.auth === 'user' ? userAuthorizer : undefined,
+      });
+      if (route.auth === 'twilio' && httpRoute) {
+        NagSuppressions.addResourceSuppressions(httpRoute, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.method} ${route.path} is called by Twilio, which cannot obtain a JWT; the handler rejects requests without a valid X-Twilio-Signature.`,
+          },
+        ]);
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'TwilioSecretArn', { value: this.twilioSecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+
+    this.suppressFindings();
+  }
+
+  private createTable(spec: TableSpec): dynamodb.Table {
+    const table = new dynamodb.Table(this, spec.name, {
+      partitionKey: { name: spec.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: spec.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: spec.ttlAttribute,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of spec.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  private createBucket(): s3.Bucket {
+    const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(accessLogsBucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This bucket receives the upload bucket\'s server access logs; logging it too would only log log deliveries.',
+      },
+    ]);
+
+    return new s3.Bucket(this, 'UploadBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      serverAccessLogsBucket: accessLogsBucket,
+      serverAccessLogsPrefix: 'upload-bucket/',
+      // Browsers POST the file straight to S3 with the presigned form from POST /uploads.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.GET],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['ETag'],
+          maxAge: 3000,
+        },
+      ],
+      // Files are never expired here: they are the product. An upload that was announced but never
+      // arrived leaves only a pending record, which the files table's TTL removes.
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Grants exactly what the spec declares, each grant setting the variable that names its resource,
+   * and records why each wildcard those grants produce is acceptable.
+   */
+  private wire(fn: AppFunction, spec: FunctionSpec): void {
+    const wildcards: NagPackSuppression[] = [
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: ['Resource::*'],
+        reason: 'The only statement on Resource::* is xray:PutTraceSegments and xray:PutTelemetryRecords from active tracing; X-Ray has no resource-level permissions for them.',
+      },
+    ];
+
+    for (const [key, access] of entries<TableKey, Access | undefined>(spec.tables ?? {})) {
+      if (!access) continue;
+      const table = this.tables[key];
+      fn.useTable(table, access, tables[key].envVar);
+      const indexes = tables[key].indexes.map((index) => index.name);
+      if (indexes.length > 0) {
+        wildcards.push({
+          id: 'AwsSolutions-IAM5',
+          appliesTo: [`Resource::<${this.logicalIdOf(table)}.Arn>/index/*`],
+          reason: `${access} access to the global secondary indexes (${indexes.join(', ')}) of the ${tables[key].name} table, and no other table.`,
+        });
+      }
+    }
+
+    for (const key of spec.sendsTo ?? []) {
+      fn.useQueue(this.queues[key].queue, queues[key].envVar);
+    }
+
+    if (spec.bucket) {
+      fn.useBucket(this.bucket, spec.bucket, `${uploadPrefix}*`, commonEnv.bucket);
+      const bucketId = this.logicalIdOf(this.bucket);
+      wildcards.push({
+        id: 'AwsSolutions-IAM5',
+        appliesTo: [`Resource::<${bucketId}.Arn>/${uploadPrefix}*`],
+        reason: `Objects under ${uploadPrefix} in the upload bucket: every key the application creates, and nothing else in the bucket.`,
+      });
+      if (spec.bucket !== 'write') {
+        wildcards.push({
+          id: 'AwsSolutions-IAM5',
+          appliesTo: ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'],
+          reason: `Read-only actions from grantRead, limited to the upload bucket and its ${uploadPrefix} objects; List lets a missing key read as 404 rather than 403.`,
+        });
+      }
+      if (spec.bucket !== 'read') {
+        wildcards.push({
+          id: 'AwsSolutions-IAM5',
+          appliesTo: ['Action::s3:Abort*'],
+          reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${uploadPrefix} in the upload bucket.`,
+        });
+      }
+    }
+
+    if (spec.twilio) fn.useSecret(this.twilioSecret, commonEnv.twilioSecretId);
+
+    NagSuppressions.addResourceSuppressions(fn.role, wildcards, true);
+  }
+
+  private logicalIdOf(construct: Construct): string {
+    return this.getLogicalId(construct.node.defaultChild as CfnElement);
+  }
+
+  private suppressFindings(): void {
+    NagSuppressions.addResourceSuppressions(this.twilioSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'Twilio auth tokens cannot be rotated by a rotation Lambda: Twilio has no API to issue a new primary token. Operators rotate it in the Twilio console and put the new value.',
+      },
+    ]);
+
+    NagSuppressions.addResourceSuppressions(this.userPool, [
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'TOTP MFA is offered but optional, as required; sign-up is closed, so every account is created by an administrator.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'Sign-up is closed and the pool holds a few administrator-created operator accounts; Plus tier threat protection is billed per active user with no free tier. Switch featurePlan to PLUS if the pool is ever opened to the public.',
+      },
+    ]);
+
+    // aws-cdk-lib creates this deploy-time handler for Custom::S3BucketNotifications with its own
+    // role; the construct id carries a fixed hash, so it is found rather than spelled out.
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+      NagSuppressions.addResourceSuppressions(
+        child,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+            reason: 'The role of aws-cdk-lib\'s S3 bucket-notifications handler, which runs only during deployment to configure the upload bucket\'s event notifications; its only other permission is s3:PutBucketNotification on that bucket.',
+          },
+        ],
+        true,
+      );
+    }
+  }
+}
+
+/** Builds one value per entry of a topology record, keeping the record's keys. */
+function mapSpecs<K extends string, S, R>(specs: Record<K, S>, build: (key: K, spec: S) => R): Record<K, R> {
+  return Object.fromEntries(entries<K, S>(specs).map(([key, spec]) => [key, build(key, spec)])) as Record<K, R>;
+}
+
+function entries<K extends string, V>(record: Partial<Record<K, V>>): [K, V][] {
+  return Object.entries(record) as [K, V][];
+}
+
+/** `create-upload` → `CreateUpload`, for construct ids. */
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}

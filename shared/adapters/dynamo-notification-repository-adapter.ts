@@ -1,0 +1,216 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { configParts, readConfig } from '../config.ts';
+import { statusRank, type NotificationStatus } from '../domain/notification-status.ts';
+import type {
+  NotificationRecord,
+  NotificationRepository,
+  Page,
+  PageRequest,
+  StatusUpdate,
+} from '../ports.ts';
+import { documentClient } from './aws-clients.ts';
+import { stripKeys } from './dynamo-file-repository-adapter.ts';
+
+const key = (userId: string, notificationId: string) => ({ pk: userId, sk: notificationId });
+const statusKey = (userId: string, status: NotificationStatus) => `${userId}#${status}`;
+
+function toRecord(item: Record<string, unknown>): NotificationRecord {
+  const { statusRank: _rank, ...rest } = stripKeys<NotificationRecord & { statusRank?: number }>(item);
+  return rest;
+}
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException;
+
+/**
+ * NotificationLog in DynamoDB. Partition `userId`, sort `notificationId` (file id first, so a
+ * descending query is newest first and a file's notifications share a key prefix). `byStatus`
+ * (`userId#status`) serves the status filter; the sparse `byMessageSid` finds a callback's
+ * notification. Every write is a single-item conditional write: status changes compare a stored
+ * rank so they can only move forward, whatever order Twilio's callbacks arrive in.
+ */
+export class DynamoNotificationRepository implements NotificationRepository {
+  constructor(
+    private readonly tableName: string = readConfig(configParts.notificationsTable).NOTIFICATIONS_TABLE,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
+
+  async createIfAbsent(n: NotificationRecord): Promise<NotificationRecord> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(n.userId, n.notificationId),
+            gsi1pk: statusKey(n.userId, n.status),
+            gsi1sk: n.notificationId,
+            statusRank: statusRank[n.status],
+            ...n,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return n;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.get(n.userId, n.notificationId);
+      if (!existing) throw err;
+      return existing;
+    }
+  }
+
+  async get(userId: string, notificationId: string): Promise<NotificationRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key(userId, notificationId), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  async claim(userId: string, notificationId: string, now: number, leaseUntil: number): Promise<NotificationRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: 'SET claimExpiresAt = :lease, attempts = attempts + :one',
+          ConditionExpression:
+            '#status = :pending AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':lease': leaseUntil, ':one': 1, ':pending': 'pending', ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toRecord(Attributes) : undefined;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: 'SET errorCode = :code, errorMessage = :message REMOVE claimExpiresAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':code': lastError.errorCode ?? null, ':message': lastError.errorMessage ?? null },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {
+      ':status': update.status,
+      ':rank': statusRank[update.status],
+      ':gsi': statusKey(userId, update.status),
+      ':at': update.at,
+      ':entry': [{ status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) }],
+    };
+    const sets = [
+      '#status = :status',
+      'statusRank = :rank',
+      'gsi1pk = :gsi',
+      'updatedAt = :at',
+      'history = list_append(history, :entry)',
+    ];
+    if (update.messageSid) {
+      sets.push('messageSid = :sid');
+      values[':sid'] = update.messageSid;
+    }
+    if (update.errorCode !== undefined) {
+      sets.push('errorCode = :code', 'errorMessage = :message');
+      values[':code'] = update.errorCode;
+      values[':message'] = update.errorMessage ?? null;
+    }
+    let condition = 'attribute_exists(pk) AND statusRank < :rank';
+    if (update.status === 'read') {
+      condition = 'attribute_exists(pk) AND #status = :delivered';
+      values[':delivered'] = 'delivered';
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE claimExpiresAt`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key(userId, notificationId),
+        UpdateExpression: 'SET messageSid = :sid REMOVE claimExpiresAt',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':sid': messageSid },
+      }),
+    );
+  }
+
+  async findByMessageSid(messageSid: string): Promise<{ userId: string; notificationId: string } | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byMessageSid',
+        KeyConditionExpression: 'messageSid = :sid',
+        ExpressionAttributeValues: { ':sid': messageSid },
+        Limit: 1,
+      }),
+    );
+    const item = Items?.[0];
+    return item ? { userId: String(item.pk), notificationId: String(item.sk) } : undefined;
+  }
+
+  async list(
+    userId: string,
+    filter: { fileId?: string; status?: NotificationStatus },
+    page: PageRequest,
+  ): Promise<Page<NotificationRecord>> {
+    const byStatus = filter.status !== undefined;
+    const values: Record<string, unknown> = { ':pk': byStatus ? statusKey(userId, filter.status!) : userId };
+    let condition = byStatus ? 'gsi1pk = :pk' : 'pk = :pk';
+    if (filter.fileId) {
+      condition += byStatus ? ' AND begins_with(gsi1sk, :file)' : ' AND begins_with(sk, :file)';
+      values[':file'] = `${filter.fileId}-`;
+    }
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byStatus ? 'byStatus' : undefined,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []).map(toRecord), lastKey: out.LastEvaluatedKey };
+  }
+
+  async listForFile(userId: string, fileId: string): Promise<NotificationRecord[]> {
+    const items: NotificationRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.list(userId, { fileId }, { limit: 100, startKey });
+      items.push(...page.items);
+      startKey = page.lastKey;
+    } while (startKey);
+    return items;
+  }
+}

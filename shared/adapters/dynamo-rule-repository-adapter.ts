@@ -1,0 +1,102 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { configParts, readConfig } from '../config.ts';
+import type { Page, PageRequest, Rule, RuleRepository } from '../ports.ts';
+import { documentClient } from './aws-clients.ts';
+import { stripKeys } from './dynamo-file-repository-adapter.ts';
+
+/** NotificationRules in DynamoDB: partition `userId`, sort `ruleId`, so matching reads one partition. */
+export class DynamoRuleRepository implements RuleRepository {
+  constructor(
+    private readonly tableName: string = readConfig(configParts.rulesTable).RULES_TABLE,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+  ) {}
+
+  async create(userId: string, rule: Rule): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: userId, sk: rule.ruleId, ...rule },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(userId: string, ruleId: string): Promise<Rule | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: userId, sk: ruleId }, ConsistentRead: true }),
+    );
+    return Item ? stripKeys<Rule>(Item) : undefined;
+  }
+
+  async list(userId: string, page: PageRequest): Promise<Page<Rule>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :u',
+        ExpressionAttributeValues: { ':u': userId },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []).map((i) => stripKeys<Rule>(i)), lastKey: out.LastEvaluatedKey };
+  }
+
+  async listAll(userId: string): Promise<Rule[]> {
+    const rules: Rule[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :u',
+          ExpressionAttributeValues: { ':u': userId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) rules.push(stripKeys<Rule>(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return rules;
+  }
+
+  async replace(userId: string, rule: Rule, expectedUpdatedAt: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: userId, sk: rule.ruleId, ...rule },
+          ConditionExpression: 'updatedAt = :expected',
+          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async delete(userId: string, ruleId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: userId, sk: ruleId },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+}

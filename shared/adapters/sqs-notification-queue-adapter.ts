@@ -1,0 +1,37 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { configParts, readConfig } from '../config.ts';
+import type { NotificationQueue } from '../ports.ts';
+import { sqsClient } from './aws-clients.ts';
+
+const BATCH = 10;
+const ATTEMPTS = 3;
+
+/**
+ * The notification queue. Sends in batches of ten (SQS's maximum, a tenth of the requests)
+ * and resends the entries a batch reports as failed; what still fails is thrown, so the
+ * upload event is retried and the fan-out, being idempotent, completes.
+ */
+export class SqsNotificationQueue implements NotificationQueue {
+  constructor(
+    private readonly queueUrl: string = readConfig(configParts.notificationQueue).NOTIFICATION_QUEUE_URL,
+    private readonly client: SQSClient = sqsClient,
+  ) {}
+
+  async enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void> {
+    const chunks: Array<typeof refs> = [];
+    for (let i = 0; i < refs.length; i += BATCH) chunks.push(refs.slice(i, i + BATCH));
+    await Promise.all(chunks.map((chunk) => this.sendChunk(chunk)));
+  }
+
+  private async sendChunk(chunk: Array<{ userId: string; notificationId: string }>): Promise<void> {
+    let pending = chunk.map((ref, i) => ({ Id: String(i), MessageBody: JSON.stringify(ref) }));
+    for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
+      const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      pending = pending.filter((e) => failed.has(e.Id));
+    }
+    if (pending.length > 0) {
+      throw new Error(`Could not enqueue ${pending.length} notification(s) after ${ATTEMPTS} attempts.`);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+export interface TwilioCredentials {
+  accountSid: string;
+  authToken: string;
+}
+
+const credentialsSchema = z.object({ accountSid: z.string().min(1), authToken: z.string().min(1) });
+
+/**
+ * The Twilio account's credentials. Deployed, they live in Secrets Manager (TWILIO_SECRET_ID),
+ * fetched once and cached for five minutes so a rotated token is picked up without a redeploy;
+ * the local runtime passes them as TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.
+ */
+export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): Promise<TwilioCredentials> {
+  const secretId = env.TWILIO_SECRET_ID;
+  const raw = secretId
+    ? await getSecret(secretId, { transform: 'json', maxAge: 300 })
+    : { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN };
+  const parsed = credentialsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      secretId
+        ? `Secret ${secretId} must hold {"accountSid","authToken"}.`
+        : 'Set TWILIO_SECRET_ID, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.',
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { readConfig } from '../config.ts';
+import type { MessageGateway, OutboundMessage, SendOutcome } from '../ports.ts';
+import { twilioCredentials, type TwilioCredentials } from './twilio-credentials.ts';
+
+const gatewayConfig = z.object({
+  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
+  TWILIO_FROM_NUMBER: z.string().min(1),
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+/** Codes that will fail again however often they are retried (Twilio's error dictionary). */
+const PERMANENT_CODES = new Set(['21211', '21408', '21610', '21612', '21614', '21212', '21606']);
+/** 4xx codes that a later attempt can still get past: a sender number held back, a queue overflow. */
+const RETRYABLE_4XX_CODES = new Set(['21611', '30001', '20429']);
+
+/**
+ * Twilio's Messages REST API over `fetch`. The twilio package's REST client would add 1–4 MB
+ * and 150–250 ms to every cold start (measured in ENVIRONMENT.md); one form POST does not need it.
+ */
+export class TwilioMessageGateway implements MessageGateway {
+  private readonly config = readConfig(gatewayConfig);
+
+  constructor(
+    private readonly credentials: () => Promise<TwilioCredentials> = twilioCredentials,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async send(message: OutboundMessage): Promise<SendOutcome> {
+    const { accountSid, authToken } = await this.credentials();
+    const from = message.to.startsWith('whatsapp:') ? `whatsapp:${this.config.TWILIO_FROM_NUMBER}` : this.config.TWILIO_FROM_NUMBER;
+    const form = new URLSearchParams({ To: message.to, From: from, Body: message.body, StatusCallback: message.statusCallback });
+    for (const url of message.mediaUrls) form.append('MediaUrl', url);
+
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.config.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${accountSid}/Messages.json`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: form,
+        signal: AbortSignal.timeout(this.config.TWILIO_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      return {
+        kind: 'retryable',
+        errorCode: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
+        errorMessage: err instanceof Error ? err.message : String(err),
+      };
+    }
+
+    const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.ok && typeof payload.sid === 'string') {
+      return { kind: 'accepted', messageSid: payload.sid, status: String(payload.status ?? 'queued') };
+    }
+    const errorCode = payload.code != null ? String(payload.code) : `HTTP_${response.status}`;
+    const errorMessage = typeof payload.message === 'string' ? payload.message : `Twilio answered HTTP ${response.status}.`;
+    if (response.status === 429 || response.status >= 500 || RETRYABLE_4XX_CODES.has(errorCode)) {
+      return { kind: 'retryable', errorCode, errorMessage };
+    }
+    if (PERMANENT_CODES.has(errorCode) || response.status === 400 || response.status === 404) {
+      return { kind: 'rejected', errorCode, errorMessage };
+    }
+    // 401/403: credentials or account trouble an operator can fix; keep the message for a retry.
+    return { kind: 'retryable', errorCode, errorMessage };
+  }
+}

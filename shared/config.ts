@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Reads the environment once into a frozen object. A missing or malformed variable fails
+ * at cold start with every problem listed, not in the middle of a request.
+ */
+export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+const nonEmpty = z.string().min(1);
+
+/** The pieces of configuration, composed by each adapter that needs them. */
+export const configParts = {
+  filesTable: z.object({ FILES_TABLE: nonEmpty }),
+  rulesTable: z.object({ RULES_TABLE: nonEmpty }),
+  notificationsTable: z.object({ NOTIFICATIONS_TABLE: nonEmpty }),
+  bucket: z.object({ UPLOAD_BUCKET: nonEmpty }),
+  notificationQueue: z.object({ NOTIFICATION_QUEUE_URL: nonEmpty }),
+  publicBaseUrl: z.object({ PUBLIC_BASE_URL: z.url() }),
+};

@@ -1,0 +1,112 @@
+import type {
+  FileRecord,
+  FileRepository,
+  FileStore,
+  NotificationQueue,
+  NotificationRecord,
+  NotificationRepository,
+  RuleRepository,
+} from '../ports.ts';
+import { fileTypeOf } from './file-type.ts';
+import { parseObjectKey } from './files.ts';
+import { notificationIdFor } from './ids.ts';
+import { matchingRules } from './rule-matching.ts';
+
+export interface FanOutDeps {
+  files: FileRepository;
+  rules: RuleRepository;
+  notifications: NotificationRepository;
+  queue: NotificationQueue;
+  store: FileStore;
+}
+
+export interface StoredObjectEvent {
+  key: string;
+  eventTime: string;
+}
+
+/** An object the system cannot account for; retrying will not help, so it goes to the DLQ. */
+export class UnknownUploadError extends Error {}
+
+const FAN_OUT_CONCURRENCY = 16;
+
+/**
+ * Handles one stored object: records its FileMetadata from the object itself, matches the
+ * owner's rules and enqueues one notification per match. Every step is idempotent — the file
+ * and each notification are conditional writes on ids derived from the upload — so a
+ * redelivered event, or one retried after a crash halfway, yields the same notifications.
+ * Notifications still pending are enqueued again; the sender's claim keeps that from doubling sends.
+ */
+export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjectEvent, now: () => Date = () => new Date()) {
+  const owner = parseObjectKey(event.key);
+  if (!owner) throw new UnknownUploadError(`Object key ${event.key} was not made by POST /uploads.`);
+  const file = await recordFile(deps, owner.userId, owner.fileId, event);
+  if (!file) return { fileId: owner.fileId, matched: 0, enqueued: 0 };
+
+  const rules = await deps.rules.listAll(file.userId);
+  const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
+  const createdAt = now().toISOString();
+  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) =>
+    deps.notifications.createIfAbsent({
+      userId: file.userId,
+      notificationId: notificationIdFor(file.fileId, rule.ruleId),
+      fileId: file.fileId,
+      ruleId: rule.ruleId,
+      channel: rule.notifyVia,
+      target: rule.target,
+      status: 'pending',
+      attempts: 0,
+      createdAt,
+      updatedAt: createdAt,
+      history: [{ status: 'pending', at: createdAt }],
+      ...(rule.messageTemplate ? { messageTemplate: rule.messageTemplate } : {}),
+      file: {
+        fileName: file.fileName,
+        fileType: file.fileType,
+        contentType: file.contentType,
+        sizeBytes: file.sizeBytes,
+        tags: file.tags,
+        uploadedAt: file.uploadedAt,
+        objectKey: file.objectKey,
+      },
+    } satisfies NotificationRecord),
+  );
+  const toSend = stored.filter((n) => n.status === 'pending');
+  await deps.queue.enqueue(toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })));
+  return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
+}
+
+async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {
+  const existing = await deps.files.getFile(userId, fileId);
+  if (existing) return existing;
+  const intent = await deps.files.getPendingUpload(userId, fileId);
+  if (!intent) throw new UnknownUploadError(`No upload was requested for ${event.key}, or its request expired.`);
+  const object = await deps.store.head(intent.objectKey);
+  // Deleted before we got to it: nothing to record or announce.
+  if (!object) return undefined;
+  return deps.files.recordFile({
+    userId,
+    fileId,
+    fileName: intent.fileName,
+    fileType: fileTypeOf(intent.fileName),
+    contentType: object.contentType,
+    sizeBytes: object.sizeBytes,
+    tags: intent.tags,
+    uploadedAt: new Date(event.eventTime).toISOString(),
+    objectKey: intent.objectKey,
+  });
+}
+
+/** Maps with at most `limit` calls in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,54 @@
+import type { FileRecord, FileStore, NotificationRecord } from '../ports.ts';
+
+export const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;
+const KEY_PREFIX = 'uploads/';
+
+/** The object key for a user's file; the server makes it, so no file name can steer it. */
+export function objectKeyFor(userId: string, fileId: string): string {
+  return `${KEY_PREFIX}${encodeURIComponent(userId)}/${fileId}`;
+}
+
+/** The owner and file an object key names, or undefined for a key this system did not make. */
+export function parseObjectKey(key: string): { userId: string; fileId: string } | undefined {
+  if (!key.startsWith(KEY_PREFIX)) return undefined;
+  const parts = key.slice(KEY_PREFIX.length).split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1] || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(parts[1])) return undefined;
+  try {
+    return { userId: decodeURIComponent(parts[0]), fileId: parts[1] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** FileMetadata as every route returns it, with a fresh short-lived download link. */
+export async function presentFile(file: FileRecord, store: FileStore) {
+  return {
+    fileId: file.fileId,
+    fileName: file.fileName,
+    fileType: file.fileType,
+    contentType: file.contentType,
+    sizeBytes: file.sizeBytes,
+    tags: file.tags,
+    uploadedAt: file.uploadedAt,
+    downloadUrl: await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS),
+  };
+}
+
+/** A notification as the API shows it; internal bookkeeping (claims, template, file copy) stays in. */
+export function presentNotification(n: NotificationRecord) {
+  return {
+    notificationId: n.notificationId,
+    fileId: n.fileId,
+    ruleId: n.ruleId,
+    channel: n.channel,
+    target: n.target,
+    status: n.status,
+    ...(n.messageSid ? { messageSid: n.messageSid } : {}),
+    ...(n.errorCode ? { errorCode: n.errorCode } : {}),
+    ...(n.errorMessage ? { errorMessage: n.errorMessage } : {}),
+    attempts: n.attempts,
+    createdAt: n.createdAt,
+    updatedAt: n.updatedAt,
+    history: n.history,
+  };
+}

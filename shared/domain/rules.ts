@@ -1,0 +1,74 @@
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { Rule, RuleRepository } from '../ports.ts';
+import { ruleFieldsSchema, type RuleFields, type RulePatch } from '../schemas/rule.schema.ts';
+import { newId } from './ids.ts';
+
+/** Stores a validated rule for its owner. */
+export async function createRule(rules: RuleRepository, userId: string, fields: RuleFields, now = new Date()): Promise<Rule> {
+  const at = now.toISOString();
+  const rule: Rule = { ...fields, ruleId: newId(now.getTime()), createdAt: at, updatedAt: at };
+  await rules.create(userId, rule);
+  return rule;
+}
+
+/** One rule of the user's; another user's rule is as missing as one that never existed. */
+export async function getRule(rules: RuleRepository, userId: string, ruleId: string): Promise<Rule> {
+  const rule = await rules.get(userId, ruleId);
+  if (!rule) throw new NotFoundError(`Rule ${ruleId}`);
+  return rule;
+}
+
+/**
+ * Applies a partial update: the patch is merged into the stored rule and the result is
+ * validated as a whole, so a patch cannot leave, say, an sms rule with an email target.
+ */
+export async function updateRule(
+  rules: RuleRepository,
+  userId: string,
+  ruleId: string,
+  patch: RulePatch,
+  now = new Date(),
+): Promise<Rule> {
+  const current = await getRule(rules, userId, ruleId);
+  const { ruleId: _id, createdAt, updatedAt, ...currentFields } = current;
+  const merged = ruleFieldsSchema.safeParse({ ...currentFields, ...patch });
+  if (!merged.success) {
+    throw new ValidationError(
+      `The rule after this change would be invalid: ${merged.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')}`,
+      merged.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    );
+  }
+  const next: Rule = { ...merged.data, ruleId, createdAt, updatedAt: laterThan(updatedAt, now) };
+  if (!(await rules.replace(userId, next, updatedAt))) {
+    throw new ConflictError('The rule changed while this update was applied; read it again and retry.');
+  }
+  return next;
+}
+
+/** Removes a rule; later uploads no longer match it. */
+export async function deleteRule(rules: RuleRepository, userId: string, ruleId: string): Promise<void> {
+  if (!(await rules.delete(userId, ruleId))) throw new NotFoundError(`Rule ${ruleId}`);
+}
+
+// updatedAt doubles as the optimistic-lock version, so two updates in one millisecond must differ.
+function laterThan(previous: string, now: Date): string {
+  const candidate = now.toISOString();
+  return candidate > previous ? candidate : new Date(Date.parse(previous) + 1).toISOString();
+}
+
+/** A rule as the API shows it: every field present, absent criteria as null. */
+export function presentRule(rule: Rule) {
+  return {
+    ruleId: rule.ruleId,
+    eventType: rule.eventType,
+    fileType: rule.fileType ?? null,
+    fileNameRegex: rule.fileNameRegex ?? null,
+    minSizeKb: rule.minSizeKb ?? null,
+    notifyVia: rule.notifyVia,
+    target: rule.target,
+    isActive: rule.isActive,
+    messageTemplate: rule.messageTemplate ?? null,
+    createdAt: rule.createdAt,
+    updatedAt: rule.updatedAt,
+  };
+}

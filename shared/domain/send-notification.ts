@@ -1,0 +1,115 @@
+import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository } from '../ports.ts';
+import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
+import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
+import { describeTwilioError } from './twilio-errors.ts';
+
+/** How long a claim lets one sender send; longer than the sender's timeout, so a live sender never loses it. */
+export const CLAIM_LEASE_MS = 60_000;
+
+/** The record should come back later; the queue's visibility timeout is the backoff. */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly errorCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SendDeps {
+  notifications: NotificationRepository;
+  gateway: MessageGateway;
+  store: FileStore;
+  /** Where Twilio should post this notification's status callbacks. */
+  statusCallbackUrl: (n: NotificationRecord) => string;
+}
+
+export interface Delivery {
+  /** How many times the queue has handed this record out, this time included. */
+  receiveCount: number;
+  /** The receive after which the queue gives the record to its dead-letter queue. */
+  maxReceives: number;
+}
+
+export type SendResult = 'sent' | 'failed' | 'skipped';
+
+/**
+ * Sends one notification at most once. A conditional claim makes this sender the only one
+ * that may call Twilio for it; the SID is stored as soon as Twilio answers. A notification no
+ * longer pending has been handled and is skipped, so redeliveries change nothing.
+ */
+export async function sendNotification(
+  deps: SendDeps,
+  ref: { userId: string; notificationId: string },
+  delivery: Delivery,
+  now: () => Date = () => new Date(),
+): Promise<SendResult> {
+  const current = await deps.notifications.get(ref.userId, ref.notificationId);
+  if (!current || current.status !== 'pending') return 'skipped';
+
+  const startedAt = now().getTime();
+  const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
+  if (!n) {
+    const again = await deps.notifications.get(ref.userId, ref.notificationId);
+    if (!again || again.status !== 'pending') return 'skipped';
+    throw new RetryLaterError(`Notification ${ref.notificationId} is being sent by another sender.`);
+  }
+
+  if (n.channel === 'email') {
+    await fail(deps, n, 'CHANNEL_UNAVAILABLE', 'Email delivery is not available yet.', now);
+    return 'failed';
+  }
+
+  const outcome = await deps.gateway.send({
+    to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
+    body: await messageBody(deps.store, n),
+    mediaUrls: n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [],
+    statusCallback: deps.statusCallbackUrl(n),
+  });
+
+  switch (outcome.kind) {
+    case 'accepted': {
+      const advanced = await deps.notifications.advance(n.userId, n.notificationId, {
+        status: 'queued',
+        at: now().toISOString(),
+        messageSid: outcome.messageSid,
+      });
+      // A status callback got there first and moved the status on; the SID still belongs here.
+      if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid);
+      return 'sent';
+    }
+    case 'rejected':
+      await fail(deps, n, outcome.errorCode, describeTwilioError(outcome.errorCode, outcome.errorMessage), now);
+      return 'failed';
+    case 'retryable':
+      if (delivery.receiveCount >= delivery.maxReceives) {
+        await fail(deps, n, outcome.errorCode, describeTwilioError(outcome.errorCode, outcome.errorMessage), now);
+        throw new RetryLaterError(
+          `Giving up on ${n.notificationId} after ${delivery.receiveCount} attempts: ${outcome.errorMessage}`,
+          outcome.errorCode,
+        );
+      }
+      await deps.notifications.release(n.userId, n.notificationId, outcome);
+      throw new RetryLaterError(`Twilio send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
+  }
+}
+
+async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, errorMessage: string, now: () => Date) {
+  await deps.notifications.advance(n.userId, n.notificationId, { status: 'failed', at: now().toISOString(), errorCode, errorMessage });
+}
+
+/** The rule's template (or the default) filled from the file; a download link is signed only if asked for. */
+async function messageBody(store: FileStore, n: NotificationRecord): Promise<string> {
+  const template = n.messageTemplate ?? DEFAULT_TEMPLATE;
+  const downloadUrl = templateUses(template, 'downloadUrl')
+    ? await store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)
+    : '';
+  return renderTemplate(template, {
+    fileName: n.file.fileName,
+    fileType: n.file.fileType,
+    sizeKb: formatKb(n.file.sizeBytes),
+    tags: n.file.tags.join(', '),
+    uploadedAt: n.file.uploadedAt,
+    downloadUrl,
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The one error hierarchy. Every error a request can end in is an AppError; the HTTP
+ * middleware maps it to a status and the contract's `{"error":{code,message,details}}`
+ * body. Errors with `expose: false` become a generic 500 so nothing internal leaks.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly expose: boolean;
+  readonly details?: unknown;
+
+  constructor(
+    message: string,
+    opts: { code: string; statusCode: number; expose?: boolean; details?: unknown; cause?: unknown },
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = opts.code;
+    this.statusCode = opts.statusCode;
+    this.expose = opts.expose ?? opts.statusCode < 500;
+    this.details = opts.details;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(message, { code: 'VALIDATION_ERROR', statusCode: 400, details });
+  }
+}
+
+export class InvalidCursorError extends AppError {
+  constructor() {
+    super('The cursor is not valid for this query; start again without a cursor.', {
+      code: 'INVALID_CURSOR',
+      statusCode: 400,
+    });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid bearer token is required.') {
+    super(message, { code: 'UNAUTHORIZED', statusCode: 401 });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'FORBIDDEN', statusCode: 403 });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(`${what} was not found.`, { code: 'NOT_FOUND', statusCode: 404 });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'CONFLICT', statusCode: 409 });
+  }
+}
+
+export class LimitExceededError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'LIMIT_EXCEEDED', statusCode: 422 });
+  }
+}
+
+/** A configuration problem found at cold start; never exposed to callers. */
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'CONFIG_ERROR', statusCode: 500, expose: false });
+  }
+}

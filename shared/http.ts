@@ -1,0 +1,135 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import { cursorKey, openCursor, sealCursor } from './cursor.ts';
+import { AppError, UnauthorizedError, ValidationError } from './errors.ts';
+import { logger } from './logger.ts';
+import type { Page, PageRequest } from './ports.ts';
+
+export type HttpResult = { statusCode: number; headers?: Record<string, string>; body?: string };
+
+/** A JSON response. */
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export const noContent = (): HttpResult => ({ statusCode: 204 });
+
+/** Turns zod's issues into one sentence per problem, each naming its field. */
+export function validationError(error: z.ZodError, where: string): ValidationError {
+  const issues = error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+  const message = issues
+    .map(({ field, message }) => (message.startsWith(field.split('.')[0] ?? '') ? message : `${field}: ${message}`))
+    .join(' ');
+  return new ValidationError(message, issues);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error, where);
+  return parsed.data;
+}
+
+/** Decodes the body API Gateway passes, which may arrive base64-encoded. */
+export function rawBody(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  const text = rawBody(event);
+  if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError('The request body is not valid JSON.');
+  }
+}
+
+/** Maps any error to the contract's error body; unexposed ones become a generic 500. */
+export const errorResponse = (err: unknown): HttpResult => {
+  if (err instanceof AppError && err.expose) {
+    return json(err.statusCode, {
+      error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
+    });
+  }
+  logger.error('Request failed', err as Error);
+  return json(500, { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; try again shortly.' } });
+};
+
+/** The one middleware that turns errors into responses. */
+export const httpErrors = (): middy.MiddlewareObj<unknown, APIGatewayProxyResultV2> => ({
+  onError: async (request) => {
+    request.response = errorResponse(request.error);
+  },
+});
+
+export interface UserRequest<B, Q, P> {
+  userId: string;
+  body: B;
+  query: Q;
+  params: P;
+  event: APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+/** The signed-in user: the JWT authorizer's `sub` claim, never a body or query value. */
+function userIdOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
+  const sub = event.requestContext.authorizer?.jwt?.claims?.sub;
+  if (typeof sub !== 'string' || sub.length === 0) throw new UnauthorizedError();
+  return sub;
+}
+
+/**
+ * Wraps an authenticated route: header normalisation, the caller's id, zod validation of
+ * body, query and path, and error mapping. The handler receives typed, validated input.
+ */
+export function userRoute<
+  B extends z.ZodType = z.ZodUndefined,
+  Q extends z.ZodType = z.ZodObject,
+  P extends z.ZodType = z.ZodObject,
+>(
+  spec: { body?: B; query?: Q; params?: P },
+  fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
+) {
+  return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
+    .use(httpHeaderNormalizer())
+    .use(httpErrors())
+    .handler(async (event) => {
+      const userId = userIdOf(event);
+      const body = spec.body ? parseWith(spec.body, jsonBody(event), 'body') : undefined;
+      const query = parseWith(spec.query ?? z.object({}), event.queryStringParameters ?? {}, 'query');
+      const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
+      return fn({ userId, body, query, params, event } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
+    });
+}
+
+/** `limit` and `cursor`, as every list route takes them. */
+export const pageQuery = {
+  limit: z.coerce
+    .number({ message: 'limit must be a number from 1 to 100.' })
+    .int('limit must be a whole number.')
+    .min(1, 'limit must be at least 1.')
+    .max(100, 'limit must be at most 100.')
+    .default(20),
+  cursor: z.string().min(1).max(2048).optional(),
+};
+
+/**
+ * Runs a paged query with a tamper-checked cursor bound to the user and the filters, and
+ * answers the contract's `{"items","nextCursor"}`.
+ */
+export async function pagedList<T, R>(
+  userId: string,
+  query: { limit: number; cursor?: string; [filter: string]: unknown },
+  fetchPage: (page: PageRequest) => Promise<Page<T>>,
+  present: (item: T) => R | Promise<R>,
+): Promise<HttpResult> {
+  const { limit, cursor, ...filters } = query;
+  const binding = { userId, query: JSON.stringify(Object.entries(filters).sort()) };
+  const key = await cursorKey();
+  const startKey = cursor ? openCursor(key, cursor, binding) : undefined;
+  const page = await fetchPage({ limit, startKey });
+  const items = await Promise.all(page.items.map(present));
+  return json(200, { items, nextCursor: page.lastKey ? sealCursor(key, page.lastKey, binding) : null });
+}

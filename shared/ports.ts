@@ -1,0 +1,157 @@
+import type { Channel, Rule, RuleFields } from './schemas/rule.schema.ts';
+import type { NotificationStatus } from './domain/notification-status.ts';
+
+/** A file as the API shows it, less the download link, which is made per request. */
+export interface FileRecord {
+  userId: string;
+  fileId: string;
+  fileName: string;
+  fileType: string;
+  contentType: string;
+  sizeBytes: number;
+  tags: string[];
+  uploadedAt: string;
+  objectKey: string;
+}
+
+/** What POST /uploads promised, kept until the object arrives. */
+export interface PendingUpload {
+  userId: string;
+  fileId: string;
+  fileName: string;
+  contentType: string;
+  declaredSize: number;
+  tags: string[];
+  objectKey: string;
+  expiresAt: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** DynamoDB's LastEvaluatedKey; the HTTP layer seals it into an opaque cursor. */
+  lastKey?: Record<string, unknown>;
+}
+
+export interface PageRequest {
+  limit: number;
+  startKey?: Record<string, unknown>;
+}
+
+export interface FileRepository {
+  putPendingUpload(upload: PendingUpload): Promise<void>;
+  getPendingUpload(userId: string, fileId: string): Promise<PendingUpload | undefined>;
+  /** Writes the file once; a second call for the same file returns the first record unchanged. */
+  recordFile(file: FileRecord): Promise<FileRecord>;
+  getFile(userId: string, fileId: string): Promise<FileRecord | undefined>;
+}
+
+export interface RuleRepository {
+  create(userId: string, rule: Rule): Promise<void>;
+  get(userId: string, ruleId: string): Promise<Rule | undefined>;
+  list(userId: string, page: PageRequest): Promise<Page<Rule>>;
+  /** Every rule of one user, read through the partition key alone. */
+  listAll(userId: string): Promise<Rule[]>;
+  /** Replaces the rule if it still has the `updatedAt` it was read with; false when it changed or vanished. */
+  replace(userId: string, rule: Rule, expectedUpdatedAt: string): Promise<boolean>;
+  /** False when there was no such rule. */
+  delete(userId: string, ruleId: string): Promise<boolean>;
+}
+
+export interface StatusChange {
+  status: NotificationStatus;
+  at: string;
+  errorCode?: string;
+}
+
+export interface NotificationRecord {
+  userId: string;
+  notificationId: string;
+  fileId: string;
+  ruleId: string;
+  channel: Channel;
+  target: string;
+  status: NotificationStatus;
+  messageSid?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  history: StatusChange[];
+  /** The rule's template at match time, rendered when the message is sent. */
+  messageTemplate?: string;
+  file: Pick<FileRecord, 'fileName' | 'fileType' | 'contentType' | 'sizeBytes' | 'tags' | 'uploadedAt' | 'objectKey'>;
+  /** Epoch ms until which a sender holds the right to send; absent when nobody does. */
+  claimExpiresAt?: number;
+}
+
+export interface StatusUpdate {
+  status: NotificationStatus;
+  at: string;
+  messageSid?: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+export interface NotificationRepository {
+  /** Writes the notification unless it exists; either way returns the stored one. */
+  createIfAbsent(notification: NotificationRecord): Promise<NotificationRecord>;
+  get(userId: string, notificationId: string): Promise<NotificationRecord | undefined>;
+  /**
+   * Takes the right to send a pending notification until `leaseUntil` (epoch ms), counting an
+   * attempt. Undefined when it is no longer pending or another sender holds an unexpired claim.
+   */
+  claim(userId: string, notificationId: string, now: number, leaseUntil: number): Promise<NotificationRecord | undefined>;
+  /** Gives a claim back after a send that may be retried. */
+  release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void>;
+  /** Moves the status forward only; false when the change would not be forward (stale or duplicate). */
+  advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean>;
+  /** Stores the SID Twilio gave, whatever the status has become meanwhile. */
+  recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void>;
+  findByMessageSid(messageSid: string): Promise<{ userId: string; notificationId: string } | undefined>;
+  list(userId: string, filter: { fileId?: string; status?: NotificationStatus }, page: PageRequest): Promise<Page<NotificationRecord>>;
+  listForFile(userId: string, fileId: string): Promise<NotificationRecord[]>;
+}
+
+export interface NotificationQueue {
+  /** Enqueues every reference, in batches; throws if any could not be enqueued. */
+  enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void>;
+}
+
+export interface StoredObject {
+  sizeBytes: number;
+  contentType: string;
+}
+
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface FileStore {
+  presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload>;
+  presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
+  /** Undefined when there is no such object. */
+  head(key: string): Promise<StoredObject | undefined>;
+}
+
+export interface OutboundMessage {
+  to: string;
+  body: string;
+  mediaUrls: string[];
+  statusCallback: string;
+}
+
+export type SendOutcome =
+  | { kind: 'accepted'; messageSid: string; status: string }
+  /** Twilio refused and will refuse again: don't retry. */
+  | { kind: 'rejected'; errorCode: string; errorMessage: string }
+  /** Worth another try later: throttling, a server error, a network failure. */
+  | { kind: 'retryable'; errorCode: string; errorMessage: string };
+
+export interface MessageGateway {
+  send(message: OutboundMessage): Promise<SendOutcome>;
+}
+
+export type { Channel, Rule, RuleFields };

@@ -1,0 +1,29 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { logger } from './logger.ts';
+
+/**
+ * Wraps a per-record handler into an SQS consumer that reports partial batch failures: a
+ * record whose handler throws is retried alone (and reaches the DLQ after maxReceiveCount),
+ * while the rest of its batch is deleted. Records run concurrently.
+ */
+export function queueConsumer(recordHandler: (record: SQSRecord) => Promise<unknown>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord) => {
+    try {
+      return await recordHandler(record);
+    } catch (err) {
+      logger.warn('Record failed; it will be retried', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: err as Error,
+      });
+      throw err;
+    }
+  };
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+}
+
+/** How many times SQS has handed this record out, this time included. */
+export const receiveCountOf = (record: SQSRecord): number => Number(record.attributes.ApproximateReceiveCount ?? '1');

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** An S3 event notification as SQS carries it: object records, or the one-off test event. */
+export const s3EventSchema = z.union([
+  z.object({ Service: z.literal('Amazon S3'), Event: z.literal('s3:TestEvent') }),
+  z.object({
+    Records: z.array(
+      z.object({
+        eventName: z.string(),
+        eventTime: z.iso.datetime({ offset: true }),
+        s3: z.object({
+          bucket: z.object({ name: z.string() }),
+          // S3 URL-encodes keys in events, with '+' for spaces.
+          object: z.object({ key: z.string().transform((k) => decodeURIComponent(k.replace(/\+/g, ' '))), size: z.number().optional() }),
+        }),
+      }),
+    ),
+  }),
+]);

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { ApiClient, eventually } from '../support/http-client.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0 });
+  api = new ApiClient(runtime.url);
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function notificationsFor(client: ApiClient, fileId: string) {
+  const { status, body } = await client.request('GET', `/notifications?fileId=${fileId}`);
+  expect(status).toBe(200);
+  return body.items as Array<Record<string, any>>;
+}
+
+describe('the pipeline, end to end through HTTP', () => {
+  it('delivers one SMS naming the uploaded file, and records its status', async () => {
+    const alice = api.as(await api.tokenFor('alice'));
+    const rule = await alice.request('POST', '/rules', {
+      eventType: 'file_upload',
+      fileType: 'PDF',
+      fileNameRegex: '^invoice',
+      notifyVia: 'sms',
+      target: '+14155550100',
+    });
+    expect(rule.status).toBe(201);
+    expect(rule.body).toMatchObject({ fileType: 'pdf', isActive: true, target: '+14155550100' });
+
+    const { fileId } = await alice.upload({ fileName: 'invoice-2026.pdf', contentType: 'application/pdf', content: 'x'.repeat(2048) });
+
+    const [delivered] = await eventually(async () => {
+      const items = await notificationsFor(alice, fileId);
+      return items.length === 1 && items[0]!.status === 'delivered' ? items : undefined;
+    }, 20_000, 'the notification to be delivered');
+    expect(delivered).toMatchObject({ fileId, ruleId: rule.body.ruleId, channel: 'sms', target: '+14155550100', attempts: 1 });
+    expect(delivered!.messageSid).toMatch(/^SM[0-9a-f]{32}$/);
+
+    const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter(
+      (m: { to: string }) => m.to === '+14155550100',
+    );
+    expect(sent).toHaveLength(1);
+    expect(sent[0].body).toContain('invoice-2026.pdf');
+    expect(sent[0].sid).toBe(delivered!.messageSid);
+
+    const file = await alice.request('GET', `/files/${fileId}`);
+    expect(file.status).toBe(200);
+    expect(file.body).toMatchObject({ fileId, fileName: 'invoice-2026.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 2048 });
+    expect(file.body.notifications.map((n: { status: string }) => n.status)).toEqual(['delivered']);
+    const download = await fetch(file.body.downloadUrl);
+    expect(download.status).toBe(200);
+    expect((await download.text()).length).toBe(2048);
+  });
+
+  it('ends a send to an invalid number as failed with 21211 after exactly one attempt', async () => {
+    const bob = api.as(await api.tokenFor('bob'));
+    await bob.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+15005550001' });
+    const { fileId } = await bob.upload({ fileName: 'report.txt', contentType: 'text/plain', content: 'hello' });
+    const [failed] = await eventually(async () => {
+      const items = await notificationsFor(bob, fileId);
+      return items[0]?.status === 'failed' ? items : undefined;
+    }, 20_000, 'the notification to fail');
+    expect(failed).toMatchObject({ status: 'failed', errorCode: '21211', attempts: 1 });
+    expect(failed!.errorMessage).toMatch(/not a valid phone number/);
+  });
+
+  it('matches nothing for a file no rule wants, and keeps users apart', async () => {
+    const carol = api.as(await api.tokenFor('carol'));
+    const dave = api.as(await api.tokenFor('dave'));
+    await carol.request('POST', '/rules', { eventType: 'file_upload', fileType: 'png', notifyVia: 'sms', target: '+14155550101' });
+    const { fileId } = await carol.upload({ fileName: 'notes.txt', contentType: 'text/plain', content: 'n' });
+    await eventually(async () => ((await carol.request('GET', `/files/${fileId}`)).status === 200 ? true : undefined));
+    expect(await notificationsFor(carol, fileId)).toEqual([]);
+    expect((await dave.request('GET', `/files/${fileId}`)).status).toBe(404);
+    expect((await dave.request('GET', '/rules')).body.items).toEqual([]);
+  });
+
+  it('refuses requests without a valid token', async () => {
+    const none = await api.request('GET', '/rules');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('UNAUTHORIZED');
+    const forged = await api.as('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad').request('GET', '/rules');
+    expect(forged.status).toBe(401);
+  });
+});

@@ -1,0 +1,374 @@
+import { readFileSync } from 'node:fs';
+import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NotificationStack } from '../../lib/stack.ts';
+import {
+  commonEnv,
+  functions,
+  queues,
+  routes,
+  tables,
+  type FunctionName,
+  type FunctionSpec,
+  type QueueKey,
+  type QueueSpec,
+  type TableKey,
+  type TableSpec,
+} from '../../lib/topology.ts';
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+const functionEntries = Object.entries(functions) as [FunctionName, FunctionSpec][];
+const queueEntries = Object.entries(queues) as [QueueKey, QueueSpec][];
+const tableEntries = Object.entries(tables) as [TableKey, TableSpec][];
+
+let stack: NotificationStack;
+let template: Template;
+let resources: Record<string, Resource>;
+
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const functionId = (name: FunctionName) => logicalId(stack.functions[name].function);
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const actions = (statement: Statement) => [statement.Action].flat();
+
+/** The statements of the one inline policy attached to the function's role. */
+function statementsOf(name: FunctionName): Statement[] {
+  const roleRef = { Ref: logicalId(stack.functions[name].role) };
+  const policies = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+    (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify(roleRef)),
+  );
+  expect(policies).toHaveLength(1);
+  return policies[0]![1].Properties.PolicyDocument.Statement;
+}
+
+/** Whether the statement names the resource, directly or inside an ARN built from it. */
+const mentions = (statement: Statement, id: string) => JSON.stringify(statement.Resource).includes(`"${id}"`);
+
+beforeAll(() => {
+  // The CLI feeds cdk.json's context to the app; the test does the same so both synthesize alike.
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+  const app = new App({ context: { ...cdkJson.context, skipBundling: true } });
+  stack = new NotificationStack(app, 'TwilioNotifications');
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+});
+
+describe('NotificationStack', () => {
+  describe('HTTP API', () => {
+    it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+      'routes %s to its function with the declared authorization',
+      (routeKey, route) => {
+        const matches = ofType('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.RouteKey === routeKey);
+        expect(matches).toHaveLength(1);
+        const props = matches[0]![1].Properties;
+
+        const integrationId = props.Target['Fn::Join'][1][1].Ref as string;
+        const integration = resources[integrationId]!;
+        expect(integration.Type).toBe('AWS::ApiGatewayV2::Integration');
+        expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [functionId(route.function), 'Arn'] });
+        expect(resources[functionId(route.function)]!.Properties.Description).toBe(functions[route.function].description);
+
+        if (route.auth === 'user') {
+          expect(props.AuthorizationType).toBe('JWT');
+          expect(props.AuthorizerId).toBeDefined();
+        } else {
+          expect(props.AuthorizationType).toBe('NONE');
+          expect(props.AuthorizerId).toBeUndefined();
+        }
+      },
+    );
+
+    it('has no routes beyond the topology', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    });
+
+    it('checks JWTs issued by the Cognito user pool for its client', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Audience: [{ Ref: Match.stringLikeRegexp('^UserPoolWebClient') }],
+          Issuer: { 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalId(stack.userPool) }])] },
+        },
+      });
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        MfaConfiguration: 'OPTIONAL',
+        Policies: {
+          PasswordPolicy: Match.objectLike({ RequireUppercase: true, RequireNumbers: true, RequireSymbols: true }),
+        },
+      });
+      const [[, client]] = ofType('AWS::Cognito::UserPoolClient') as [[string, Resource]];
+      expect(client.Properties.GenerateSecret).toBe(false);
+      expect(client.Properties.ExplicitAuthFlows).toEqual(
+        expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH']),
+      );
+      expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+    });
+
+    it('logs access and throttles on the default stage', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+        DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('creates one Node.js 24 arm64 Lambda per topology function', () => {
+      const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
+        String(fn.Properties.Runtime).startsWith('nodejs'),
+      );
+      expect(nodeFunctions).toHaveLength(functionEntries.length);
+      for (const [name, spec] of functionEntries) {
+        expect(resources[functionId(name)]!.Properties).toMatchObject({
+          Description: spec.description,
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          MemorySize: spec.memoryMb,
+          Timeout: spec.timeoutSeconds,
+          TracingConfig: { Mode: 'Active' },
+          LoggingConfig: { LogGroup: { Ref: logicalId(stack.functions[name].logGroup) } },
+        });
+      }
+    });
+
+    it('gives each function its own role without AWS managed policies, and a one-month log group', () => {
+      for (const [name] of functionEntries) {
+        const role = resources[logicalId(stack.functions[name].role)]!;
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+        expect(resources[logicalId(stack.functions[name].logGroup)]!.Properties.RetentionInDays).toBe(30);
+      }
+    });
+
+    it.each(functionEntries)('passes %s exactly the variables its grants and the common settings need', (name, spec) => {
+      const expected = [
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+        commonEnv.publicBaseUrl,
+        commonEnv.twilioFromNumber,
+        ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
+        ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
+        ...(spec.bucket ? [commonEnv.bucket] : []),
+        ...(spec.twilio ? [commonEnv.twilioSecretId] : []),
+      ];
+      const variables = resources[functionId(name)]!.Properties.Environment.Variables;
+      expect(Object.keys(variables).sort()).toEqual(expected.sort());
+      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      for (const key of Object.keys(spec.tables ?? {}) as TableKey[]) {
+        expect(variables[tables[key].envVar]).toEqual({ Ref: logicalId(stack.tables[key]) });
+      }
+      if (spec.twilio) expect(variables[commonEnv.twilioSecretId]).toEqual({ Ref: logicalId(stack.twilioSecret) });
+    });
+
+    it('keeps Twilio credentials out of every Lambda environment', () => {
+      for (const [, fn] of ofType('AWS::Lambda::Function')) {
+        const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
+        for (const [key, value] of Object.entries(variables)) {
+          expect(key).not.toMatch(/TOKEN|PASSWORD|ACCOUNT_SID/i);
+          expect(JSON.stringify(value)).not.toMatch(/[0-9a-f]{32}/i);
+        }
+      }
+    });
+
+    it('allows Resource "*" only for the X-Ray tracing actions', () => {
+      for (const [name] of functionEntries) {
+        for (const statement of statementsOf(name).filter((s) => s.Resource === '*')) {
+          expect(actions(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        }
+      }
+    });
+
+    it('lets list-rules read rules but not write them', () => {
+      const all = statementsOf('list-rules').flatMap(actions);
+      expect(all).toContain('dynamodb:Query');
+      expect(all).not.toContain('dynamodb:PutItem');
+      expect(all).not.toContain('dynamodb:DeleteItem');
+      expect(all).not.toContain('dynamodb:UpdateItem');
+    });
+
+    it('lets create-upload write file records and upload objects, and nothing else', () => {
+      const statements = statementsOf('create-upload');
+      expect(statements.some((s) => mentions(s, logicalId(stack.tables.notifications)))).toBe(false);
+      expect(statements.some((s) => mentions(s, logicalId(stack.tables.rules)))).toBe(false);
+      const onFiles = statements.filter((s) => mentions(s, logicalId(stack.tables.files))).flatMap(actions);
+      expect(onFiles).toContain('dynamodb:PutItem');
+      expect(onFiles).not.toContain('dynamodb:GetItem');
+      expect(onFiles).not.toContain('dynamodb:Query');
+      const onBucket = statements.filter((s) => mentions(s, logicalId(stack.bucket)));
+      expect(onBucket.flatMap(actions)).toContain('s3:PutObject');
+      expect(onBucket.flatMap(actions).some((a) => a.startsWith('s3:Get'))).toBe(false);
+      expect(JSON.stringify(onBucket.map((s) => s.Resource))).toContain('/uploads/*');
+    });
+
+    it('lets only the Twilio functions read the Twilio secret', () => {
+      const secretId = logicalId(stack.twilioSecret);
+      for (const [name, spec] of functionEntries) {
+        const reads = statementsOf(name).some(
+          (s) => mentions(s, secretId) && actions(s).includes('secretsmanager:GetSecretValue'),
+        );
+        expect(reads, name).toBe(Boolean(spec.twilio));
+      }
+    });
+  });
+
+  describe('queues', () => {
+    it.each(queueEntries)('redrives the %s queue to its own dead-letter queue', (key, spec) => {
+      const { queue, deadLetterQueue } = stack.queues[key];
+      const props = resources[logicalId(queue)]!.Properties;
+      expect(props.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(deadLetterQueue), 'Arn'] },
+        maxReceiveCount: spec.maxReceiveCount,
+      });
+      expect(spec.maxReceiveCount).toBeGreaterThanOrEqual(5);
+      expect(props.VisibilityTimeout).toBeGreaterThanOrEqual(6 * functions[spec.consumer].timeoutSeconds);
+      expect(props.SqsManagedSseEnabled).toBe(true);
+      expect(resources[logicalId(deadLetterQueue)]!.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    });
+
+    it.each(queueEntries)('feeds the %s queue to its consumer with partial batch failures', (key, spec) => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.queues[key].queue), 'Arn'] },
+        FunctionName: { Ref: functionId(spec.consumer) },
+        BatchSize: spec.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: spec.maxConcurrency },
+        MaximumBatchingWindowInSeconds:
+          spec.maxBatchingWindowSeconds > 0 ? spec.maxBatchingWindowSeconds : Match.absent(),
+      });
+    });
+
+    it.each(queueEntries)('alarms to the alarm topic when the %s dead-letter queue holds a message', (key) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } },
+        ],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic) }],
+      });
+    });
+
+    it('denies queue access without TLS', () => {
+      for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
+        expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+          expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        );
+      }
+      template.resourceCountIs('AWS::SQS::QueuePolicy', 2 * queueEntries.length);
+    });
+  });
+
+  describe('tables', () => {
+    it.each(tableEntries)('declares the %s table as in the topology', (key, spec) => {
+      const table = resources[logicalId(stack.tables[key])]!;
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+          { AttributeName: spec.sortKey, KeyType: 'RANGE' },
+        ],
+      });
+      expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(
+        spec.indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+      for (const definition of table.Properties.AttributeDefinitions) expect(definition.AttributeType).toBe('S');
+      expect(table.Properties.TimeToLiveSpecification).toEqual(
+        spec.ttlAttribute ? { AttributeName: spec.ttlAttribute, Enabled: true } : undefined,
+      );
+    });
+  });
+
+  describe('upload bucket', () => {
+    it('blocks public access, encrypts, logs access and allows browser form posts', () => {
+      const bucket = resources[logicalId(stack.bucket)]!.Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+        SSEAlgorithm: 'AES256',
+      });
+      expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^AccessLogsBucket/) });
+      expect(bucket.CorsConfiguration.CorsRules).toContainEqual(
+        expect.objectContaining({ AllowedMethods: expect.arrayContaining(['POST']), AllowedOrigins: ['*'] }),
+      );
+    });
+
+    it('aborts incomplete multipart uploads and never expires files', () => {
+      const rules = resources[logicalId(stack.bucket)]!.Properties.LifecycleConfiguration.Rules;
+      expect(rules).toContainEqual(
+        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+      );
+      for (const rule of rules) expect(rule.ExpirationInDays).toBeUndefined();
+    });
+
+    it('denies requests without TLS', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(stack.bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('announces new objects under uploads/ to the upload queue', () => {
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: { Ref: logicalId(stack.bucket) },
+        NotificationConfiguration: {
+          QueueConfigurations: [
+            {
+              Events: ['s3:ObjectCreated:*'],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
+              QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues.upload.queue), 'Arn'] },
+            },
+          ],
+        },
+      });
+    });
+  });
+
+  it('generates a placeholder Twilio secret instead of holding credentials', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { GenerateStringKey: 'authToken', SecretStringTemplate: Match.stringLikeRegexp('accountSid') },
+      SecretString: Match.absent(),
+    });
+  });
+
+  it('outputs what operators and clients need', () => {
+    for (const name of ['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'BucketName', 'TwilioSecretArn', 'AlarmTopicArn']) {
+      template.hasOutput(name, {});
+    }
+  });
+
+  it('leaves no AwsSolutions finding unsuppressed', () => {
+    const format = (found: SynthesisMessage[]) => found.map((f) => `${f.id}: ${String(f.entry.data)}`);
+    const nag = Match.stringLikeRegexp('AwsSolutions-.*');
+    expect(format(Annotations.fromStack(stack).findError('*', nag))).toEqual([]);
+    expect(format(Annotations.fromStack(stack).findWarning('*', nag))).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+/** A small client for driving the system through its HTTP contract, as a user would. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private token?: string,
+  ) {}
+
+  as(token: string): ApiClient {
+    return new ApiClient(this.baseUrl, token);
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, body: json, text, headers: response.headers };
+  }
+
+  async tokenFor(userId: string): Promise<string> {
+    const { status, body } = await this.request('POST', '/local/token', { userId });
+    if (status !== 200) throw new Error(`token: ${status}`);
+    return body.token as string;
+  }
+
+  /** Requests a presigned POST and uploads `content` with it, as a browser form would. */
+  async upload(input: { fileName: string; contentType: string; content: Buffer | string; tags?: string[] }) {
+    const content = typeof input.content === 'string' ? Buffer.from(input.content) : input.content;
+    const presign = await this.request('POST', '/uploads', {
+      fileName: input.fileName,
+      contentType: input.contentType,
+      size: content.length,
+      ...(input.tags ? { tags: input.tags } : {}),
+    });
+    if (presign.status !== 201) throw new Error(`presign: ${presign.status} ${presign.text}`);
+    const form = new FormData();
+    for (const [k, v] of Object.entries(presign.body.fields as Record<string, string>)) form.append(k, v);
+    form.append('file', new Blob([content], { type: input.contentType }), input.fileName);
+    const stored = await fetch(presign.body.url, { method: 'POST', body: form });
+    if (stored.status >= 300) throw new Error(`upload: ${stored.status} ${await stored.text()}`);
+    return presign.body as { fileId: string; url: string; fields: Record<string, string>; expiresAt: string };
+  }
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`; for eventual outcomes, not timings. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
