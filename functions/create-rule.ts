@@ -1,5 +1,6 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
-import { createRule, presentRule } from '../shared/domain/rules.ts';
+import { createRule } from '../shared/domain/rules.ts';
+import { presentRule } from '../shared/domain/rule-queries.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { createRuleSchema } from '../shared/schemas/rule.schema.ts';
 

@@ -1,16 +1,16 @@
-import { z } from 'zod';
 import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentFile, presentNotification } from '../shared/domain/files.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { json, userRoute } from '../shared/http.ts';
+import { fileIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const files = new DynamoFileRepository();
 const notifications = new DynamoNotificationRepository();
 const store = new S3FileStore();
 
-export const handler = userRoute({ params: z.object({ fileId: z.string().min(1).max(64) }) }, async ({ userId, params }) => {
+export const handler = userRoute({ params: fileIdParams }, async ({ userId, params }) => {
   const [file, fileNotifications] = await Promise.all([
     files.getFile(userId, params.fileId),
     notifications.listForFile(userId, params.fileId),

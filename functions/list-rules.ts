@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
-import { presentRule } from '../shared/domain/rules.ts';
+import { presentRule } from '../shared/domain/rule-queries.ts';
 import { pagedList, pageQuery, userRoute } from '../shared/http.ts';
+import * as z from 'zod/mini';
 
 const rules = new DynamoRuleRepository();
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
@@ -6,9 +5,10 @@ import { configParts, readConfig } from '../shared/config.ts';
 import { sendNotification } from '../shared/domain/send-notification.ts';
 import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
 import { queues } from '../lib/topology.ts';
+import * as z from 'zod/mini';
 
 const baseUrl = readConfig(configParts.publicBaseUrl).PUBLIC_BASE_URL.replace(/\/+$/, '');
-const refSchema = z.object({ userId: z.string().min(1), notificationId: z.string().min(1) });
+const refSchema = z.object({ userId: z.string().check(z.minLength(1)), notificationId: z.string().check(z.minLength(1)) });
 
 const deps = {
   notifications: new DynamoNotificationRepository(),

@@ -1,7 +1,9 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
-import { presentRule, updateRule } from '../shared/domain/rules.ts';
+import { presentRule } from '../shared/domain/rule-queries.ts';
+import { updateRule } from '../shared/domain/rules.ts';
 import { json, userRoute } from '../shared/http.ts';
-import { patchRuleSchema, ruleIdParams } from '../shared/schemas/rule.schema.ts';
+import { ruleIdParams } from '../shared/schemas/path-params.schema.ts';
+import { patchRuleSchema } from '../shared/schemas/rule.schema.ts';
 
 const rules = new DynamoRuleRepository();
 

@@ -1,11 +1,12 @@
-import { z } from 'zod';
+import './validation.ts';
 import { ConfigError } from './errors.ts';
+import * as z from 'zod/mini';
 
 /**
  * Reads the environment once into a frozen object. A missing or malformed variable fails
  * at cold start with every problem listed, not in the middle of a request.
  */
-export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<S>> {
+export function readConfig<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.output<S>> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -14,7 +15,7 @@ export function readConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   return Object.freeze(parsed.data);
 }
 
-const nonEmpty = z.string().min(1);
+const nonEmpty = z.string().check(z.minLength(1));
 
 /** The pieces of configuration, composed by each adapter that needs them. */
 export const configParts = {

@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { cursorKey, openCursor, sealCursor } from './cursor.ts';
 import { AppError, UnauthorizedError, ValidationError } from './errors.ts';
 import { logger } from './logger.ts';
 import type { Page, PageRequest } from './ports.ts';
+import * as z from 'zod/mini';
+import type { ValidationIssues } from './validation.ts';
 
 export type HttpResult = { statusCode: number; headers?: Record<string, string>; body?: string };
 
@@ -17,15 +18,15 @@ export function json(statusCode: number, body: unknown): HttpResult {
 export const noContent = (): HttpResult => ({ statusCode: 204 });
 
 /** Turns zod's issues into one sentence per problem, each naming its field. */
-export function validationError(error: z.ZodError, where: string): ValidationError {
-  const issues = error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
+export function validationError(error: ValidationIssues, where: string): ValidationError {
+  const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.') || where, message: i.message }));
   const message = issues
     .map(({ field, message }) => (message.startsWith(field.split('.')[0] ?? '') ? message : `${field}: ${message}`))
     .join(' ');
   return new ValidationError(message, issues);
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw validationError(parsed.error, where);
   return parsed.data;
@@ -85,9 +86,9 @@ function userIdOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
  * body, query and path, and error mapping. The handler receives typed, validated input.
  */
 export function userRoute<
-  B extends z.ZodType = z.ZodUndefined,
-  Q extends z.ZodType = z.ZodObject,
-  P extends z.ZodType = z.ZodObject,
+  B extends z.ZodMiniType = z.ZodMiniUndefined,
+  Q extends z.ZodMiniType = z.ZodMiniObject,
+  P extends z.ZodMiniType = z.ZodMiniObject,
 >(
   spec: { body?: B; query?: Q; params?: P },
   fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
@@ -106,13 +107,15 @@ export function userRoute<
 
 /** `limit` and `cursor`, as every list route takes them. */
 export const pageQuery = {
-  limit: z.coerce
-    .number({ message: 'limit must be a number from 1 to 100.' })
-    .int('limit must be a whole number.')
-    .min(1, 'limit must be at least 1.')
-    .max(100, 'limit must be at most 100.')
-    .default(20),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z._default(
+    z.coerce.number({ error: 'limit must be a number from 1 to 100.' }).check(
+      z.refine(Number.isInteger, 'limit must be a whole number.'),
+      z.gte(1, 'limit must be at least 1.'),
+      z.lte(100, 'limit must be at most 100.'),
+    ),
+    20,
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };
 
 /**

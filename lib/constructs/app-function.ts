@@ -68,7 +68,7 @@ export class AppFunction extends Construct {
             bundling: {
               minify: true,
               sourceMap: true,
-              // Stack traces need only the mappings; leaving the sources out halves the package.
+              // Stack traces need only the mappings; leaving the sources out roughly halves the package.
               sourcesContent: false,
               target: 'node24',
               // ESM keeps top-level await available to handlers; the banner gives the CJS

@@ -6,8 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { logger } from '../../shared/logger.ts';
+import * as z from 'zod/mini';
 import { functions, queues, routes, tables, type FunctionName, type QueueKey } from '../topology.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
@@ -64,12 +64,14 @@ function localSecrets(dataDir: string | undefined): { jwtSecret: string; cursorS
   return secrets;
 }
 
-const tokenRequest = z.strictObject({ userId: z.string().trim().min(1).max(128).regex(/^[\w.@+-]+$/, 'userId may hold letters, digits and . _ @ + - only.') });
+const tokenRequest = z.strictObject({
+  userId: z.string().check(z.trim(), z.minLength(1), z.maxLength(128), z.regex(/^[\w.@+-]+$/, 'userId may hold letters, digits and . _ @ + - only.')),
+});
 const inboundRequest = z.strictObject({
-  from: z.string().min(1),
-  to: z.string().min(1),
-  body: z.string().default(''),
-  mediaUrls: z.array(z.url()).max(10).optional(),
+  from: z.string().check(z.minLength(1)),
+  to: z.string().check(z.minLength(1)),
+  body: z._default(z.string(), ''),
+  mediaUrls: z.optional(z.array(z.url()).check(z.maxLength(10))),
 });
 
 /**

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import type { FileRecord, FileRepository, PendingUpload } from '../ports.ts';
-import { documentClient } from './aws-clients.ts';
+import { documentClient } from './dynamo-client.ts';
 
 const fileKey = (userId: string, fileId: string) => ({ pk: userId, sk: `FILE#${fileId}` });
 const uploadKey = (userId: string, fileId: string) => ({ pk: userId, sk: `UPLOAD#${fileId}` });

@@ -9,7 +9,7 @@ import type {
   PageRequest,
   StatusUpdate,
 } from '../ports.ts';
-import { documentClient } from './aws-clients.ts';
+import { documentClient } from './dynamo-client.ts';
 import { stripKeys } from './dynamo-file-repository-adapter.ts';
 
 const key = (userId: string, notificationId: string) => ({ pk: userId, sk: notificationId });

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import type { Page, PageRequest, Rule, RuleRepository } from '../ports.ts';
-import { documentClient } from './aws-clients.ts';
+import { documentClient } from './dynamo-client.ts';
 import { stripKeys } from './dynamo-file-repository-adapter.ts';
 
 /** NotificationRules in DynamoDB: partition `userId`, sort `ruleId`, so matching reads one partition. */

@@ -3,7 +3,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { configParts, readConfig } from '../config.ts';
 import type { FileStore, PresignedUpload, StoredObject } from '../ports.ts';
-import { s3Client } from './aws-clients.ts';
+import { s3Client } from './s3-client.ts';
 
 /** The upload bucket: presigned POSTs in, presigned GETs out, and the stored object's own facts. */
 export class S3FileStore implements FileStore {

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { configParts, readConfig } from '../config.ts';
 import type { NotificationQueue } from '../ports.ts';
-import { sqsClient } from './aws-clients.ts';
+import { sqsClient } from './sqs-client.ts';
 
 const BATCH = 10;
 const ATTEMPTS = 3;

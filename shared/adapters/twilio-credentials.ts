@@ -1,13 +1,13 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import * as z from 'zod/mini';
 
 export interface TwilioCredentials {
   accountSid: string;
   authToken: string;
 }
 
-const credentialsSchema = z.object({ accountSid: z.string().min(1), authToken: z.string().min(1) });
+const credentialsSchema = z.object({ accountSid: z.string().check(z.minLength(1)), authToken: z.string().check(z.minLength(1)) });
 
 /**
  * The Twilio account's credentials. Deployed, they live in Secrets Manager (TWILIO_SECRET_ID),

@@ -1,12 +1,12 @@
-import { z } from 'zod';
 import { readConfig } from '../config.ts';
 import type { MessageGateway, OutboundMessage, SendOutcome } from '../ports.ts';
+import * as z from 'zod/mini';
 import { twilioCredentials, type TwilioCredentials } from './twilio-credentials.ts';
 
 const gatewayConfig = z.object({
-  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
-  TWILIO_FROM_NUMBER: z.string().min(1),
-  TWILIO_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  TWILIO_API_BASE_URL: z._default(z.url(), 'https://api.twilio.com'),
+  TWILIO_FROM_NUMBER: z.string().check(z.minLength(1)),
+  TWILIO_TIMEOUT_MS: z._default(z.coerce.number().check(z.gt(0)), 10_000),
 });
 
 /** Codes that will fail again however often they are retried (Twilio's error dictionary). */

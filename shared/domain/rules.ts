@@ -1,20 +1,14 @@
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import type { Rule, RuleRepository } from '../ports.ts';
 import { ruleFieldsSchema, type RuleFields, type RulePatch } from '../schemas/rule.schema.ts';
 import { newId } from './ids.ts';
+import { getRule } from './rule-queries.ts';
 
 /** Stores a validated rule for its owner. */
 export async function createRule(rules: RuleRepository, userId: string, fields: RuleFields, now = new Date()): Promise<Rule> {
   const at = now.toISOString();
   const rule: Rule = { ...fields, ruleId: newId(now.getTime()), createdAt: at, updatedAt: at };
   await rules.create(userId, rule);
-  return rule;
-}
-
-/** One rule of the user's; another user's rule is as missing as one that never existed. */
-export async function getRule(rules: RuleRepository, userId: string, ruleId: string): Promise<Rule> {
-  const rule = await rules.get(userId, ruleId);
-  if (!rule) throw new NotFoundError(`Rule ${ruleId}`);
   return rule;
 }
 
@@ -45,30 +39,8 @@ export async function updateRule(
   return next;
 }
 
-/** Removes a rule; later uploads no longer match it. */
-export async function deleteRule(rules: RuleRepository, userId: string, ruleId: string): Promise<void> {
-  if (!(await rules.delete(userId, ruleId))) throw new NotFoundError(`Rule ${ruleId}`);
-}
-
 // updatedAt doubles as the optimistic-lock version, so two updates in one millisecond must differ.
 function laterThan(previous: string, now: Date): string {
   const candidate = now.toISOString();
   return candidate > previous ? candidate : new Date(Date.parse(previous) + 1).toISOString();
-}
-
-/** A rule as the API shows it: every field present, absent criteria as null. */
-export function presentRule(rule: Rule) {
-  return {
-    ruleId: rule.ruleId,
-    eventType: rule.eventType,
-    fileType: rule.fileType ?? null,
-    fileNameRegex: rule.fileNameRegex ?? null,
-    minSizeKb: rule.minSizeKb ?? null,
-    notifyVia: rule.notifyVia,
-    target: rule.target,
-    isActive: rule.isActive,
-    messageTemplate: rule.messageTemplate ?? null,
-    createdAt: rule.createdAt,
-    updatedAt: rule.updatedAt,
-  };
 }

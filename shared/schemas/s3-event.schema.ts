@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../validation.ts';
 
 /** An S3 event notification as SQS carries it: object records, or the one-off test event. */
 export const s3EventSchema = z.union([
@@ -10,8 +11,11 @@ export const s3EventSchema = z.union([
         eventTime: z.iso.datetime({ offset: true }),
         s3: z.object({
           bucket: z.object({ name: z.string() }),
-          // S3 URL-encodes keys in events, with '+' for spaces.
-          object: z.object({ key: z.string().transform((k) => decodeURIComponent(k.replace(/\+/g, ' '))), size: z.number().optional() }),
+          object: z.object({
+            // S3 URL-encodes keys in events, with '+' for spaces.
+            key: z.pipe(z.string(), z.transform((k) => decodeURIComponent(k.replace(/\+/g, ' ')))),
+            size: z.optional(z.number()),
+          }),
         }),
       }),
     ),

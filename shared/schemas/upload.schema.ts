@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../validation.ts';
 
 /** Content types an upload may declare; anything else is refused before a URL is signed. */
 export const allowedContentTypes = [
@@ -29,25 +30,35 @@ const safeName = /^[^\u0000-\u001f\u007f/\\]+$/;
 
 /** POST /uploads. */
 export const createUploadSchema = z.strictObject({
-  fileName: z
-    .string()
-    .min(1, 'fileName must not be empty.')
-    .max(255, 'fileName must be at most 255 characters.')
-    .regex(safeName, 'fileName must not contain "/", "\\" or control characters.')
-    .refine((n) => n.trim() === n && n !== '.' && n !== '..', 'fileName must not be "." or "..", nor start or end with spaces.'),
-  contentType: z
-    .string()
-    .transform((t) => t.trim().toLowerCase())
-    .pipe(z.enum(allowedContentTypes, { message: `contentType must be one of: ${allowedContentTypes.join(', ')}.` })),
-  size: z
-    .number({ message: 'size must be the file size in bytes.' })
-    .int('size must be a whole number of bytes.')
-    .min(1, 'size must be at least 1 byte.')
-    .max(MAX_UPLOAD_BYTES, `size must be at most ${MAX_UPLOAD_BYTES} bytes (100 MiB).`),
-  tags: z
-    .array(z.string().trim().min(1, 'tags must not be empty.').max(50, 'each tag must be at most 50 characters.'))
-    .max(10, 'at most 10 tags.')
-    .refine((tags) => new Set(tags).size === tags.length, 'tags must not repeat.')
-    .default([]),
+  fileName: z.string({ error: 'fileName must be a string.' }).check(
+    z.minLength(1, 'fileName must not be empty.'),
+    z.maxLength(255, 'fileName must be at most 255 characters.'),
+    z.regex(safeName, 'fileName must not contain "/", "\\" or control characters.'),
+    z.refine((n) => n.trim() === n && n !== '.' && n !== '..', 'fileName must not be "." or "..", nor start or end with spaces.'),
+  ),
+  contentType: z.pipe(
+    z.string({ error: 'contentType must be a string such as "application/pdf".' }).check(z.trim(), z.toLowerCase()),
+    z.enum(allowedContentTypes, { error: `contentType must be one of: ${allowedContentTypes.join(', ')}.` }),
+  ),
+  size: z.number({ error: 'size must be the file size in bytes.' }).check(
+    z.refine(Number.isInteger, 'size must be a whole number of bytes.'),
+    z.gte(1, 'size must be at least 1 byte.'),
+    z.lte(MAX_UPLOAD_BYTES, `size must be at most ${MAX_UPLOAD_BYTES} bytes (100 MiB).`),
+  ),
+  tags: z._default(
+    z
+      .array(
+        z.string({ error: 'each tag must be a string.' }).check(
+          z.trim(),
+          z.minLength(1, 'tags must not be empty.'),
+          z.maxLength(50, 'each tag must be at most 50 characters.'),
+        ),
+      )
+      .check(
+        z.maxLength(10, 'at most 10 tags.'),
+        z.refine((tags) => new Set(tags).size === tags.length, 'tags must not repeat.'),
+      ),
+    [],
+  ),
 });
 export type CreateUploadRequest = z.output<typeof createUploadSchema>;

@@ -1,0 +1,10 @@
+import * as z from 'zod/mini';
+import '../validation.ts';
+
+const id = z.string().check(z.minLength(1), z.maxLength(64));
+
+/** `{ruleId}` in a path. */
+export const ruleIdParams = z.object({ ruleId: id });
+
+/** `{fileId}` in a path. */
+export const fileIdParams = z.object({ fileId: id });
