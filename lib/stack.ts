@@ -18,6 +18,7 @@ import type { Construct } from 'constructs';
 import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import {
+  bucket as bucketSpec,
   commonEnv,
   functions,
   queues,
@@ -46,7 +47,7 @@ const serviceName = 'twilio-notifications';
 /** Twilio's magic test number: accepted by test credentials, never delivers. */
 const defaultTwilioFromNumber = '+15005550006';
 /** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
-const uploadPrefix = 'uploads/';
+const uploadPrefix = bucketSpec.prefix;
 const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 
 /**
@@ -61,6 +62,7 @@ export class NotificationStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly userPool: cognito.UserPool;
   readonly twilioSecret: secretsmanager.Secret;
+  readonly cursorSecret: secretsmanager.Secret;
   readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
@@ -101,7 +103,7 @@ export class NotificationStack extends Stack {
     this.bucket = this.createBucket();
     this.bucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.queues.upload.queue),
+      new s3n.SqsDestination(this.queues[bucketSpec.notifies].queue),
       { prefix: uploadPrefix },
     );
 
@@ -118,6 +120,11 @@ export class NotificationStack extends Stack {
         passwordLength: 32,
       },
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSigningKey', {
+      description: 'Key that signs list cursors, so a forged or foreign cursor is refused.',
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
@@ -364,6 +371,7 @@ export class NotificationStack extends Stack {
     }
 
     if (spec.twilio) fn.useSecret(this.twilioSecret, commonEnv.twilioSecretId);
+    if (spec.pages) fn.useSecret(this.cursorSecret, commonEnv.cursorSecretId);
 
     NagSuppressions.addResourceSuppressions(fn.role, wildcards, true);
   }
@@ -373,6 +381,12 @@ export class NotificationStack extends Stack {
   }
 
   private suppressFindings(): void {
+    NagSuppressions.addResourceSuppressions(this.cursorSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'Rotating the cursor key only invalidates the cursors in flight (clients restart a list); it is rotated by replacing the value, and needs no rotation Lambda.',
+      },
+    ]);
     NagSuppressions.addResourceSuppressions(this.twilioSecret, [
       {
         id: 'AwsSolutions-SMG4',

@@ -81,6 +81,8 @@ export interface FunctionSpec {
   readonly bucket?: Access;
   /** Needs the Twilio credentials secret. */
   readonly twilio?: boolean;
+  /** Answers paged lists, so it needs the key that signs cursors. */
+  readonly pages?: boolean;
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -111,6 +113,7 @@ export const functions = {
     entry: 'functions/list-rules.ts',
     description: 'GET /rules',
     tables: { rules: 'read' },
+    pages: true,
   },
   'get-rule': {
     ...api,
@@ -135,6 +138,7 @@ export const functions = {
     entry: 'functions/list-notifications.ts',
     description: 'GET /notifications',
     tables: { notifications: 'read' },
+    pages: true,
   },
   'twilio-status': {
     ...api,
@@ -231,10 +235,17 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/twilio/incoming', function: 'twilio-incoming', auth: 'twilio' },
 ];
 
+/** The upload bucket: objects are created under `prefix`, and each one is announced on a queue. */
+export const bucket = {
+  prefix: 'uploads/',
+  notifies: 'upload',
+} as const satisfies { prefix: string; notifies: QueueKey };
+
 /** Environment variables every function receives besides its tables, queues and bucket. */
 export const commonEnv = {
   bucket: 'UPLOAD_BUCKET',
   publicBaseUrl: 'PUBLIC_BASE_URL',
   twilioSecretId: 'TWILIO_SECRET_ID',
   twilioFromNumber: 'TWILIO_FROM_NUMBER',
+  cursorSecretId: 'CURSOR_SECRET_ID',
 } as const;

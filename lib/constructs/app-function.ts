@@ -10,6 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { lambdaBundling } from '../bundling.ts';
 import type { Access, FunctionSpec } from '../topology.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,16 +67,14 @@ export class AppFunction extends Construct {
             projectRoot,
             depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
             bundling: {
-              minify: true,
+              minify: lambdaBundling.minify,
               sourceMap: true,
               // Stack traces need only the mappings; leaving the sources out roughly halves the package.
               sourcesContent: false,
-              target: 'node24',
-              // ESM keeps top-level await available to handlers; the banner gives the CJS
-              // dependencies (twilio and its tree) the `require` that esbuild's ESM output lacks.
+              target: lambdaBundling.target,
               format: OutputFormat.ESM,
-              mainFields: ['module', 'main'],
-              banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+              mainFields: [...lambdaBundling.mainFields],
+              banner: lambdaBundling.banner,
               // Bundle the AWS SDK too, so the deployed version is the one in package-lock.json.
               externalModules: [],
             },

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
-import { functions, queues, routes, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { bucket, functions, queues, routes, tables, type FunctionName, type QueueKey } from '../topology.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
 import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
@@ -193,8 +193,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     s3,
     sqs,
     bucket: resources.bucket,
-    prefix: 'uploads/',
-    queueUrl: resources.queueUrls.upload,
+    prefix: bucket.prefix,
+    queueUrl: resources.queueUrls[bucket.notifies],
     region: LOCAL_REGION,
   });
   const sources = (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>).map(

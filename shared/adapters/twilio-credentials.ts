@@ -7,7 +7,11 @@ export interface TwilioCredentials {
   authToken: string;
 }
 
-const credentialsSchema = z.object({ accountSid: z.string().check(z.minLength(1)), authToken: z.string().check(z.minLength(1)) });
+const credentialsSchema = z.object({
+  // The deployed secret starts as a placeholder; failing here names the fix instead of a 401 from Twilio.
+  accountSid: z.string().check(z.regex(/^AC[0-9a-f]{32}$/)),
+  authToken: z.string().check(z.minLength(1)),
+});
 
 /**
  * The Twilio account's credentials. Deployed, they live in Secrets Manager (TWILIO_SECRET_ID),
@@ -23,7 +27,7 @@ export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): P
   if (!parsed.success) {
     throw new ConfigError(
       secretId
-        ? `Secret ${secretId} must hold {"accountSid","authToken"}.`
+        ? `Secret ${secretId} must hold {"accountSid":"AC…","authToken":"…"} with the account's real values.`
         : 'Set TWILIO_SECRET_ID, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.',
     );
   }

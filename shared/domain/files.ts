@@ -1,7 +1,8 @@
+import { bucket } from '../../lib/topology.ts';
 import type { FileRecord, FileStore, NotificationRecord } from '../ports.ts';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;
-const KEY_PREFIX = 'uploads/';
+const KEY_PREFIX = bucket.prefix;
 
 /** The object key for a user's file; the server makes it, so no file name can steer it. */
 export function objectKeyFor(userId: string, fileId: string): string {

@@ -159,6 +159,7 @@ describe('NotificationStack', () => {
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
         ...(spec.bucket ? [commonEnv.bucket] : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId] : []),
+        ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(expected.sort());
@@ -167,6 +168,7 @@ describe('NotificationStack', () => {
         expect(variables[tables[key].envVar]).toEqual({ Ref: logicalId(stack.tables[key]) });
       }
       if (spec.twilio) expect(variables[commonEnv.twilioSecretId]).toEqual({ Ref: logicalId(stack.twilioSecret) });
+      if ('pages' in spec && spec.pages) expect(variables[commonEnv.cursorSecretId]).toEqual({ Ref: logicalId(stack.cursorSecret) });
     });
 
     it('keeps Twilio credentials out of every Lambda environment', () => {
