@@ -43,6 +43,10 @@ export class Router {
     this.compiled = routes.map(compile);
   }
 
+  routes(): readonly MountedRoute[] {
+    return this.compiled;
+  }
+
   match(method: string, path: string): RouteMatch | undefined {
     for (const route of this.compiled) {
       if (route.method !== method) continue;

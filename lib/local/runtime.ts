@@ -48,6 +48,10 @@ export interface LocalRuntime {
   engines: Engines;
   resources: Provisioned;
   simulator: TwilioSimulator;
+  /** Route key (`METHOD /path`) to the function serving it, as API Gateway would route. */
+  routes: Record<string, FunctionName>;
+  /** Queue name to the function consuming it. */
+  consumers: Record<string, FunctionName>;
   token(userId: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -220,6 +224,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     engines,
     resources,
     simulator,
+    routes: Object.fromEntries(router.routes().map((r) => [`${r.method} ${r.path}`, r.function])),
+    consumers: Object.fromEntries(Object.values(queues).map((q) => [q.name, q.consumer])),
     token: (userId) => auth.issue(userId),
     async stop() {
       bridge.stop();
