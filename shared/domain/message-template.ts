@@ -36,8 +36,8 @@ export function renderTemplate(template: string, values: TemplateValues): string
   return template.replace(placeholder, (_, name: string) => values[name as TemplateVariable] ?? '');
 }
 
-/** Sizes as people read them: one decimal under 10 KB, whole numbers above. */
+/** Sizes as people read them: one decimal under 10 KB (rounded up, so no file reads as 0), whole numbers above. */
 export function formatKb(sizeBytes: number): string {
   const kb = sizeBytes / 1024;
-  return kb < 10 ? String(Math.round(kb * 10) / 10) : String(Math.round(kb));
+  return kb < 10 ? String(Math.ceil(kb * 10) / 10) : String(Math.round(kb));
 }
