@@ -5,7 +5,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
  * Only the number's validity counts, not its type, so Twilio's +1 500 555 test numbers pass.
  */
 export function toE164(input: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(input.trim());
-  if (!parsed?.isValid()) return undefined;
+  // Without `extract: false` the parser finds a number inside any text ("call +1…") and drops extensions.
+  const parsed = parsePhoneNumberFromString(input.trim(), { extract: false });
+  if (!parsed?.isValid() || parsed.ext) return undefined;
   return parsed.number;
 }

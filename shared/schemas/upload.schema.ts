@@ -26,7 +26,7 @@ export const allowedContentTypes = [
 export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 // Control characters and path separators make names that display or download badly.
-const safeName = /^[^\u0000-\u001f\u007f/\\]+$/;
+const safeName = /^[^\p{Cc}/\\]+$/u;
 
 /** POST /uploads. */
 export const createUploadSchema = z.strictObject({

@@ -1,0 +1,227 @@
+import { beforeEach, describe, it, expect } from 'vitest';
+import { recordUploadAndFanOut, UnknownUploadError, type FanOutDeps } from '../../../shared/domain/fan-out.ts';
+import { objectKeyFor } from '../../../shared/domain/files.ts';
+import { notificationIdFor } from '../../../shared/domain/ids.ts';
+import type { PendingUpload, Rule } from '../../../shared/ports.ts';
+import {
+  FakeFileRepository,
+  FakeFileStore,
+  FakeNotificationQueue,
+  FakeNotificationRepository,
+  FakeRuleRepository,
+  frozenClock,
+} from '../../support/fake-ports.ts';
+
+const userId = 'alice';
+const fileId = '01HZZ00000000000000000000A';
+const objectKey = objectKeyFor(userId, fileId);
+const eventTime = '2030-01-01T09:30:00.000Z';
+
+function rule(ruleId: string, overrides: Partial<Rule> = {}): Rule {
+  return {
+    ruleId,
+    eventType: 'file_upload',
+    notifyVia: 'sms',
+    target: '+14155550100',
+    isActive: true,
+    createdAt: '2029-12-01T00:00:00.000Z',
+    updatedAt: '2029-12-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+async function setup(opts: { rules?: Rule[]; upload?: Partial<PendingUpload>; object?: { sizeBytes: number; contentType: string } | null } = {}) {
+  const deps = {
+    files: new FakeFileRepository(),
+    rules: new FakeRuleRepository(),
+    notifications: new FakeNotificationRepository(),
+    queue: new FakeNotificationQueue(),
+    store: new FakeFileStore(),
+  } satisfies FanOutDeps;
+  await deps.files.putPendingUpload({
+    userId,
+    fileId,
+    fileName: 'q3-report.pdf',
+    contentType: 'application/pdf',
+    declaredSize: 300 * 1024,
+    tags: ['finance'],
+    objectKey,
+    expiresAt: 1_900_000_000,
+    ...opts.upload,
+  });
+  if (opts.object !== null) deps.store.objects.set(objectKey, opts.object ?? { sizeBytes: 300 * 1024, contentType: 'application/pdf' });
+  for (const r of opts.rules ?? [rule('R1', { fileType: 'pdf' }), rule('R2', { notifyVia: 'whatsapp', fileNameRegex: 'report' })]) {
+    await deps.rules.create(userId, r);
+  }
+  return deps;
+}
+
+const event = { key: objectKey, eventTime };
+let clock = frozenClock();
+const refsOf = (deps: FanOutDeps & { queue: FakeNotificationQueue }) => deps.queue.enqueued.map((r) => r.notificationId).sort();
+
+describe('recordUploadAndFanOut', () => {
+  beforeEach(() => {
+    clock = frozenClock('2030-01-01T09:30:05.000Z');
+  });
+
+  it('gives one pending notification per matching rule, with ids derived from file and rule, and enqueues both', async () => {
+    const deps = await setup({
+      rules: [rule('R1', { fileType: 'pdf' }), rule('R2', { notifyVia: 'whatsapp', fileNameRegex: 'report' }), rule('R3', { fileType: 'png' })],
+    });
+
+    const result = await recordUploadAndFanOut(deps, event, clock);
+
+    const ids = [notificationIdFor(fileId, 'R1'), notificationIdFor(fileId, 'R2')];
+    expect(ids[0]).toContain(fileId);
+    expect(ids[0]).toContain('R1');
+    expect(result).toEqual({ fileId, matched: 2, enqueued: 2 });
+    expect(deps.notifications.all().map((n) => n.notificationId)).toEqual(ids);
+    expect(refsOf(deps)).toEqual(ids);
+    expect(deps.queue.enqueued.every((r) => r.userId === userId)).toBe(true);
+    expect(deps.notifications.all()[1]).toEqual({
+      userId,
+      notificationId: ids[1],
+      fileId,
+      ruleId: 'R2',
+      channel: 'whatsapp',
+      target: '+14155550100',
+      status: 'pending',
+      attempts: 0,
+      createdAt: '2030-01-01T09:30:05.000Z',
+      updatedAt: '2030-01-01T09:30:05.000Z',
+      history: [{ status: 'pending', at: '2030-01-01T09:30:05.000Z' }],
+      file: {
+        fileName: 'q3-report.pdf',
+        fileType: 'pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 300 * 1024,
+        tags: ['finance'],
+        uploadedAt: eventTime,
+        objectKey,
+      },
+    });
+  });
+
+  it("keeps the rule's template on the notification for the sender", async () => {
+    const deps = await setup({ rules: [rule('R1', { messageTemplate: 'Got {{fileName}}' })] });
+    await recordUploadAndFanOut(deps, event, clock);
+    expect(deps.notifications.all()[0]?.messageTemplate).toBe('Got {{fileName}}');
+  });
+
+  it("matches only the uploader's rules", async () => {
+    const deps = await setup({ rules: [] });
+    await deps.rules.create('bob', rule('RB'));
+    expect(await recordUploadAndFanOut(deps, event, clock)).toEqual({ fileId, matched: 0, enqueued: 0 });
+    expect(deps.notifications.all()).toEqual([]);
+  });
+
+  it('records the file once from the stored object', async () => {
+    const deps = await setup();
+    await recordUploadAndFanOut(deps, event, clock);
+    expect(await deps.files.getFile(userId, fileId)).toEqual({
+      userId,
+      fileId,
+      fileName: 'q3-report.pdf',
+      fileType: 'pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 300 * 1024,
+      tags: ['finance'],
+      uploadedAt: eventTime,
+      objectKey,
+    });
+  });
+
+  it('still leaves exactly two notifications when the same event is delivered twice', async () => {
+    const deps = await setup();
+    await recordUploadAndFanOut(deps, event, clock);
+    clock.advance(60_000);
+    await recordUploadAndFanOut(deps, { key: objectKey, eventTime: '2030-01-01T09:31:00.000Z' }, clock);
+
+    const stored = deps.notifications.all();
+    expect(stored).toHaveLength(2);
+    expect(new Set(stored.map((n) => n.notificationId)).size).toBe(2);
+    // The first write stands: the redelivery neither rewrote the notifications nor the file.
+    expect(stored.every((n) => n.createdAt === '2030-01-01T09:30:05.000Z' && n.history.length === 1)).toBe(true);
+    expect((await deps.files.getFile(userId, fileId))?.uploadedAt).toBe(eventTime);
+  });
+
+  it('does not enqueue again a notification that has already left pending', async () => {
+    const deps = await setup();
+    await recordUploadAndFanOut(deps, event, clock);
+    await deps.notifications.advance(userId, notificationIdFor(fileId, 'R1'), { status: 'queued', at: clock().toISOString(), messageSid: 'SM1' });
+    deps.queue.enqueued.length = 0;
+
+    const result = await recordUploadAndFanOut(deps, event, clock);
+
+    expect(result).toEqual({ fileId, matched: 2, enqueued: 1 });
+    expect(refsOf(deps)).toEqual([notificationIdFor(fileId, 'R2')]);
+    expect((await deps.notifications.get(userId, notificationIdFor(fileId, 'R1')))?.status).toBe('queued');
+  });
+
+  it('yields each notification exactly once, all enqueued, when a retry follows a crash halfway', async () => {
+    const deps = await setup();
+    deps.queue.failNext(1);
+
+    await expect(recordUploadAndFanOut(deps, event, clock)).rejects.toThrow('The queue is unavailable.');
+    expect(deps.notifications.all()).toHaveLength(2);
+    expect(deps.queue.enqueued).toEqual([]);
+
+    await recordUploadAndFanOut(deps, event, clock);
+
+    const ids = [notificationIdFor(fileId, 'R1'), notificationIdFor(fileId, 'R2')];
+    expect(deps.notifications.all().map((n) => n.notificationId)).toEqual(ids);
+    expect(refsOf(deps)).toEqual(ids);
+  });
+
+  it.each([
+    ['a key outside the upload prefix', 'elsewhere/alice/01HZZ00000000000000000000A'],
+    ['a key whose file id is not a ULID', 'uploads/alice/report.pdf'],
+    ['a key with an extra segment', `${objectKey}/extra`],
+  ])('refuses %s as an unknown upload', async (_, key) => {
+    const deps = await setup();
+    await expect(recordUploadAndFanOut(deps, { key, eventTime }, clock)).rejects.toBeInstanceOf(UnknownUploadError);
+    expect(deps.notifications.all()).toEqual([]);
+    expect(deps.queue.calls).toBe(0);
+  });
+
+  it('refuses a well-formed key that no POST /uploads asked for', async () => {
+    const deps = await setup();
+    const stranger = objectKeyFor(userId, '01HZZ00000000000000000000B');
+    deps.store.objects.set(stranger, { sizeBytes: 10, contentType: 'application/pdf' });
+    await expect(recordUploadAndFanOut(deps, { key: stranger, eventTime }, clock)).rejects.toBeInstanceOf(UnknownUploadError);
+    expect(deps.files.files.size).toBe(0);
+  });
+
+  it('records no file and no notifications for an object deleted before the event was handled', async () => {
+    const deps = await setup({ object: null });
+    expect(await recordUploadAndFanOut(deps, event, clock)).toEqual({ fileId, matched: 0, enqueued: 0 });
+    expect(await deps.files.getFile(userId, fileId)).toBeUndefined();
+    expect(deps.notifications.all()).toEqual([]);
+    expect(deps.queue.enqueued).toEqual([]);
+  });
+
+  it("takes size and content type from the stored object, not the upload's declared ones", async () => {
+    const deps = await setup({
+      rules: [rule('BIG', { minSizeKb: 100 })],
+      upload: { declaredSize: 2 * 1024, contentType: 'application/octet-stream' },
+      object: { sizeBytes: 150 * 1024, contentType: 'application/pdf' },
+    });
+
+    const result = await recordUploadAndFanOut(deps, event, clock);
+
+    const file = await deps.files.getFile(userId, fileId);
+    expect(file).toMatchObject({ sizeBytes: 150 * 1024, contentType: 'application/pdf' });
+    expect(result.matched).toBe(1);
+    expect(deps.notifications.all()[0]?.file).toMatchObject({ sizeBytes: 150 * 1024, contentType: 'application/pdf' });
+  });
+
+  it('does not match a size rule on a size the client only declared', async () => {
+    const deps = await setup({
+      rules: [rule('BIG', { minSizeKb: 100 })],
+      upload: { declaredSize: 500 * 1024 },
+      object: { sizeBytes: 10 * 1024, contentType: 'application/pdf' },
+    });
+    expect((await recordUploadAndFanOut(deps, event, clock)).matched).toBe(0);
+  });
+});

@@ -1,0 +1,237 @@
+import { beforeEach, describe, it, expect, vi } from 'vitest';
+import { DOWNLOAD_URL_TTL_SECONDS } from '../../../shared/domain/files.ts';
+import { CLAIM_LEASE_MS, RetryLaterError, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
+import type { NotificationRecord } from '../../../shared/ports.ts';
+import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, frozenClock } from '../../support/fake-ports.ts';
+
+const ref = { userId: 'alice', notificationId: '01HZZ00000000000000000000A-R1' };
+const objectKey = 'uploads/alice/01HZZ00000000000000000000A';
+const firstReceive = { receiveCount: 1, maxReceives: 5 };
+
+let clock = frozenClock();
+let notifications: FakeNotificationRepository;
+let gateway: FakeMessageGateway;
+let store: FakeFileStore;
+let deps: SendDeps;
+
+beforeEach(() => {
+  clock = frozenClock('2030-01-01T10:00:00.000Z');
+  notifications = new FakeNotificationRepository();
+  gateway = new FakeMessageGateway();
+  store = new FakeFileStore();
+  deps = {
+    notifications,
+    gateway,
+    store,
+    statusCallbackUrl: (n) => `https://api.test/twilio/status?user=${n.userId}&notification=${n.notificationId}`,
+  };
+});
+
+function seed(overrides: Partial<NotificationRecord> = {}): NotificationRecord {
+  const n: NotificationRecord = {
+    ...ref,
+    fileId: '01HZZ00000000000000000000A',
+    ruleId: 'R1',
+    channel: 'sms',
+    target: '+14155550100',
+    status: 'pending',
+    attempts: 0,
+    createdAt: '2030-01-01T09:59:00.000Z',
+    updatedAt: '2030-01-01T09:59:00.000Z',
+    history: [{ status: 'pending', at: '2030-01-01T09:59:00.000Z' }],
+    file: {
+      fileName: 'q3-report.pdf',
+      fileType: 'pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 200 * 1024,
+      tags: ['finance', 'q3'],
+      uploadedAt: '2030-01-01T09:58:00.000Z',
+      objectKey,
+    },
+    ...overrides,
+  };
+  notifications.seed(n);
+  return n;
+}
+
+const stored = async () => (await notifications.get(ref.userId, ref.notificationId))!;
+const downloadUrl = FakeFileStore.downloadUrl(objectKey, 'q3-report.pdf', DOWNLOAD_URL_TTL_SECONDS);
+
+describe('sendNotification', () => {
+  it('sends an accepted message once and marks the notification queued with its SID after one attempt', async () => {
+    seed();
+    gateway.answer({ kind: 'accepted', messageSid: 'SM0001', status: 'queued' });
+
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
+
+    expect(gateway.sent).toEqual([
+      {
+        to: '+14155550100',
+        body: 'New file uploaded: q3-report.pdf (200 KB)',
+        mediaUrls: [],
+        statusCallback: `https://api.test/twilio/status?user=alice&notification=${ref.notificationId}`,
+      },
+    ]);
+    const n = await stored();
+    expect(n).toMatchObject({ status: 'queued', messageSid: 'SM0001', attempts: 1, updatedAt: '2030-01-01T10:00:00.000Z' });
+    expect(n.history.map((h) => h.status)).toEqual(['pending', 'queued']);
+    expect(n.claimExpiresAt).toBeUndefined();
+  });
+
+  it('sends nothing when the same reference is delivered a second time', async () => {
+    seed();
+    await sendNotification(deps, ref, firstReceive, clock);
+
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('skipped');
+
+    expect(gateway.sent).toHaveLength(1);
+    expect((await stored()).attempts).toBe(1);
+  });
+
+  it('skips a reference to a notification that does not exist', async () => {
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('skipped');
+    expect(gateway.sent).toEqual([]);
+  });
+
+  it('marks a rejected message failed with its code and a readable message, and does not retry', async () => {
+    seed();
+    gateway.answer({ kind: 'rejected', errorCode: '21211', errorMessage: "Invalid 'To' Phone Number: +1500555000X" });
+
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('failed');
+
+    expect(await stored()).toMatchObject({
+      status: 'failed',
+      errorCode: '21211',
+      errorMessage: "The 'To' number is not a valid phone number.",
+      attempts: 1,
+    });
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('skipped');
+    expect(gateway.sent).toHaveLength(1);
+  });
+
+  it("keeps Twilio's own message for a rejection code it has no text for", async () => {
+    seed();
+    gateway.answer({ kind: 'rejected', errorCode: '21999', errorMessage: 'Something Twilio said.' });
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(await stored()).toMatchObject({ status: 'failed', errorCode: '21999', errorMessage: 'Something Twilio said.' });
+  });
+
+  it('throws RetryLaterError on a retryable outcome, releases the claim and leaves the notification pending', async () => {
+    seed();
+    gateway.answer({ kind: 'retryable', errorCode: '20429', errorMessage: 'Too Many Requests' });
+
+    const attempt = sendNotification(deps, ref, firstReceive, clock);
+    await expect(attempt).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(attempt).rejects.toMatchObject({ errorCode: '20429' });
+
+    const n = await stored();
+    expect(n).toMatchObject({ status: 'pending', attempts: 1, errorCode: '20429' });
+    expect(n.claimExpiresAt).toBeUndefined();
+
+    // Released, so the very next delivery may send without waiting for the lease to run out.
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('sent');
+    expect(gateway.sent).toHaveLength(2);
+    expect(await stored()).toMatchObject({ status: 'queued', attempts: 2 });
+  });
+
+  it('marks the notification failed and still throws RetryLaterError when the last receive is retryable', async () => {
+    seed({ attempts: 4 });
+    gateway.answer({ kind: 'retryable', errorCode: '20429', errorMessage: 'Too Many Requests' });
+
+    await expect(sendNotification(deps, ref, { receiveCount: 5, maxReceives: 5 }, clock)).rejects.toBeInstanceOf(RetryLaterError);
+
+    expect(await stored()).toMatchObject({
+      status: 'failed',
+      errorCode: '20429',
+      errorMessage: 'Twilio throttled the request (too many requests).',
+      attempts: 5,
+    });
+  });
+
+  it('throws RetryLaterError without sending while another live sender holds the claim', async () => {
+    seed({ attempts: 1, claimExpiresAt: clock().getTime() + 30_000 });
+
+    await expect(sendNotification(deps, ref, firstReceive, clock)).rejects.toBeInstanceOf(RetryLaterError);
+
+    expect(gateway.sent).toEqual([]);
+    expect(await stored()).toMatchObject({ status: 'pending', attempts: 1, claimExpiresAt: clock().getTime() + 30_000 });
+  });
+
+  it('lets only one of two concurrent senders send', async () => {
+    seed();
+    const results = await Promise.allSettled([
+      sendNotification(deps, ref, firstReceive, clock),
+      sendNotification(deps, ref, firstReceive, clock),
+    ]);
+    expect(gateway.sent).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value === 'sent')).toHaveLength(1);
+  });
+
+  it('takes over the expired claim of a sender that crashed', async () => {
+    seed({ attempts: 1, claimExpiresAt: clock().getTime() - 1 });
+
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('sent');
+
+    expect(gateway.sent).toHaveLength(1);
+    expect(await stored()).toMatchObject({ status: 'queued', attempts: 2 });
+  });
+
+  it('claims for the lease period, so a crash now blocks others only that long', async () => {
+    seed();
+    const claim = vi.spyOn(notifications, 'claim');
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(claim).toHaveBeenCalledWith(ref.userId, ref.notificationId, clock().getTime(), clock().getTime() + CLAIM_LEASE_MS);
+  });
+
+  it('sends a whatsapp notification to whatsapp:+E164', async () => {
+    seed({ channel: 'whatsapp' });
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(gateway.sent[0]).toMatchObject({ to: 'whatsapp:+14155550100', mediaUrls: [] });
+  });
+
+  it('attaches the file as one media URL to an mms notification', async () => {
+    seed({ channel: 'mms' });
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(gateway.sent[0]).toMatchObject({ to: '+14155550100', mediaUrls: [downloadUrl] });
+  });
+
+  it('fails an email notification as CHANNEL_UNAVAILABLE without sending anything', async () => {
+    seed({ channel: 'email', target: 'alice@example.com' });
+
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('failed');
+
+    expect(gateway.sent).toEqual([]);
+    expect(await stored()).toMatchObject({ status: 'failed', errorCode: 'CHANNEL_UNAVAILABLE', errorMessage: expect.stringMatching(/email/i) });
+  });
+
+  it('renders the rule template, with a presigned link for {{downloadUrl}}', async () => {
+    seed({ messageTemplate: '{{fileName}} ({{fileType}}, {{sizeKb}} KB, {{tags}}) at {{uploadedAt}}: {{downloadUrl}}' });
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(gateway.sent[0]?.body).toBe(`q3-report.pdf (pdf, 200 KB, finance, q3) at 2030-01-01T09:58:00.000Z: ${downloadUrl}`);
+  });
+
+  it('signs no download link when neither the template nor the channel needs one', async () => {
+    seed({ messageTemplate: 'Got {{fileName}}' });
+    await sendNotification(deps, ref, firstReceive, clock);
+    expect(gateway.sent[0]?.body).toBe('Got q3-report.pdf');
+    expect(store.downloadsSigned).toEqual([]);
+  });
+
+  it('still records the SID when a status callback advanced the notification before the sender stored it', async () => {
+    seed();
+    gateway.answer(async () => {
+      // Twilio's callback lands while the send request is still returning.
+      await notifications.advance(ref.userId, ref.notificationId, { status: 'sent', at: clock().toISOString() });
+      return { kind: 'accepted', messageSid: 'SM0042', status: 'queued' };
+    });
+    const recordMessageSid = vi.spyOn(notifications, 'recordMessageSid');
+
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
+
+    expect(recordMessageSid).toHaveBeenCalledWith(ref.userId, ref.notificationId, 'SM0042');
+    const n = await stored();
+    expect(n).toMatchObject({ status: 'sent', messageSid: 'SM0042' });
+    expect(n.history.map((h) => h.status)).toEqual(['pending', 'sent']);
+    expect(await notifications.findByMessageSid('SM0042')).toEqual(ref);
+  });
+});

@@ -1,0 +1,280 @@
+import { statusRank } from '../../shared/domain/notification-status.ts';
+import type {
+  FileRecord,
+  FileRepository,
+  FileStore,
+  MessageGateway,
+  NotificationQueue,
+  NotificationRecord,
+  NotificationRepository,
+  OutboundMessage,
+  Page,
+  PageRequest,
+  PendingUpload,
+  PresignedUpload,
+  Rule,
+  RuleRepository,
+  SendOutcome,
+  StatusUpdate,
+  StoredObject,
+} from '../../shared/ports.ts';
+import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
+
+// Every fake hands out and stores copies, as a database does, so a caller holding a record
+// sees a snapshot rather than later writes.
+const copy = <T>(value: T): T => structuredClone(value);
+const at = (userId: string, id: string) => `${userId}\u0000${id}`;
+
+/** Pages a key-ordered list the way a DynamoDB query with Limit and ExclusiveStartKey does. */
+function paginate<T>(sorted: T[], idOf: (item: T) => string, page: PageRequest): Page<T> {
+  const after = page.startKey?.sk;
+  const start = after === undefined ? 0 : sorted.findIndex((item) => idOf(item) === after) + 1;
+  const items = sorted.slice(start, start + page.limit);
+  const last = items.at(-1);
+  return start + page.limit < sorted.length && last ? { items, lastKey: { sk: idOf(last) } } : { items };
+}
+
+export class FakeFileRepository implements FileRepository {
+  readonly uploads = new Map<string, PendingUpload>();
+  readonly files = new Map<string, FileRecord>();
+
+  async putPendingUpload(upload: PendingUpload): Promise<void> {
+    this.uploads.set(at(upload.userId, upload.fileId), copy(upload));
+  }
+
+  async getPendingUpload(userId: string, fileId: string): Promise<PendingUpload | undefined> {
+    const upload = this.uploads.get(at(userId, fileId));
+    return upload && copy(upload);
+  }
+
+  async recordFile(file: FileRecord): Promise<FileRecord> {
+    const existing = this.files.get(at(file.userId, file.fileId));
+    if (existing) return copy(existing);
+    this.files.set(at(file.userId, file.fileId), copy(file));
+    return file;
+  }
+
+  async getFile(userId: string, fileId: string): Promise<FileRecord | undefined> {
+    const file = this.files.get(at(userId, fileId));
+    return file && copy(file);
+  }
+}
+
+export class FakeRuleRepository implements RuleRepository {
+  private readonly rules = new Map<string, { userId: string; rule: Rule }>();
+
+  async create(userId: string, rule: Rule): Promise<void> {
+    if (this.rules.has(at(userId, rule.ruleId))) throw new Error(`Rule ${rule.ruleId} already exists.`);
+    this.rules.set(at(userId, rule.ruleId), { userId, rule: copy(rule) });
+  }
+
+  async get(userId: string, ruleId: string): Promise<Rule | undefined> {
+    const entry = this.rules.get(at(userId, ruleId));
+    return entry && copy(entry.rule);
+  }
+
+  async list(userId: string, page: PageRequest): Promise<Page<Rule>> {
+    const newestFirst = (await this.listAll(userId)).reverse();
+    return paginate(newestFirst, (r) => r.ruleId, page);
+  }
+
+  async listAll(userId: string): Promise<Rule[]> {
+    return [...this.rules.values()]
+      .filter((e) => e.userId === userId)
+      .map((e) => copy(e.rule))
+      .sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+  }
+
+  async replace(userId: string, rule: Rule, expectedUpdatedAt: string): Promise<boolean> {
+    const entry = this.rules.get(at(userId, rule.ruleId));
+    if (!entry || entry.rule.updatedAt !== expectedUpdatedAt) return false;
+    entry.rule = copy(rule);
+    return true;
+  }
+
+  async delete(userId: string, ruleId: string): Promise<boolean> {
+    return this.rules.delete(at(userId, ruleId));
+  }
+}
+
+/** The NotificationLog with the conditional-write semantics of DynamoNotificationRepository. */
+export class FakeNotificationRepository implements NotificationRepository {
+  private readonly items = new Map<string, NotificationRecord>();
+
+  /** Every stored notification, in key order. */
+  all(): NotificationRecord[] {
+    return [...this.items.values()].map(copy).sort((a, b) => (a.notificationId < b.notificationId ? -1 : 1));
+  }
+
+  /** Writes a record as it stands, bypassing every condition: the test's way to set up a state. */
+  seed(n: NotificationRecord): void {
+    this.items.set(at(n.userId, n.notificationId), copy(n));
+  }
+
+  async createIfAbsent(n: NotificationRecord): Promise<NotificationRecord> {
+    const existing = this.items.get(at(n.userId, n.notificationId));
+    if (existing) return copy(existing);
+    this.items.set(at(n.userId, n.notificationId), copy(n));
+    return n;
+  }
+
+  async get(userId: string, notificationId: string): Promise<NotificationRecord | undefined> {
+    const n = this.items.get(at(userId, notificationId));
+    return n && copy(n);
+  }
+
+  async claim(userId: string, notificationId: string, now: number, leaseUntil: number): Promise<NotificationRecord | undefined> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n || n.status !== 'pending') return undefined;
+    if (n.claimExpiresAt !== undefined && !(n.claimExpiresAt < now)) return undefined;
+    n.claimExpiresAt = leaseUntil;
+    n.attempts += 1;
+    return copy(n);
+  }
+
+  async release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n) return;
+    setOrDelete(n, 'errorCode', lastError.errorCode);
+    setOrDelete(n, 'errorMessage', lastError.errorMessage);
+    delete n.claimExpiresAt;
+  }
+
+  async advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n) return false;
+    const allowed = update.status === 'read' ? n.status === 'delivered' : statusRank[n.status] < statusRank[update.status];
+    if (!allowed) return false;
+    n.status = update.status;
+    n.updatedAt = update.at;
+    n.history.push({ status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) });
+    if (update.messageSid) n.messageSid = update.messageSid;
+    if (update.errorCode !== undefined) {
+      n.errorCode = update.errorCode;
+      setOrDelete(n, 'errorMessage', update.errorMessage);
+    }
+    delete n.claimExpiresAt;
+    return true;
+  }
+
+  async recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n) throw new Error(`The conditional request failed: no notification ${notificationId}.`);
+    n.messageSid = messageSid;
+    delete n.claimExpiresAt;
+  }
+
+  async findByMessageSid(messageSid: string): Promise<{ userId: string; notificationId: string } | undefined> {
+    const n = [...this.items.values()].find((item) => item.messageSid === messageSid);
+    return n && { userId: n.userId, notificationId: n.notificationId };
+  }
+
+  async list(
+    userId: string,
+    filter: { fileId?: string; status?: NotificationStatus },
+    page: PageRequest,
+  ): Promise<Page<NotificationRecord>> {
+    const newestFirst = this.all()
+      .filter((n) => n.userId === userId)
+      .filter((n) => filter.status === undefined || n.status === filter.status)
+      .filter((n) => !filter.fileId || n.notificationId.startsWith(`${filter.fileId}-`))
+      .reverse();
+    return paginate(newestFirst, (n) => n.notificationId, page);
+  }
+
+  async listForFile(userId: string, fileId: string): Promise<NotificationRecord[]> {
+    return this.all().filter((n) => n.userId === userId && n.notificationId.startsWith(`${fileId}-`)).reverse();
+  }
+}
+
+function setOrDelete<K extends 'errorCode' | 'errorMessage'>(n: NotificationRecord, field: K, value: string | undefined) {
+  if (value === undefined) delete n[field];
+  else n[field] = value;
+}
+
+export type NotificationRef = { userId: string; notificationId: string };
+
+/** Records every reference it accepts; `failNext(n)` makes the next n calls throw, enqueuing nothing. */
+export class FakeNotificationQueue implements NotificationQueue {
+  readonly enqueued: NotificationRef[] = [];
+  calls = 0;
+  private failures = 0;
+
+  failNext(times = 1): this {
+    this.failures = times;
+    return this;
+  }
+
+  async enqueue(refs: NotificationRef[]): Promise<void> {
+    this.calls += 1;
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('The queue is unavailable.');
+    }
+    this.enqueued.push(...refs.map(copy));
+  }
+}
+
+/** Objects live in `objects`; presigned URLs are deterministic so tests can assert them. */
+export class FakeFileStore implements FileStore {
+  readonly objects = new Map<string, StoredObject>();
+  readonly downloadsSigned: string[] = [];
+
+  async presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
+    return {
+      url: 'https://files.test/upload',
+      fields: { key: input.key, 'Content-Type': input.contentType },
+      expiresAt: new Date(Date.UTC(2030, 0, 1) + input.expiresInSeconds * 1000).toISOString(),
+    };
+  }
+
+  async presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
+    this.downloadsSigned.push(key);
+    return FakeFileStore.downloadUrl(key, fileName, expiresInSeconds);
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    const object = this.objects.get(key);
+    return object && copy(object);
+  }
+
+  static downloadUrl(key: string, fileName: string, expiresInSeconds: number): string {
+    return `https://files.test/${key}?name=${encodeURIComponent(fileName)}&ttl=${expiresInSeconds}`;
+  }
+}
+
+type ScriptedOutcome = SendOutcome | ((message: OutboundMessage) => SendOutcome | Promise<SendOutcome>);
+
+/** Answers each send with the next scripted outcome, or accepts it with a fresh SID; records every send. */
+export class FakeMessageGateway implements MessageGateway {
+  readonly sent: OutboundMessage[] = [];
+  private readonly script: ScriptedOutcome[] = [];
+
+  answer(...outcomes: ScriptedOutcome[]): this {
+    this.script.push(...outcomes);
+    return this;
+  }
+
+  async send(message: OutboundMessage): Promise<SendOutcome> {
+    this.sent.push(copy(message));
+    const next = this.script.shift();
+    if (next === undefined) return { kind: 'accepted', messageSid: FakeMessageGateway.sid(this.sent.length), status: 'queued' };
+    return typeof next === 'function' ? next(message) : next;
+  }
+
+  /** The SID the gateway gives the n-th send when nothing is scripted. */
+  static sid(n: number): string {
+    return `SM${n.toString(16).padStart(32, '0')}`;
+  }
+}
+
+/** A clock that stands still until told to move. */
+export function frozenClock(iso = '2030-01-01T00:00:00.000Z') {
+  let ms = Date.parse(iso);
+  const now = () => new Date(ms);
+  return Object.assign(now, {
+    advance(byMs: number) {
+      ms += byMs;
+    },
+  });
+}
