@@ -1,4 +1,4 @@
-/** A small client for driving the system through its HTTP contract, as a user would. */
+/** A client for driving the system through its HTTP contract, as a user would: tests and benchmarks use it. */
 export class ApiClient {
   constructor(
     readonly baseUrl: string,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../lib/local/runtime.ts';
-import { ApiClient, eventually } from '../support/http-client.ts';
+import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
 const running = new Set<ChildProcess>();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
-import { ApiClient, eventually } from '../support/http-client.ts';
+import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;

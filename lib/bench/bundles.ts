@@ -1,0 +1,27 @@
+import { measureBundles } from '../bundling.ts';
+import type { BenchResult, Figure } from './report.ts';
+import { round } from './stats.ts';
+
+const MAX_BYTES = 1024 * 1024;
+const MAX_RATIO = 1.3;
+
+/** Each Lambda's minified bundle and its require time in a fresh process, against its SDK floor. */
+export async function bundlesBenchmark(opts: { runs: number }): Promise<BenchResult> {
+  const started = performance.now();
+  const bundles = await measureBundles({ requireTime: true, runs: opts.runs });
+  const figures: Figure[] = [];
+  for (const b of bundles) {
+    const ratio = b.requireMs! / b.floorRequireMs!;
+    figures.push(
+      { name: `${b.name} bundle`, value: round(b.bytes / 1024, 0), unit: 'KB', goal: '< 1024', met: b.bytes < MAX_BYTES },
+      { name: `${b.name} require`, value: round(b.requireMs!, 1), unit: 'ms', spread: `floor ${round(b.floorRequireMs!, 1)} ms, ${round(b.floorBytes / 1024, 0)} KB` },
+      { name: `${b.name} require / floor`, value: round(ratio, 2), unit: '×', goal: `≤ ${MAX_RATIO}`, met: ratio <= MAX_RATIO },
+    );
+  }
+  return {
+    benchmark: 'bundles',
+    description: `Minified ESM bundle per function, and the median of ${opts.runs} imports in a fresh Node process, against a floor bundle holding only the AWS SDK clients that function uses.`,
+    figures,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBenchmarks } from '../../../lib/bench/run.ts';
+import { summarize } from '../../../lib/bench/stats.ts';
+
+const outDir = mkdtempSync(join(tmpdir(), 'bench-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('npm run bench', () => {
+  it('runs every benchmark at a tiny size and writes one markdown and JSON report', async () => {
+    const { results, paths } = await runBenchmarks({ size: 'tiny', outDir });
+    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline']);
+    const report = JSON.parse(readFileSync(paths.json, 'utf8'));
+    expect(report.environment.commit).toBeTruthy();
+    expect(report.results).toHaveLength(3);
+    for (const r of results) expect(r.figures.length).toBeGreaterThan(0);
+
+    const pipeline = Object.fromEntries(results[2]!.figures.map((f) => [f.name, f.value]));
+    expect(pipeline['lost notifications']).toBe(0);
+    expect(pipeline['doubled messages']).toBe(0);
+    const bundles = results[0]!.figures.filter((f) => f.name.endsWith(' bundle'));
+    expect(bundles).toHaveLength(12);
+    expect(bundles.every((f) => f.met)).toBe(true);
+    expect(readFileSync(paths.markdown, 'utf8')).toContain('## pipeline');
+  }, 120_000);
+
+  it('refuses an unknown benchmark by name', async () => {
+    await expect(runBenchmarks({ size: 'tiny', only: ['nope'], outDir })).rejects.toThrow(/Unknown benchmark nope/);
+  });
+});
+
+describe('summarize', () => {
+  it('reports nearest-rank percentiles', () => {
+    const s = summarize(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(s).toMatchObject({ n: 100, median: 50, p95: 95, p99: 99, min: 1, max: 100 });
+  });
+});
