@@ -49,6 +49,8 @@ export interface RuleRepository {
   create(userId: string, rule: Rule): Promise<void>;
   get(userId: string, ruleId: string): Promise<Rule | undefined>;
   list(userId: string, page: PageRequest): Promise<Page<Rule>>;
+  /** How many rules the user has; counts keys only. */
+  count(userId: string): Promise<number>;
   /** Every rule of one user, read through the partition key alone. */
   listAll(userId: string): Promise<Rule[]>;
   /** Replaces the rule if it still has the `updatedAt` it was read with; false when it changed or vanished. */

@@ -49,6 +49,25 @@ export class DynamoRuleRepository implements RuleRepository {
     return { items: (out.Items ?? []).map((i) => stripKeys<Rule>(i)), lastKey: out.LastEvaluatedKey };
   }
 
+  async count(userId: string): Promise<number> {
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :u',
+          ExpressionAttributeValues: { ':u': userId },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      total += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
   async listAll(userId: string): Promise<Rule[]> {
     const rules: Rule[] = [];
     let startKey: Record<string, unknown> | undefined;

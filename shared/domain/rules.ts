@@ -1,11 +1,27 @@
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, LimitExceededError, ValidationError } from '../errors.ts';
 import type { Rule, RuleRepository } from '../ports.ts';
 import { ruleFieldsSchema, type RuleFields, type RulePatch } from '../schemas/rule.schema.ts';
 import { newId } from './ids.ts';
 import { getRule } from './rule-queries.ts';
 
-/** Stores a validated rule for its owner. */
-export async function createRule(rules: RuleRepository, userId: string, fields: RuleFields, now = new Date()): Promise<Rule> {
+export const DEFAULT_MAX_RULES_PER_USER = 1000;
+
+/**
+ * Stores a validated rule for its owner, within the per-user cap that bounds what one upload
+ * can cost to match. The count and the write are separate requests, so two creates racing at
+ * the cap may both pass: the cap is a bound on cost, not an exact quota.
+ */
+export async function createRule(
+  rules: RuleRepository,
+  userId: string,
+  fields: RuleFields,
+  opts: { maxRules?: number; now?: Date } = {},
+): Promise<Rule> {
+  const maxRules = opts.maxRules ?? DEFAULT_MAX_RULES_PER_USER;
+  if ((await rules.count(userId)) >= maxRules) {
+    throw new LimitExceededError(`You have ${maxRules} rules, the most one user may have; delete one before adding another.`);
+  }
+  const now = opts.now ?? new Date();
   const at = now.toISOString();
   const rule: Rule = { ...fields, ruleId: newId(now.getTime()), createdAt: at, updatedAt: at };
   await rules.create(userId, rule);

@@ -78,6 +78,10 @@ export class FakeRuleRepository implements RuleRepository {
     return paginate(newestFirst, (r) => r.ruleId, page);
   }
 
+  async count(userId: string): Promise<number> {
+    return (await this.listAll(userId)).length;
+  }
+
   async listAll(userId: string): Promise<Rule[]> {
     return [...this.rules.values()]
       .filter((e) => e.userId === userId)

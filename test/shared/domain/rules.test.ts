@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
+import { ConflictError, LimitExceededError, NotFoundError, ValidationError } from '../../../shared/errors.ts';
 import { deleteRule, getRule, presentRule } from '../../../shared/domain/rule-queries.ts';
 import { createRule, updateRule } from '../../../shared/domain/rules.ts';
 import { createRuleSchema, patchRuleSchema } from '../../../shared/schemas/rule.schema.ts';
@@ -14,7 +14,7 @@ async function withRule(fields: Record<string, unknown> = {}) {
     rules,
     'alice',
     createRuleSchema.parse({ eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', fileType: 'pdf', ...fields }),
-    createdAt,
+    { now: createdAt },
   );
   return { rules, rule };
 }
@@ -34,6 +34,19 @@ describe('createRule', () => {
     expect(rule).toMatchObject({ createdAt: '2030-01-01T10:00:00.000Z', updatedAt: '2030-01-01T10:00:00.000Z', isActive: true });
     expect(rule.ruleId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(await rules.get('alice', rule.ruleId)).toEqual(rule);
+  });
+
+  it('refuses a rule beyond the per-user cap with a 422 that says what to do, and writes nothing', async () => {
+    const rules = new FakeRuleRepository();
+    const fields = createRuleSchema.parse({ eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100' });
+    await createRule(rules, 'alice', fields, { maxRules: 2 });
+    await createRule(rules, 'alice', fields, { maxRules: 2 });
+    const err = await rejection(createRule(rules, 'alice', fields, { maxRules: 2 }));
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect((err as LimitExceededError).statusCode).toBe(422);
+    expect((err as Error).message).toMatch(/delete one/);
+    expect(await rules.count('alice')).toBe(2);
+    expect(await createRule(rules, 'bob', fields, { maxRules: 2 })).toBeDefined();
   });
 });
 
