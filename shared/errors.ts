@@ -67,6 +67,20 @@ export class LimitExceededError extends AppError {
   }
 }
 
+/**
+ * A queue record that should come back later: expected, not a fault (another sender holds it,
+ * Twilio throttled). The queue's visibility timeout is the backoff.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    message: string,
+    readonly errorCode?: string,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 /** A configuration problem found at cold start; never exposed to callers. */
 export class ConfigError extends AppError {
   constructor(message: string) {

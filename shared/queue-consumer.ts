@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { RetryLaterError } from './errors.ts';
 import { logger } from './logger.ts';
 
 /**
@@ -13,11 +14,9 @@ export function queueConsumer(recordHandler: (record: SQSRecord) => Promise<unkn
     try {
       return await recordHandler(record);
     } catch (err) {
-      logger.warn('Record failed; it will be retried', {
-        messageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
-        error: err as Error,
-      });
+      const details = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
+      if (err instanceof RetryLaterError) logger.info('Record deferred; it will come back', { ...details, reason: err.message });
+      else logger.warn('Record failed; it will be retried', { ...details, error: err as Error });
       throw err;
     }
   };

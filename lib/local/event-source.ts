@@ -23,6 +23,11 @@ export interface EventSourceOptions {
   region: string;
   /** Long-poll wait; short so that stopping is quick. */
   waitSeconds?: number;
+  /**
+   * Hands every batch to two concurrent invocations, as SQS's at-least-once delivery may; a
+   * record counts as done when either invocation succeeded with it. For fault runs and tests.
+   */
+  duplicateDeliveries?: boolean;
 }
 
 /**
@@ -77,18 +82,10 @@ export class SqsEventSource {
 
   private async invoke(messages: Message[]): Promise<void> {
     const records = messages.map((m) => this.toRecord(m));
-    const failed = new Set<string>();
-    try {
-      const response = await withTimeout(
-        this.opts.handler({ Records: records }, lambdaContext(this.opts.functionName, this.opts.timeoutSeconds)),
-        this.opts.timeoutSeconds * 1000,
-      );
-      for (const f of response?.batchItemFailures ?? []) failed.add(f.itemIdentifier);
-    } catch (err) {
-      logger.error(`${this.opts.functionName} invocation failed; the whole batch returns to the queue`, err as Error);
-      return;
-    }
-    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    const copies = this.opts.duplicateDeliveries ? 2 : 1;
+    const outcomes = await Promise.all(Array.from({ length: copies }, () => this.invokeOnce(records)));
+    // A record is done when any delivery of it succeeded: that one would have deleted it.
+    const done = messages.filter((m) => outcomes.some((failed) => failed && !failed.has(m.MessageId!)));
     if (done.length === 0) return;
     await this.opts.sqs.send(
       new DeleteMessageBatchCommand({
@@ -96,6 +93,20 @@ export class SqsEventSource {
         Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
       }),
     );
+  }
+
+  /** One invocation; the ids it reported as failed, or undefined when the whole invocation failed. */
+  private async invokeOnce(records: SQSRecord[]): Promise<Set<string> | undefined> {
+    try {
+      const response = await withTimeout(
+        this.opts.handler({ Records: records }, lambdaContext(this.opts.functionName, this.opts.timeoutSeconds)),
+        this.opts.timeoutSeconds * 1000,
+      );
+      return new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (err) {
+      logger.error(`${this.opts.functionName} invocation failed; the whole batch returns to the queue`, err as Error);
+      return undefined;
+    }
   }
 
   private toRecord(m: Message): SQSRecord {

@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Simulator callback delays (ms). */
   callbackDelaysMs?: { sent: number; delivered: number };
+  /** Every queue batch is handed to two concurrent invocations (see SqsEventSource). */
+  duplicateDeliveries?: boolean;
 }
 
 export interface LocalRuntime {
@@ -213,6 +215,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         concurrency: spec.maxConcurrency,
         timeoutSeconds: functions[spec.consumer].timeoutSeconds,
         region: LOCAL_REGION,
+        duplicateDeliveries: opts.duplicateDeliveries,
       }),
   );
   for (const source of sources) source.start();

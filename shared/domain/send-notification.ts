@@ -1,3 +1,4 @@
+import { RetryLaterError } from '../errors.ts';
 import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
@@ -5,16 +6,6 @@ import { describeTwilioError } from './twilio-errors.ts';
 
 /** How long a claim lets one sender send; longer than the sender's timeout, so a live sender never loses it. */
 export const CLAIM_LEASE_MS = 60_000;
-
-/** The record should come back later; the queue's visibility timeout is the backoff. */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    readonly errorCode?: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface SendDeps {
   notifications: NotificationRepository;

@@ -1,6 +1,7 @@
 import { beforeEach, describe, it, expect, vi } from 'vitest';
 import { DOWNLOAD_URL_TTL_SECONDS } from '../../../shared/domain/files.ts';
-import { CLAIM_LEASE_MS, RetryLaterError, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
+import { CLAIM_LEASE_MS, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
+import { RetryLaterError } from '../../../shared/errors.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
 import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, frozenClock } from '../../support/fake-ports.ts';
 
