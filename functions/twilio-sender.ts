@@ -1,4 +1,5 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
 import { configParts, readConfig } from '../shared/config.ts';
@@ -13,6 +14,7 @@ const refSchema = z.object({ userId: z.string().check(z.minLength(1)), notificat
 const deps = {
   notifications: new DynamoNotificationRepository(),
   gateway: new TwilioMessageGateway(),
+  optOuts: new DynamoOptOutRepository(),
   store: new S3FileStore(),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,

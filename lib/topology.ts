@@ -4,7 +4,7 @@
  * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
  */
 
-export type TableKey = 'files' | 'rules' | 'notifications';
+export type TableKey = 'files' | 'rules' | 'notifications' | 'state';
 export type QueueKey = 'upload' | 'notification';
 
 export interface IndexSpec {
@@ -50,6 +50,15 @@ export const tables = {
       { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       { name: 'byMessageSid', partitionKey: 'messageSid', sortKey: 'pk' },
     ],
+  },
+  /** Small shared state keyed by purpose: opt-outs, the send-rate bucket, the circuit breaker, inbound messages. */
+  state: {
+    name: 'MessagingState',
+    envVar: 'STATE_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    ttlAttribute: 'expiresAt',
   },
 } as const satisfies Record<TableKey, TableSpec>;
 
@@ -167,7 +176,7 @@ export const functions = {
     timeoutSeconds: 30,
     entry: 'functions/twilio-sender.ts',
     description: 'Notification queue consumer: sends each notification through Twilio once',
-    tables: { notifications: 'readWrite' },
+    tables: { notifications: 'readWrite', state: 'readWrite' },
     bucket: 'read',
     twilio: true,
   },

@@ -22,6 +22,7 @@ export const configParts = {
   filesTable: z.object({ FILES_TABLE: nonEmpty }),
   rulesTable: z.object({ RULES_TABLE: nonEmpty }),
   notificationsTable: z.object({ NOTIFICATIONS_TABLE: nonEmpty }),
+  stateTable: z.object({ STATE_TABLE: nonEmpty }),
   bucket: z.object({ UPLOAD_BUCKET: nonEmpty }),
   notificationQueue: z.object({ NOTIFICATION_QUEUE_URL: nonEmpty }),
   publicBaseUrl: z.object({ PUBLIC_BASE_URL: z.url() }),

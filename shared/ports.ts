@@ -115,6 +115,23 @@ export interface NotificationRepository {
   listForFile(userId: string, fileId: string): Promise<NotificationRecord[]>;
 }
 
+export interface OptOut {
+  /** E.164 number that asked not to be messaged. */
+  phone: string;
+  /** What put it on the list: an inbound STOP-type keyword, or Twilio's 21610 on a send. */
+  source: 'keyword' | 'twilio-21610';
+  at: string;
+}
+
+/** Recipients who opted out of messages from this deployment's sender. */
+export interface OptOutRepository {
+  get(phone: string): Promise<OptOut | undefined>;
+  /** Records the opt-out; repeating it keeps the first record. */
+  add(optOut: OptOut): Promise<void>;
+  /** False when the number was not opted out. */
+  remove(phone: string): Promise<boolean>;
+}
+
 export interface NotificationQueue {
   /** Enqueues every reference, in batches; throws if any could not be enqueued. */
   enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void>;

@@ -1,5 +1,5 @@
 import { RetryLaterError } from '../errors.ts';
-import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository } from '../ports.ts';
+import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository, OptOutRepository } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
 import { describeTwilioError } from './twilio-errors.ts';
@@ -11,6 +11,7 @@ export interface SendDeps {
   notifications: NotificationRepository;
   gateway: MessageGateway;
   store: FileStore;
+  optOuts: OptOutRepository;
   /** Where Twilio should post this notification's status callbacks. */
   statusCallbackUrl: (n: NotificationRecord) => string;
 }
@@ -22,7 +23,7 @@ export interface Delivery {
   maxReceives: number;
 }
 
-export type SendResult = 'sent' | 'failed' | 'skipped';
+export type SendResult = 'sent' | 'failed' | 'suppressed' | 'skipped';
 
 /**
  * Sends one notification at most once. A conditional claim makes this sender the only one
@@ -44,6 +45,17 @@ export async function sendNotification(
     const again = await deps.notifications.get(ref.userId, ref.notificationId);
     if (!again || again.status !== 'pending') return 'skipped';
     throw new RetryLaterError(`Notification ${ref.notificationId} is being sent by another sender.`);
+  }
+
+  // Opted-out recipients get nothing, whatever channel; sms, mms and whatsapp share the number.
+  if (n.channel !== 'email' && (await deps.optOuts.get(n.target))) {
+    await deps.notifications.advance(n.userId, n.notificationId, {
+      status: 'suppressed',
+      at: now().toISOString(),
+      errorCode: '21610',
+      errorMessage: 'Not sent: the recipient has opted out of messages from this sender.',
+    });
+    return 'suppressed';
   }
 
   if (n.channel === 'email') {
@@ -70,6 +82,8 @@ export async function sendNotification(
       return 'sent';
     }
     case 'rejected':
+      // 21610: the recipient replied STOP to this sender; later matches are suppressed until they opt back in.
+      if (outcome.errorCode === '21610') await deps.optOuts.add({ phone: n.target, source: 'twilio-21610', at: now().toISOString() });
       await fail(deps, n, outcome.errorCode, describeTwilioError(outcome.errorCode, outcome.errorMessage), now);
       return 'failed';
     case 'retryable':

@@ -70,6 +70,24 @@ describe('the pipeline, end to end through HTTP', () => {
     expect(failed!.errorMessage).toMatch(/not a valid phone number/);
   });
 
+  it('suppresses later sends to a recipient Twilio reports as opted out (21610)', async () => {
+    const hana = api.as(await api.tokenFor('hana'));
+    await hana.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+15005550004' });
+    const first = await hana.upload({ fileName: 'one.txt', contentType: 'text/plain', content: '1' });
+    await eventually(async () => {
+      const items = await notificationsFor(hana, first.fileId);
+      return items[0]?.status === 'failed' ? items : undefined;
+    }, 20_000, 'the first send to fail with 21610');
+    const second = await hana.upload({ fileName: 'two.txt', contentType: 'text/plain', content: '2' });
+    const [suppressed] = await eventually(async () => {
+      const items = await notificationsFor(hana, second.fileId);
+      return items[0]?.status === 'suppressed' ? items : undefined;
+    }, 20_000, 'the second notification to be suppressed');
+    expect(suppressed).toMatchObject({ errorCode: '21610' });
+    const attempts = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+15005550004');
+    expect(attempts).toHaveLength(1);
+  });
+
   it('matches nothing for a file no rule wants, and keeps users apart', async () => {
     const carol = api.as(await api.tokenFor('carol'));
     const dave = api.as(await api.tokenFor('dave'));

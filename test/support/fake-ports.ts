@@ -7,6 +7,8 @@ import type {
   NotificationQueue,
   NotificationRecord,
   NotificationRepository,
+  OptOut,
+  OptOutRepository,
   OutboundMessage,
   Page,
   PageRequest,
@@ -194,6 +196,23 @@ export class FakeNotificationRepository implements NotificationRepository {
 function setOrDelete<K extends 'errorCode' | 'errorMessage'>(n: NotificationRecord, field: K, value: string | undefined) {
   if (value === undefined) delete n[field];
   else n[field] = value;
+}
+
+export class FakeOptOutRepository implements OptOutRepository {
+  readonly entries = new Map<string, OptOut>();
+
+  async get(phone: string): Promise<OptOut | undefined> {
+    const o = this.entries.get(phone);
+    return o && { ...o };
+  }
+
+  async add(optOut: OptOut): Promise<void> {
+    if (!this.entries.has(optOut.phone)) this.entries.set(optOut.phone, { ...optOut });
+  }
+
+  async remove(phone: string): Promise<boolean> {
+    return this.entries.delete(phone);
+  }
 }
 
 export type NotificationRef = { userId: string; notificationId: string };

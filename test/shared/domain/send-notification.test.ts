@@ -3,7 +3,7 @@ import { DOWNLOAD_URL_TTL_SECONDS } from '../../../shared/domain/files.ts';
 import { CLAIM_LEASE_MS, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
 import { RetryLaterError } from '../../../shared/errors.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
-import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, frozenClock } from '../../support/fake-ports.ts';
+import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
 
 const ref = { userId: 'alice', notificationId: '01HZZ00000000000000000000A-R1' };
 const objectKey = 'uploads/alice/01HZZ00000000000000000000A';
@@ -13,6 +13,7 @@ let clock = frozenClock();
 let notifications: FakeNotificationRepository;
 let gateway: FakeMessageGateway;
 let store: FakeFileStore;
+let optOuts: FakeOptOutRepository;
 let deps: SendDeps;
 
 beforeEach(() => {
@@ -20,10 +21,12 @@ beforeEach(() => {
   notifications = new FakeNotificationRepository();
   gateway = new FakeMessageGateway();
   store = new FakeFileStore();
+  optOuts = new FakeOptOutRepository();
   deps = {
     notifications,
     gateway,
     store,
+    optOuts,
     statusCallbackUrl: (n) => `https://api.test/twilio/status?user=${n.userId}&notification=${n.notificationId}`,
   };
 });
@@ -108,6 +111,26 @@ describe('sendNotification', () => {
     });
     expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('skipped');
     expect(gateway.sent).toHaveLength(1);
+  });
+
+  it('puts the target on the opt-out list when Twilio answers 21610, and suppresses later notifications to it without a send', async () => {
+    seed();
+    gateway.answer({ kind: 'rejected', errorCode: '21610', errorMessage: 'Attempt to send to unsubscribed recipient' });
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('failed');
+    expect(await optOuts.get('+14155550100')).toMatchObject({ source: 'twilio-21610' });
+
+    const next = { userId: 'alice', notificationId: '01HZZ00000000000000000000B-R1' };
+    seed({ notificationId: next.notificationId, fileId: '01HZZ00000000000000000000B' });
+    expect(await sendNotification(deps, next, firstReceive, clock)).toBe('suppressed');
+    expect(gateway.sent).toHaveLength(1);
+    expect(await notifications.get(next.userId, next.notificationId)).toMatchObject({ status: 'suppressed', errorCode: '21610' });
+  });
+
+  it('sends again once the recipient opts back in', async () => {
+    await optOuts.add({ phone: '+14155550100', source: 'keyword', at: '2030-01-01T09:00:00.000Z' });
+    await optOuts.remove('+14155550100');
+    seed();
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
   });
 
   it("keeps Twilio's own message for a rejection code it has no text for", async () => {
