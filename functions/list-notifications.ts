@@ -13,5 +13,5 @@ const query = z.strictObject({
 });
 
 export const handler = userRoute({ query }, async ({ userId, query }) =>
-  pagedList(userId, query, (page) => notifications.list(userId, { fileId: query.fileId, status: query.status }, page), presentNotification),
+  pagedList(userId, 'notifications', query, (page) => notifications.list(userId, { fileId: query.fileId, status: query.status }, page), presentNotification),
 );

@@ -6,5 +6,5 @@ import * as z from 'zod/mini';
 const rules = new DynamoRuleRepository();
 
 export const handler = userRoute({ query: z.strictObject(pageQuery) }, async ({ userId, query }) =>
-  pagedList(userId, query, (page) => rules.list(userId, page), presentRule),
+  pagedList(userId, 'rules', query, (page) => rules.list(userId, page), presentRule),
 );

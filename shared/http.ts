@@ -124,12 +124,13 @@ export const pageQuery = {
  */
 export async function pagedList<T, R>(
   userId: string,
+  list: string,
   query: { limit: number; cursor?: string; [filter: string]: unknown },
   fetchPage: (page: PageRequest) => Promise<Page<T>>,
   present: (item: T) => R | Promise<R>,
 ): Promise<HttpResult> {
   const { limit, cursor, ...filters } = query;
-  const binding = { userId, query: JSON.stringify(Object.entries(filters).sort()) };
+  const binding = { userId, query: JSON.stringify([list, Object.entries(filters).sort()]) };
   const key = await cursorKey();
   const startKey = cursor ? openCursor(key, cursor, binding) : undefined;
   const page = await fetchPage({ limit, startKey });

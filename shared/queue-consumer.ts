@@ -9,7 +9,6 @@ import { logger } from './logger.ts';
  * while the rest of its batch is deleted. Records run concurrently.
  */
 export function queueConsumer(recordHandler: (record: SQSRecord) => Promise<unknown>) {
-  const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord) => {
     try {
       return await recordHandler(record);
@@ -21,7 +20,8 @@ export function queueConsumer(recordHandler: (record: SQSRecord) => Promise<unkn
     }
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+    // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
+    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
 }
 
 /** How many times SQS has handed this record out, this time included. */
