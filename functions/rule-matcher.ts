@@ -7,6 +7,7 @@ import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
 import { logger } from '../shared/logger.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
 import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
+import { queues } from '../lib/topology.ts';
 
 const deps = {
   files: new DynamoFileRepository(),
@@ -16,7 +17,7 @@ const deps = {
   store: new S3FileStore(),
 };
 
-export const handler = queueConsumer(async (record) => {
+export const handler = queueConsumer(queues.upload, async (record) => {
   const event = s3EventSchema.parse(JSON.parse(record.body));
   if ('Event' in event) return; // s3:TestEvent, sent once when the notification is configured
   for (const r of event.Records) {

@@ -20,7 +20,7 @@ const deps = {
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };
 
-export const handler = queueConsumer(async (record) => {
+export const handler = queueConsumer(queues.notification, async (record) => {
   const ref = refSchema.parse(JSON.parse(record.body));
   return sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),

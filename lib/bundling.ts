@@ -71,7 +71,10 @@ export function sdkFloorSource(spec: FunctionSpec): string {
 function probeEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' };
   for (const t of Object.values(tables)) env[t.envVar] = t.name;
-  for (const q of Object.values(queues)) env[q.envVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}`;
+  for (const q of Object.values(queues)) {
+    env[q.envVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}`;
+    env[q.dlqEnvVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}-dlq`;
+  }
   env[commonEnv.bucket] = 'bucket';
   env[commonEnv.publicBaseUrl] = 'https://example.com';
   env[commonEnv.twilioFromNumber] = '+15005550006';

@@ -208,7 +208,12 @@ export class NotificationStack extends Stack {
     });
 
     for (const [key, spec] of entries<QueueKey, QueueSpec>(queues)) {
-      this.functions[spec.consumer].function.addEventSource(
+      // The consumer defers records by changing their visibility (the event source's consume
+      // grant covers it) and hands records it gives up on to the DLQ itself, with their outcome.
+      const consumer = this.functions[spec.consumer];
+      consumer.addEnvironment(spec.envVar, this.queues[key].queue.queueUrl);
+      consumer.useQueue(this.queues[key].deadLetterQueue, spec.dlqEnvVar);
+      consumer.function.addEventSource(
         new SqsEventSource(this.queues[key].queue, {
           batchSize: spec.batchSize,
           maxBatchingWindow:

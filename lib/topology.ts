@@ -184,8 +184,10 @@ export const functions = {
 
 export interface QueueSpec {
   readonly name: string;
-  /** Environment variable through which senders learn the queue URL. */
+  /** Environment variable through which senders (and the consumer) learn the queue URL. */
   readonly envVar: string;
+  /** Environment variable through which the consumer learns its dead-letter queue's URL. */
+  readonly dlqEnvVar: string;
   readonly consumer: FunctionName;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
@@ -201,6 +203,7 @@ export const queues = {
   upload: {
     name: 'upload',
     envVar: 'UPLOAD_QUEUE_URL',
+    dlqEnvVar: 'UPLOAD_DLQ_URL',
     consumer: 'rule-matcher',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -211,6 +214,7 @@ export const queues = {
   notification: {
     name: 'notification',
     envVar: 'NOTIFICATION_QUEUE_URL',
+    dlqEnvVar: 'NOTIFICATION_DLQ_URL',
     consumer: 'twilio-sender',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,

@@ -81,6 +81,20 @@ export class RetryLaterError extends Error {
   }
 }
 
+/**
+ * A queue record that will never succeed: the consumer gives it to the dead-letter queue at
+ * once, with its outcome, instead of letting the queue redrive the bare payload later.
+ */
+export class GiveUpError extends Error {
+  constructor(
+    message: string,
+    readonly outcome: { status: string; errorCode?: string; attempts: number },
+  ) {
+    super(message);
+    this.name = 'GiveUpError';
+  }
+}
+
 /** A configuration problem found at cold start; never exposed to callers. */
 export class ConfigError extends AppError {
   constructor(message: string) {

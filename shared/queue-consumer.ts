@@ -1,27 +1,81 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RetryLaterError } from './errors.ts';
+import * as z from 'zod/mini';
+import type { QueueSpec } from '../lib/topology.ts';
+import { sqsClient } from './adapters/sqs-client.ts';
+import { readConfig } from './config.ts';
+import { GiveUpError, RetryLaterError } from './errors.ts';
 import { logger } from './logger.ts';
 
+/** How long a deferred record stays hidden: exponential in its receives, with jitter, capped. */
+export function backoffSeconds(receiveCount: number, base: number, max: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, receiveCount - 1));
+  // "Equal jitter": at least half the step, so retries spread out but never come back at once.
+  return Math.max(1, Math.round(ceiling / 2 + (random() * ceiling) / 2));
+}
+
+const retryConfig = z.object({
+  RETRY_BASE_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 10),
+  RETRY_MAX_SECONDS: z._default(z.coerce.number().check(z.gte(1), z.lte(43_200)), 900),
+});
+
 /**
- * Wraps a per-record handler into an SQS consumer that reports partial batch failures: a
- * record whose handler throws is retried alone (and reaches the DLQ after maxReceiveCount),
- * while the rest of its batch is deleted. Records run concurrently.
+ * Wraps a per-record handler into the consumer of `queue`, reporting partial batch failures so
+ * one record never holds up its batch. A handler that throws RetryLaterError has its record
+ * hidden for an exponential backoff (by changing its visibility: no Lambda waits it out); one
+ * that throws GiveUpError has its record sent to the DLQ with its outcome and deleted; any
+ * other error leaves the record to the queue's own visibility timeout and redrive.
  */
-export function queueConsumer(recordHandler: (record: SQSRecord) => Promise<unknown>) {
+export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecord) => Promise<unknown>, client: SQSClient = sqsClient) {
+  const urls = readConfig(z.object({ [queue.envVar]: z.string().check(z.minLength(1)), [queue.dlqEnvVar]: z.string().check(z.minLength(1)) }));
+  const queueUrl = String(urls[queue.envVar]);
+  const dlqUrl = String(urls[queue.dlqEnvVar]);
+  const retry = readConfig(retryConfig);
+
   const handleRecord = async (record: SQSRecord) => {
+    const details = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
       return await recordHandler(record);
     } catch (err) {
-      const details = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
-      if (err instanceof RetryLaterError) logger.info('Record deferred; it will come back', { ...details, reason: err.message });
-      else logger.warn('Record failed; it will be retried', { ...details, error: err as Error });
+      if (err instanceof GiveUpError) {
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl: dlqUrl,
+            MessageBody: JSON.stringify({
+              payload: parseOrRaw(record.body),
+              status: err.outcome.status,
+              error: err.message,
+              ...(err.outcome.errorCode ? { errorCode: err.outcome.errorCode } : {}),
+              retryCount: err.outcome.attempts,
+              failedAt: new Date().toISOString(),
+            }),
+          }),
+        );
+        logger.warn('Record given up; sent to the dead-letter queue', { ...details, reason: err.message });
+        return;
+      }
+      if (err instanceof RetryLaterError) {
+        const delay = backoffSeconds(receiveCountOf(record), retry.RETRY_BASE_SECONDS, retry.RETRY_MAX_SECONDS);
+        await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }));
+        logger.info('Record deferred; it will come back', { ...details, delaySeconds: delay, reason: err.message });
+      } else {
+        logger.warn('Record failed; it will be retried', { ...details, error: err as Error });
+      }
       throw err;
     }
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
     // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
     processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+}
+
+function parseOrRaw(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
 }
 
 /** How many times SQS has handed this record out, this time included. */

@@ -129,6 +129,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   for (const spec of Object.values(tables)) process.env[spec.envVar] = spec.name;
   for (const [key, spec] of Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>) {
     process.env[spec.envVar] = resources.queueUrls[key];
+    process.env[spec.dlqEnvVar] = resources.dlqUrls[key];
   }
   logger.setLogLevel((opts.logLevel ?? 'WARN') as 'WARN');
 

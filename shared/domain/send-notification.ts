@@ -1,4 +1,4 @@
-import { RetryLaterError } from '../errors.ts';
+import { GiveUpError, RetryLaterError } from '../errors.ts';
 import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository, OptOutRepository } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
@@ -88,11 +88,9 @@ export async function sendNotification(
       return 'failed';
     case 'retryable':
       if (delivery.receiveCount >= delivery.maxReceives) {
-        await fail(deps, n, outcome.errorCode, describeTwilioError(outcome.errorCode, outcome.errorMessage), now);
-        throw new RetryLaterError(
-          `Giving up on ${n.notificationId} after ${delivery.receiveCount} attempts: ${outcome.errorMessage}`,
-          outcome.errorCode,
-        );
+        const errorMessage = describeTwilioError(outcome.errorCode, outcome.errorMessage);
+        await fail(deps, n, outcome.errorCode, errorMessage, now);
+        throw new GiveUpError(errorMessage, { status: 'failed', errorCode: outcome.errorCode, attempts: n.attempts });
       }
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Twilio send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);

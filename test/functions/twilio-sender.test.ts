@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
@@ -145,15 +146,23 @@ describe('twilio-sender', () => {
     expect((await current(n)).attempts).toBe(2);
   });
 
-  it('marks the notification failed when the last receive still meets a retryable error', async () => {
+  it('on the last receive of a retryable error, marks the notification failed and hands the record to the DLQ with its outcome', async () => {
     const n = await pendingNotification();
     runtime.simulator.setFaults({ errorRate5xx: 1 });
     const r = refRecord(n, queues.notification.maxReceiveCount);
 
     const response = await invoke(r);
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: r.messageId }]);
+    // Given up and delivered to the DLQ by the consumer itself, so the queue must not redrive it again.
+    expect(response.batchItemFailures).toEqual([]);
     expect(await current(n)).toMatchObject({ status: 'failed', errorCode: '20500' });
+    const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const dead = (Messages ?? []).map((m) => JSON.parse(m.Body!)).find((m) => m.payload?.notificationId === n.notificationId);
+    expect(dead).toMatchObject({ payload: { userId: n.userId, notificationId: n.notificationId }, status: 'failed', errorCode: '20500', retryCount: 1 });
+    expect(Date.parse(dead.failedAt)).not.toBeNaN();
+    expect(dead.error).toMatch(/\S/);
+    sqs.destroy();
   });
 
   it('fails a send Twilio refuses for good at once, without a retry', async () => {

@@ -160,6 +160,7 @@ describe('NotificationStack', () => {
         ...(spec.bucket ? [commonEnv.bucket] : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
+        ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(expected.sort());

@@ -12,6 +12,7 @@ import { LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from '../../../lib/local/event-source.ts';
 import { lambdaContext } from '../../../lib/local/lambda-context.ts';
 import { logger } from '../../../shared/logger.ts';
+import { queues } from '../../../lib/topology.ts';
 import { queueConsumer } from '../../../shared/queue-consumer.ts';
 import { eventually } from '../../../lib/local/api-client.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
@@ -178,7 +179,7 @@ describe.concurrent('SqsEventSource', () => {
     const refSchema = z.object({ userId: z.string().min(1), notificationId: z.string().min(1) });
     const handled: Array<{ ref: z.infer<typeof refSchema>; receiveCount: string }> = [];
     const attempts: SQSRecord[] = [];
-    const consumer = queueConsumer(async (record) => {
+    const consumer = consumerOf(queue, async (record) => {
       attempts.push(record);
       handled.push({ ref: refSchema.parse(JSON.parse(record.body)), receiveCount: record.attributes.ApproximateReceiveCount });
     });
@@ -222,6 +223,13 @@ function gate() {
   return { opened, open };
 }
 
+/** queueConsumer for a test queue: it reads its queue and DLQ URLs from the environment at creation. */
+function consumerOf(urls: { url: string; dlqUrl: string }, handler: (record: SQSRecord) => Promise<unknown>) {
+  process.env.TEST_QUEUE_URL = urls.url;
+  process.env.TEST_DLQ_URL = urls.dlqUrl;
+  return queueConsumer({ ...queues.notification, envVar: 'TEST_QUEUE_URL', dlqEnvVar: 'TEST_DLQ_URL' }, handler, env.sqs);
+}
+
 const plainRecord = (body: string, messageId: string): SQSRecord => ({
   messageId,
   receiptHandle: messageId,
@@ -240,7 +248,7 @@ describe('queueConsumer under the event source’s concurrent invocations', () =
     // process, as Lambda runs them in separate environments. A failure missing from its own
     // invocation's response gets its message deleted, and it is never retried.
     const gates = new Map([['a1', gate()], ['a2', gate()], ['b1', gate()]]);
-    const consumer = queueConsumer(async (record) => {
+    const consumer = consumerOf({ url: 'unused', dlqUrl: 'unused' }, async (record) => {
       await gates.get(record.body)?.opened;
       if (record.body === 'a1') throw new Error('a1 failed');
     });

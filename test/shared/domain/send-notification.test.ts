@@ -1,7 +1,7 @@
 import { beforeEach, describe, it, expect, vi } from 'vitest';
 import { DOWNLOAD_URL_TTL_SECONDS } from '../../../shared/domain/files.ts';
 import { CLAIM_LEASE_MS, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
-import { RetryLaterError } from '../../../shared/errors.ts';
+import { GiveUpError, RetryLaterError } from '../../../shared/errors.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
 import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
 
@@ -158,11 +158,13 @@ describe('sendNotification', () => {
     expect(await stored()).toMatchObject({ status: 'queued', attempts: 2 });
   });
 
-  it('marks the notification failed and still throws RetryLaterError when the last receive is retryable', async () => {
+  it('marks the notification failed and gives the record up with its outcome when the last receive is retryable', async () => {
     seed({ attempts: 4 });
     gateway.answer({ kind: 'retryable', errorCode: '20429', errorMessage: 'Too Many Requests' });
 
-    await expect(sendNotification(deps, ref, { receiveCount: 5, maxReceives: 5 }, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    const attempt = sendNotification(deps, ref, { receiveCount: 5, maxReceives: 5 }, clock);
+    await expect(attempt).rejects.toBeInstanceOf(GiveUpError);
+    await expect(attempt).rejects.toMatchObject({ outcome: { status: 'failed', errorCode: '20429', attempts: 5 } });
 
     expect(await stored()).toMatchObject({
       status: 'failed',
