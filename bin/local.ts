@@ -18,6 +18,7 @@ const runtime = await startLocalRuntime({
   twilioAccountSid: process.env.TWILIO_ACCOUNT_SID,
   twilioAuthToken: process.env.TWILIO_AUTH_TOKEN,
   fromNumber: process.env.TWILIO_FROM_NUMBER,
+  twilioMps: process.env.TWILIO_MPS ? Number(process.env.TWILIO_MPS) : undefined,
   logLevel: process.env.LOG_LEVEL ?? 'WARN',
 });
 const devToken = await runtime.token('dev');

@@ -1,20 +1,38 @@
+import * as z from 'zod/mini';
+import { DynamoCircuitBreaker } from '../shared/adapters/dynamo-circuit-breaker-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
+import { DynamoRateLimiter } from '../shared/adapters/dynamo-rate-limiter-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
 import { configParts, readConfig } from '../shared/config.ts';
 import { sendNotification } from '../shared/domain/send-notification.ts';
 import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
 import { queues } from '../lib/topology.ts';
-import * as z from 'zod/mini';
 
-const baseUrl = readConfig(configParts.publicBaseUrl).PUBLIC_BASE_URL.replace(/\/+$/, '');
+const config = readConfig(
+  z.object({
+    ...configParts.publicBaseUrl.shape,
+    ...configParts.stateTable.shape,
+    /** The account's messages per second (a US long code sends 1, toll-free 3, a short code 100). */
+    TWILIO_MPS: z._default(z.coerce.number().check(z.gt(0)), 1),
+    BREAKER_THRESHOLD: z._default(z.coerce.number().check(z.gte(1)), 5),
+    BREAKER_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 30),
+  }),
+);
+const baseUrl = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
 const refSchema = z.object({ userId: z.string().check(z.minLength(1)), notificationId: z.string().check(z.minLength(1)) });
+
+// 95% of the account's rate, with half a second of burst: requests admitted here can still
+// bunch up on the way to Twilio, and Twilio's own bucket must never see more than it allows.
+const sendRate = config.TWILIO_MPS * 0.95;
 
 const deps = {
   notifications: new DynamoNotificationRepository(),
   gateway: new TwilioMessageGateway(),
   optOuts: new DynamoOptOutRepository(),
+  limiter: new DynamoRateLimiter(sendRate, Math.max(1, sendRate / 2), config.STATE_TABLE),
+  breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,

@@ -36,6 +36,8 @@ import {
 export interface NotificationStackProps extends StackProps {
   /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, then Twilio's test number. */
   readonly twilioFromNumber?: string;
+  /** The account's messages per second; defaults to the `twilioMps` context value, then 1. */
+  readonly twilioMps?: number;
   /**
    * Base URL, without a trailing slash, at which Twilio reaches the API (status callbacks,
    * signature checks). Defaults to the HTTP API's own endpoint; set it when a custom domain fronts the API.
@@ -193,6 +195,8 @@ export class NotificationStack extends Stack {
 
     const twilioFromNumber: string =
       props.twilioFromNumber ?? this.node.tryGetContext('twilioFromNumber') ?? defaultTwilioFromNumber;
+    // A US long code sends 1 message a second; toll-free numbers 3, short codes 100.
+    const twilioMps = String(props.twilioMps ?? this.node.tryGetContext('twilioMps') ?? 1);
     const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
 
     this.functions = mapSpecs(functions, (name, spec) => {
@@ -204,6 +208,7 @@ export class NotificationStack extends Stack {
       this.wire(fn, spec);
       fn.addEnvironment(commonEnv.publicBaseUrl, publicBaseUrl);
       fn.addEnvironment(commonEnv.twilioFromNumber, twilioFromNumber);
+      if ('twilio' in spec && spec.twilio) fn.addEnvironment(commonEnv.twilioMps, twilioMps);
       return fn;
     });
 

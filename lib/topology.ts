@@ -260,5 +260,7 @@ export const commonEnv = {
   publicBaseUrl: 'PUBLIC_BASE_URL',
   twilioSecretId: 'TWILIO_SECRET_ID',
   twilioFromNumber: 'TWILIO_FROM_NUMBER',
+  /** The Twilio account's messages per second, which senders pace themselves to. */
+  twilioMps: 'TWILIO_MPS',
   cursorSecretId: 'CURSOR_SECRET_ID',
 } as const;

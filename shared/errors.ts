@@ -82,6 +82,21 @@ export class RetryLaterError extends Error {
 }
 
 /**
+ * A queue record whose time has not come (the send rate is used up, or Twilio's circuit is
+ * open): the consumer puts a fresh copy back with a delay and deletes this one, so waiting
+ * costs no receive and never pushes the record towards its DLQ.
+ */
+export class DeferError extends Error {
+  constructor(
+    message: string,
+    readonly delaySeconds: number,
+  ) {
+    super(message);
+    this.name = 'DeferError';
+  }
+}
+
+/**
  * A queue record that will never succeed: the consumer gives it to the dead-letter queue at
  * once, with its outcome, instead of letting the queue redrive the bare payload later.
  */

@@ -132,6 +132,20 @@ export interface OptOutRepository {
   remove(phone: string): Promise<boolean>;
 }
 
+/** Paces sends to the account's messages-per-second, shared by every concurrent sender. */
+export interface RateLimiter {
+  /** Takes one send slot: 0 when it may go now, else the milliseconds until a slot frees up. */
+  take(now: number): Promise<number>;
+}
+
+/** Stops calling Twilio for a cool-down after it has failed continuously. */
+export interface CircuitBreaker {
+  /** 0 when sends may go, else the milliseconds until the circuit closes again. */
+  openFor(now: number): Promise<number>;
+  recordFailure(now: number): Promise<void>;
+  recordSuccess(): Promise<void>;
+}
+
 export interface NotificationQueue {
   /** Enqueues every reference, in batches; throws if any could not be enqueued. */
   enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void>;

@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import type { QueueSpec } from '../lib/topology.ts';
 import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
-import { GiveUpError, RetryLaterError } from './errors.ts';
+import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';
 import { logger } from './logger.ts';
 
 /** How long a deferred record stays hidden: exponential in its receives, with jitter, capped. */
@@ -22,7 +22,8 @@ const retryConfig = z.object({
 
 /**
  * Wraps a per-record handler into the consumer of `queue`, reporting partial batch failures so
- * one record never holds up its batch. A handler that throws RetryLaterError has its record
+ * one record never holds up its batch. A handler that throws DeferError has its record put back
+ * as a fresh, delayed copy (waiting is not failing); one that throws RetryLaterError has its record
  * hidden for an exponential backoff (by changing its visibility: no Lambda waits it out); one
  * that throws GiveUpError has its record sent to the DLQ with its outcome and deleted; any
  * other error leaves the record to the queue's own visibility timeout and redrive.
@@ -38,6 +39,14 @@ export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecor
     try {
       return await recordHandler(record);
     } catch (err) {
+      if (err instanceof DeferError) {
+        // A fresh copy starts with no receives; SQS delays go up to 15 minutes.
+        await client.send(
+          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, DelaySeconds: Math.min(900, Math.max(1, err.delaySeconds)) }),
+        );
+        logger.debug('Record deferred by a fresh copy', { ...details, delaySeconds: err.delaySeconds, reason: err.message });
+        return;
+      }
       if (err instanceof GiveUpError) {
         await client.send(
           new SendMessageCommand({

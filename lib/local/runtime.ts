@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   logLevel?: string;
   /** Simulator callback delays (ms). */
   callbackDelaysMs?: { sent: number; delivered: number };
+  /** Messages per second the senders pace themselves to (TWILIO_MPS); locally 50 unless set. */
+  twilioMps?: number;
   /** Every queue batch is handed to two concurrent invocations (see SqsEventSource). */
   duplicateDeliveries?: boolean;
 }
@@ -122,6 +124,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_FROM_NUMBER: twilio.fromNumber,
+    TWILIO_MPS: String(opts.twilioMps ?? 50),
     CURSOR_SECRET: secrets.cursorSecret,
     POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',

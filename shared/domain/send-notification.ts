@@ -1,5 +1,13 @@
-import { GiveUpError, RetryLaterError } from '../errors.ts';
-import type { FileStore, MessageGateway, NotificationRecord, NotificationRepository, OptOutRepository } from '../ports.ts';
+import { DeferError, GiveUpError, RetryLaterError } from '../errors.ts';
+import type {
+  CircuitBreaker,
+  FileStore,
+  MessageGateway,
+  NotificationRecord,
+  NotificationRepository,
+  OptOutRepository,
+  RateLimiter,
+} from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
 import { describeTwilioError } from './twilio-errors.ts';
@@ -12,6 +20,8 @@ export interface SendDeps {
   gateway: MessageGateway;
   store: FileStore;
   optOuts: OptOutRepository;
+  limiter: RateLimiter;
+  breaker: CircuitBreaker;
   /** Where Twilio should post this notification's status callbacks. */
   statusCallbackUrl: (n: NotificationRecord) => string;
 }
@@ -38,6 +48,15 @@ export async function sendNotification(
 ): Promise<SendResult> {
   const current = await deps.notifications.get(ref.userId, ref.notificationId);
   if (!current || current.status !== 'pending') return 'skipped';
+
+  // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
+  // and before the claim, so it costs the notification no attempt.
+  const openMs = await deps.breaker.openFor(now().getTime());
+  if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
+  if (current.channel !== 'email') {
+    const waitMs = await deps.limiter.take(now().getTime());
+    if (waitMs > 0) throw new DeferError('The account send rate is used up for now.', Math.ceil(waitMs / 1000));
+  }
 
   const startedAt = now().getTime();
   const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
@@ -69,6 +88,9 @@ export async function sendNotification(
     mediaUrls: n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [],
     statusCallback: deps.statusCallbackUrl(n),
   });
+
+  if (outcome.kind === 'retryable') await deps.breaker.recordFailure(now().getTime());
+  else await deps.breaker.recordSuccess();
 
   switch (outcome.kind) {
     case 'accepted': {

@@ -10,6 +10,8 @@ import type {
   OptOut,
   OptOutRepository,
   OutboundMessage,
+  RateLimiter,
+  CircuitBreaker,
   Page,
   PageRequest,
   PendingUpload,
@@ -212,6 +214,42 @@ export class FakeOptOutRepository implements OptOutRepository {
 
   async remove(phone: string): Promise<boolean> {
     return this.entries.delete(phone);
+  }
+}
+
+/** A limiter that grants everything unless told how long the next takes must wait. */
+export class FakeRateLimiter implements RateLimiter {
+  readonly waits: number[] = [];
+  takes = 0;
+
+  async take(_now: number): Promise<number> {
+    this.takes++;
+    return this.waits.shift() ?? 0;
+  }
+}
+
+/** The shared breaker's semantics, in memory. */
+export class FakeCircuitBreaker implements CircuitBreaker {
+  failures = 0;
+  openUntil = 0;
+
+  constructor(
+    private readonly threshold = 3,
+    private readonly cooldownMs = 30_000,
+  ) {}
+
+  async openFor(now: number): Promise<number> {
+    return Math.max(0, this.openUntil - now);
+  }
+
+  async recordFailure(now: number): Promise<void> {
+    this.failures++;
+    if (this.failures >= this.threshold && this.openUntil <= now) this.openUntil = now + this.cooldownMs;
+  }
+
+  async recordSuccess(): Promise<void> {
+    this.failures = 0;
+    this.openUntil = 0;
   }
 }
 

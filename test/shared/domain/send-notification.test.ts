@@ -1,9 +1,17 @@
 import { beforeEach, describe, it, expect, vi } from 'vitest';
 import { DOWNLOAD_URL_TTL_SECONDS } from '../../../shared/domain/files.ts';
 import { CLAIM_LEASE_MS, sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
-import { GiveUpError, RetryLaterError } from '../../../shared/errors.ts';
+import { DeferError, GiveUpError, RetryLaterError } from '../../../shared/errors.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
-import { FakeFileStore, FakeMessageGateway, FakeNotificationRepository, FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
+import {
+  FakeCircuitBreaker,
+  FakeFileStore,
+  FakeMessageGateway,
+  FakeNotificationRepository,
+  FakeOptOutRepository,
+  FakeRateLimiter,
+  frozenClock,
+} from '../../support/fake-ports.ts';
 
 const ref = { userId: 'alice', notificationId: '01HZZ00000000000000000000A-R1' };
 const objectKey = 'uploads/alice/01HZZ00000000000000000000A';
@@ -14,6 +22,8 @@ let notifications: FakeNotificationRepository;
 let gateway: FakeMessageGateway;
 let store: FakeFileStore;
 let optOuts: FakeOptOutRepository;
+let limiter: FakeRateLimiter;
+let breaker: FakeCircuitBreaker;
 let deps: SendDeps;
 
 beforeEach(() => {
@@ -22,11 +32,15 @@ beforeEach(() => {
   gateway = new FakeMessageGateway();
   store = new FakeFileStore();
   optOuts = new FakeOptOutRepository();
+  limiter = new FakeRateLimiter();
+  breaker = new FakeCircuitBreaker(3, 30_000);
   deps = {
     notifications,
     gateway,
     store,
     optOuts,
+    limiter,
+    breaker,
     statusCallbackUrl: (n) => `https://api.test/twilio/status?user=${n.userId}&notification=${n.notificationId}`,
   };
 });
@@ -259,5 +273,41 @@ describe('sendNotification', () => {
     expect(n).toMatchObject({ status: 'sent', messageSid: 'SM0042' });
     expect(n.history.map((h) => h.status)).toEqual(['pending', 'sent']);
     expect(await notifications.findByMessageSid('SM0042')).toEqual(ref);
+  });
+});
+
+describe('pacing and the circuit breaker', () => {
+  it('defers a send when the rate is used up, before claiming it, so waiting costs no attempt', async () => {
+    seed();
+    limiter.waits.push(1500);
+    const attempt = sendNotification(deps, ref, firstReceive, clock);
+    await expect(attempt).rejects.toBeInstanceOf(DeferError);
+    await expect(attempt).rejects.toMatchObject({ delaySeconds: 2 });
+    expect(gateway.sent).toHaveLength(0);
+    expect(await stored()).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
+  });
+
+  it('opens after consecutive retryable failures and then defers sends without calling Twilio', async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = { userId: 'alice', notificationId: `01HZZ0000000000000000000${i}A-R1` };
+      seed({ notificationId: r.notificationId });
+      gateway.answer({ kind: 'retryable', errorCode: '20500', errorMessage: 'Internal Server Error' });
+      await expect(sendNotification(deps, r, firstReceive, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    }
+    seed();
+    const attempt = sendNotification(deps, ref, firstReceive, clock);
+    await expect(attempt).rejects.toBeInstanceOf(DeferError);
+    await expect(attempt).rejects.toMatchObject({ delaySeconds: 30 });
+    expect(gateway.sent).toHaveLength(3);
+    expect(await stored()).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
+  it('closes again on the first success after the cool-down', async () => {
+    await breaker.recordFailure(clock().getTime());
+    await breaker.recordFailure(clock().getTime());
+    seed();
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
+    expect(breaker.failures).toBe(0);
   });
 });
