@@ -2,9 +2,9 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { twilioCredentials } from './adapters/twilio-credentials.ts';
-import { isValidTwilioSignature } from './adapters/twilio-signature.ts';
+import { isValidTwilioBodySignature, isValidTwilioSignature } from './adapters/twilio-signature.ts';
 import { configParts, readConfig } from './config.ts';
-import { ForbiddenError } from './errors.ts';
+import { ForbiddenError, ValidationError } from './errors.ts';
 import { httpErrors, rawBody, type HttpResult } from './http.ts';
 
 export type FormParams = Record<string, string | string[]>;
@@ -25,23 +25,50 @@ export function parseForm(body: string): FormParams {
   return params;
 }
 
+/** A JSON body's top-level fields as form-like parameters: scalars as strings, arrays as lists. */
+function parseJsonParams(body: string): FormParams {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new ValidationError('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError('The request body must be a JSON object.');
+  }
+  const asString = (value: unknown) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+  const params: FormParams = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === null || value === undefined) continue;
+    params[key] = Array.isArray(value) ? value.map(asString) : asString(value);
+  }
+  return params;
+}
+
 /** The single value of a form field. */
 export const field = (params: FormParams, name: string): string | undefined => {
   const value = params[name];
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** An empty TwiML document: "received, nothing to say". */
-export const twiml = (inner = ''): HttpResult => ({
+const escapeXml = (text: string) =>
+  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/** A TwiML document; with no reply it says "received, nothing to say". */
+export const twiml = (reply?: string): HttpResult => ({
   statusCode: 200,
   headers: { 'content-type': 'text/xml' },
-  body: `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`,
+  body: `<?xml version="1.0" encoding="UTF-8"?><Response>${reply === undefined ? '' : `<Message>${escapeXml(reply)}</Message>`}</Response>`,
 });
+
+const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
 
 /**
  * Wraps a Twilio webhook: the request must carry Twilio's signature over the configured
- * public URL (base URL, path and query exactly as given to Twilio) and the form parameters.
- * Anything else is a 403 before the handler runs, so a forged request changes nothing.
+ * public URL (base URL, raw path and raw query exactly as received, never the Host header)
+ * and the body: the form parameters, repeated keys included, or, for a JSON body, the
+ * `bodySHA256` in the URL. Anything else is a 403 before the handler runs, so a forged
+ * request changes nothing.
  */
 export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
   const baseUrl = readConfig(configParts.publicBaseUrl).PUBLIC_BASE_URL.replace(/\/+$/, '');
@@ -49,12 +76,19 @@ export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
     .use(httpHeaderNormalizer())
     .use(httpErrors())
     .handler(async (event) => {
-      const params = parseForm(rawBody(event));
+      const body = rawBody(event);
+      const query = new URLSearchParams(event.rawQueryString ?? '');
       const url = `${baseUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+      const signature = event.headers['x-twilio-signature'];
       const { authToken } = await twilioCredentials();
-      if (!isValidTwilioSignature(authToken, event.headers['x-twilio-signature'], url, params)) {
-        throw new ForbiddenError('The X-Twilio-Signature header is missing or does not match this request.');
-      }
-      return fn({ params, query: new URLSearchParams(event.rawQueryString ?? ''), event });
+      // A body Twilio did not send as a form is covered only through bodySHA256; without it the
+      // signature would cover the URL alone, and any body could ride on a captured one.
+      const bodyHashed = query.has('bodySHA256');
+      const valid = bodyHashed
+        ? isValidTwilioBodySignature(authToken, signature, url, body)
+        : !isJson(event.headers['content-type']) && isValidTwilioSignature(authToken, signature, url, parseForm(body));
+      if (!valid) throw new ForbiddenError('The X-Twilio-Signature header is missing or does not match this request.');
+      const params = bodyHashed && isJson(event.headers['content-type']) ? parseJsonParams(body) : parseForm(body);
+      return fn({ params, query, event });
     });
 }
