@@ -85,6 +85,9 @@ export interface NotificationRecord {
   file: Pick<FileRecord, 'fileName' | 'fileType' | 'contentType' | 'sizeBytes' | 'tags' | 'uploadedAt' | 'objectKey'>;
   /** Epoch ms until which a sender holds the right to send; absent when nobody does. */
   claimExpiresAt?: number;
+  /** Set when the message was sent: GSM-7 or UCS-2, and how many segments it was billed as. */
+  encoding?: string;
+  segments?: number;
 }
 
 export interface StatusUpdate {
@@ -93,6 +96,8 @@ export interface StatusUpdate {
   messageSid?: string;
   errorCode?: string;
   errorMessage?: string;
+  /** The sent text's encoding and segment count, which decide what it costs. */
+  size?: { encoding: string; segments: number };
 }
 
 export interface NotificationRepository {

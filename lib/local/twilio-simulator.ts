@@ -141,6 +141,7 @@ interface DeliveryPlan {
 
 /** Twilio's Messages REST API and status callbacks, simulated in process. */
 export class TwilioSimulator {
+  private readonly counts = { accepted: 0, throttled: 0, serverErrors: 0, sendTimes: [] as number[] };
   private readonly accountSid: string;
   private readonly authToken: string;
   private readonly storeFile: string | undefined;
@@ -194,6 +195,11 @@ export class TwilioSimulator {
   /** Every message the simulator accepted or rejected, oldest first. */
   messages(): SimulatedMessage[] {
     return [...this.store.values()].map((message) => structuredClone(message));
+  }
+
+  /** How the send requests since start were answered: accepted (201), throttled (429), failed (5xx). */
+  counters(): { accepted: number; throttled: number; serverErrors: number; sendTimes: number[] } {
+    return { ...this.counts, sendTimes: [...this.counts.sendTimes] };
   }
 
   /** Validates and installs a fault config, replacing the previous one; throws FaultConfigError on bad input. */
@@ -329,10 +335,12 @@ export class TwilioSimulator {
 
   private createMessage(res: ServerResponse, form: URLSearchParams): void {
     if (!this.takeRateLimitToken() || this.roll(this.faults.errorRate429)) {
+      this.counts.throttled++;
       sendTwilioError(res, { code: 20429, message: 'Too Many Requests', status: 429 });
       return;
     }
     if (this.roll(this.faults.errorRate5xx)) {
+      this.counts.serverErrors++;
       const status = this.random() < 0.5 ? 500 : 503;
       sendTwilioError(res, { code: 20500, message: 'Internal Server Error', status });
       return;
@@ -372,6 +380,8 @@ export class TwilioSimulator {
     }
 
     this.save(message);
+    this.counts.accepted++;
+    this.counts.sendTimes.push(this.now().getTime());
     this.startProgress(message.sid, {
       callbackUrl: this.faults.dropCallbacks ? null : statusCallback,
       finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : 'delivered',

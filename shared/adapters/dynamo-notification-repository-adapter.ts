@@ -123,6 +123,11 @@ export class DynamoNotificationRepository implements NotificationRepository {
       sets.push('messageSid = :sid');
       values[':sid'] = update.messageSid;
     }
+    if (update.size) {
+      sets.push('encoding = :encoding', 'segments = :segments');
+      values[':encoding'] = update.size.encoding;
+      values[':segments'] = update.size.segments;
+    }
     if (update.errorCode !== undefined) {
       sets.push('errorCode = :code', 'errorMessage = :message');
       values[':code'] = update.errorCode;

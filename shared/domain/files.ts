@@ -48,6 +48,7 @@ export function presentNotification(n: NotificationRecord) {
     ...(n.errorCode ? { errorCode: n.errorCode } : {}),
     ...(n.errorMessage ? { errorMessage: n.errorMessage } : {}),
     attempts: n.attempts,
+    ...(n.segments ? { segments: n.segments, encoding: n.encoding } : {}),
     createdAt: n.createdAt,
     updatedAt: n.updatedAt,
     history: n.history,

@@ -10,6 +10,7 @@ import type {
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
+import { smsSize } from './sms-segments.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
 /** How long a claim lets one sender send; longer than the sender's timeout, so a live sender never loses it. */
@@ -82,9 +83,10 @@ export async function sendNotification(
     return 'failed';
   }
 
+  const body = await messageBody(deps.store, n);
   const outcome = await deps.gateway.send({
     to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
-    body: await messageBody(deps.store, n),
+    body,
     mediaUrls: n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [],
     statusCallback: deps.statusCallbackUrl(n),
   });
@@ -98,6 +100,7 @@ export async function sendNotification(
         status: 'queued',
         at: now().toISOString(),
         messageSid: outcome.messageSid,
+        size: smsSize(body),
       });
       // A status callback got there first and moved the status on; the SID still belongs here.
       if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid);

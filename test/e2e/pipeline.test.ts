@@ -41,6 +41,7 @@ describe('the pipeline, end to end through HTTP', () => {
     }, 20_000, 'the notification to be delivered');
     expect(delivered).toMatchObject({ fileId, ruleId: rule.body.ruleId, channel: 'sms', target: '+14155550100', attempts: 1 });
     expect(delivered!.messageSid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(delivered).toMatchObject({ encoding: 'GSM-7', segments: 1 });
 
     const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter(
       (m: { to: string }) => m.to === '+14155550100',

@@ -157,6 +157,7 @@ export class FakeNotificationRepository implements NotificationRepository {
     n.updatedAt = update.at;
     n.history.push({ status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) });
     if (update.messageSid) n.messageSid = update.messageSid;
+    if (update.size) Object.assign(n, update.size);
     if (update.errorCode !== undefined) {
       n.errorCode = update.errorCode;
       setOrDelete(n, 'errorMessage', update.errorMessage);

@@ -11,10 +11,10 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('npm run bench', () => {
   it('runs every benchmark at a tiny size and writes one markdown and JSON report', async () => {
     const { results, paths } = await runBenchmarks({ size: 'tiny', outDir });
-    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline']);
+    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline', 'throughput']);
     const report = JSON.parse(readFileSync(paths.json, 'utf8'));
     expect(report.environment.commit).toBeTruthy();
-    expect(report.results).toHaveLength(3);
+    expect(report.results).toHaveLength(4);
     for (const r of results) expect(r.figures.length).toBeGreaterThan(0);
 
     const pipeline = Object.fromEntries(results[2]!.figures.map((f) => [f.name, f.value]));
@@ -24,6 +24,11 @@ describe('npm run bench', () => {
     expect(bundles).toHaveLength(12);
     expect(bundles.every((f) => f.met)).toBe(true);
     expect(readFileSync(paths.markdown, 'utf8')).toContain('## pipeline');
+
+    // Paced to the simulator's 10 messages a second, a backlog drains without a single 429.
+    const throughput = Object.fromEntries(results[3]!.figures.map((f) => [f.name, f]));
+    expect(throughput['429 answers from Twilio']!.value).toBe(0);
+    expect(throughput['messages sent']!.met).toBe(true);
   }, 120_000);
 
   it('refuses an unknown benchmark by name', async () => {

@@ -91,7 +91,7 @@ describe('sendNotification', () => {
       },
     ]);
     const n = await stored();
-    expect(n).toMatchObject({ status: 'queued', messageSid: 'SM0001', attempts: 1, updatedAt: '2030-01-01T10:00:00.000Z' });
+    expect(n).toMatchObject({ status: 'queued', messageSid: 'SM0001', attempts: 1, updatedAt: '2030-01-01T10:00:00.000Z', encoding: 'GSM-7', segments: 1 });
     expect(n.history.map((h) => h.status)).toEqual(['pending', 'queued']);
     expect(n.claimExpiresAt).toBeUndefined();
   });

@@ -1,0 +1,12 @@
+// Runs one benchmark in this process and prints its result as the last line of stdout.
+import { benchmarks, type BenchSize } from './run.ts';
+
+const [name, size] = process.argv.slice(2);
+const benchmark = benchmarks[name ?? ''];
+if (!benchmark || (size !== 'tiny' && size !== 'default')) {
+  process.stderr.write(`usage: one.ts <${Object.keys(benchmarks).join('|')}> <tiny|default>\n`);
+  process.exit(2);
+}
+const result = await benchmark(size as BenchSize);
+process.stdout.write(`\n${JSON.stringify(result)}\n`);
+process.exit(0);
