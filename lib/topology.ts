@@ -49,6 +49,8 @@ export const tables = {
     indexes: [
       { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       { name: 'byMessageSid', partitionKey: 'messageSid', sortKey: 'pk' },
+      // A user's notifications in the order they were created: the long-poll feed reads it forward.
+      { name: 'byCreated', partitionKey: 'pk', sortKey: 'createdAt' },
     ],
   },
   /** Small shared state keyed by purpose: opt-outs, the send-rate bucket, the circuit breaker, inbound messages. */
@@ -65,12 +67,14 @@ export const tables = {
 export type FunctionName =
   | 'create-upload'
   | 'get-file'
+  | 'list-files'
   | 'create-rule'
   | 'list-rules'
   | 'get-rule'
   | 'update-rule'
   | 'delete-rule'
   | 'list-notifications'
+  | 'longpoll-notifications'
   | 'twilio-status'
   | 'twilio-incoming'
   | 'rule-matcher'
@@ -111,6 +115,14 @@ export const functions = {
     tables: { files: 'read', notifications: 'read' },
     bucket: 'read',
   },
+  'list-files': {
+    ...api,
+    entry: 'functions/list-files.ts',
+    description: 'GET /files: search a user\'s files by name prefix, tag, type and upload time',
+    tables: { files: 'read' },
+    bucket: 'read',
+    pages: true,
+  },
   'create-rule': {
     ...api,
     entry: 'functions/create-rule.ts',
@@ -146,6 +158,16 @@ export const functions = {
     ...api,
     entry: 'functions/list-notifications.ts',
     description: 'GET /notifications',
+    tables: { notifications: 'read' },
+    pages: true,
+  },
+  'longpoll-notifications': {
+    // It mostly waits, so it needs little memory; it waits at most 25 s, under API Gateway's
+    // 30 s integration limit, and the timeout leaves room to answer after the longest wait.
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    entry: 'functions/longpoll-notifications.ts',
+    description: 'GET /notifications/longpoll: waits for notifications created after a cursor',
     tables: { notifications: 'read' },
     pages: true,
   },
@@ -237,6 +259,7 @@ export interface RouteSpec {
 
 export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/uploads', function: 'create-upload', auth: 'user' },
+  { method: 'GET', path: '/files', function: 'list-files', auth: 'user' },
   { method: 'GET', path: '/files/{fileId}', function: 'get-file', auth: 'user' },
   { method: 'POST', path: '/rules', function: 'create-rule', auth: 'user' },
   { method: 'GET', path: '/rules', function: 'list-rules', auth: 'user' },
@@ -244,6 +267,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/rules/{ruleId}', function: 'update-rule', auth: 'user' },
   { method: 'DELETE', path: '/rules/{ruleId}', function: 'delete-rule', auth: 'user' },
   { method: 'GET', path: '/notifications', function: 'list-notifications', auth: 'user' },
+  { method: 'GET', path: '/notifications/longpoll', function: 'longpoll-notifications', auth: 'user' },
   { method: 'POST', path: '/twilio/status', function: 'twilio-status', auth: 'twilio' },
   { method: 'POST', path: '/twilio/incoming', function: 'twilio-incoming', auth: 'twilio' },
 ];

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { cursorKey, openCursor, sealCursor } from './cursor.ts';
 import { AppError, UnauthorizedError, ValidationError } from './errors.ts';
 import { logger } from './logger.ts';
@@ -72,6 +72,8 @@ export interface UserRequest<B, Q, P> {
   query: Q;
   params: P;
   event: APIGatewayProxyEventV2WithJWTAuthorizer;
+  /** The invocation's context: how long the function may still run, for routes that wait. */
+  context: Context;
 }
 
 /** The signed-in user: the JWT authorizer's `sub` claim, never a body or query value. */
@@ -96,12 +98,12 @@ export function userRoute<
   return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
     .use(httpErrors())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const userId = userIdOf(event);
       const body = spec.body ? parseWith(spec.body, jsonBody(event), 'body') : undefined;
       const query = parseWith(spec.query ?? z.object({}), event.queryStringParameters ?? {}, 'query');
       const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
-      return fn({ userId, body, query, params, event } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
+      return fn({ userId, body, query, params, event, context } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
     });
 }
 

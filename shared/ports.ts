@@ -45,6 +45,27 @@ export interface FileRepository {
   getFile(userId: string, fileId: string): Promise<FileRecord | undefined>;
 }
 
+/** What GET /files filters on; every field is optional and all of them combine. */
+export interface FileFilter {
+  /** A prefix of the file name, compared case-insensitively. */
+  name?: string;
+  /** One exact tag. */
+  tag?: string;
+  /** The file type (lower-case extension). */
+  type?: string;
+  /** Inclusive bounds on `uploadedAt`, in `toISOString` form. */
+  from?: string;
+  to?: string;
+}
+
+export interface FileSearch {
+  /**
+   * The user's files that pass every filter, newest upload first. A page may hold fewer than
+   * `limit` files when a filter is narrowed on the items read; only a missing `lastKey` ends the list.
+   */
+  search(userId: string, filter: FileFilter, page: PageRequest): Promise<Page<FileRecord>>;
+}
+
 export interface RuleRepository {
   create(userId: string, rule: Rule): Promise<void>;
   get(userId: string, ruleId: string): Promise<Rule | undefined>;
@@ -114,10 +135,26 @@ export interface NotificationRepository {
   /** Moves the status forward only; false when the change would not be forward (stale or duplicate). */
   advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean>;
   /** Stores the SID Twilio gave, whatever the status has become meanwhile. */
-  recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void>;
+  recordMessageSid(userId: string, notificationId: string, messageSid: string, size?: StatusUpdate['size']): Promise<void>;
   findByMessageSid(messageSid: string): Promise<{ userId: string; notificationId: string } | undefined>;
   list(userId: string, filter: { fileId?: string; status?: NotificationStatus }, page: PageRequest): Promise<Page<NotificationRecord>>;
   listForFile(userId: string, fileId: string): Promise<NotificationRecord[]>;
+}
+
+/**
+ * A place in a user's notification feed, in creation order: every notification with
+ * (`createdAt`, `notificationId`) up to (`at`, `notificationId`) has been handed out, or, without
+ * `notificationId`, every one created at or before `at`.
+ */
+export interface FeedPosition {
+  at: string;
+  notificationId?: string;
+}
+
+/** A user's notifications in the order they were created. */
+export interface NotificationFeed {
+  /** Those after `after` and created at or before `until`, oldest first, at most `limit`. */
+  readAfter(userId: string, after: FeedPosition, until: string, limit: number): Promise<NotificationRecord[]>;
 }
 
 export interface OptOut {

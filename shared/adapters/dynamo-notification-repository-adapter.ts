@@ -15,7 +15,8 @@ import { stripKeys } from './dynamo-file-repository-adapter.ts';
 const key = (userId: string, notificationId: string) => ({ pk: userId, sk: notificationId });
 const statusKey = (userId: string, status: NotificationStatus) => `${userId}#${status}`;
 
-function toRecord(item: Record<string, unknown>): NotificationRecord {
+/** A stored item as a NotificationRecord, without its key, index and bookkeeping attributes. */
+export function toRecord(item: Record<string, unknown>): NotificationRecord {
   const { statusRank: _rank, ...rest } = stripKeys<NotificationRecord & { statusRank?: number }>(item);
   return rest;
 }
@@ -156,14 +157,14 @@ export class DynamoNotificationRepository implements NotificationRepository {
     }
   }
 
-  async recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void> {
+  async recordMessageSid(userId: string, notificationId: string, messageSid: string, size?: StatusUpdate['size']): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key(userId, notificationId),
-        UpdateExpression: 'SET messageSid = :sid REMOVE claimExpiresAt',
+        UpdateExpression: `SET messageSid = :sid${size ? ', encoding = :encoding, segments = :segments' : ''} REMOVE claimExpiresAt`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':sid': messageSid },
+        ExpressionAttributeValues: { ':sid': messageSid, ...(size ? { ':encoding': size.encoding, ':segments': size.segments } : {}) },
       }),
     );
   }

@@ -78,7 +78,8 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
 
 async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {
   const existing = await deps.files.getFile(userId, fileId);
-  if (existing) return existing;
+  // Recording it again is a no-op for the file, and finishes its search index if an earlier attempt stopped halfway.
+  if (existing) return deps.files.recordFile(existing);
   const intent = await deps.files.getPendingUpload(userId, fileId);
   if (!intent) throw new UnknownUploadError(`No upload was requested for ${event.key}, or its request expired.`);
   const object = await deps.store.head(intent.objectKey);

@@ -96,14 +96,15 @@ export async function sendNotification(
 
   switch (outcome.kind) {
     case 'accepted': {
+      const size = smsSize(body);
       const advanced = await deps.notifications.advance(n.userId, n.notificationId, {
         status: 'queued',
         at: now().toISOString(),
         messageSid: outcome.messageSid,
-        size: smsSize(body),
+        size,
       });
       // A status callback got there first and moved the status on; the SID still belongs here.
-      if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid);
+      if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid, size);
       return 'sent';
     }
     case 'rejected':

@@ -166,10 +166,11 @@ export class FakeNotificationRepository implements NotificationRepository {
     return true;
   }
 
-  async recordMessageSid(userId: string, notificationId: string, messageSid: string): Promise<void> {
+  async recordMessageSid(userId: string, notificationId: string, messageSid: string, size?: StatusUpdate['size']): Promise<void> {
     const n = this.items.get(at(userId, notificationId));
     if (!n) throw new Error(`The conditional request failed: no notification ${notificationId}.`);
     n.messageSid = messageSid;
+    if (size) Object.assign(n, size);
     delete n.claimExpiresAt;
   }
 
