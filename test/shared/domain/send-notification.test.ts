@@ -268,7 +268,7 @@ describe('sendNotification', () => {
 
     expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
 
-    expect(recordMessageSid).toHaveBeenCalledWith(ref.userId, ref.notificationId, 'SM0042');
+    expect(recordMessageSid).toHaveBeenCalledWith(ref.userId, ref.notificationId, 'SM0042', expect.objectContaining({ encoding: 'GSM-7', segments: 1 }));
     const n = await stored();
     expect(n).toMatchObject({ status: 'sent', messageSid: 'SM0042' });
     expect(n.history.map((h) => h.status)).toEqual(['pending', 'sent']);
