@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { routes } from '../../lib/topology.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+/** Alice and what she owns; Mallory (a signed-in user too) tries to reach it. */
+let alice: ApiClient;
+let mallory: ApiClient;
+const aliceId = `alice+${randomUUID()}@example.com`;
+const malloryId = `mallory-${randomUUID()}`;
+const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], cursors: {} as Record<string, string> };
+
+type Response = Awaited<ReturnType<ApiClient['request']>>;
+
+/** Nothing in the answer names anything of Alice's, save the id the request itself named. */
+function revealsNothing(response: Response, asked?: string) {
+  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds]) {
+    if (secret !== asked) expect(response.text).not.toContain(secret);
+  }
+}
+
+function refused(response: Response, status: number, code: string, asked?: string) {
+  expect(response.status).toBe(status);
+  expect(response.body.error.code).toBe(code);
+  revealsNothing(response, asked);
+}
+
+const enc = encodeURIComponent;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT', callbackDelaysMs: { sent: 5, delivered: 10 } });
+  api = new ApiClient(runtime.url);
+  alice = api.as(await runtime.token(aliceId));
+  mallory = api.as(await runtime.token(malloryId));
+
+  for (const target of ['+14155550141', '+14155550142']) {
+    const rule = await alice.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
+    owned.ruleIds.push(rule.body.ruleId);
+  }
+  for (const name of ['alice-secret-1.pdf', 'alice-secret-2.pdf']) {
+    const { fileId } = await alice.upload({ fileName: name, contentType: 'application/pdf', content: 'secret', tags: ['alice-secret'] });
+    owned.fileIds.push(fileId);
+  }
+  const notifications = await eventually(async () => {
+    const { body } = await alice.request('GET', '/notifications');
+    return body.items.length === 4 ? body.items : undefined;
+  }, 15_000, "Alice's notifications");
+  owned.notificationIds.push(...notifications.map((n: { notificationId: string }) => n.notificationId));
+  await eventually(async () => ((await alice.request('GET', '/files')).body.items.length === 2 ? true : undefined));
+
+  owned.cursors.files = (await alice.request('GET', '/files?limit=1')).body.nextCursor;
+  owned.cursors.filesByTag = (await alice.request('GET', '/files?tag=alice-secret&limit=1')).body.nextCursor;
+  owned.cursors.rules = (await alice.request('GET', '/rules?limit=1')).body.nextCursor;
+  owned.cursors.notifications = (await alice.request('GET', '/notifications?limit=1')).body.nextCursor;
+  owned.cursors.longpoll = (await alice.request('GET', '/notifications/longpoll?timeout=0')).body.cursor;
+  for (const [name, cursor] of Object.entries(owned.cursors)) expect(cursor, name).toEqual(expect.any(String));
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+/** One attack per user route, each as a signed-in stranger would try it. */
+const attacks: Record<string, () => Promise<void>> = {
+  'POST /uploads': async () => {
+    for (const fileName of [`../${aliceId}/x.pdf`, '..\\x.pdf', `uploads/${aliceId}/x.pdf`]) {
+      refused(await mallory.request('POST', '/uploads', { fileName, contentType: 'application/pdf', size: 1 }), 400, 'VALIDATION_ERROR');
+    }
+    for (const extra of [{ userId: aliceId }, { key: `uploads/${enc(aliceId)}/x` }]) {
+      refused(await mallory.request('POST', '/uploads', { fileName: 'x.pdf', contentType: 'application/pdf', size: 1, ...extra }), 400, 'VALIDATION_ERROR');
+    }
+    // Encoded separators are only characters of a name: the key is the server's.
+    const upload = await mallory.request('POST', '/uploads', { fileName: `..%2F${enc(aliceId)}%2Fx.pdf`, contentType: 'application/pdf', size: 1 });
+    expect(upload.status).toBe(201);
+    const key: string = upload.body.fields.key;
+    expect(key).toBe(`uploads/${enc(malloryId)}/${upload.body.fileId}`);
+    expect(key.startsWith(`uploads/${enc(malloryId)}/`)).toBe(true);
+    // The signed policy pins exactly that key, so S3 refuses the form with any other.
+    const policy = JSON.parse(Buffer.from(upload.body.fields.Policy, 'base64').toString('utf8'));
+    expect(policy.conditions).toContainEqual({ key });
+    expect(Date.parse(policy.expiration) - Date.now()).toBeLessThanOrEqual(300_000);
+  },
+  'GET /files': async () => {
+    for (const query of ['', 'name=alice', 'tag=alice-secret', 'type=pdf', 'from=2000-01-01&to=2100-01-01', `userId=${enc(aliceId)}`]) {
+      const response = await mallory.request('GET', `/files?${query}`);
+      revealsNothing(response);
+      if (response.status === 200) expect(response.body.items).toEqual([]);
+      else expect(response.status).toBe(400);
+    }
+    refused(await mallory.request('GET', `/files?limit=1&cursor=${enc(owned.cursors.files!)}`), 400, 'INVALID_CURSOR');
+    refused(await mallory.request('GET', `/files?tag=alice-secret&limit=1&cursor=${enc(owned.cursors.filesByTag!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /files/{fileId}': async () => {
+    const missing = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+    const absent = await mallory.request('GET', `/files/${missing}`);
+    for (const fileId of owned.fileIds) {
+      const response = await mallory.request('GET', `/files/${fileId}`);
+      refused(response, 404, 'NOT_FOUND', fileId);
+      expect(response.text.replaceAll(fileId, missing)).toBe(absent.text);
+    }
+  },
+  'POST /rules': async () => {
+    refused(
+      await mallory.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550143', userId: aliceId }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    refused(
+      await mallory.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550143', ruleId: owned.ruleIds[0] }),
+      400,
+      'VALIDATION_ERROR',
+    );
+  },
+  'GET /rules': async () => {
+    const mine = await mallory.request('GET', '/rules');
+    revealsNothing(mine);
+    refused(await mallory.request('GET', `/rules?limit=1&cursor=${enc(owned.cursors.rules!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /rules/{ruleId}': async () => {
+    for (const ruleId of owned.ruleIds) refused(await mallory.request('GET', `/rules/${ruleId}`), 404, 'NOT_FOUND', ruleId);
+  },
+  'PATCH /rules/{ruleId}': async () => {
+    for (const ruleId of owned.ruleIds) refused(await mallory.request('PATCH', `/rules/${ruleId}`, { target: '+14155550199' }), 404, 'NOT_FOUND', ruleId);
+  },
+  'DELETE /rules/{ruleId}': async () => {
+    for (const ruleId of owned.ruleIds) refused(await mallory.request('DELETE', `/rules/${ruleId}`), 404, 'NOT_FOUND', ruleId);
+  },
+  'GET /notifications': async () => {
+    for (const query of ['', `fileId=${owned.fileIds[0]}`, 'status=delivered', `fileId=${owned.fileIds[1]}&status=delivered`]) {
+      const response = await mallory.request('GET', `/notifications?${query}`);
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual([]);
+      revealsNothing(response);
+    }
+    refused(await mallory.request('GET', `/notifications?limit=1&cursor=${enc(owned.cursors.notifications!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /notifications/longpoll': async () => {
+    refused(await mallory.request('GET', `/notifications/longpoll?timeout=0&since=${enc(owned.cursors.longpoll!)}`), 400, 'INVALID_CURSOR');
+    refused(await mallory.request('GET', `/notifications/longpoll?timeout=0&since=${enc(owned.cursors.notifications!)}`), 400, 'INVALID_CURSOR');
+    const own = await mallory.request('GET', '/notifications/longpoll?timeout=0');
+    expect(own.body.items).toEqual([]);
+    revealsNothing(own);
+  },
+};
+
+describe('tenant isolation, tried as an attacker would', () => {
+  const userRoutes = routes.filter((r) => r.auth === 'user').map((r) => `${r.method} ${r.path}`);
+
+  it('has an attack for every user route, so a new route cannot skip this test', () => {
+    expect(Object.keys(attacks).sort()).toEqual([...userRoutes].sort());
+  });
+
+  it.each(userRoutes)('%s gives a stranger nothing of another user’s', async (route) => {
+    await attacks[route]!();
+  });
+
+  it('leaves everything of Alice’s as it was', async () => {
+    for (const ruleId of owned.ruleIds) expect((await alice.request('GET', `/rules/${ruleId}`)).body.target).toMatch(/^\+1415555014[12]$/);
+    expect((await alice.request('GET', '/files')).body.items.map((f: { fileId: string }) => f.fileId).sort()).toEqual([...owned.fileIds].sort());
+    expect((await alice.request('GET', '/notifications')).body.items).toHaveLength(4);
+  });
+
+  it('signs download links that expire within 15 minutes', async () => {
+    const links = [
+      (await alice.request('GET', `/files/${owned.fileIds[0]}`)).body.downloadUrl,
+      ...(await alice.request('GET', '/files')).body.items.map((f: { downloadUrl: string }) => f.downloadUrl),
+    ];
+    for (const link of links) {
+      const url = new URL(link);
+      const expires = Number(url.searchParams.get('X-Amz-Expires'));
+      expect(expires).toBeGreaterThan(0);
+      expect(expires).toBeLessThanOrEqual(900);
+      expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      expect(url.pathname).toContain(`/uploads/${enc(enc(aliceId))}/`);
+    }
+  });
+
+  it('records nothing for the owner when an object lands under their prefix without their upload request', async () => {
+    // Real S3 refuses such a form (the policy pins the key); the local engine does not check
+    // policies, so this shows the next line of defence: no upload intent, no file.
+    const forged = await mallory.request('POST', '/uploads', { fileName: 'x.pdf', contentType: 'application/pdf', size: 1 });
+    const form = new FormData();
+    for (const [k, v] of Object.entries(forged.body.fields as Record<string, string>)) form.append(k, v);
+    form.set('key', `uploads/${enc(aliceId)}/${forged.body.fileId}`);
+    form.append('file', new Blob(['x'], { type: 'application/pdf' }), 'x.pdf');
+    await fetch(forged.body.url, { method: 'POST', body: form });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await alice.request('GET', '/files')).body.items).toHaveLength(2);
+    expect((await alice.request('GET', `/files/${forged.body.fileId}`)).status).toBe(404);
+  });
+});
