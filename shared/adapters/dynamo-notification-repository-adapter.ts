@@ -125,7 +125,9 @@ export class DynamoNotificationRepository implements NotificationRepository {
       values[':sid'] = update.messageSid;
     }
     if (update.size) {
-      sets.push('encoding = :encoding', 'segments = :segments');
+      // SEGMENTS is a DynamoDB reserved word.
+      sets.push('encoding = :encoding', '#segments = :segments');
+      names['#segments'] = 'segments';
       values[':encoding'] = update.size.encoding;
       values[':segments'] = update.size.segments;
     }
@@ -162,8 +164,9 @@ export class DynamoNotificationRepository implements NotificationRepository {
       new UpdateCommand({
         TableName: this.tableName,
         Key: key(userId, notificationId),
-        UpdateExpression: `SET messageSid = :sid${size ? ', encoding = :encoding, segments = :segments' : ''} REMOVE claimExpiresAt`,
+        UpdateExpression: `SET messageSid = :sid${size ? ', encoding = :encoding, #segments = :segments' : ''} REMOVE claimExpiresAt`,
         ConditionExpression: 'attribute_exists(pk)',
+        ...(size ? { ExpressionAttributeNames: { '#segments': 'segments' } } : {}),
         ExpressionAttributeValues: { ':sid': messageSid, ...(size ? { ':encoding': size.encoding, ':segments': size.segments } : {}) },
       }),
     );
