@@ -1,10 +1,14 @@
+import * as z from 'zod/mini';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
-import { applyStatusCallback } from '../shared/domain/status-callback.ts';
+import { SqsStatusCallbackQueue } from '../shared/adapters/sqs-status-callback-queue-adapter.ts';
+import { readConfig } from '../shared/config.ts';
+import { receiveStatusCallback } from '../shared/domain/status-callback.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { field, twilioWebhook, twiml } from '../shared/twilio-webhook.ts';
 
-const notifications = new DynamoNotificationRepository();
+const config = readConfig(z.object({ STATUS_UPDATE_DEADLINE_MS: z._default(z.coerce.number().check(z.gt(0)), 3_000) }));
+const deps = { notifications: new DynamoNotificationRepository(), deferred: new SqsStatusCallbackQueue() };
 
 export const handler = twilioWebhook(async ({ params, query }) => {
   const messageSid = field(params, 'MessageSid');
@@ -12,12 +16,18 @@ export const handler = twilioWebhook(async ({ params, query }) => {
   if (!messageSid || !messageStatus) throw new ValidationError('MessageSid and MessageStatus are required.');
   const userId = query.get('u');
   const notificationId = query.get('n');
-  const result = await applyStatusCallback(notifications, {
-    messageSid,
-    messageStatus,
-    errorCode: field(params, 'ErrorCode'),
-    ...(userId && notificationId ? { ref: { userId, notificationId } } : {}),
-  });
-  if (result === 'unknown') logger.warn('Status callback for an unknown message', { messageSid, messageStatus });
+  const errorCode = field(params, 'ErrorCode');
+  const outcome = await receiveStatusCallback(
+    deps,
+    {
+      messageSid,
+      messageStatus,
+      ...(errorCode ? { errorCode } : {}),
+      ...(userId && notificationId ? { ref: { userId, notificationId } } : {}),
+    },
+    config.STATUS_UPDATE_DEADLINE_MS,
+  );
+  if (outcome.result === 'unknown') logger.warn('Status callback for an unknown message', { messageSid, messageStatus });
+  if (outcome.result === 'deferred') logger.warn('Status callback deferred to the status-callback queue', { messageSid, messageStatus, reason: outcome.reason });
   return twiml();
 });

@@ -51,6 +51,11 @@ const defaultTwilioFromNumber = '+15005550006';
 /** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
 const uploadPrefix = bucketSpec.prefix;
 const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
+/**
+ * Twilio's webhooks get their own, higher limit: a burst of status callbacks is normal (two or
+ * three per message sent), and a 429 would make Twilio drop the callback.
+ */
+const twilioThrottle = { rateLimit: 1_000, burstLimit: 2_000 } as const;
 
 /**
  * The whole notification backend: tables, upload bucket, queues, functions and the HTTP API,
@@ -167,7 +172,7 @@ export class NotificationStack extends Stack {
       },
     });
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    this.api.addStage('DefaultStage', {
+    const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: apiThrottle,
@@ -190,6 +195,15 @@ export class NotificationStack extends Stack {
         ),
       },
     });
+    // RouteSettings is a free-form map in CloudFormation, so its keys are written in its own casing.
+    (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      routes
+        .filter((route) => route.auth === 'twilio')
+        .map((route) => [
+          `${route.method} ${route.path}`,
+          { ThrottlingRateLimit: twilioThrottle.rateLimit, ThrottlingBurstLimit: twilioThrottle.burstLimit },
+        ]),
+    );
     // apiEndpoint has no trailing slash, so handlers can append route paths as written in topology.
     const publicBaseUrl = props.publicBaseUrl ?? this.api.apiEndpoint;
 

@@ -5,7 +5,7 @@
  */
 
 export type TableKey = 'files' | 'rules' | 'notifications' | 'state';
-export type QueueKey = 'upload' | 'notification';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback';
 
 export interface IndexSpec {
   readonly name: string;
@@ -49,6 +49,12 @@ export const tables = {
     indexes: [
       { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       { name: 'byMessageSid', partitionKey: 'messageSid', sortKey: 'pk' },
+      // Sparse: `pendingTarget` is set only while a notification is pending, so an opt-out finds
+      // what it must cancel with one key condition.
+      { name: 'byPendingTarget', partitionKey: 'pendingTarget', sortKey: 'sk' },
+      // Sparse: `openShard` (`open#<n>`) is set only while the status is queued, sending or sent,
+      // so reconciliation reads the stuck ones oldest first without scanning.
+      { name: 'byOpenStatus', partitionKey: 'openShard', sortKey: 'updatedAt' },
       // A user's notifications in the order they were created: the long-poll feed reads it forward.
       { name: 'byCreated', partitionKey: 'pk', sortKey: 'createdAt' },
     ],
@@ -78,7 +84,8 @@ export type FunctionName =
   | 'twilio-status'
   | 'twilio-incoming'
   | 'rule-matcher'
-  | 'twilio-sender';
+  | 'twilio-sender'
+  | 'twilio-status-deferred';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -176,6 +183,7 @@ export const functions = {
     entry: 'functions/twilio-status.ts',
     description: 'POST /twilio/status: Twilio status callbacks into the notification log',
     tables: { notifications: 'readWrite' },
+    sendsTo: ['statusCallback'],
     twilio: true,
   },
   'twilio-incoming': {
@@ -201,6 +209,13 @@ export const functions = {
     tables: { notifications: 'readWrite', state: 'readWrite' },
     bucket: 'read',
     twilio: true,
+  },
+  'twilio-status-deferred': {
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    entry: 'functions/twilio-status-deferred.ts',
+    description: 'Status-callback queue consumer: applies the callbacks the webhook could not store in time',
+    tables: { notifications: 'readWrite' },
   },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
@@ -243,6 +258,18 @@ export const queues = {
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 6 * functions['twilio-sender'].timeoutSeconds,
     maxConcurrency: 10,
+  },
+  /** Status callbacks the webhook kept rather than lose when the notification log was slow or failing. */
+  statusCallback: {
+    name: 'status-callback',
+    envVar: 'STATUS_CALLBACK_QUEUE_URL',
+    dlqEnvVar: 'STATUS_CALLBACK_DLQ_URL',
+    consumer: 'twilio-status-deferred',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['twilio-status-deferred'].timeoutSeconds,
+    maxConcurrency: 5,
   },
 } as const satisfies Record<QueueKey, QueueSpec>;
 

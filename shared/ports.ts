@@ -229,4 +229,34 @@ export interface MessageGateway {
   send(message: OutboundMessage): Promise<SendOutcome>;
 }
 
+/** The upkeep the notification log needs besides the sending path: opt-outs and reconciliation. */
+export interface NotificationMaintenance {
+  /** How many partitions `listOpen` spreads open notifications over. */
+  readonly openShards: number;
+  /** Pending notifications to one recipient, through a key condition, never a scan. */
+  listPendingTo(target: string, page: PageRequest): Promise<Page<NotificationRecord>>;
+  /**
+   * Ends a pending notification that no sender holds as `suppressed`; false when it is no longer
+   * pending or a sender's claim on it is still live (that sender checks the opt-out list itself).
+   */
+  suppressPending(userId: string, notificationId: string, update: StatusUpdate, now: number): Promise<boolean>;
+  /** Notifications in `queued`, `sending` or `sent` whose status last changed within [from, to], one shard at a time. */
+  listOpen(shard: number, changed: { from: string; to: string }, page: PageRequest): Promise<Page<NotificationRecord>>;
+}
+
+/** A Twilio status callback, as the webhook received it. */
+export interface StatusCallback {
+  messageSid: string;
+  messageStatus: string;
+  errorCode?: string;
+  /** The notification named in the callback URL we gave Twilio, when present. */
+  ref?: { userId: string; notificationId: string };
+}
+
+/** Where the webhook keeps callbacks it could not apply in time, for a consumer to apply later. */
+export interface StatusCallbackQueue {
+  /** Throws when the callback could not be queued. */
+  enqueue(callback: StatusCallback): Promise<void>;
+}
+
 export type { Channel, Rule, RuleFields };

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { configParts, readConfig } from '../config.ts';
 import { statusRank, type NotificationStatus } from '../domain/notification-status.ts';
 import type {
+  NotificationMaintenance,
   NotificationRecord,
   NotificationRepository,
   Page,
@@ -15,9 +16,29 @@ import { stripKeys } from './dynamo-file-repository-adapter.ts';
 const key = (userId: string, notificationId: string) => ({ pk: userId, sk: notificationId });
 const statusKey = (userId: string, status: NotificationStatus) => `${userId}#${status}`;
 
+/** Partitions of the sparse byOpenStatus index; reconciliation reads each in turn. */
+const OPEN_SHARDS = 8;
+const openStatuses: ReadonlySet<NotificationStatus> = new Set(['queued', 'sending', 'sent']);
+/** A stable shard per notification, so its open entry stays in one partition while its status moves. */
+function openShardOf(notificationId: string): string {
+  let hash = 0;
+  for (const char of notificationId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `open#${hash % OPEN_SHARDS}`;
+}
+
+/** Index keys that exist only in some states: `pendingTarget` while pending, `openShard` while open. */
+function sparseKeys(n: Pick<NotificationRecord, 'notificationId' | 'status' | 'target'>) {
+  return {
+    ...(n.status === 'pending' ? { pendingTarget: n.target } : {}),
+    ...(openStatuses.has(n.status) ? { openShard: openShardOf(n.notificationId) } : {}),
+  };
+}
+
 /** A stored item as a NotificationRecord, without its key, index and bookkeeping attributes. */
 export function toRecord(item: Record<string, unknown>): NotificationRecord {
-  const { statusRank: _rank, ...rest } = stripKeys<NotificationRecord & { statusRank?: number }>(item);
+  const { statusRank: _rank, pendingTarget: _target, openShard: _shard, ...rest } = stripKeys<
+    NotificationRecord & { statusRank?: number; pendingTarget?: string; openShard?: string }
+  >(item);
   return rest;
 }
 
@@ -27,10 +48,14 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
  * NotificationLog in DynamoDB. Partition `userId`, sort `notificationId` (file id first, so a
  * descending query is newest first and a file's notifications share a key prefix). `byStatus`
  * (`userId#status`) serves the status filter; the sparse `byMessageSid` finds a callback's
- * notification. Every write is a single-item conditional write: status changes compare a stored
- * rank so they can only move forward, whatever order Twilio's callbacks arrive in.
+ * notification, `byPendingTarget` an opted-out recipient's pending ones, and `byOpenStatus`
+ * (sharded, by `updatedAt`) those whose callbacks are overdue. Every write is a single-item
+ * conditional write: status changes compare a stored rank so they can only move forward,
+ * whatever order Twilio's callbacks arrive in.
  */
-export class DynamoNotificationRepository implements NotificationRepository {
+export class DynamoNotificationRepository implements NotificationRepository, NotificationMaintenance {
+  readonly openShards = OPEN_SHARDS;
+
   constructor(
     private readonly tableName: string = readConfig(configParts.notificationsTable).NOTIFICATIONS_TABLE,
     private readonly client: DynamoDBDocumentClient = documentClient,
@@ -46,6 +71,7 @@ export class DynamoNotificationRepository implements NotificationRepository {
             gsi1pk: statusKey(n.userId, n.status),
             gsi1sk: n.notificationId,
             statusRank: statusRank[n.status],
+            ...sparseKeys(n),
             ...n,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -105,8 +131,29 @@ export class DynamoNotificationRepository implements NotificationRepository {
   }
 
   async advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean> {
+    return update.status === 'read'
+      ? this.changeStatus(userId, notificationId, update, '#status = :delivered', { ':delivered': 'delivered' })
+      : this.changeStatus(userId, notificationId, update, 'statusRank < :rank');
+  }
+
+  async suppressPending(userId: string, notificationId: string, update: StatusUpdate, now: number): Promise<boolean> {
+    return this.changeStatus(userId, notificationId, update, '#status = :pending AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)', {
+      ':pending': 'pending',
+      ':now': now,
+    });
+  }
+
+  /** One conditional write of a status change, its history entry and its index keys; false when `condition` fails. */
+  private async changeStatus(
+    userId: string,
+    notificationId: string,
+    update: StatusUpdate,
+    condition: string,
+    conditionValues: Record<string, unknown> = {},
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {
+      ...conditionValues,
       ':status': update.status,
       ':rank': statusRank[update.status],
       ':gsi': statusKey(userId, update.status),
@@ -136,18 +183,21 @@ export class DynamoNotificationRepository implements NotificationRepository {
       values[':code'] = update.errorCode;
       values[':message'] = update.errorMessage ?? null;
     }
-    let condition = 'attribute_exists(pk) AND statusRank < :rank';
-    if (update.status === 'read') {
-      condition = 'attribute_exists(pk) AND #status = :delivered';
-      values[':delivered'] = 'delivered';
+    // Leaving pending drops the notification from byPendingTarget; leaving the open states, from byOpenStatus.
+    const removes = ['claimExpiresAt', 'pendingTarget'];
+    if (openStatuses.has(update.status)) {
+      sets.push('openShard = :shard');
+      values[':shard'] = openShardOf(notificationId);
+    } else {
+      removes.push('openShard');
     }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(userId, notificationId),
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE claimExpiresAt`,
-          ConditionExpression: condition,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -221,5 +271,33 @@ export class DynamoNotificationRepository implements NotificationRepository {
       startKey = page.lastKey;
     } while (startKey);
     return items;
+  }
+
+  async listPendingTo(target: string, page: PageRequest): Promise<Page<NotificationRecord>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byPendingTarget',
+        KeyConditionExpression: 'pendingTarget = :target',
+        ExpressionAttributeValues: { ':target': target },
+        Limit: page.limit,
+        ExclusiveStartKey: page.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []).map(toRecord), lastKey: out.LastEvaluatedKey };
+  }
+
+  async listOpen(shard: number, changed: { from: string; to: string }, page: PageRequest): Promise<Page<NotificationRecord>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byOpenStatus',
+        KeyConditionExpression: 'openShard = :shard AND updatedAt BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':shard': `open#${shard}`, ':from': changed.from, ':to': changed.to },
+        Limit: page.limit,
+        ExclusiveStartKey: page.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []).map(toRecord), lastKey: out.LastEvaluatedKey };
   }
 }

@@ -120,7 +120,19 @@ describe('NotificationStack', () => {
         DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
       });
     });
+
+    it('gives the Twilio webhooks a throttle of their own, well above the default, so a callback burst is not refused', () => {
+      const [[, stage]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+      const defaults = stage.Properties.DefaultRouteSettings;
+      const twilioRoutes = routes.filter((route) => route.auth === 'twilio').map((route) => `${route.method} ${route.path}`);
+      expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual(twilioRoutes.sort());
+      for (const key of twilioRoutes) {
+        expect(stage.Properties.RouteSettings[key].ThrottlingRateLimit).toBeGreaterThanOrEqual(10 * defaults.ThrottlingRateLimit);
+        expect(stage.Properties.RouteSettings[key].ThrottlingBurstLimit).toBeGreaterThanOrEqual(10 * defaults.ThrottlingBurstLimit);
+      }
+    });
   });
+
 
   describe('functions', () => {
     it('creates one Node.js 24 arm64 Lambda per topology function', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { NotificationStack } from '../../lib/stack.ts';
-import { functions, routes, type FunctionName } from '../../lib/topology.ts';
+import { functions, queues, routes, type FunctionName, type QueueKey } from '../../lib/topology.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -61,9 +61,9 @@ describe('the deployed stack and the local runtime', () => {
     expect(Object.values(deployedConsumers).map((c) => c.fn).sort()).toEqual(Object.values(runtime.consumers).sort());
 
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
-    for (const [key, url] of Object.entries(runtime.resources.queueUrls)) {
+    for (const [key, url] of Object.entries(runtime.resources.queueUrls) as Array<[QueueKey, string]>) {
       const local = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
-      const consumer = runtime.consumers[key]!;
+      const consumer = runtime.consumers[queues[key].name]!;
       const deployed = Object.values(deployedConsumers).find((c) => c.fn === consumer)!.queue.Properties;
       expect(Number(local.Attributes!.VisibilityTimeout)).toBe(deployed.VisibilityTimeout);
       expect(JSON.parse(local.Attributes!.RedrivePolicy!).maxReceiveCount).toBe(deployed.RedrivePolicy.maxReceiveCount);

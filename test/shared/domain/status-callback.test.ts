@@ -107,10 +107,18 @@ describe('applyStatusCallback', () => {
     expect((await stored()).history.filter((h) => h.status === 'read')).toHaveLength(1);
   });
 
-  it('does not apply read before delivered', async () => {
+  it('records delivered, then read, when the read receipt overtakes the delivered callback', async () => {
     seed();
+    expect(await applyStatusCallback(notifications, { messageSid: sid, messageStatus: 'read' }, clock)).toBe('applied');
+    expect((await stored()).history.map((h) => h.status)).toEqual(['pending', 'queued', 'delivered', 'read']);
+    expect(await applyStatusCallback(notifications, { messageSid: sid, messageStatus: 'delivered' }, clock)).toBe('stale');
+    expect((await stored()).status).toBe('read');
+  });
+
+  it('does not apply read to a message that ended undelivered', async () => {
+    seed({ status: 'undelivered' });
     expect(await applyStatusCallback(notifications, { messageSid: sid, messageStatus: 'read' }, clock)).toBe('stale');
-    expect((await stored()).status).toBe('queued');
+    expect((await stored()).status).toBe('undelivered');
   });
 
   it('stores the error code and a readable message for an undelivered message', async () => {

@@ -1,0 +1,29 @@
+import * as z from 'zod/mini';
+import { queues } from '../lib/topology.ts';
+import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { applyStatusCallback } from '../shared/domain/status-callback.ts';
+import { RetryLaterError } from '../shared/errors.ts';
+import { logger } from '../shared/logger.ts';
+import { queueConsumer } from '../shared/queue-consumer.ts';
+
+const notifications = new DynamoNotificationRepository();
+const nonEmpty = z.string().check(z.minLength(1));
+const callbackSchema = z.object({
+  messageSid: nonEmpty,
+  messageStatus: nonEmpty,
+  errorCode: z.optional(z.string()),
+  ref: z.optional(z.object({ userId: nonEmpty, notificationId: nonEmpty })),
+});
+
+export const handler = queueConsumer(queues.statusCallback, async (record) => {
+  const callback = callbackSchema.parse(JSON.parse(record.body));
+  let result;
+  try {
+    result = await applyStatusCallback(notifications, callback);
+  } catch (err) {
+    // The store that made the webhook defer may still be struggling: come back after a backoff.
+    throw new RetryLaterError(`Could not store the status callback yet: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (result === 'unknown') logger.warn('Deferred status callback for an unknown message', { messageSid: callback.messageSid });
+  return result;
+});
