@@ -50,6 +50,8 @@ const serviceName = 'twilio-notifications';
 const defaultTwilioFromNumber = '+15005550006';
 /** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
 const uploadPrefix = bucketSpec.prefix;
+/** Copies of inbound MMS images, outside the upload prefix so they never reach the upload queue. */
+const mediaPrefix = bucketSpec.mediaPrefix;
 const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 /**
  * Twilio's webhooks get their own, higher limit: a burst of status callbacks is normal (two or
@@ -370,26 +372,31 @@ export class NotificationStack extends Stack {
       fn.useQueue(this.queues[key].queue, queues[key].envVar);
     }
 
-    if (spec.bucket) {
-      fn.useBucket(this.bucket, spec.bucket, `${uploadPrefix}*`, commonEnv.bucket);
+    const bucketGrants: Array<[Access | undefined, string, string]> = [
+      [spec.bucket, uploadPrefix, 'every upload'],
+      [spec.media, mediaPrefix, 'the copies of inbound MMS images'],
+    ];
+    for (const [access, prefix, what] of bucketGrants) {
+      if (!access) continue;
+      fn.useBucket(this.bucket, access, `${prefix}*`, commonEnv.bucket);
       const bucketId = this.logicalIdOf(this.bucket);
       wildcards.push({
         id: 'AwsSolutions-IAM5',
-        appliesTo: [`Resource::<${bucketId}.Arn>/${uploadPrefix}*`],
-        reason: `Objects under ${uploadPrefix} in the upload bucket: every key the application creates, and nothing else in the bucket.`,
+        appliesTo: [`Resource::<${bucketId}.Arn>/${prefix}*`],
+        reason: `Objects under ${prefix} in the upload bucket: ${what}, and nothing else in the bucket.`,
       });
-      if (spec.bucket !== 'write') {
+      if (access !== 'write') {
         wildcards.push({
           id: 'AwsSolutions-IAM5',
           appliesTo: ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'],
-          reason: `Read-only actions from grantRead, limited to the upload bucket and its ${uploadPrefix} objects; List lets a missing key read as 404 rather than 403.`,
+          reason: `Read-only actions from grantRead, limited to the upload bucket and its ${prefix} objects; List lets a missing key read as 404 rather than 403.`,
         });
       }
-      if (spec.bucket !== 'read') {
+      if (access !== 'read') {
         wildcards.push({
           id: 'AwsSolutions-IAM5',
           appliesTo: ['Action::s3:Abort*'],
-          reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${uploadPrefix} in the upload bucket.`,
+          reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${prefix} in the upload bucket.`,
         });
       }
     }

@@ -99,6 +99,8 @@ export interface FunctionSpec {
   /** Queues the function sends to (consuming is declared on the queue). */
   readonly sendsTo?: readonly QueueKey[];
   readonly bucket?: Access;
+  /** Access to the bucket's inbound-media prefix (`bucket.mediaPrefix`), apart from the uploads. */
+  readonly media?: Access;
   /** Needs the Twilio credentials secret. */
   readonly twilio?: boolean;
   /** Answers paged lists, so it needs the key that signs cursors. */
@@ -189,7 +191,9 @@ export const functions = {
   'twilio-incoming': {
     ...api,
     entry: 'functions/twilio-incoming.ts',
-    description: 'POST /twilio/incoming: inbound messages',
+    description: 'POST /twilio/incoming: inbound messages, opt-out keywords and MMS media',
+    tables: { state: 'readWrite', notifications: 'readWrite' },
+    media: 'readWrite',
     twilio: true,
   },
   'rule-matcher': {
@@ -299,11 +303,16 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/twilio/incoming', function: 'twilio-incoming', auth: 'twilio' },
 ];
 
-/** The upload bucket: objects are created under `prefix`, and each one is announced on a queue. */
+/**
+ * The upload bucket: objects are created under `prefix`, and each one is announced on a queue.
+ * Copies of inbound MMS images live under `mediaPrefix`, outside it, so they are never taken
+ * for uploads.
+ */
 export const bucket = {
   prefix: 'uploads/',
   notifies: 'upload',
-} as const satisfies { prefix: string; notifies: QueueKey };
+  mediaPrefix: 'inbound-media/',
+} as const satisfies { prefix: string; notifies: QueueKey; mediaPrefix: string };
 
 /** Environment variables every function receives besides its tables, queues and bucket. */
 export const commonEnv = {

@@ -259,4 +259,47 @@ export interface StatusCallbackQueue {
   enqueue(callback: StatusCallback): Promise<void>;
 }
 
+export interface InboundMedia {
+  /** Twilio's URL for the item, as the webhook named it. */
+  url: string;
+  contentType: string;
+  /** Hex SHA-256 of the bytes, when the item was copied into the bucket. */
+  sha256?: string;
+  /** Object key of the copy. */
+  key?: string;
+  sizeBytes?: number;
+  /** Why the item was not copied: not an image, too large, unreachable. */
+  skipped?: string;
+}
+
+/** One SMS, MMS or WhatsApp message a recipient sent to this deployment's number. */
+export interface InboundMessage {
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+  media: InboundMedia[];
+  receivedAt: string;
+}
+
+export interface InboundMessageRepository {
+  get(from: string, messageSid: string): Promise<InboundMessage | undefined>;
+  /** Stores the message once; false when one with its SID is already stored. */
+  recordIfAbsent(message: InboundMessage): Promise<boolean>;
+}
+
+export type MediaDownload =
+  | { kind: 'downloaded'; bytes: Uint8Array; contentType: string }
+  | { kind: 'refused'; reason: string };
+
+/** Fetches a media item Twilio holds, refusing what is not an image, too large, or too slow. */
+export interface MediaSource {
+  download(url: string): Promise<MediaDownload>;
+}
+
+export interface MediaStore {
+  /** Stores the bytes under `key` unless an object is already there; true when it wrote. */
+  putIfAbsent(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
+}
+
 export type { Channel, Rule, RuleFields };

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStack } from '../../lib/stack.ts';
 import {
+  bucket as bucketSpec,
   commonEnv,
   functions,
   queues,
@@ -169,7 +170,7 @@ describe('NotificationStack', () => {
         commonEnv.twilioFromNumber,
         ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
-        ...(spec.bucket ? [commonEnv.bucket] : []),
+        ...(spec.bucket || ('media' in spec && spec.media) ? [commonEnv.bucket] : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
@@ -222,6 +223,15 @@ describe('NotificationStack', () => {
       expect(onBucket.flatMap(actions)).toContain('s3:PutObject');
       expect(onBucket.flatMap(actions).some((a) => a.startsWith('s3:Get'))).toBe(false);
       expect(JSON.stringify(onBucket.map((s) => s.Resource))).toContain('/uploads/*');
+    });
+
+    it('lets twilio-incoming copy media under inbound-media/ only, outside the prefix announced to the upload queue', () => {
+      const onBucket = statementsOf('twilio-incoming').filter((s) => mentions(s, logicalId(stack.bucket)));
+      expect(onBucket.flatMap(actions)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject*']));
+      const resourcesNamed = JSON.stringify(onBucket.map((s) => s.Resource));
+      expect(resourcesNamed).toContain('/inbound-media/*');
+      expect(resourcesNamed).not.toContain('/uploads/');
+      expect(bucketSpec.mediaPrefix.startsWith(bucketSpec.prefix)).toBe(false);
     });
 
     it('lets only the Twilio functions read the Twilio secret', () => {

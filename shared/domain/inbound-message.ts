@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { bucket } from '../../lib/topology.ts';
+import type {
+  InboundMedia,
+  InboundMessageRepository,
+  MediaSource,
+  MediaStore,
+  NotificationMaintenance,
+  OptOutRepository,
+} from '../ports.ts';
+
+/** Carrier-standard opt-out words; Twilio's own opt-out handling recognises the same list. */
+export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT'] as const;
+export const OPT_IN_KEYWORDS = ['START', 'YES', 'UNSTOP'] as const;
+export const HELP_KEYWORDS = ['HELP', 'INFO'] as const;
+
+export type Keyword = 'opt-out' | 'opt-in' | 'help';
+
+export const DEFAULT_HELP_TEXT = 'File upload notifications. Reply STOP to unsubscribe, START to subscribe again.';
+export const OPT_OUT_REPLY = 'You are unsubscribed and will get no more messages from this number. Reply START to subscribe again.';
+export const OPT_IN_REPLY = 'You are subscribed again. Reply STOP to unsubscribe, HELP for help.';
+
+/** The error a notification ends with when its recipient opted out before it was sent (Twilio's own code for it). */
+export const OPTED_OUT = { errorCode: '21610', errorMessage: 'Not sent: the recipient replied STOP to this number before it went out.' } as const;
+
+const keywords = new Map<string, Keyword>([
+  ...OPT_OUT_KEYWORDS.map((word) => [word, 'opt-out'] as const),
+  ...OPT_IN_KEYWORDS.map((word) => [word, 'opt-in'] as const),
+  ...HELP_KEYWORDS.map((word) => [word, 'help'] as const),
+]);
+
+/** The keyword a message is, when its whole body (trimmed, any case) is one; "stop now" is not. */
+export function keywordOf(body: string): Keyword | undefined {
+  return keywords.get(body.trim().toUpperCase());
+}
+
+/** The number behind a Twilio address: `whatsapp:+14155550100` → `+14155550100`. */
+export const phoneOf = (address: string): string => address.replace(/^[a-z]+:/i, '');
+
+/** Object key of an inbound media copy: named by its content, so one picture is stored once. */
+export const mediaKeyFor = (sha256: string): string => `${bucket.mediaPrefix}${sha256}`;
+
+export interface InboundDeps {
+  messages: InboundMessageRepository;
+  optOuts: OptOutRepository;
+  notifications: NotificationMaintenance;
+  mediaSource: MediaSource;
+  mediaStore: MediaStore;
+  helpText: string;
+}
+
+export interface InboundInput {
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+  media: Array<{ url: string; contentType: string }>;
+}
+
+export interface InboundOutcome {
+  /** What to text back, if anything. */
+  reply?: string;
+  keyword?: Keyword;
+  /** False when Twilio repeated a message already stored. */
+  stored: boolean;
+  /** Pending notifications to the sender that an opt-out ended. */
+  suppressed: number;
+}
+
+/**
+ * Handles one inbound message: stores it once (by MessageSid) with copies of its images, then
+ * acts on a keyword. Every step is idempotent, so when Twilio repeats the webhook the message is
+ * not stored twice, while a keyword's effect is applied again (to the same end) in case the
+ * first attempt stopped half-way.
+ */
+export async function handleInboundMessage(deps: InboundDeps, input: InboundInput, now: () => Date = () => new Date()): Promise<InboundOutcome> {
+  let stored = false;
+  if (!(await deps.messages.get(input.from, input.messageSid))) {
+    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item)));
+    stored = await deps.messages.recordIfAbsent({
+      messageSid: input.messageSid,
+      from: input.from,
+      to: input.to,
+      body: input.body,
+      media,
+      receivedAt: now().toISOString(),
+    });
+  }
+
+  const keyword = keywordOf(input.body);
+  const phone = phoneOf(input.from);
+  switch (keyword) {
+    case 'opt-out': {
+      // The list first: a sender that claims a notification after this point suppresses it itself.
+      await deps.optOuts.add({ phone, source: 'keyword', at: now().toISOString() });
+      const suppressed = await suppressPendingTo(deps.notifications, phone, now);
+      return { reply: OPT_OUT_REPLY, keyword, stored, suppressed };
+    }
+    case 'opt-in':
+      await deps.optOuts.remove(phone);
+      return { reply: OPT_IN_REPLY, keyword, stored, suppressed: 0 };
+    case 'help':
+      return { reply: deps.helpText, keyword, stored, suppressed: 0 };
+    default:
+      return { stored, suppressed: 0 };
+  }
+}
+
+/**
+ * Ends every pending notification to `phone` as `suppressed`. Those a sender holds right now are
+ * left to it: it checks the opt-out list after claiming, so it suppresses them too.
+ */
+export async function suppressPendingTo(notifications: NotificationMaintenance, phone: string, now: () => Date = () => new Date()): Promise<number> {
+  let suppressed = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await notifications.listPendingTo(phone, { limit: 100, startKey });
+    for (const n of page.items) {
+      const at = now();
+      const done = await notifications.suppressPending(n.userId, n.notificationId, { status: 'suppressed', at: at.toISOString(), ...OPTED_OUT }, at.getTime());
+      if (done) suppressed += 1;
+    }
+    startKey = page.lastKey;
+  } while (startKey);
+  return suppressed;
+}
+
+async function copyMedia(deps: InboundDeps, item: { url: string; contentType: string }): Promise<InboundMedia> {
+  if (!/^image\//i.test(item.contentType)) return { ...item, skipped: `not an image (${item.contentType || 'no content type'})` };
+  const download = await deps.mediaSource.download(item.url);
+  if (download.kind === 'refused') return { ...item, skipped: download.reason };
+  const sha256 = createHash('sha256').update(download.bytes).digest('hex');
+  const key = mediaKeyFor(sha256);
+  await deps.mediaStore.putIfAbsent(key, download.bytes, download.contentType);
+  return { url: item.url, contentType: download.contentType, sha256, key, sizeBytes: download.bytes.byteLength };
+}
