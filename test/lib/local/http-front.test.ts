@@ -42,7 +42,7 @@ describe('Router', () => {
   it('answers undefined for paths that are not routes', () => {
     expect(router.match('GET', '/rules/abc/extra')).toBeUndefined();
     expect(router.match('GET', '/rules/')).toBeUndefined();
-    expect(router.match('GET', '/files')).toBeUndefined();
+    expect(router.match('GET', '/file')).toBeUndefined();
     expect(router.match('GET', '/rulesX')).toBeUndefined();
     expect(router.match('GET', '/')).toBeUndefined();
   });
