@@ -5,6 +5,8 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -23,6 +25,7 @@ import {
   functions,
   queues,
   routes,
+  schedules,
   tables,
   type Access,
   type FunctionName,
@@ -243,6 +246,14 @@ export class NotificationStack extends Stack {
           maxConcurrency: spec.maxConcurrency,
         }),
       );
+    }
+
+    for (const [key, spec] of Object.entries(schedules)) {
+      new events.Rule(this, `${pascal(key)}Schedule`, {
+        description: `Runs ${spec.function} every ${spec.everyMinutes} minutes`,
+        schedule: events.Schedule.rate(Duration.minutes(spec.everyMinutes)),
+        targets: [new eventTargets.LambdaFunction(this.functions[spec.function].function, { retryAttempts: 2 })],
+      });
     }
 
     const userAuthorizer = new HttpUserPoolAuthorizer('UserAuthorizer', this.userPool, {

@@ -85,7 +85,8 @@ export type FunctionName =
   | 'twilio-incoming'
   | 'rule-matcher'
   | 'twilio-sender'
-  | 'twilio-status-deferred';
+  | 'twilio-status-deferred'
+  | 'reconcile-statuses';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -221,6 +222,14 @@ export const functions = {
     description: 'Status-callback queue consumer: applies the callbacks the webhook could not store in time',
     tables: { notifications: 'readWrite' },
   },
+  'reconcile-statuses': {
+    memoryMb: 256,
+    timeoutSeconds: 120,
+    entry: 'functions/reconcile-statuses.ts',
+    description: 'Scheduled: asks Twilio for the status of notifications whose callbacks never came',
+    tables: { notifications: 'readWrite' },
+    twilio: true,
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -313,6 +322,16 @@ export const bucket = {
   notifies: 'upload',
   mediaPrefix: 'inbound-media/',
 } as const satisfies { prefix: string; notifies: QueueKey; mediaPrefix: string };
+
+export interface ScheduleSpec {
+  readonly function: FunctionName;
+  readonly everyMinutes: number;
+}
+
+/** Functions run on a timer: an EventBridge rule when deployed, an interval in the local runtime. */
+export const schedules = {
+  reconcile: { function: 'reconcile-statuses', everyMinutes: 5 },
+} as const satisfies Record<string, ScheduleSpec>;
 
 /** Environment variables every function receives besides its tables, queues and bucket. */
 export const commonEnv = {

@@ -229,6 +229,20 @@ export interface MessageGateway {
   send(message: OutboundMessage): Promise<SendOutcome>;
 }
 
+/** Twilio's current view of one message, from its Messages REST API. */
+export interface MessageStatusReport {
+  messageSid: string;
+  /** Twilio's MessageStatus, as a status callback would carry it. */
+  status: string;
+  errorCode?: string;
+}
+
+/** Reads a message's status from Twilio, for notifications whose callbacks never came. */
+export interface MessageStatusSource {
+  /** Undefined when Twilio has no such message; throws when Twilio cannot be asked now. */
+  fetchStatus(messageSid: string): Promise<MessageStatusReport | undefined>;
+}
+
 /** The upkeep the notification log needs besides the sending path: opt-outs and reconciliation. */
 export interface NotificationMaintenance {
   /** How many partitions `listOpen` spreads open notifications over. */

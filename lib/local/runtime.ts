@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,9 +6,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
-import { bucket, functions, queues, routes, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
 import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
@@ -43,6 +44,8 @@ export interface LocalRuntimeOptions {
   twilioMps?: number;
   /** Every queue batch is handed to two concurrent invocations (see SqsEventSource). */
   duplicateDeliveries?: boolean;
+  /** Runs every schedule at this interval instead of its own (minutes apart), for tests and demos. */
+  scheduleIntervalMs?: number;
 }
 
 export interface LocalRuntime {
@@ -56,6 +59,10 @@ export interface LocalRuntime {
   routes: Record<string, FunctionName>;
   /** Queue name to the function consuming it. */
   consumers: Record<string, FunctionName>;
+  /** Schedule name to the function it runs, as the deployed EventBridge rules would. */
+  schedules: Record<string, FunctionName>;
+  /** Runs a schedule's function now, with the event EventBridge would send; resolves with its result. */
+  runSchedule(name: keyof typeof schedules): Promise<unknown>;
   token(userId: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -224,6 +231,26 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   );
   for (const source of sources) source.start();
 
+  // EventBridge's rate rules, as timers; a run still going when the next is due is not doubled.
+  const scheduleRuns = new Map<string, Promise<unknown>>();
+  const runSchedule = (name: keyof typeof schedules): Promise<unknown> => {
+    const running = scheduleRuns.get(name);
+    if (running) return running;
+    const spec = schedules[name];
+    const handler = handlers[spec.function] as unknown as ScheduledHandler;
+    const timeoutSeconds = functions[spec.function].timeoutSeconds;
+    const run = withTimeout(handler(scheduledEvent(name), lambdaContext(spec.function, timeoutSeconds)), timeoutSeconds * 1000).finally(() =>
+      scheduleRuns.delete(name),
+    );
+    scheduleRuns.set(name, run);
+    return run;
+  };
+  const timers = (Object.entries(schedules) as Array<[keyof typeof schedules, (typeof schedules)[keyof typeof schedules]]>).map(([name, spec]) =>
+    setInterval(() => {
+      runSchedule(name).catch((err: unknown) => logger.error('Scheduled run failed', { schedule: name, error: err as Error }));
+    }, opts.scheduleIntervalMs ?? spec.everyMinutes * 60_000),
+  );
+
   return {
     url,
     publicBaseUrl,
@@ -233,8 +260,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     simulator,
     routes: Object.fromEntries(router.routes().map((r) => [`${r.method} ${r.path}`, r.function])),
     consumers: Object.fromEntries(Object.values(queues).map((q) => [q.name, q.consumer])),
+    schedules: Object.fromEntries(Object.entries(schedules).map(([name, spec]) => [name, spec.function])),
+    runSchedule,
     token: (userId) => auth.issue(userId),
     async stop() {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.allSettled(scheduleRuns.values());
       bridge.stop();
       await bridge.idle();
       await Promise.all(sources.map((s) => s.stop()));
@@ -245,6 +276,23 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       s3.destroy();
       await engines.stop();
     },
+  };
+}
+
+type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
+
+/** The event an EventBridge schedule rule delivers to its target. */
+function scheduledEvent(name: string): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:events:${LOCAL_REGION}:000000000000:rule/${name}`],
+    detail: {},
   };
 }
 

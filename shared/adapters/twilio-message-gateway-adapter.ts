@@ -1,5 +1,5 @@
 import { readConfig } from '../config.ts';
-import type { MessageGateway, OutboundMessage, SendOutcome } from '../ports.ts';
+import type { MessageGateway, MessageStatusReport, MessageStatusSource, OutboundMessage, SendOutcome } from '../ports.ts';
 import * as z from 'zod/mini';
 import { twilioCredentials, type TwilioCredentials } from './twilio-credentials.ts';
 
@@ -18,7 +18,7 @@ const RETRYABLE_4XX_CODES = new Set(['21611', '30001', '20429']);
  * Twilio's Messages REST API over `fetch`. The twilio package's REST client would add 1–4 MB
  * and 150–250 ms to every cold start (measured in ENVIRONMENT.md); one form POST does not need it.
  */
-export class TwilioMessageGateway implements MessageGateway {
+export class TwilioMessageGateway implements MessageGateway, MessageStatusSource {
   private readonly config = readConfig(gatewayConfig);
 
   constructor(
@@ -67,5 +67,27 @@ export class TwilioMessageGateway implements MessageGateway {
     }
     // 401/403: credentials or account trouble an operator can fix; keep the message for a retry.
     return { kind: 'retryable', errorCode, errorMessage };
+  }
+
+  /** The message's status as Twilio's Messages API reports it now; undefined for a SID Twilio does not know. */
+  async fetchStatus(messageSid: string): Promise<MessageStatusReport | undefined> {
+    const { accountSid, authToken } = await this.credentials();
+    const response = await this.fetchImpl(
+      `${this.config.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${accountSid}/Messages/${encodeURIComponent(messageSid)}.json`,
+      {
+        headers: { Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.config.TWILIO_TIMEOUT_MS),
+      },
+    );
+    const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.status === 404) return undefined;
+    if (!response.ok || typeof payload.status !== 'string') {
+      throw new Error(`Twilio answered HTTP ${response.status} for message ${messageSid}${typeof payload.message === 'string' ? `: ${payload.message}` : ''}`);
+    }
+    return {
+      messageSid,
+      status: payload.status,
+      ...(payload.error_code != null ? { errorCode: String(payload.error_code) } : {}),
+    };
   }
 }

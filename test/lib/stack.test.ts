@@ -12,6 +12,7 @@ import {
   functions,
   queues,
   routes,
+  schedules,
   tables,
   type FunctionName,
   type FunctionSpec,
@@ -134,6 +135,20 @@ describe('NotificationStack', () => {
     });
   });
 
+  describe('schedules', () => {
+    it.each(Object.entries(schedules))('runs %s on an EventBridge rule at its interval', (_key, spec) => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: `rate(${spec.everyMinutes} minutes)`,
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(spec.function), 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [functionId(spec.function), 'Arn'] },
+      });
+    });
+  });
 
   describe('functions', () => {
     it('creates one Node.js 24 arm64 Lambda per topology function', () => {

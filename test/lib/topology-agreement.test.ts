@@ -71,6 +71,23 @@ describe('the deployed stack and the local runtime', () => {
     sqs.destroy();
   });
 
+  it('run the same functions on the same schedules', async () => {
+    const deployed = Object.fromEntries(
+      ofType('AWS::Events::Rule').map(([, rule]) => {
+        const targets = rule.Properties.Targets as Array<{ Arn: { 'Fn::GetAtt': [string, string] } }>;
+        expect(targets).toHaveLength(1);
+        return [functionNamed(targets[0]!.Arn['Fn::GetAtt'][0]), rule.Properties.ScheduleExpression as string];
+      }),
+    );
+    expect(Object.keys(deployed).sort()).toEqual(Object.values(runtime.schedules).sort());
+    for (const fn of Object.values(runtime.schedules)) expect(deployed[fn]).toMatch(/^rate\(\d+ minutes?\)$/);
+
+    // The local timer hands the function the event an EventBridge rule would.
+    for (const name of Object.keys(runtime.schedules) as Array<Parameters<LocalRuntime['runSchedule']>[0]>) {
+      await expect(runtime.runSchedule(name)).resolves.toBeDefined();
+    }
+  });
+
   it('create tables with the same keys and indexes', async () => {
     const dynamo = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint });
     const deployed = ofType('AWS::DynamoDB::GlobalTable').length > 0 ? ofType('AWS::DynamoDB::GlobalTable') : ofType('AWS::DynamoDB::Table');
