@@ -21,17 +21,22 @@ const config = readConfig(
   }),
 );
 const baseUrl = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
-const refSchema = z.object({ userId: z.string().check(z.minLength(1)), notificationId: z.string().check(z.minLength(1)) });
+const refSchema = z.object({
+  userId: z.string().check(z.minLength(1)),
+  notificationId: z.string().check(z.minLength(1)),
+  notBefore: z.optional(z.number()),
+});
 
-// 95% of the account's rate, with half a second of burst: requests admitted here can still
-// bunch up on the way to Twilio, and Twilio's own bucket must never see more than it allows.
-const sendRate = config.TWILIO_MPS * 0.95;
+// A deferred send goes up to a second after its slot (SQS delays are whole seconds), so sends in
+// any second can cover a little more than a second of slots; at 92% of the account's rate that
+// stays within what Twilio's own bucket (capacity = rate) admits.
+const sendRate = config.TWILIO_MPS * 0.92;
 
 const deps = {
   notifications: new DynamoNotificationRepository(),
   gateway: new TwilioMessageGateway(),
   optOuts: new DynamoOptOutRepository(),
-  limiter: new DynamoRateLimiter(sendRate, Math.max(1, sendRate / 2), config.STATE_TABLE),
+  limiter: new DynamoRateLimiter(sendRate, config.STATE_TABLE),
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>

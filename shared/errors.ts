@@ -90,6 +90,8 @@ export class DeferError extends Error {
   constructor(
     message: string,
     readonly delaySeconds: number,
+    /** The copy's body, when it should carry something the original did not (a reserved slot). */
+    readonly body?: string,
   ) {
     super(message);
     this.name = 'DeferError';

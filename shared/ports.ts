@@ -176,8 +176,12 @@ export interface OptOutRepository {
 
 /** Paces sends to the account's messages-per-second, shared by every concurrent sender. */
 export interface RateLimiter {
-  /** Takes one send slot: 0 when it may go now, else the milliseconds until a slot frees up. */
-  take(now: number): Promise<number>;
+  /**
+   * Reserves the next free send slot and returns its time (epoch ms): `now` when one is free,
+   * later when the slots up to then are taken. Slots are `1 / rate` apart, so sends that never
+   * go before their slot never exceed the rate.
+   */
+  reserve(now: number): Promise<number>;
 }
 
 /** Stops calling Twilio for a cool-down after it has failed continuously. */

@@ -42,7 +42,7 @@ export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecor
       if (err instanceof DeferError) {
         // A fresh copy starts with no receives; SQS delays go up to 15 minutes.
         await client.send(
-          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: record.body, DelaySeconds: Math.min(900, Math.max(1, err.delaySeconds)) }),
+          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: err.body ?? record.body, DelaySeconds: Math.min(900, Math.max(1, err.delaySeconds)) }),
         );
         logger.debug('Record deferred by a fresh copy', { ...details, delaySeconds: err.delaySeconds, reason: err.message });
         return;

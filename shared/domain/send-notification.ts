@@ -43,7 +43,7 @@ export type SendResult = 'sent' | 'failed' | 'suppressed' | 'skipped';
  */
 export async function sendNotification(
   deps: SendDeps,
-  ref: { userId: string; notificationId: string },
+  ref: { userId: string; notificationId: string; notBefore?: number },
   delivery: Delivery,
   now: () => Date = () => new Date(),
 ): Promise<SendResult> {
@@ -55,8 +55,16 @@ export async function sendNotification(
   const openMs = await deps.breaker.openFor(now().getTime());
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   if (current.channel !== 'email') {
-    const waitMs = await deps.limiter.take(now().getTime());
-    if (waitMs > 0) throw new DeferError('The account send rate is used up for now.', Math.ceil(waitMs / 1000));
+    // A record deferred for its slot keeps it; a send never goes before its slot.
+    const at = now().getTime();
+    const slot = ref.notBefore ?? (await deps.limiter.reserve(at));
+    if (slot > at) {
+      throw new DeferError(
+        'Waiting for a send slot within the account rate.',
+        Math.ceil((slot - at) / 1000),
+        JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, notBefore: slot }),
+      );
+    }
   }
 
   const startedAt = now().getTime();

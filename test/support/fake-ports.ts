@@ -219,14 +219,14 @@ export class FakeOptOutRepository implements OptOutRepository {
   }
 }
 
-/** A limiter that grants everything unless told how long the next takes must wait. */
+/** A limiter whose slots are free unless told how far ahead the next reservations fall. */
 export class FakeRateLimiter implements RateLimiter {
-  readonly waits: number[] = [];
-  takes = 0;
+  readonly delays: number[] = [];
+  reservations = 0;
 
-  async take(_now: number): Promise<number> {
-    this.takes++;
-    return this.waits.shift() ?? 0;
+  async reserve(now: number): Promise<number> {
+    this.reservations++;
+    return now + (this.delays.shift() ?? 0);
   }
 }
 

@@ -277,15 +277,28 @@ describe('sendNotification', () => {
 });
 
 describe('pacing and the circuit breaker', () => {
-  it('defers a send when the rate is used up, before claiming it, so waiting costs no attempt', async () => {
+  it('defers a send to its reserved slot before claiming it, so waiting costs no attempt, and sends it then without a new slot', async () => {
     seed();
-    limiter.waits.push(1500);
+    limiter.delays.push(1500);
     const attempt = sendNotification(deps, ref, firstReceive, clock);
     await expect(attempt).rejects.toBeInstanceOf(DeferError);
-    await expect(attempt).rejects.toMatchObject({ delaySeconds: 2 });
+    const deferred = (await attempt.catch((e: DeferError) => e)) as DeferError;
+    expect(deferred.delaySeconds).toBe(2);
+    const slot = clock().getTime() + 1500;
+    expect(JSON.parse(deferred.body!)).toEqual({ ...ref, notBefore: slot });
     expect(gateway.sent).toHaveLength(0);
     expect(await stored()).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
+
+    const later = () => new Date(slot + 200);
+    expect(await sendNotification(deps, { ...ref, notBefore: slot }, firstReceive, later)).toBe('sent');
+    expect(limiter.reservations).toBe(1);
+  });
+
+  it('defers again a record that comes back before its slot', async () => {
+    seed();
+    const slot = clock().getTime() + 3000;
+    await expect(sendNotification(deps, { ...ref, notBefore: slot }, firstReceive, clock)).rejects.toMatchObject({ delaySeconds: 3 });
+    expect(limiter.reservations).toBe(0);
   });
 
   it('opens after consecutive retryable failures and then defers sends without calling Twilio', async () => {
