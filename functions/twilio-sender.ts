@@ -44,7 +44,10 @@ const deps = {
 };
 
 export const handler = queueConsumer(queues.notification, async (record) => {
-  const ref = refSchema.parse(JSON.parse(record.body));
+  const body: unknown = JSON.parse(record.body);
+  // A dead letter this consumer gave up on carries the original reference as `payload`, so a
+  // redriven one is handled like the original (and skipped, its notification being final).
+  const ref = refSchema.parse(body && typeof body === 'object' && 'payload' in body ? body.payload : body);
   return sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),
     maxReceives: queues.notification.maxReceiveCount,

@@ -289,6 +289,11 @@ export class NotificationStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'TwilioSecretArn', { value: this.twilioSecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    // Operators' DLQ commands (`npm run dlq`) find the queues through these.
+    for (const [key, pair] of Object.entries(this.queues)) {
+      new CfnOutput(this, `${pascal(key)}QueueUrl`, { value: pair.queue.queueUrl });
+      new CfnOutput(this, `${pascal(key)}DeadLetterQueueUrl`, { value: pair.deadLetterQueue.queueUrl });
+    }
 
     this.suppressFindings();
   }

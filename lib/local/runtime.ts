@@ -167,6 +167,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const method = req.method ?? 'GET';
 
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (method === 'GET' && path === '/local/queues') {
+      // For operator commands (npm run dlq): where the embedded SQS listens and each queue's URLs.
+      const pairs = Object.fromEntries(
+        (Object.keys(queues) as QueueKey[]).map((key) => [key, { queueUrl: resources.queueUrls[key], dlqUrl: resources.dlqUrls[key] }]),
+      );
+      return sendJson(res, 200, { endpoint: engines.awsEndpoint, region: LOCAL_REGION, queues: pairs });
+    }
     if (method === 'POST' && path === '/local/token') {
       const parsed = tokenRequest.safeParse(parseJson(body));
       if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"userId":"alice"}: ' + parsed.error.issues.map((i) => i.message).join(' ')));
