@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RetryLaterError } from '../errors.ts';
 import type { RateLimiter } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 
 const KEY = { pk: 'RATE', sk: 'twilio-messages' };
-const MAX_CONFLICTS = 10;
+const MAX_ROUNDS = 5;
 
 interface Waiter {
   resolve: (slot: number) => void;
@@ -13,9 +14,8 @@ interface Waiter {
 
 /**
  * The generic cell rate algorithm in one DynamoDB item shared by every sender: the item holds
- * the next free slot time, and a reservation moves it on by `1000 / ratePerSecond` ms. Each
- * change is a conditional put on a version number, so two senders never get the same slot;
- * reservations made in the same tick share one read and one write.
+ * the next free slot time, and a reservation moves it on by `1000 / ratePerSecond` ms a slot.
+ * Reservations made in the same tick share one write.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private waiting: Waiter[] = [];
@@ -47,27 +47,45 @@ export class DynamoRateLimiter implements RateLimiter {
     }
   }
 
-  /** Reserves `n` consecutive slots; returns the first one's time. */
+  /**
+   * Reserves `n` consecutive slots; returns the first one's time. While slots are booked ahead
+   * (a backlog) one atomic ADD takes the next ones, so concurrent senders never conflict; when
+   * the next slot has passed (idle), a conditional SET restarts the schedule at now.
+   */
   private async reserveSlots(n: number): Promise<number> {
-    for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
+    const span = n * this.interval;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = Date.now();
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }));
-      const version = typeof Item?.version === 'number' ? Item.version : 0;
-      const first = Math.max(now, typeof Item?.nextSlot === 'number' ? Item.nextSlot : 0);
       try {
-        await this.client.send(
-          new PutCommand({
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({
             TableName: this.tableName,
-            Item: { ...KEY, nextSlot: first + n * this.interval, version: version + 1 },
-            ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
-            ExpressionAttributeValues: { ':v': version },
+            Key: KEY,
+            UpdateExpression: 'ADD nextSlot :span',
+            ConditionExpression: 'nextSlot >= :now',
+            ExpressionAttributeValues: { ':span': span, ':now': now },
+            ReturnValues: 'UPDATED_OLD',
           }),
         );
-        return first;
+        return Number(Attributes!.nextSlot);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: KEY,
+            UpdateExpression: 'SET nextSlot = :next',
+            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :now',
+            ExpressionAttributeValues: { ':next': now + span, ':now': now },
+          }),
+        );
+        return now;
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
     }
-    throw new Error('Could not reserve a send slot: too many senders at once; the records will come back.');
+    throw new RetryLaterError('Could not reserve a send slot: the schedule kept moving; the record will come back.');
   }
 }
