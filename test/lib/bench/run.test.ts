@@ -12,10 +12,10 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('npm run bench', () => {
   it('runs every benchmark at a tiny size and writes one markdown and JSON report', async () => {
     const { results, paths } = await runBenchmarks({ size: 'tiny', outDir });
-    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline', 'throughput']);
+    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline', 'throughput', 'status-callbacks']);
     const report = JSON.parse(readFileSync(paths.json, 'utf8'));
     expect(report.environment.commit).toBeTruthy();
-    expect(report.results).toHaveLength(4);
+    expect(report.results).toHaveLength(5);
     for (const r of results) expect(r.figures.length).toBeGreaterThan(0);
 
     const pipeline = Object.fromEntries(results[2]!.figures.map((f) => [f.name, f.value]));
@@ -30,6 +30,11 @@ describe('npm run bench', () => {
     const throughput = Object.fromEntries(results[3]!.figures.map((f) => [f.name, f]));
     expect(throughput['429 answers from Twilio']!.value).toBe(0);
     expect(throughput['messages sent']!.met).toBe(true);
+
+    // Shuffled, duplicated callbacks: none refused, none lost, every notification at its highest status.
+    const callbacks = Object.fromEntries(results.find((r) => r.benchmark === 'status-callbacks')!.figures.map((f) => [f.name, f]));
+    expect(callbacks['answers other than 200']!.value).toBe(0);
+    expect(callbacks['notifications not in their highest status']!.value).toBe(0);
   }, 120_000);
 
   it('refuses an unknown benchmark by name', async () => {
