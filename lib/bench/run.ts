@@ -19,6 +19,10 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
   throughput: async (size) => (await import('./throughput.ts')).throughputBenchmark({ backlog: size === 'tiny' ? 30 : 500, mps: 10 }),
   'status-callbacks': async (size) =>
     (await import('./status-callbacks.ts')).statusCallbacksBenchmark({ callbacks: size === 'tiny' ? 200 : 10_000, concurrency: 50 }),
+  'file-search': async (size) =>
+    (await import('./file-search.ts')).fileSearchBenchmark(
+      size === 'tiny' ? { files: 300, otherUsers: 5, otherFiles: 20, runs: 3 } : { files: 100_000, otherUsers: 50, otherFiles: 100, runs: 30 },
+    ),
 };
 
 const run = promisify(execFile);

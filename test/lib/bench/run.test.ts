@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBenchmarks } from '../../../lib/bench/run.ts';
+import { benchmarks, runBenchmarks } from '../../../lib/bench/run.ts';
 import { summarize } from '../../../lib/bench/stats.ts';
 import { functions } from '../../../lib/topology.ts';
 
@@ -12,10 +12,10 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('npm run bench', () => {
   it('runs every benchmark at a tiny size and writes one markdown and JSON report', async () => {
     const { results, paths } = await runBenchmarks({ size: 'tiny', outDir });
-    expect(results.map((r) => r.benchmark)).toEqual(['bundles', 'rule-matching', 'pipeline', 'throughput', 'status-callbacks']);
+    expect(results.map((r) => r.benchmark)).toEqual(Object.keys(benchmarks));
     const report = JSON.parse(readFileSync(paths.json, 'utf8'));
     expect(report.environment.commit).toBeTruthy();
-    expect(report.results).toHaveLength(5);
+    expect(report.results).toHaveLength(Object.keys(benchmarks).length);
     for (const r of results) expect(r.figures.length).toBeGreaterThan(0);
 
     const pipeline = Object.fromEntries(results[2]!.figures.map((f) => [f.name, f.value]));
@@ -30,6 +30,13 @@ describe('npm run bench', () => {
     const throughput = Object.fromEntries(results[3]!.figures.map((f) => [f.name, f]));
     expect(throughput['429 answers from Twilio']!.value).toBe(0);
     expect(throughput['messages sent']!.met).toBe(true);
+
+    // Every filter, a deep page, and the same queries once other users share the table.
+    const search = results.find((r) => r.benchmark === 'file-search')!.figures.map((f) => f.name);
+    for (const name of ['no filter', 'name prefix "i"', 'tag "finance"', 'type "pdf"', 'date range (March 2025)']) expect(search).toContain(name);
+    expect(search.some((n) => n.startsWith('combined:'))).toBe(true);
+    expect(search.some((n) => /^no filter, page \d+ \(by cursor\)$/.test(n))).toBe(true);
+    expect(search).toContain('no filter, with 5 other users');
 
     // Shuffled, duplicated callbacks: none refused, none lost, every notification at its highest status.
     const callbacks = Object.fromEntries(results.find((r) => r.benchmark === 'status-callbacks')!.figures.map((f) => [f.name, f]));
