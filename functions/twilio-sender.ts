@@ -27,10 +27,10 @@ const refSchema = z.object({
   notBefore: z.optional(z.number()),
 });
 
-// A deferred send goes up to a second after its slot (SQS delays are whole seconds), so sends in
-// any second can cover a little more than a second of slots; at 92% of the account's rate that
-// stays within what Twilio's own bucket (capacity = rate) admits.
-const sendRate = config.TWILIO_MPS * 0.92;
+// A deferred send goes up to a second after its slot (SQS delays are whole seconds), so the sends
+// in any second can cover a little more than a second of slots; at 90% of the account's rate
+// they stay within what Twilio's own bucket (capacity = one second of its rate) admits.
+const sendRate = config.TWILIO_MPS * 0.9;
 
 const deps = {
   notifications: new DynamoNotificationRepository(),

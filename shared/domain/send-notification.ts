@@ -16,6 +16,14 @@ import { describeTwilioError } from './twilio-errors.ts';
 /** How long a claim lets one sender send; longer than the sender's timeout, so a live sender never loses it. */
 export const CLAIM_LEASE_MS = 60_000;
 
+const THROTTLED = new Set(['20429', 'HTTP_429']);
+/**
+ * How far from its slot a send may go (ms). Sends in any interval then cover at most that
+ * interval's slots plus one second's worth, which a bucket holding one second of the rate
+ * (Twilio's) absorbs as long as senders book at most 90% of it.
+ */
+const SLOT_WINDOW = { early: 100, late: 900 };
+
 export interface SendDeps {
   notifications: NotificationRepository;
   gateway: MessageGateway;
@@ -55,13 +63,16 @@ export async function sendNotification(
   const openMs = await deps.breaker.openFor(now().getTime());
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   if (current.channel !== 'email') {
-    // A record deferred for its slot keeps it; a send never goes before its slot.
+    // A record deferred for its slot keeps it and sends within SLOT_WINDOW of it; SQS delays are
+    // whole seconds, so that is the precision a record can be brought back with. One that comes
+    // back outside the window (late from a failed send's backoff, say) books a new slot.
     const at = now().getTime();
-    const slot = ref.notBefore ?? (await deps.limiter.reserve(at));
-    if (slot > at) {
+    const held = ref.notBefore !== undefined && at - ref.notBefore < SLOT_WINDOW.late ? ref.notBefore : undefined;
+    const slot = held ?? (await deps.limiter.reserve(at));
+    if (slot - at > SLOT_WINDOW.early) {
       throw new DeferError(
         'Waiting for a send slot within the account rate.',
-        Math.ceil((slot - at) / 1000),
+        Math.max(1, Math.ceil((slot - at - SLOT_WINDOW.early) / 1000)),
         JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, notBefore: slot }),
       );
     }
@@ -99,7 +110,8 @@ export async function sendNotification(
     statusCallback: deps.statusCallbackUrl(n),
   });
 
-  if (outcome.kind === 'retryable') await deps.breaker.recordFailure(now().getTime());
+  // Throttling (429) says Twilio is up and busy, which pacing handles; only failures open the circuit.
+  if (outcome.kind === 'retryable' && !THROTTLED.has(outcome.errorCode)) await deps.breaker.recordFailure(now().getTime());
   else await deps.breaker.recordSuccess();
 
   switch (outcome.kind) {
