@@ -16,6 +16,12 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
   'rule-matching': async (size) =>
     (await import('./rule-matching.ts')).ruleMatchingBenchmark({ ruleCount: size === 'tiny' ? 200 : 10_000, runs: size === 'tiny' ? 2 : 5 }),
   pipeline: async (size) => (await import('./pipeline.ts')).pipelineBenchmark({ uploads: size === 'tiny' ? 10 : 1_000, concurrency: 20 }),
+  'fault-run': async (size) =>
+    (await import('./pipeline.ts')).pipelineBenchmark({
+      uploads: size === 'tiny' ? 10 : 300,
+      concurrency: 20,
+      faults: { simulator: { errorRate5xx: 0.2, errorRate429: 0.1, latencyMs: 200 } },
+    }),
   throughput: async (size) => (await import('./throughput.ts')).throughputBenchmark({ backlog: size === 'tiny' ? 30 : 500, mps: 10 }),
   'status-callbacks': async (size) =>
     (await import('./status-callbacks.ts')).statusCallbacksBenchmark({ callbacks: size === 'tiny' ? 200 : 10_000, concurrency: 50 }),

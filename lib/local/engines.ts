@@ -80,7 +80,7 @@ export async function startEngines(opts: { dataDir?: string } = {}): Promise<Eng
  * Creates the topology's tables, queues (each with its DLQ and redrive policy) and the
  * bucket through the real AWS SDK, exactly as declared; existing ones are left as they are.
  */
-export async function provision(engines: Engines): Promise<Provisioned> {
+export async function provision(engines: Engines, overrides: { visibilityTimeoutSeconds?: number } = {}): Promise<Provisioned> {
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   const dynamo = new DynamoDBClient({ ...clientConfig, endpoint: engines.dynamoEndpoint });
   const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint });
@@ -133,7 +133,7 @@ export async function provision(engines: Engines): Promise<Provisioned> {
       new CreateQueueCommand({
         QueueName: spec.name,
         Attributes: {
-          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+          VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? spec.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
             maxReceiveCount: spec.maxReceiveCount,

@@ -28,6 +28,12 @@ export interface EventSourceOptions {
    * record counts as done when either invocation succeeded with it. For fault runs and tests.
    */
   duplicateDeliveries?: boolean;
+  /**
+   * Kills the first invocation whose batch holds at least two records halfway: the first half of
+   * its records are handled, then it dies without answering, as a Lambda that runs out of memory
+   * would. Its whole batch comes back after the visibility timeout. For fault runs.
+   */
+  killOnceMidBatch?: boolean;
 }
 
 /**
@@ -38,6 +44,7 @@ export interface EventSourceOptions {
  */
 export class SqsEventSource {
   private running = false;
+  private killed = false;
   private readonly pollers: Array<Promise<void>> = [];
   private readonly abort = new AbortController();
 
@@ -82,6 +89,12 @@ export class SqsEventSource {
 
   private async invoke(messages: Message[]): Promise<void> {
     const records = messages.map((m) => this.toRecord(m));
+    if (this.opts.killOnceMidBatch && !this.killed && records.length >= 2) {
+      this.killed = true;
+      await this.invokeOnce(records.slice(0, Math.floor(records.length / 2)));
+      logger.warn(`${this.opts.functionName} killed mid-batch (fault run); its batch returns after the visibility timeout`);
+      return;
+    }
     const copies = this.opts.duplicateDeliveries ? 2 : 1;
     const outcomes = await Promise.all(Array.from({ length: copies }, () => this.invokeOnce(records)));
     // A record is done when any delivery of it succeeded: that one would have deleted it.

@@ -46,6 +46,10 @@ export interface LocalRuntimeOptions {
   duplicateDeliveries?: boolean;
   /** Runs every schedule at this interval instead of its own (minutes apart), for tests and demos. */
   scheduleIntervalMs?: number;
+  /** The consumer whose first sizeable batch dies halfway (see SqsEventSource); for fault runs. */
+  killOnceMidBatch?: FunctionName;
+  /** Overrides every queue's visibility timeout (seconds), so a fault run's redeliveries come sooner. */
+  visibilityTimeoutSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -98,7 +102,7 @@ const inboundRequest = z.strictObject({
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const engines = await startEngines({ dataDir: opts.dataDir });
-  const resources = await provision(engines);
+  const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
   const secrets = localSecrets(opts.dataDir);
   const auth = new LocalAuth(secrets.jwtSecret);
   const twilio = {
@@ -234,6 +238,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         timeoutSeconds: functions[spec.consumer].timeoutSeconds,
         region: LOCAL_REGION,
         duplicateDeliveries: opts.duplicateDeliveries,
+        killOnceMidBatch: opts.killOnceMidBatch === spec.consumer,
       }),
   );
   for (const source of sources) source.start();
