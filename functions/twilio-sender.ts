@@ -4,6 +4,7 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { DynamoRateLimiter } from '../shared/adapters/dynamo-rate-limiter-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
+import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
 import { configParts, readConfig } from '../shared/config.ts';
 import { sendNotification } from '../shared/domain/send-notification.ts';
@@ -35,6 +36,7 @@ const sendRate = config.TWILIO_MPS * 0.9;
 const deps = {
   notifications: new DynamoNotificationRepository(),
   gateway: new TwilioMessageGateway(),
+  email: new SendGridEmailGateway(),
   optOuts: new DynamoOptOutRepository(),
   limiter: new DynamoRateLimiter(sendRate, config.STATE_TABLE),
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),

@@ -41,6 +41,8 @@ export interface NotificationStackProps extends StackProps {
   readonly twilioFromNumber?: string;
   /** The account's messages per second; defaults to the `twilioMps` context value, then 1. */
   readonly twilioMps?: number;
+  /** Sender address of email notifications; defaults to the `emailFrom` context value. */
+  readonly emailFrom?: string;
   /**
    * Base URL, without a trailing slash, at which Twilio reaches the API (status callbacks,
    * signature checks). Defaults to the HTTP API's own endpoint; set it when a custom domain fronts the API.
@@ -216,6 +218,7 @@ export class NotificationStack extends Stack {
       props.twilioFromNumber ?? this.node.tryGetContext('twilioFromNumber') ?? defaultTwilioFromNumber;
     // A US long code sends 1 message a second; toll-free numbers 3, short codes 100.
     const twilioMps = String(props.twilioMps ?? this.node.tryGetContext('twilioMps') ?? 1);
+    const emailFrom: string = props.emailFrom ?? this.node.tryGetContext('emailFrom') ?? 'notifications@example.com';
     const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
 
     this.functions = mapSpecs(functions, (name, spec) => {
@@ -227,7 +230,10 @@ export class NotificationStack extends Stack {
       this.wire(fn, spec);
       fn.addEnvironment(commonEnv.publicBaseUrl, publicBaseUrl);
       fn.addEnvironment(commonEnv.twilioFromNumber, twilioFromNumber);
-      if ('twilio' in spec && spec.twilio) fn.addEnvironment(commonEnv.twilioMps, twilioMps);
+      if ('twilio' in spec && spec.twilio) {
+        fn.addEnvironment(commonEnv.twilioMps, twilioMps);
+        fn.addEnvironment(commonEnv.emailFrom, emailFrom);
+      }
       return fn;
     });
 

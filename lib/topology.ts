@@ -341,5 +341,7 @@ export const commonEnv = {
   twilioFromNumber: 'TWILIO_FROM_NUMBER',
   /** The Twilio account's messages per second, which senders pace themselves to. */
   twilioMps: 'TWILIO_MPS',
+  /** The sender address of email notifications (SendGrid). */
+  emailFrom: 'EMAIL_FROM',
   cursorSecretId: 'CURSOR_SECRET_ID',
 } as const;

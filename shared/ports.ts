@@ -233,6 +233,19 @@ export interface MessageGateway {
   send(message: OutboundMessage): Promise<SendOutcome>;
 }
 
+export interface OutboundEmail {
+  to: string;
+  subject: string;
+  body: string;
+  /** Carried through to the email service's events, to find the notification again. */
+  customArgs: Record<string, string>;
+}
+
+/** Email through SendGrid's v3 mail-send API (Twilio's email service); `messageSid` is its message id. */
+export interface EmailGateway {
+  send(email: OutboundEmail): Promise<SendOutcome>;
+}
+
 /** Twilio's current view of one message, from its Messages REST API. */
 export interface MessageStatusReport {
   messageSid: string;

@@ -16,6 +16,7 @@ import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResul
 import { lambdaContext } from './lambda-context.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
+import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,6 +24,8 @@ export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../
 /** Twilio credentials the local runtime uses unless TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN say otherwise. */
 export const DEFAULT_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 export const DEFAULT_TWILIO_AUTH_TOKEN = 'local0auth0token0000000000000000';
+/** The key the SendGrid simulator accepts unless SENDGRID_API_KEY says otherwise. */
+export const DEFAULT_SENDGRID_API_KEY = 'SG.local-sendgrid-key';
 /** Twilio's magic "valid sender" test number. */
 export const DEFAULT_FROM_NUMBER = '+15005550006';
 
@@ -59,6 +62,7 @@ export interface LocalRuntime {
   engines: Engines;
   resources: Provisioned;
   simulator: TwilioSimulator;
+  sendgrid: SendGridSimulator;
   /** Route key (`METHOD /path`) to the function serving it, as API Gateway would route. */
   routes: Record<string, FunctionName>;
   /** Queue name to the function consuming it. */
@@ -110,6 +114,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     authToken: opts.twilioAuthToken ?? DEFAULT_TWILIO_AUTH_TOKEN,
     fromNumber: opts.fromNumber ?? DEFAULT_FROM_NUMBER,
   };
+  const sendgridApiKey = process.env.SENDGRID_API_KEY ?? DEFAULT_SENDGRID_API_KEY;
 
   // The front listens first: the public URL (and so the handlers' config) depends on its port.
   const server = createServer();
@@ -136,6 +141,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_FROM_NUMBER: twilio.fromNumber,
     TWILIO_MPS: String(opts.twilioMps ?? 50),
+    SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}`,
+    SENDGRID_API_KEY: sendgridApiKey,
+    EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@localhost.localdomain',
     CURSOR_SECRET: secrets.cursorSecret,
     POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
@@ -153,6 +161,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     handlers[name] = mod.handler;
   }
 
+  const sendgrid = new SendGridSimulator(sendgridApiKey);
   const simulator = new TwilioSimulator({
     accountSid: twilio.accountSid,
     authToken: twilio.authToken,
@@ -189,6 +198,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       return sendJson(res, 200, { status: await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data) });
     }
     if (await simulator.handle(req, res, body)) return;
+    if (await sendgrid.handle(req, res, body)) return;
 
     const match = router.match(method, path);
     if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
@@ -270,6 +280,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     engines,
     resources,
     simulator,
+    sendgrid,
     routes: Object.fromEntries(router.routes().map((r) => [`${r.method} ${r.path}`, r.function])),
     consumers: Object.fromEntries(Object.values(queues).map((q) => [q.name, q.consumer])),
     schedules: Object.fromEntries(Object.entries(schedules).map(([name, spec]) => [name, spec.function])),

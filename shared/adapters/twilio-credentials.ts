@@ -5,12 +5,15 @@ import * as z from 'zod/mini';
 export interface TwilioCredentials {
   accountSid: string;
   authToken: string;
+  /** SendGrid's API key, for the email channel (Twilio's email service). */
+  sendgridApiKey?: string;
 }
 
 const credentialsSchema = z.object({
   // The deployed secret starts as a placeholder; failing here names the fix instead of a 401 from Twilio.
   accountSid: z.string().check(z.regex(/^AC[0-9a-f]{32}$/)),
   authToken: z.string().check(z.minLength(1)),
+  sendgridApiKey: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**
@@ -22,7 +25,7 @@ export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): P
   const secretId = env.TWILIO_SECRET_ID;
   const raw = secretId
     ? await getSecret(secretId, { transform: 'json', maxAge: 300 })
-    : { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN };
+    : { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, sendgridApiKey: env.SENDGRID_API_KEY };
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(

@@ -1,6 +1,7 @@
 import { DeferError, GiveUpError, RetryLaterError } from '../errors.ts';
 import type {
   CircuitBreaker,
+  EmailGateway,
   FileStore,
   MessageGateway,
   NotificationRecord,
@@ -27,6 +28,7 @@ const SLOT_WINDOW = { early: 100, late: 900 };
 export interface SendDeps {
   notifications: NotificationRepository;
   gateway: MessageGateway;
+  email: EmailGateway;
   store: FileStore;
   optOuts: OptOutRepository;
   limiter: RateLimiter;
@@ -60,7 +62,7 @@ export async function sendNotification(
 
   // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
   // and before the claim, so it costs the notification no attempt.
-  const openMs = await deps.breaker.openFor(now().getTime());
+  const openMs = current.channel === 'email' ? 0 : await deps.breaker.openFor(now().getTime());
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   if (current.channel !== 'email') {
     // A record deferred for its slot keeps it and sends within SLOT_WINDOW of it; SQS delays are
@@ -97,12 +99,9 @@ export async function sendNotification(
     return 'suppressed';
   }
 
-  if (n.channel === 'email') {
-    await fail(deps, n, 'CHANNEL_UNAVAILABLE', 'Email delivery is not available yet.', now);
-    return 'failed';
-  }
-
   const body = await messageBody(deps.store, n);
+  if (n.channel === 'email') return sendEmail(deps, n, body, delivery, now);
+
   const outcome = await deps.gateway.send({
     to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
     body,
@@ -140,6 +139,34 @@ export async function sendNotification(
       }
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Twilio send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
+  }
+}
+
+/**
+ * Email has no carrier callbacks: SendGrid's 202 means it took the message, which the
+ * notification records as `sent` with SendGrid's message id. Failures follow the same classes.
+ */
+async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, delivery: Delivery, now: () => Date): Promise<SendResult> {
+  const outcome = await deps.email.send({
+    to: n.target,
+    subject: `New file: ${n.file.fileName}`,
+    body,
+    customArgs: { userId: n.userId, notificationId: n.notificationId },
+  });
+  switch (outcome.kind) {
+    case 'accepted':
+      await deps.notifications.advance(n.userId, n.notificationId, { status: 'sent', at: now().toISOString(), messageSid: outcome.messageSid });
+      return 'sent';
+    case 'rejected':
+      await fail(deps, n, outcome.errorCode, outcome.errorMessage, now);
+      return 'failed';
+    case 'retryable':
+      if (delivery.receiveCount >= delivery.maxReceives) {
+        await fail(deps, n, outcome.errorCode, outcome.errorMessage, now);
+        throw new GiveUpError(outcome.errorMessage, { status: 'failed', errorCode: outcome.errorCode, attempts: n.attempts });
+      }
+      await deps.notifications.release(n.userId, n.notificationId, outcome);
+      throw new RetryLaterError(`Email send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
   }
 }
 

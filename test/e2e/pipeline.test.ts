@@ -89,6 +89,22 @@ describe('the pipeline, end to end through HTTP', () => {
     expect(attempts).toHaveLength(1);
   });
 
+  it('sends an email notification through the SendGrid simulator', async () => {
+    const kim = api.as(await api.tokenFor('kim'));
+    await kim.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'email', target: 'Kim@Example.com', messageTemplate: '{{fileName}} is here' });
+    const { fileId } = await kim.upload({ fileName: 'contract.pdf', contentType: 'application/pdf', content: 'c' });
+    const [sent] = await eventually(async () => {
+      const items = await notificationsFor(kim, fileId);
+      return items[0]?.status === 'sent' ? items : undefined;
+    }, 20_000, 'the email to be sent');
+    expect(sent).toMatchObject({ channel: 'email', target: 'kim@example.com', attempts: 1 });
+    const emails = (await api.request('GET', '/local/sendgrid/messages')).body.items;
+    const mine = emails.filter((e: { to: string[] }) => e.to.includes('kim@example.com'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ accepted: true, messageId: sent!.messageSid, subject: 'New file: contract.pdf', text: 'contract.pdf is here' });
+    expect(mine[0].customArgs).toEqual({ userId: 'kim', notificationId: sent!.notificationId });
+  });
+
   it('matches nothing for a file no rule wants, and keeps users apart', async () => {
     const carol = api.as(await api.tokenFor('carol'));
     const dave = api.as(await api.tokenFor('dave'));

@@ -186,7 +186,7 @@ describe('NotificationStack', () => {
         ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
         ...(spec.bucket || ('media' in spec && spec.media) ? [commonEnv.bucket] : []),
-        ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps] : []),
+        ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps, commonEnv.emailFrom] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
       ];

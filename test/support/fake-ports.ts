@@ -10,6 +10,8 @@ import type {
   OptOut,
   OptOutRepository,
   OutboundMessage,
+  EmailGateway,
+  OutboundEmail,
   RateLimiter,
   CircuitBreaker,
   Page,
@@ -328,6 +330,22 @@ export class FakeMessageGateway implements MessageGateway {
   /** The SID the gateway gives the n-th send when nothing is scripted. */
   static sid(n: number): string {
     return `SM${n.toString(16).padStart(32, '0')}`;
+  }
+}
+
+/** Email the same way: scripted outcomes, every email kept. */
+export class FakeEmailGateway implements EmailGateway {
+  readonly sent: OutboundEmail[] = [];
+  private readonly script: SendOutcome[] = [];
+
+  answer(...outcomes: SendOutcome[]): this {
+    this.script.push(...outcomes);
+    return this;
+  }
+
+  async send(email: OutboundEmail): Promise<SendOutcome> {
+    this.sent.push(copy(email));
+    return this.script.shift() ?? { kind: 'accepted', messageSid: `email-${this.sent.length}`, status: 'sent' };
   }
 }
 

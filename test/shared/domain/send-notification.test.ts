@@ -5,6 +5,7 @@ import { DeferError, GiveUpError, RetryLaterError } from '../../../shared/errors
 import type { NotificationRecord } from '../../../shared/ports.ts';
 import {
   FakeCircuitBreaker,
+  FakeEmailGateway,
   FakeFileStore,
   FakeMessageGateway,
   FakeNotificationRepository,
@@ -24,6 +25,7 @@ let store: FakeFileStore;
 let optOuts: FakeOptOutRepository;
 let limiter: FakeRateLimiter;
 let breaker: FakeCircuitBreaker;
+let email: FakeEmailGateway;
 let deps: SendDeps;
 
 beforeEach(() => {
@@ -34,6 +36,7 @@ beforeEach(() => {
   optOuts = new FakeOptOutRepository();
   limiter = new FakeRateLimiter();
   breaker = new FakeCircuitBreaker(3, 30_000);
+  email = new FakeEmailGateway();
   deps = {
     notifications,
     gateway,
@@ -41,6 +44,7 @@ beforeEach(() => {
     optOuts,
     limiter,
     breaker,
+    email,
     statusCallbackUrl: (n) => `https://api.test/twilio/status?user=${n.userId}&notification=${n.notificationId}`,
   };
 });
@@ -235,13 +239,27 @@ describe('sendNotification', () => {
     expect(gateway.sent[0]).toMatchObject({ to: '+14155550100', mediaUrls: [downloadUrl] });
   });
 
-  it('fails an email notification as CHANNEL_UNAVAILABLE without sending anything', async () => {
+  it('sends an email notification through the email service, not Twilio, and records it as sent', async () => {
     seed({ channel: 'email', target: 'alice@example.com' });
 
-    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('failed');
+    expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
 
     expect(gateway.sent).toEqual([]);
-    expect(await stored()).toMatchObject({ status: 'failed', errorCode: 'CHANNEL_UNAVAILABLE', errorMessage: expect.stringMatching(/email/i) });
+    expect(email.sent).toEqual([
+      expect.objectContaining({ to: 'alice@example.com', subject: expect.stringContaining('report.pdf'), customArgs: { userId: ref.userId, notificationId: ref.notificationId } }),
+    ]);
+    expect(await stored()).toMatchObject({ status: 'sent', messageSid: 'email-1', attempts: 1 });
+    expect(limiter.reservations).toBe(0);
+  });
+
+  it('fails an email the service refuses for good, and retries one it may take later', async () => {
+    seed({ channel: 'email', target: 'alice@example.com' });
+    email.answer({ kind: 'retryable', errorCode: 'SENDGRID_503', errorMessage: 'Service Unavailable' });
+    await expect(sendNotification(deps, ref, firstReceive, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await stored()).toMatchObject({ status: 'pending' });
+    email.answer({ kind: 'rejected', errorCode: 'SENDGRID_400', errorMessage: 'personalizations.0.to.0.email: Invalid email' });
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('failed');
+    expect(await stored()).toMatchObject({ status: 'failed', errorCode: 'SENDGRID_400', attempts: 2 });
   });
 
   it('renders the rule template, with a presigned link for {{downloadUrl}}', async () => {
