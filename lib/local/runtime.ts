@@ -16,6 +16,7 @@ import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResul
 import { lambdaContext } from './lambda-context.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
+import type { Meter } from '../bench/meter.ts';
 import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
 
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
   killOnceMidBatch?: FunctionName;
   /** Overrides every queue's visibility timeout (seconds), so a fault run's redeliveries come sooner. */
   visibilityTimeoutSeconds?: number;
+  /** Counts the SDK clients' requests and times every invocation (the cost benchmark). */
+  meter?: Meter;
 }
 
 export interface LocalRuntime {
@@ -158,7 +161,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const handlers = {} as Record<FunctionName, ApiHandler & SqsHandler>;
   for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, (typeof functions)[FunctionName]]>) {
     const mod = (await import(pathToFileURL(join(projectRoot, spec.entry)).href)) as { handler: ApiHandler & SqsHandler };
-    handlers[name] = mod.handler;
+    handlers[name] = opts.meter ? (opts.meter.time(name, mod.handler) as ApiHandler & SqsHandler) : mod.handler;
+  }
+  if (opts.meter) {
+    const [{ documentClient }, { s3Client }, { sqsClient }] = await Promise.all([
+      import('../../shared/adapters/dynamo-client.ts'),
+      import('../../shared/adapters/s3-client.ts'),
+      import('../../shared/adapters/sqs-client.ts'),
+    ]);
+    opts.meter.watch(documentClient, 'dynamodb');
+    opts.meter.watch(s3Client, 's3');
+    opts.meter.watch(sqsClient, 'sqs');
   }
 
   const sendgrid = new SendGridSimulator(sendgridApiKey);
@@ -225,6 +238,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
 
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: engines.awsEndpoint };
   const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint });
+  // The event sources' receives and deletes and the S3 events' sends are billed requests on AWS too.
+  opts.meter?.watch(sqs, 'sqs');
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
   const bridge = bridgeObjectCreatedEvents({
     fauxqs: engines.fauxqs,

@@ -37,6 +37,12 @@ describe('npm run bench', () => {
     expect(faults['lost notifications']!.value).toBe(0);
     expect(faults['doubled messages']!.value).toBe(0);
 
+    // The cost model prices a metered run: every service present, and a total.
+    const cost = figuresOf('cost');
+    for (const service of ['DynamoDB', 'SQS', 'S3', 'Lambda', 'API Gateway']) expect(cost[`${service} per million notifications`]!.value).toBeGreaterThan(0);
+    expect(cost['total per million notifications']!.value).toBeGreaterThan(0);
+    expect(Object.keys(cost).some((k) => k.startsWith('warm twilio-sender'))).toBe(true);
+
     // Every filter, a deep page, and the same queries once other users share the table.
     const search = results.find((r) => r.benchmark === 'file-search')!.figures.map((f) => f.name);
     for (const name of ['no filter', 'name prefix "i"', 'tag "finance"', 'type "pdf"', 'date range (March 2025)']) expect(search).toContain(name);
