@@ -40,8 +40,13 @@ export interface PageRequest {
 export interface FileRepository {
   putPendingUpload(upload: PendingUpload): Promise<void>;
   getPendingUpload(userId: string, fileId: string): Promise<PendingUpload | undefined>;
-  /** Writes the file once; a second call for the same file returns the first record unchanged. */
-  recordFile(file: FileRecord): Promise<FileRecord>;
+  /**
+   * Writes the file once; a second call for the same file returns the first record unchanged.
+   * With `index: false` the search index items are left to a later `indexFile`.
+   */
+  recordFile(file: FileRecord, opts?: { index?: boolean }): Promise<FileRecord>;
+  /** Writes (or rewrites) the file's search index items; idempotent. */
+  indexFile(file: FileRecord): Promise<void>;
   getFile(userId: string, fileId: string): Promise<FileRecord | undefined>;
 }
 

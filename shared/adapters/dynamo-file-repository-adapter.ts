@@ -173,7 +173,7 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
    * stored. Calling it again for a recorded file rewrites the same index items, which is how a
    * redelivery repairs an attempt that stopped between the two writes.
    */
-  async recordFile(file: FileRecord): Promise<FileRecord> {
+  async recordFile(file: FileRecord, opts: { index?: boolean } = {}): Promise<FileRecord> {
     let stored = file;
     try {
       await this.client.send(
@@ -185,8 +185,12 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
       if (!existing) throw err;
       stored = existing;
     }
-    await this.putItems(indexItems(stored));
+    if (opts.index !== false) await this.indexFile(stored);
     return stored;
+  }
+
+  async indexFile(file: FileRecord): Promise<void> {
+    await this.putItems(indexItems(file));
   }
 
   async getFile(userId: string, fileId: string): Promise<FileRecord | undefined> {

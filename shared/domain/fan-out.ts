@@ -73,19 +73,21 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   );
   const toSend = stored.filter((n) => n.status === 'pending');
   await deps.queue.enqueue(toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })));
+  // The search index (about twenty writes) comes after the notifications are on their way, so it
+  // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
+  await deps.files.indexFile(file);
   return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
 }
 
 async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {
   const existing = await deps.files.getFile(userId, fileId);
-  // Recording it again is a no-op for the file, and finishes its search index if an earlier attempt stopped halfway.
-  if (existing) return deps.files.recordFile(existing);
+  if (existing) return existing;
   const intent = await deps.files.getPendingUpload(userId, fileId);
   if (!intent) throw new UnknownUploadError(`No upload was requested for ${event.key}, or its request expired.`);
   const object = await deps.store.head(intent.objectKey);
   // Deleted before we got to it: nothing to record or announce.
   if (!object) return undefined;
-  return deps.files.recordFile({
+  const file: FileRecord = {
     userId,
     fileId,
     fileName: intent.fileName,
@@ -95,7 +97,8 @@ async function recordFile(deps: FanOutDeps, userId: string, fileId: string, even
     tags: intent.tags,
     uploadedAt: new Date(event.eventTime).toISOString(),
     objectKey: intent.objectKey,
-  });
+  };
+  return deps.files.recordFile(file, { index: false });
 }
 
 /** Maps with at most `limit` calls in flight. */

@@ -53,11 +53,17 @@ export class FakeFileRepository implements FileRepository {
     return upload && copy(upload);
   }
 
-  async recordFile(file: FileRecord): Promise<FileRecord> {
+  readonly indexed: string[] = [];
+
+  async recordFile(file: FileRecord, _opts?: { index?: boolean }): Promise<FileRecord> {
     const existing = this.files.get(at(file.userId, file.fileId));
     if (existing) return copy(existing);
     this.files.set(at(file.userId, file.fileId), copy(file));
     return file;
+  }
+
+  async indexFile(file: FileRecord): Promise<void> {
+    this.indexed.push(file.fileId);
   }
 
   async getFile(userId: string, fileId: string): Promise<FileRecord | undefined> {

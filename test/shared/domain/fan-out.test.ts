@@ -103,6 +103,25 @@ describe('recordUploadAndFanOut', () => {
     });
   });
 
+  it('writes the search index after the notifications are enqueued, and again on a redelivery', async () => {
+    const deps = await setup({ rules: [rule('R1')] });
+    const order: string[] = [];
+    const enqueue = deps.queue.enqueue.bind(deps.queue);
+    deps.queue.enqueue = async (refs) => {
+      order.push('enqueue');
+      return enqueue(refs);
+    };
+    const indexFile = deps.files.indexFile.bind(deps.files);
+    deps.files.indexFile = async (file) => {
+      order.push('index');
+      return indexFile(file);
+    };
+    await recordUploadAndFanOut(deps, event, clock);
+    expect(order).toEqual(['enqueue', 'index']);
+    await recordUploadAndFanOut(deps, event, clock);
+    expect(deps.files.indexed).toEqual([fileId, fileId]);
+  });
+
   it("keeps the rule's template on the notification for the sender", async () => {
     const deps = await setup({ rules: [rule('R1', { messageTemplate: 'Got {{fileName}}' })] });
     await recordUploadAndFanOut(deps, event, clock);
