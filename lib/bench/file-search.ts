@@ -12,19 +12,7 @@ import { lambdaContext } from '../local/lambda-context.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines } from '../local/engines.ts';
 import { functions, tables } from '../topology.ts';
 import type { BenchResult, Figure } from './report.ts';
-import { round, summarize } from './stats.ts';
-
-/** A small deterministic generator, so every run seeds the same files. */
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { round, seededRandom, summarize } from './stats.ts';
 
 const clients = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne'];
 const names: Array<(i: number) => string> = [
@@ -42,7 +30,7 @@ const START = Date.parse('2024-01-01T00:00:00.000Z');
 
 /** `count` files of one user, uploaded evenly over 2024–2025, with realistic names, types and 0–3 tags. */
 export function syntheticFiles(userId: string, count: number, seed: number): FileRecord[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const at = START + Math.floor(((i + next()) / count) * SPAN_MS);
     const fileId = newId(at);

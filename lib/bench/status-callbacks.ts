@@ -10,19 +10,7 @@ import type { NotificationRecord } from '../../shared/ports.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/engines.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import type { BenchResult } from './report.ts';
-import { round, summarize } from './stats.ts';
-
-/** A seeded generator (mulberry32), so every run sends the same sequence. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { round, seededRandom, summarize } from './stats.ts';
 
 type Callback = { status: string; errorCode?: string };
 
@@ -45,7 +33,7 @@ const CALLBACKS_PER_NOTIFICATION = 4;
  */
 export async function statusCallbacksBenchmark(opts: { callbacks: number; concurrency: number; seed?: number }): Promise<BenchResult> {
   const started = performance.now();
-  const random = prng(opts.seed ?? 20_261_121);
+  const random = seededRandom(opts.seed ?? 20_261_121);
   const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR' });
   const dynamo = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint });
   const notifications = new DynamoNotificationRepository(

@@ -6,6 +6,7 @@ import { statusRank, type NotificationStatus } from '../../../shared/domain/noti
 import { applyStatusCallback, type CallbackResult } from '../../../shared/domain/status-callback.ts';
 import type { NotificationRecord, StatusCallback } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
+import { seededRandom } from '../../../lib/bench/stats.ts';
 
 let env: TestEngines;
 let repo: DynamoNotificationRepository;
@@ -18,18 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.stop();
 });
-
-/** mulberry32: a seeded generator, so a failing run can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
@@ -111,7 +100,7 @@ function expectConverged(n: NotificationRecord, lifecycle: (typeof lifecycles)[n
 describe('status callbacks through the DynamoDB adapter, in any order', () => {
   it('converge on the highest status for 100 generated shuffled sequences with duplicates, applied one by one', async () => {
     const seed = 5_2026;
-    const random = prng(seed);
+    const random = seededRandom(seed);
     for (let run = 0; run < 100; run++) {
       const lifecycle = lifecycles[run % lifecycles.length]!;
       const sequence = sequenceFor(lifecycle.path, random);
@@ -137,7 +126,7 @@ describe('status callbacks through the DynamoDB adapter, in any order', () => {
 
   it('converge the same when a sequence arrives all at once', async () => {
     const seed = 7_2026;
-    const random = prng(seed);
+    const random = seededRandom(seed);
     for (let run = 0; run < 40; run++) {
       const lifecycle = lifecycles[run % lifecycles.length]!;
       const sequence = sequenceFor(lifecycle.path, random);

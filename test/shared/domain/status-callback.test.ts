@@ -3,24 +3,13 @@ import { applyStatusCallback, type CallbackResult } from '../../../shared/domain
 import type { NotificationStatus } from '../../../shared/domain/notification-status.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
 import { FakeNotificationRepository, frozenClock } from '../../support/fake-ports.ts';
+import { seededRandom } from '../../../lib/bench/stats.ts';
 
 const ref = { userId: 'alice', notificationId: '01HZZ00000000000000000000A-R1' };
 const sid = 'SM00000000000000000000000000000001';
 
 // The contract's order, independent of the source's rank table.
 const order: NotificationStatus[] = ['pending', 'queued', 'sending', 'sent', 'delivered'];
-
-/** A small seeded PRNG (mulberry32), so every run shuffles the same way. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   const out = [...items];
@@ -72,7 +61,7 @@ const stored = async () => (await notifications.get(ref.userId, ref.notification
 
 describe('applyStatusCallback', () => {
   it('ends delivered, with a history that never repeats or goes back, for 200 shuffled callback sequences with duplicates', async () => {
-    const random = prng(20300101);
+    const random = seededRandom(20300101);
     const lifecycle = ['queued', 'sending', 'sent', 'delivered'];
     for (let run = 0; run < 200; run++) {
       notifications = new FakeNotificationRepository();
