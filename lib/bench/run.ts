@@ -28,7 +28,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     (await import('./status-callbacks.ts')).statusCallbacksBenchmark({ callbacks: size === 'tiny' ? 200 : 10_000, concurrency: 50 }),
   'file-search': async (size) =>
     (await import('./file-search.ts')).fileSearchBenchmark(
-      size === 'tiny' ? { files: 300, otherUsers: 5, otherFiles: 20, runs: 3 } : { files: 100_000, otherUsers: 50, otherFiles: 100, runs: 30 },
+      size === 'tiny' ? { files: 300, otherUsers: 5, otherFiles: 20, runs: 3 } : { files: 100_000, otherUsers: 50, otherFiles: 2_000, runs: 30 },
     ),
 };
 
