@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
@@ -51,39 +52,22 @@ export class DynamoRuleRepository implements RuleRepository {
 
   async count(userId: string): Promise<number> {
     let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      total += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of this.pagesOf(userId, 'COUNT')) total += page.Count ?? 0;
     return total;
   }
 
   async listAll(userId: string): Promise<Rule[]> {
     const rules: Rule[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) rules.push(stripKeys<Rule>(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    for await (const page of this.pagesOf(userId)) for (const item of page.Items ?? []) rules.push(stripKeys<Rule>(item));
     return rules;
+  }
+
+  /** Every page of the user's partition, DynamoDB's 1 MB at a time. */
+  private pagesOf(userId: string, select?: 'COUNT') {
+    return paginateQuery(
+      { client: this.client },
+      { TableName: this.tableName, KeyConditionExpression: 'pk = :u', ExpressionAttributeValues: { ':u': userId }, ...(select ? { Select: select } : {}) },
+    );
   }
 
   async replace(userId: string, rule: Rule, expectedUpdatedAt: string): Promise<boolean> {
