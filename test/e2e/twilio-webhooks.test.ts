@@ -13,8 +13,8 @@ import { documentClient } from '../../shared/adapters/dynamo-client.ts';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
-import { newId, notificationIdFor } from '../../shared/domain/ids.ts';
 import type { InboundMessage, NotificationRecord } from '../../shared/ports.ts';
+import { pendingNotificationRecord } from '../support/fixtures.ts';
 
 const HELP_TEXT = 'Acme file alerts. Reply STOP to opt out.';
 const MEDIA_MAX_BYTES = 64 * 1024;
@@ -134,24 +134,7 @@ async function storedMessagesFrom(from: string): Promise<InboundMessage[]> {
 }
 
 async function pendingNotificationTo(target: string, userId = `user-${randomUUID()}`): Promise<NotificationRecord> {
-  const fileId = newId();
-  const ruleId = newId();
-  const at = new Date().toISOString();
-  const n: NotificationRecord = {
-    userId,
-    notificationId: notificationIdFor(fileId, ruleId),
-    fileId,
-    ruleId,
-    channel: 'sms',
-    target,
-    status: 'pending',
-    attempts: 0,
-    createdAt: at,
-    updatedAt: at,
-    history: [{ status: 'pending', at }],
-    file: { fileName: 'a.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 1, tags: [], uploadedAt: at, objectKey: `uploads/${userId}/${fileId}` },
-  };
-  return notifications.createIfAbsent(n);
+  return notifications.createIfAbsent(pendingNotificationRecord({ target, userId }));
 }
 
 const statusPath = (n: NotificationRecord) => `/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`;

@@ -10,8 +10,8 @@ import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts
 import { queues } from '../../lib/topology.ts';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import type { Channel } from '../../shared/schemas/rule.schema.ts';
-import { newId, notificationIdFor } from '../../shared/domain/ids.ts';
 import type { NotificationRecord } from '../../shared/ports.ts';
+import { pendingNotificationRecord } from '../support/fixtures.ts';
 
 type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 
@@ -45,25 +45,13 @@ let nextNumber = 1000;
 const freshTarget = () => `+1415555${String(nextNumber++)}`;
 
 async function pendingNotification(overrides: { target?: string; channel?: Channel } = {}): Promise<NotificationRecord> {
-  const userId = `user-${randomUUID()}`;
-  const fileId = newId();
-  const ruleId = newId();
-  const at = new Date().toISOString();
-  const n: NotificationRecord = {
-    userId,
-    notificationId: notificationIdFor(fileId, ruleId),
-    fileId,
-    ruleId,
-    channel: overrides.channel ?? 'sms',
-    target: overrides.target ?? freshTarget(),
-    status: 'pending',
-    attempts: 0,
-    createdAt: at,
-    updatedAt: at,
-    history: [{ status: 'pending', at }],
-    file: { fileName: 'invoice.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 2048, tags: [], uploadedAt: at, objectKey: `uploads/${userId}/${fileId}` },
-  };
-  return notifications.createIfAbsent(n);
+  return notifications.createIfAbsent(
+    pendingNotificationRecord({
+      channel: overrides.channel ?? 'sms',
+      target: overrides.target ?? freshTarget(),
+      file: { fileName: 'invoice.pdf', sizeBytes: 2048 },
+    }),
+  );
 }
 
 function record(body: string, receiveCount = 1): SQSRecord {

@@ -6,8 +6,8 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
-import { newId, notificationIdFor } from '../../shared/domain/ids.ts';
 import type { NotificationRecord } from '../../shared/ports.ts';
+import { pendingNotificationRecord } from '../support/fixtures.ts';
 
 let runtime: LocalRuntime;
 let dynamo: DynamoDBClient;
@@ -31,24 +31,9 @@ const newSid = () => `SM${randomUUID().replace(/-/g, '')}`;
 
 /** A notification Twilio has accepted: queued, with its SID. */
 async function queuedNotification(): Promise<NotificationRecord> {
-  const userId = `user-${randomUUID()}`;
-  const fileId = newId();
-  const ruleId = newId();
   const at = '2026-01-01T00:00:00.000Z';
-  const n: NotificationRecord = {
-    userId,
-    notificationId: notificationIdFor(fileId, ruleId),
-    fileId,
-    ruleId,
-    channel: 'sms',
-    target: '+14155550100',
-    status: 'pending',
-    attempts: 1,
-    createdAt: at,
-    updatedAt: at,
-    history: [{ status: 'pending', at }],
-    file: { fileName: 'a.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 1, tags: [], uploadedAt: at, objectKey: `uploads/${userId}/${fileId}` },
-  };
+  const n = pendingNotificationRecord({ attempts: 1, createdAt: at });
+  const { userId } = n;
   await notifications.createIfAbsent(n);
   await notifications.advance(userId, n.notificationId, { status: 'queued', at, messageSid: newSid() });
   return (await notifications.get(userId, n.notificationId))!;
