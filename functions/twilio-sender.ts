@@ -28,17 +28,18 @@ const refSchema = z.object({
   notBefore: z.optional(z.number()),
 });
 
-// A deferred send goes up to a second after its slot (SQS delays are whole seconds), so the sends
-// in any second can cover a little more than a second of slots; at 90% of the account's rate
-// they stay within what Twilio's own bucket (capacity = one second of its rate) admits.
-const sendRate = config.TWILIO_MPS * 0.9;
+// The limiter's gate has the shape of Twilio's own bucket (one second of its rate) a little
+// slower and a little shallower: every send it admits then finds room in Twilio's bucket as long
+// as the time from the limiter to Twilio varies by less than the depth held back (80 ms).
+const sendRate = config.TWILIO_MPS * 0.98;
+const gateToleranceMs = Math.max(0, 1000 - 1000 / config.TWILIO_MPS - 80);
 
 const deps = {
   notifications: new DynamoNotificationRepository(),
   gateway: new TwilioMessageGateway(),
   email: new SendGridEmailGateway(),
   optOuts: new DynamoOptOutRepository(),
-  limiter: new DynamoRateLimiter(sendRate, config.STATE_TABLE),
+  limiter: new DynamoRateLimiter(sendRate, gateToleranceMs, config.STATE_TABLE),
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>

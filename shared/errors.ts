@@ -92,9 +92,20 @@ export class DeferError extends Error {
     readonly delaySeconds: number,
     /** The copy's body, when it should carry something the original did not (a reserved slot). */
     readonly body?: string,
+    /**
+     * The time (epoch ms) the record must not come back before, when that is what matters: the
+     * delay is then counted when the copy is sent, so time spent since does not make it late.
+     */
+    readonly until?: number,
   ) {
     super(message);
     this.name = 'DeferError';
+  }
+
+  /** The whole-second delay SQS takes (1 to 900), counted from `now`. */
+  delayAt(now: number): number {
+    const seconds = this.until === undefined ? this.delaySeconds : Math.ceil((this.until - now) / 1000);
+    return Math.min(900, Math.max(1, seconds));
   }
 }
 

@@ -135,6 +135,8 @@ export interface NotificationRepository {
    * attempt. Undefined when it is no longer pending or another sender holds an unexpired claim.
    */
   claim(userId: string, notificationId: string, now: number, leaseUntil: number): Promise<NotificationRecord | undefined>;
+  /** Gives back a claim that never reached a send (the message waits its turn), uncounting its attempt. */
+  unclaim(userId: string, notificationId: string, leaseUntil: number): Promise<void>;
   /** Gives a claim back after a send that may be retried. */
   release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void>;
   /** Moves the status forward only; false when the change would not be forward (stale or duplicate). */
@@ -179,14 +181,22 @@ export interface OptOutRepository {
   remove(phone: string): Promise<boolean>;
 }
 
+/** What the rate limiter answers a sender: send now, or come back at `until` holding `slot`. */
+export type Pace = { kind: 'send' } | { kind: 'wait'; until: number; slot: number };
+
 /** Paces sends to the account's messages-per-second, shared by every concurrent sender. */
 export interface RateLimiter {
   /**
-   * Reserves the next free send slot and returns its time (epoch ms): `now` when one is free,
-   * later when the slots up to then are taken. Slots are `1 / rate` apart, so sends that never
-   * go before their slot never exceed the rate.
+   * A message's turn, asked before it is claimed: a new one behind a booked backlog books the
+   * next slot after it and waits; any other goes on. A message that waited brings the `slot`
+   * it was given, and goes on.
    */
-  reserve(now: number): Promise<number>;
+  turn(now: number, slot?: number): Promise<Pace>;
+  /**
+   * Asked right before the send: `send` when the rate admits it at once (booked messages
+   * first); otherwise `wait`, with when to come back and the slot it now holds.
+   */
+  acquire(now: number, slot?: number): Promise<Pace>;
 }
 
 /** Stops calling Twilio for a cool-down after it has failed continuously. */

@@ -41,10 +41,9 @@ export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecor
     } catch (err) {
       if (err instanceof DeferError) {
         // A fresh copy starts with no receives; SQS delays go up to 15 minutes.
-        await client.send(
-          new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: err.body ?? record.body, DelaySeconds: Math.min(900, Math.max(1, err.delaySeconds)) }),
-        );
-        logger.debug('Record deferred by a fresh copy', { ...details, delaySeconds: err.delaySeconds, reason: err.message });
+        const delaySeconds = err.delayAt(Date.now());
+        await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: err.body ?? record.body, DelaySeconds: delaySeconds }));
+        logger.debug('Record deferred by a fresh copy', { ...details, delaySeconds, reason: err.message });
         return;
       }
       if (err instanceof GiveUpError) {

@@ -114,6 +114,23 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     }
   }
 
+  async unclaim(userId: string, notificationId: string, leaseUntil: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: 'SET attempts = attempts - :one REMOVE claimExpiresAt',
+          ConditionExpression: 'claimExpiresAt = :lease',
+          ExpressionAttributeValues: { ':one': 1, ':lease': leaseUntil },
+        }),
+      );
+    } catch (err) {
+      // The claim had expired and another sender took it: it is theirs now.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
   async release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void> {
     try {
       await this.client.send(

@@ -1,69 +1,213 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RetryLaterError } from '../errors.ts';
-import type { RateLimiter } from '../ports.ts';
+import type { Pace, RateLimiter } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 
 const KEY = { pk: 'RATE', sk: 'twilio-messages' };
 const MAX_ROUNDS = 5;
 
-interface Waiter {
-  resolve: (slot: number) => void;
-  reject: (err: unknown) => void;
+interface Ask {
+  slot: number | undefined;
 }
 
 /**
- * The generic cell rate algorithm in one DynamoDB item shared by every sender: the item holds
- * the next free slot time, and a reservation moves it on by `1000 / ratePerSecond` ms a slot.
- * Reservations made in the same tick share one write.
+ * Collects requests and settles them together: those made while a settlement is under way wait
+ * for it and go in the next one, so one process never contends with itself for the item.
  */
-export class DynamoRateLimiter implements RateLimiter {
-  private waiting: Waiter[] = [];
-  private readonly interval: number;
+class Batcher {
+  private waiting: Array<Ask & { resolve: (pace: Pace) => void; reject: (err: unknown) => void }> = [];
+  private busy = false;
 
-  constructor(
-    ratePerSecond: number,
-    private readonly tableName: string,
-    private readonly client: DynamoDBDocumentClient = documentClient,
-  ) {
-    this.interval = 1000 / ratePerSecond;
-  }
+  constructor(private readonly settle: (asks: Ask[]) => Promise<Pace[]>) {}
 
-  reserve(_now: number): Promise<number> {
+  add(slot: number | undefined): Promise<Pace> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      if (this.waiting.length === 1) queueMicrotask(() => void this.flush());
+      this.waiting.push({ slot, resolve, reject });
+      if (!this.busy && this.waiting.length === 1) queueMicrotask(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
-    const waiters = this.waiting;
+    if (this.busy || this.waiting.length === 0) return;
+    this.busy = true;
+    const batch = this.waiting;
     this.waiting = [];
     try {
-      const first = await this.reserveSlots(waiters.length);
-      waiters.forEach((w, i) => w.resolve(Math.round(first + i * this.interval)));
+      const paces = await this.settle(batch);
+      batch.forEach((w, i) => w.resolve(paces[i]!));
     } catch (err) {
-      for (const w of waiters) w.reject(err);
+      for (const w of batch) w.reject(err);
+    } finally {
+      this.busy = false;
+      void this.flush();
     }
+  }
+}
+
+/** The limiter's shared item: `gate` paces actual sends, `nextSlot` books the backlog's turns. */
+interface RateState {
+  gate: number;
+  nextSlot: number;
+}
+
+/** What a first attempt assumes before reading anything: an idle account, the common case. */
+const IDLE: RateState = { gate: 0, nextSlot: 0 };
+
+/**
+ * One DynamoDB item shared by every sender, holding two schedules.
+ *
+ * The gate is the generic cell rate algorithm over actual sends: a send is admitted when the
+ * gate's theoretical arrival time is at most `burst - 1` intervals ahead of now, and moves it on
+ * by one interval. Whatever the queue does, admitted sends in any window of t seconds stay
+ * within `burst + rate × t`, which is what keeps an account under Twilio's limit.
+ *
+ * The booking schedule turns a backlog into a queue: a message the gate cannot take books the
+ * next slot after every earlier booking and is put back on SQS until then. SQS delays are whole
+ * seconds, so it comes back up to a second after its slot, never before; booked messages then
+ * go ahead of new ones, and as slots are one interval apart, each finds the gate open. No sender
+ * waits in the Lambda, and a message waits in the queue about once.
+ *
+ * Requests made in the same tick share one read and one write.
+ */
+export class DynamoRateLimiter implements RateLimiter {
+  private readonly interval: number;
+  private readonly tolerance: number;
+  private readonly turns = new Batcher((asks) => this.settleTurns(asks));
+  private readonly gates = new Batcher((asks) => this.settleGate(asks));
+
+  /**
+   * `ratePerSecond` paces the sends; `toleranceMs` is how far ahead of now the gate's schedule
+   * may run, that is the burst it lets through at once (one send, plus one per interval).
+   */
+  constructor(
+    ratePerSecond: number,
+    toleranceMs: number,
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.interval = 1000 / ratePerSecond;
+    this.tolerance = Math.max(0, toleranceMs);
+  }
+
+  turn(_now: number, slot?: number): Promise<Pace> {
+    return slot === undefined ? this.turns.add(undefined) : Promise.resolve({ kind: 'send' });
+  }
+
+  acquire(_now: number, slot?: number): Promise<Pace> {
+    return this.gates.add(slot);
+  }
+
+  /** New messages: on while nothing is booked ahead, else each books the next slot and waits. */
+  private async settleTurns(asks: Ask[]): Promise<Pace[]> {
+    const now = this.clock();
+    const state = await this.read(false);
+    if (state.nextSlot <= now) return asks.map(() => ({ kind: 'send' }));
+    return this.bookAll(asks.length, Math.max(now, state.gate));
+  }
+
+  private async settleGate(asks: Ask[]): Promise<Pace[]> {
+    // Booked messages have waited their turn: they go first.
+    const order = asks.map((_, i) => i).sort((a, b) => Number(asks[a]!.slot === undefined) - Number(asks[b]!.slot === undefined));
+    const bookedCount = asks.filter((a) => a.slot !== undefined).length;
+    let state = IDLE;
+    let now = this.clock();
+    let admitted = 0;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      now = this.clock();
+      // New messages queue behind a booked backlog rather than overtake it.
+      const contenders = state.nextSlot > now ? bookedCount : asks.length;
+      const room = Math.min(contenders, this.room(state.gate, now));
+      if (room === 0 || (await this.take(room, state.gate, now, room > bookedCount))) {
+        admitted = room;
+        break;
+      }
+      // Another sender moved the gate: look again. After the last round nobody is admitted now.
+      state = await this.read(true);
+    }
+    const gate = Math.max(state.gate, now) + admitted * this.interval;
+    const paces: Pace[] = new Array<Pace>(asks.length);
+    for (const i of order.slice(0, admitted)) paces[i] = { kind: 'send' };
+    const rest = order.slice(admitted);
+    const fresh = rest.filter((i) => asks[i]!.slot === undefined);
+    const booked = fresh.length > 0 ? await this.bookAll(fresh.length, Math.max(now, gate)) : [];
+    fresh.forEach((i, k) => (paces[i] = booked[k]!));
+    // A booked message the gate cannot take now (it came back with others) keeps its slot.
+    for (const i of rest) {
+      const slot = asks[i]!.slot;
+      if (slot !== undefined) paces[i] = { kind: 'wait', until: Math.max(now, gate - this.tolerance), slot };
+    }
+    return paces;
+  }
+
+  private async bookAll(n: number, from: number): Promise<Pace[]> {
+    const first = await this.book(n, from);
+    return Array.from({ length: n }, (_, i) => {
+      const slot = Math.round(first + i * this.interval);
+      return { kind: 'wait', until: slot, slot };
+    });
+  }
+
+  /** How many sends the gate admits at `now`. */
+  private room(gate: number, now: number): number {
+    return Math.max(0, Math.floor((now + this.tolerance - Math.max(gate, now)) / this.interval) + 1);
   }
 
   /**
-   * Reserves `n` consecutive slots; returns the first one's time. While slots are booked ahead
-   * (a backlog) one atomic ADD takes the next ones, so concurrent senders never conflict; when
-   * the next slot has passed (idle), a conditional SET restarts the schedule at now.
+   * Moves the gate on by `n` sends, if it still admits them: an atomic ADD while the gate is
+   * ahead of now (concurrent senders never conflict then), a conditional SET when it is idle.
+   * New messages are admitted only while nothing is booked ahead.
    */
-  private async reserveSlots(n: number): Promise<number> {
+  private async take(n: number, seenGate: number, now: number, withNew: boolean): Promise<boolean> {
+    const noBacklog = withNew ? ' AND (attribute_not_exists(nextSlot) OR nextSlot <= :now)' : '';
+    const busy = seenGate > now;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEY,
+          ...(busy
+            ? {
+                UpdateExpression: 'ADD gate :span',
+                ConditionExpression: `gate BETWEEN :now AND :limit${noBacklog}`,
+                ExpressionAttributeValues: { ':span': n * this.interval, ':now': now, ':limit': now + this.tolerance - (n - 1) * this.interval },
+              }
+            : {
+                UpdateExpression: 'SET gate = :next',
+                ConditionExpression: `(attribute_not_exists(gate) OR gate <= :now)${noBacklog}`,
+                ExpressionAttributeValues: { ':next': now + n * this.interval, ':now': now },
+              }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  private async read(consistent: boolean): Promise<RateState> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: consistent }));
+    return { gate: Number(Item?.gate ?? 0), nextSlot: Number(Item?.nextSlot ?? 0) };
+  }
+
+  /**
+   * Books `n` consecutive slots no earlier than `from`; returns the first one's time. While the
+   * backlog is booked past `from`, one atomic ADD takes the next slots, so concurrent senders
+   * never conflict; otherwise a conditional SET starts the bookings at `from`.
+   */
+  private async book(n: number, from: number): Promise<number> {
     const span = n * this.interval;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const now = Date.now();
       try {
         const { Attributes } = await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: KEY,
             UpdateExpression: 'ADD nextSlot :span',
-            ConditionExpression: 'nextSlot >= :now',
-            ExpressionAttributeValues: { ':span': span, ':now': now },
+            ConditionExpression: 'nextSlot >= :from',
+            ExpressionAttributeValues: { ':span': span, ':from': from },
             ReturnValues: 'UPDATED_OLD',
           }),
         );
@@ -77,15 +221,15 @@ export class DynamoRateLimiter implements RateLimiter {
             TableName: this.tableName,
             Key: KEY,
             UpdateExpression: 'SET nextSlot = :next',
-            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :now',
-            ExpressionAttributeValues: { ':next': now + span, ':now': now },
+            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :from',
+            ExpressionAttributeValues: { ':next': from + span, ':from': from },
           }),
         );
-        return now;
+        return from;
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
       }
     }
-    throw new RetryLaterError('Could not reserve a send slot: the schedule kept moving; the record will come back.');
+    throw new RetryLaterError('Could not book a send slot: the schedule kept moving; the record will come back.');
   }
 }

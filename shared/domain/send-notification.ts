@@ -7,6 +7,7 @@ import type {
   NotificationRecord,
   NotificationRepository,
   OptOutRepository,
+  Pace,
   RateLimiter,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
@@ -18,12 +19,6 @@ import { describeTwilioError } from './twilio-errors.ts';
 export const CLAIM_LEASE_MS = 60_000;
 
 const THROTTLED = new Set(['20429', 'HTTP_429']);
-/**
- * How far from its slot a send may go (ms). Sends in any interval then cover at most that
- * interval's slots plus one second's worth, which a bucket holding one second of the rate
- * (Twilio's) absorbs as long as senders book at most 90% of it.
- */
-const SLOT_WINDOW = { early: 100, late: 900 };
 
 export interface SendDeps {
   notifications: NotificationRepository;
@@ -64,21 +59,9 @@ export async function sendNotification(
   // and before the claim, so it costs the notification no attempt.
   const openMs = current.channel === 'email' ? 0 : await deps.breaker.openFor(now().getTime());
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
-  if (current.channel !== 'email') {
-    // A record deferred for its slot keeps it and sends within SLOT_WINDOW of it; SQS delays are
-    // whole seconds, so that is the precision a record can be brought back with. One that comes
-    // back outside the window (late from a failed send's backoff, say) books a new slot.
-    const at = now().getTime();
-    const held = ref.notBefore !== undefined && at - ref.notBefore < SLOT_WINDOW.late ? ref.notBefore : undefined;
-    const slot = held ?? (await deps.limiter.reserve(at));
-    if (slot - at > SLOT_WINDOW.early) {
-      throw new DeferError(
-        'Waiting for a send slot within the account rate.',
-        Math.max(1, Math.ceil((slot - at - SLOT_WINDOW.early) / 1000)),
-        JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, notBefore: slot }),
-      );
-    }
-  }
+  // The account's rate is shared by every sender. A message that cannot go now is put back on
+  // the queue until its turn, carrying the slot it booked, so it waits there about once.
+  if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore));
 
   const startedAt = now().getTime();
   const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
@@ -101,6 +84,15 @@ export async function sendNotification(
 
   const body = await messageBody(deps.store, n);
   if (n.channel === 'email') return sendEmail(deps, n, body, delivery, now);
+
+  // The rate is taken last, right before the send, so that nothing between the two adds jitter.
+  const at = now().getTime();
+  const pace = await deps.limiter.acquire(at, ref.notBefore).catch(async (err: unknown) => {
+    await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
+    throw err;
+  });
+  if (pace.kind === 'wait') await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
+  deferUnlessSend(ref, at, pace);
 
   const outcome = await deps.gateway.send({
     to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
@@ -168,6 +160,17 @@ async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, de
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Email send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
   }
+}
+
+function deferUnlessSend(ref: { userId: string; notificationId: string }, at: number, pace: Pace): void {
+  if (pace.kind === 'send') return;
+  throw new DeferError(
+    'Waiting for a send slot within the account rate.',
+    // SQS delays are whole seconds: rounding up brings the message back at its slot or after, never before.
+    Math.max(1, Math.ceil((pace.until - at) / 1000)),
+    JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, notBefore: pace.slot }),
+    pace.until,
+  );
 }
 
 async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, errorMessage: string, now: () => Date) {

@@ -12,6 +12,7 @@ import type {
   OutboundMessage,
   EmailGateway,
   OutboundEmail,
+  Pace,
   RateLimiter,
   CircuitBreaker,
   Page,
@@ -148,6 +149,13 @@ export class FakeNotificationRepository implements NotificationRepository {
     return copy(n);
   }
 
+  async unclaim(userId: string, notificationId: string, leaseUntil: number): Promise<void> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n || n.claimExpiresAt !== leaseUntil) return;
+    delete n.claimExpiresAt;
+    n.attempts -= 1;
+  }
+
   async release(userId: string, notificationId: string, lastError: { errorCode?: string; errorMessage?: string }): Promise<void> {
     const n = this.items.get(at(userId, notificationId));
     if (!n) return;
@@ -227,14 +235,20 @@ export class FakeOptOutRepository implements OptOutRepository {
   }
 }
 
-/** A limiter whose slots are free unless told how far ahead the next reservations fall. */
+/** A limiter that lets every message go unless told what to answer next; it keeps what it was asked. */
 export class FakeRateLimiter implements RateLimiter {
-  readonly delays: number[] = [];
-  reservations = 0;
+  readonly turns: Pace[] = [];
+  readonly answers: Pace[] = [];
+  readonly requests: Array<{ ask: 'turn' | 'acquire'; now: number; slot: number | undefined }> = [];
 
-  async reserve(now: number): Promise<number> {
-    this.reservations++;
-    return now + (this.delays.shift() ?? 0);
+  async turn(now: number, slot?: number): Promise<Pace> {
+    this.requests.push({ ask: 'turn', now, slot });
+    return this.turns.shift() ?? { kind: 'send' };
+  }
+
+  async acquire(now: number, slot?: number): Promise<Pace> {
+    this.requests.push({ ask: 'acquire', now, slot });
+    return this.answers.shift() ?? { kind: 'send' };
   }
 }
 

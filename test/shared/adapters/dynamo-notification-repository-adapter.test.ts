@@ -136,6 +136,34 @@ describe('DynamoNotificationRepository.claim', () => {
   });
 });
 
+describe('DynamoNotificationRepository.unclaim', () => {
+  it('gives back a claim that never reached a send, uncounting its attempt', async () => {
+    const userId = newUser();
+    const n = pendingNotification(userId);
+    await repo.createIfAbsent(n);
+    await repo.claim(userId, n.notificationId, 1_000, 61_000);
+
+    await repo.unclaim(userId, n.notificationId, 61_000);
+
+    const back = await repo.get(userId, n.notificationId);
+    expect(back).not.toHaveProperty('claimExpiresAt');
+    expect(back).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await repo.claim(userId, n.notificationId, 2_000, 62_000)).toMatchObject({ attempts: 1 });
+  });
+
+  it('leaves alone a claim another sender took after this one expired', async () => {
+    const userId = newUser();
+    const n = pendingNotification(userId);
+    await repo.createIfAbsent(n);
+    await repo.claim(userId, n.notificationId, 1_000, 61_000);
+    await repo.claim(userId, n.notificationId, 61_001, 121_001);
+
+    await repo.unclaim(userId, n.notificationId, 61_000);
+
+    expect(await repo.get(userId, n.notificationId)).toMatchObject({ attempts: 2, claimExpiresAt: 121_001 });
+  });
+});
+
 describe('DynamoNotificationRepository.release', () => {
   it('clears the claim so another sender may claim at once, keeping the last error', async () => {
     const userId = newUser();

@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../../lib/topology.ts';
 import { DynamoRateLimiter } from '../../../shared/adapters/dynamo-rate-limiter-adapter.ts';
+import type { Pace } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 
 let env: TestEngines;
@@ -13,24 +15,88 @@ afterAll(async () => {
   await env?.stop();
 });
 
+beforeEach(async () => {
+  await env.documentClient.send(new DeleteCommand({ TableName: tables.state.name, Key: { pk: 'RATE', sk: 'twilio-messages' } }));
+});
+
+/** A gate letting `burst` sends through at once: the schedule may run (burst - 1) intervals ahead. */
+const limiter = (rate: number, burst: number) => new DynamoRateLimiter(rate, ((burst - 1) * 1000) / rate, tables.state.name, env.documentClient);
+const waits = (paces: Pace[]) => paces.filter((p): p is Extract<Pace, { kind: 'wait' }> => p.kind === 'wait');
+
 describe('DynamoRateLimiter', () => {
-  it('gives a free slot now when nobody has reserved ahead', async () => {
-    const limiter = new DynamoRateLimiter(1000, tables.state.name, env.documentClient);
-    const now = Date.now();
-    const slot = await limiter.reserve(now);
-    expect(slot - now).toBeLessThan(50);
+  it('lets a message go at once when the account is idle', async () => {
+    const sender = limiter(10, 5);
+    expect(await sender.turn(Date.now())).toEqual({ kind: 'send' });
+    expect(await sender.acquire(Date.now())).toEqual({ kind: 'send' });
   });
 
-  it('hands every sender distinct slots exactly 1/rate apart, however many reserve at once', async () => {
+  it('admits a burst at once and books everyone else distinct slots one interval apart, across senders', async () => {
     // Three senders, as three Lambda environments would hold three limiters, sharing one item.
-    const senders = [0, 1, 2].map(() => new DynamoRateLimiter(10, tables.state.name, env.documentClient));
+    // One a second, so that however slow the engine is, no slot opens while they ask.
+    const senders = [0, 1, 2].map(() => limiter(1, 4));
     const started = Date.now();
-    const slots = (await Promise.all(senders.flatMap((s) => Array.from({ length: 20 }, () => s.reserve(started))))).sort((a, b) => a - b);
+    const paces = await Promise.all(senders.flatMap((s) => Array.from({ length: 20 }, () => s.acquire(started))));
 
-    expect(new Set(slots).size).toBe(60);
-    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(99);
-    expect(slots[0]!).toBeGreaterThanOrEqual(started);
-    // 60 slots at 10 a second span six seconds: the rate holds over the whole reservation.
-    expect(slots[59]! - slots[0]!).toBeGreaterThanOrEqual(5_900);
+    expect(paces.filter((p) => p.kind === 'send')).toHaveLength(4);
+    const slots = waits(paces)
+      .map((p) => p.slot)
+      .sort((a, b) => a - b);
+    expect(new Set(slots).size).toBe(56);
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(999);
+    // The first booking comes after the burst's sends have used the gate's time.
+    expect(slots[0]!).toBeGreaterThanOrEqual(started + 4 * 1000 - 5);
+    for (const p of waits(paces)) expect(p.until).toBe(p.slot);
+  });
+
+  it('admits every booked message that comes back at its slot, and no new one ahead of them', async () => {
+    let now = Date.now();
+    const sender = new DynamoRateLimiter(10, 100, tables.state.name, env.documentClient, () => now);
+    const first = await Promise.all(Array.from({ length: 12 }, () => sender.acquire(now)));
+    const booked = waits(first);
+    expect(booked).toHaveLength(10);
+
+    // A new message while the backlog is booked takes a slot after it, even when the gate has room.
+    now += 150;
+    const last = Math.max(...booked.map((b) => b.slot));
+    const newcomer = await sender.turn(now);
+    expect(newcomer).toMatchObject({ kind: 'wait' });
+    expect((newcomer as { slot: number }).slot).toBeGreaterThan(last);
+    // Asked at the gate (it went on before the backlog was booked), it is sent behind it too.
+    const late = await sender.acquire(now);
+    expect(late).toMatchObject({ kind: 'wait' });
+    expect((late as { slot: number }).slot).toBeGreaterThan((newcomer as { slot: number }).slot);
+    // A booked message goes on to the gate without asking the table.
+    expect(await sender.turn(now, booked[0]!.slot)).toEqual({ kind: 'send' });
+
+    for (const b of booked) {
+      now = b.slot + 5;
+      expect(await sender.acquire(now, b.slot)).toEqual({ kind: 'send' });
+    }
+    // Booked or not, nothing passes the gate beyond its burst: with 2, one more goes now, the next waits.
+    expect(await sender.acquire(now, now + 500)).toEqual({ kind: 'send' });
+    expect(await sender.acquire(now, now + 600)).toMatchObject({ kind: 'wait', slot: now + 600 });
+  });
+
+  it('never admits more than the burst plus the rate over the time it ran, however hard it is asked', async () => {
+    const rate = 20;
+    const burst = 3;
+    const senders = [0, 1, 2].map(() => limiter(rate, burst));
+    let admitted = 0;
+    const started = Date.now();
+    await Promise.all(
+      senders.map(async (s) => {
+        let slot: number | undefined;
+        while (Date.now() - started < 1_000) {
+          const pace = await s.acquire(Date.now(), slot);
+          if (pace.kind === 'send') {
+            admitted++;
+            slot = undefined;
+          } else slot = pace.slot;
+        }
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    expect(admitted).toBeGreaterThan(0);
+    expect(admitted).toBeLessThanOrEqual(burst + rate * seconds);
   });
 });

@@ -249,7 +249,7 @@ describe('sendNotification', () => {
       expect.objectContaining({ to: 'alice@example.com', subject: expect.stringContaining('report.pdf'), customArgs: { userId: ref.userId, notificationId: ref.notificationId } }),
     ]);
     expect(await stored()).toMatchObject({ status: 'sent', messageSid: 'email-1', attempts: 1 });
-    expect(limiter.reservations).toBe(0);
+    expect(limiter.requests).toEqual([]);
   });
 
   it('fails an email the service refuses for good, and retries one it may take later', async () => {
@@ -295,28 +295,42 @@ describe('sendNotification', () => {
 });
 
 describe('pacing and the circuit breaker', () => {
-  it('defers a send to its reserved slot before claiming it, so waiting costs no attempt, and sends it then without a new slot', async () => {
+  it('defers a new message behind a booked backlog before claiming it, so waiting costs no attempt, and brings its slot back', async () => {
     seed();
-    limiter.delays.push(1500);
+    const slot = clock().getTime() + 1500;
+    limiter.turns.push({ kind: 'wait', until: slot, slot });
     const attempt = sendNotification(deps, ref, firstReceive, clock);
     await expect(attempt).rejects.toBeInstanceOf(DeferError);
     const deferred = (await attempt.catch((e: DeferError) => e)) as DeferError;
+    // Rounded up: whole-second delays bring it back at its slot or after, never before.
     expect(deferred.delaySeconds).toBe(2);
-    const slot = clock().getTime() + 1500;
+    expect(deferred.until).toBe(slot);
     expect(JSON.parse(deferred.body!)).toEqual({ ...ref, notBefore: slot });
     expect(gateway.sent).toHaveLength(0);
     expect(await stored()).toMatchObject({ status: 'pending', attempts: 0 });
 
     const later = () => new Date(slot + 200);
     expect(await sendNotification(deps, { ...ref, notBefore: slot }, firstReceive, later)).toBe('sent');
-    expect(limiter.reservations).toBe(1);
+    expect(limiter.requests).toEqual([
+      { ask: 'turn', now: clock().getTime(), slot: undefined },
+      { ask: 'turn', now: slot + 200, slot },
+      { ask: 'acquire', now: slot + 200, slot },
+    ]);
   });
 
-  it('defers again a record that comes back before its slot', async () => {
+  it('takes the rate right before the send, and gives the claim back uncounted when it must wait', async () => {
     seed();
-    const slot = clock().getTime() + 3000;
-    await expect(sendNotification(deps, { ...ref, notBefore: slot }, firstReceive, clock)).rejects.toMatchObject({ delaySeconds: 3 });
-    expect(limiter.reservations).toBe(0);
+    const slot = clock().getTime() + 30;
+    limiter.answers.push({ kind: 'wait', until: slot, slot });
+    // The shortest delay SQS has is a second, however close the slot.
+    await expect(sendNotification(deps, ref, firstReceive, clock)).rejects.toMatchObject({ delaySeconds: 1, until: slot });
+    expect(gateway.sent).toHaveLength(0);
+    const n = await stored();
+    expect(n).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(n.claimExpiresAt).toBeUndefined();
+
+    expect(await sendNotification(deps, { ...ref, notBefore: slot }, firstReceive, clock)).toBe('sent');
+    expect(await stored()).toMatchObject({ status: 'queued', attempts: 1 });
   });
 
   it('opens after consecutive retryable failures and then defers sends without calling Twilio', async () => {
