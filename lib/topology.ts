@@ -31,7 +31,7 @@ export const tables = {
     envVar: 'FILES_TABLE',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [{ name: 'byName', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+    indexes: [],
     ttlAttribute: 'expiresAt',
   },
   rules: {

@@ -15,8 +15,12 @@ import { documentClient } from './dynamo-client.ts';
 const fileKey = (userId: string, fileId: string) => ({ pk: userId, sk: `FILE#${fileId}` });
 const uploadKey = (userId: string, fileId: string) => ({ pk: userId, sk: `UPLOAD#${fileId}` });
 
-/** Name prefixes are indexed up to this many characters; longer prefixes narrow the longest one. */
-export const NAME_PREFIX_INDEXED = 16;
+/**
+ * The name-prefix lengths with index items of their own. A search for a prefix of another length
+ * reads the family of the longest indexed length below it and narrows it to the whole prefix:
+ * short prefixes, which match the most files, are all indexed; longer ones match few files each.
+ */
+export const NAME_PREFIX_LENGTHS = [1, 2, 3, 4, 6, 8, 12, 16] as const;
 /** Longer file types are not indexed (no rule can name one either: rule types are ≤ 20 characters). */
 const MAX_INDEXED_TYPE = 64;
 /** Query calls one page may spend narrowing a filter before it answers with what it found. */
@@ -27,10 +31,16 @@ const BATCH_WRITE_MAX = 25;
 /** Keeps a user-supplied value from spanning a `#` separator, so every family prefix is unambiguous. */
 const escapeKeyPart = (value: string) => value.replaceAll('%', '%25').replaceAll('#', '%23');
 
-/** The lower-cased name's prefixes of 1..NAME_PREFIX_INDEXED characters (code points, so no pair is split). */
+/** The lower-cased name's prefixes of the indexed lengths (code points, so no pair is split). */
 function namePrefixes(fileName: string): string[] {
-  const chars = Array.from(fileName.toLowerCase()).slice(0, NAME_PREFIX_INDEXED);
-  return chars.map((_, i) => chars.slice(0, i + 1).join(''));
+  const chars = Array.from(fileName.toLowerCase());
+  return NAME_PREFIX_LENGTHS.filter((length) => length <= chars.length).map((length) => chars.slice(0, length).join(''));
+}
+
+/** The indexed prefix a search for `chars` reads: the longest indexed length not beyond it. */
+function indexedPrefix(chars: string[]): string {
+  const length = NAME_PREFIX_LENGTHS.filter((l) => l <= chars.length).pop() ?? 1;
+  return chars.slice(0, length).join('');
 }
 
 /**
@@ -53,7 +63,7 @@ function familiesOf(file: FileRecord): string[] {
 
 /** The FILE item itself: what GET /files/{fileId} reads. */
 function fileItem(file: FileRecord): Record<string, unknown> {
-  return { ...fileKey(file.userId, file.fileId), gsi1pk: file.userId, gsi1sk: `${file.fileName.toLowerCase()}#${file.fileId}`, ...file };
+  return { ...fileKey(file.userId, file.fileId), ...file };
 }
 
 /**
@@ -90,8 +100,9 @@ export interface SearchPlan {
  */
 export function searchPlan(filter: FileFilter): SearchPlan {
   const name = filter.name?.toLowerCase();
-  const nameLength = name === undefined ? 0 : Array.from(name).length;
-  const byName = () => families.name(Array.from(name!).slice(0, NAME_PREFIX_INDEXED).join(''));
+  const nameChars = name === undefined ? [] : Array.from(name);
+  const nameLength = nameChars.length;
+  const byName = () => families.name(indexedPrefix(nameChars));
   let family: string;
   const narrow: SearchPlan['narrow'] = {};
   if (name !== undefined && nameLength >= 4) {
@@ -110,7 +121,7 @@ export function searchPlan(filter: FileFilter): SearchPlan {
   } else {
     family = families.all();
   }
-  if (name !== undefined && nameLength > NAME_PREFIX_INDEXED) narrow.namePrefix = name;
+  if (name !== undefined && family.startsWith('NAME#') && indexedPrefix(nameChars).length < name.length) narrow.namePrefix = name;
   // Upload times are `toISOString` strings; `~` sorts after every character of a time and an id.
   const range: [string, string] = [
     filter.from ? `${family}#${filter.from}` : `${family}#`,

@@ -86,15 +86,6 @@ describe('DynamoFileRepository', () => {
     expect(await repo.getFile(userId, first.fileId)).toEqual(first);
   });
 
-  it('indexes the lower-cased file name for prefix search', async () => {
-    const file = fileRecord(newUser());
-    await repo.recordFile(file);
-    const { Item } = await env.documentClient.send(
-      new GetCommand({ TableName: env.resources.tableNames.files, Key: { pk: file.userId, sk: `FILE#${file.fileId}` } }),
-    );
-    expect(Item).toMatchObject({ gsi1pk: file.userId, gsi1sk: `invoice 2026.pdf#${file.fileId}` });
-  });
-
   it('returns a file without key or index attributes', async () => {
     const file = fileRecord(newUser());
     await repo.recordFile(file);

@@ -87,6 +87,9 @@ describe('DynamoFileRepository.search', () => {
     ['a one-letter name prefix', { name: 'i' }],
     ['a name prefix in another case', { name: 'INVOICE-2026' }],
     ['a name prefix longer than the indexed 16 characters', { name: 'invoice-2026-01-extra' }],
+    ['a name prefix of 5 characters, between the indexed lengths', { name: 'invoi' }],
+    ['a name prefix of 10 characters, between the indexed lengths', { name: 'Invoice-20' }],
+    ['a name prefix of exactly 16 characters', { name: 'invoice-2026-01-' }],
     ['a name prefix with non-ASCII letters', { name: 'üNÏ' }],
     ['a name prefix holding the separator character', { name: 'a#b' }],
     ['a tag', { tag: 'finance' }],
@@ -147,6 +150,10 @@ describe('DynamoFileRepository.search', () => {
     expect(searchPlan({ name: 'ab' }).narrow).toEqual({});
     expect(searchPlan({ name: 'x'.repeat(16) }).narrow).toEqual({});
     expect(searchPlan({ name: 'x'.repeat(17) })).toMatchObject({ family: `NAME#${'x'.repeat(16)}`, narrow: { namePrefix: 'x'.repeat(17) } });
+    // Lengths between the indexed ones read the shorter family and narrow it to the whole prefix.
+    expect(searchPlan({ name: 'notes' })).toMatchObject({ family: 'NAME#note', narrow: { namePrefix: 'notes' } });
+    expect(searchPlan({ name: 'invoice-20' })).toMatchObject({ family: 'NAME#invoice-', narrow: { namePrefix: 'invoice-20' } });
+    expect(searchPlan({ name: 'invoice-' })).toMatchObject({ family: 'NAME#invoice-', narrow: {} });
     expect(searchPlan({ name: 'invo', tag: 't', type: 'pdf' })).toMatchObject({ family: 'NAME#invo', narrow: { tag: 't', type: 'pdf' } });
     expect(searchPlan({ name: 'in', tag: 't' })).toMatchObject({ family: 'TAG#t', narrow: { namePrefix: 'in' } });
     expect(searchPlan({ name: 'in', type: 'pdf' })).toMatchObject({ family: 'NAME#in', narrow: { type: 'pdf' } });
@@ -187,16 +194,18 @@ describe('DynamoFileRepository.recordFile and the search index', () => {
     return (out.Items ?? []).map((item) => String(item.sk)).sort();
   }
 
-  it('writes the FILE item and one index item per family: all, each tag, the type, each name prefix up to 16', async () => {
+  it('writes the FILE item and one index item per family: all, each tag, the type, the name prefixes of 1, 2, 3, 4, 6, 8, 12 and 16 characters', async () => {
     const userId = `index-${randomUUID()}`;
     const file = fileRecord(userId, 'Quarterly Report 2026.pdf', '2026-04-01T10:00:00.000Z', ['finance', 'q1']);
     await repo.recordFile(file);
     const suffix = `#${file.uploadedAt}#${file.fileId}`;
-    const prefixes = Array.from({ length: 16 }, (_, i) => `NAME#${'quarterly report 2026.pdf'.slice(0, i + 1)}${suffix}`);
+    const prefixes = [1, 2, 3, 4, 6, 8, 12, 16].map((length) => `NAME#${'quarterly report 2026.pdf'.slice(0, length)}${suffix}`);
     expect(await partition(userId)).toEqual(
       [`FILE#${file.fileId}`, `ALL${suffix}`, `TAG#finance${suffix}`, `TAG#q1${suffix}`, `TYPE#pdf${suffix}`, ...prefixes].sort(),
     );
-    expect(fileItems(file)).toHaveLength(1 + 1 + 2 + 1 + 16);
+    expect(fileItems(file)).toHaveLength(1 + 1 + 2 + 1 + 8);
+    // A name shorter than an indexed length has the prefixes it can.
+    expect(fileItems({ ...file, fileName: 'notes.txt', fileType: 'txt', tags: [] }).filter((item) => String(item.sk).startsWith('NAME#'))).toHaveLength(6);
   });
 
   it('changes nothing when the same file is recorded again, even with other facts', async () => {
