@@ -38,8 +38,11 @@ export interface Provisioned {
   bucket: string;
 }
 
-/** Starts the engines; with a data directory their state outlives the process. */
-export async function startEngines(opts: { dataDir?: string } = {}): Promise<Engines> {
+/**
+ * Starts the engines; with a data directory their state outlives the process. `dynamoPort`
+ * asks for that port (a restarted engine keeps its clients' endpoint); any free one otherwise.
+ */
+export async function startEngines(opts: { dataDir?: string; dynamoPort?: number } = {}): Promise<Engines> {
   const dynamoPath = opts.dataDir ? join(opts.dataDir, 'dynamodb') : undefined;
   const fauxqsPath = opts.dataDir ? join(opts.dataDir, 'fauxqs') : undefined;
   for (const dir of [dynamoPath, fauxqsPath]) if (dir) mkdirSync(dir, { recursive: true });
@@ -47,7 +50,7 @@ export async function startEngines(opts: { dataDir?: string } = {}): Promise<Eng
   const dynamo: Server = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', () => resolve());
+    dynamo.listen(opts.dynamoPort ?? 0, '127.0.0.1', () => resolve());
   });
   const dynamoPort = (dynamo.address() as AddressInfo).port;
 
