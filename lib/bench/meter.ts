@@ -15,7 +15,11 @@ export interface Usage {
   s3Reads: number;
   s3Writes: number;
   secretsRequests: number;
-  invocations: Record<string, { count: number; durationsMs: number[] }>;
+  /** DynamoDB units by table, and SQS requests by queue (the last part of its URL): where each went. */
+  byTable: Record<string, { read: number; write: number }>;
+  byQueue: Record<string, number>;
+  /** Per function: invocations, and each one's wall time and this process's CPU time meanwhile. */
+  invocations: Record<string, { count: number; durationsMs: number[]; cpuMs: number[] }>;
 }
 
 const DYNAMO_WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
@@ -36,12 +40,14 @@ export class Meter {
     s3Reads: 0,
     s3Writes: 0,
     secretsRequests: 0,
+    byTable: {},
+    byQueue: {},
     invocations: {},
   };
 
   /** Forgets what was counted so far (after a benchmark's setup). */
   reset(): void {
-    Object.assign(this.usage, { dynamoReadUnits: 0, dynamoWriteUnits: 0, sqsRequests: 0, s3Reads: 0, s3Writes: 0, secretsRequests: 0, invocations: {} });
+    Object.assign(this.usage, { dynamoReadUnits: 0, dynamoWriteUnits: 0, sqsRequests: 0, s3Reads: 0, s3Writes: 0, secretsRequests: 0, byTable: {}, byQueue: {}, invocations: {} });
   }
 
   /** Adds the counting middleware to a client (any AWS SDK v3 client). */
@@ -53,13 +59,25 @@ export class Meter {
         const result = await next(args);
         const output = result.output as Record<string, unknown>;
         if (service === 'dynamodb') {
-          const consumed = ([] as Array<{ CapacityUnits?: number }>).concat((output.ConsumedCapacity as never) ?? []);
-          const units = consumed.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-          if (DYNAMO_WRITES.has(command)) this.usage.dynamoWriteUnits += units;
-          else if (DYNAMO_READS.has(command)) this.usage.dynamoReadUnits += units;
+          const consumed = ([] as Array<{ CapacityUnits?: number; TableName?: string }>).concat((output.ConsumedCapacity as never) ?? []);
+          for (const c of consumed) {
+            const units = c.CapacityUnits ?? 0;
+            const table = (this.usage.byTable[c.TableName ?? '?'] ??= { read: 0, write: 0 });
+            if (DYNAMO_WRITES.has(command)) {
+              this.usage.dynamoWriteUnits += units;
+              table.write += units;
+            } else if (DYNAMO_READS.has(command)) {
+              this.usage.dynamoReadUnits += units;
+              table.read += units;
+            }
+          }
         } else if (service === 'sqs') {
           const emptyPoll = command === 'ReceiveMessageCommand' && !((output.Messages as unknown[] | undefined)?.length);
-          if (!emptyPoll) this.usage.sqsRequests += 1;
+          if (!emptyPoll) {
+            this.usage.sqsRequests += 1;
+            const queue = String(input.QueueUrl ?? '?').split('/').pop()!;
+            this.usage.byQueue[queue] = (this.usage.byQueue[queue] ?? 0) + 1;
+          }
         } else if (service === 's3') {
           if (S3_READS.has(command)) this.usage.s3Reads += 1;
           else this.usage.s3Writes += 1;
@@ -75,12 +93,15 @@ export class Meter {
   time<A extends unknown[], R>(name: string, handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return async (...args: A) => {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       try {
         return await handler(...args);
       } finally {
-        const entry = (this.usage.invocations[name] ??= { count: 0, durationsMs: [] });
+        const used = process.cpuUsage(cpu);
+        const entry = (this.usage.invocations[name] ??= { count: 0, durationsMs: [], cpuMs: [] });
         entry.count += 1;
         entry.durationsMs.push(performance.now() - started);
+        entry.cpuMs.push((used.user + used.system) / 1000);
       }
     };
   }

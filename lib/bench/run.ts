@@ -22,7 +22,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
       concurrency: 20,
       faults: { simulator: { errorRate5xx: 0.2, errorRate429: 0.1, latencyMs: 200 } },
     }),
-  cost: async (size) => (await import('./cost.ts')).costBenchmark({ uploads: size === 'tiny' ? 10 : 300 }),
+  cost: async (size) => (await import('./cost.ts')).costBenchmark({ uploads: size === 'tiny' ? 10 : 300, sequential: size === 'tiny' ? 3 : 60 }),
   throughput: async (size) => (await import('./throughput.ts')).throughputBenchmark({ backlog: size === 'tiny' ? 30 : 500, mps: 10 }),
   'status-callbacks': async (size) =>
     (await import('./status-callbacks.ts')).statusCallbacksBenchmark({ callbacks: size === 'tiny' ? 200 : 10_000, concurrency: 50 }),

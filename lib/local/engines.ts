@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -38,21 +40,67 @@ export interface Provisioned {
   bucket: string;
 }
 
+const dynaliteOptions = (path: string | undefined) => ({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+
+/** The embedded DynamoDB, listening on a loopback port. */
+interface DynamoEngine {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function dynamoInProcess(path: string | undefined, port: number): Promise<DynamoEngine> {
+  const server: Server = dynalite(dynaliteOptions(path));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The embedded DynamoDB in a child process, so that what it spends is not counted as this process's CPU. */
+async function dynamoInChild(path: string | undefined, port: number): Promise<DynamoEngine> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const server = require(process.argv[1])(JSON.parse(process.argv[2]));
+       server.listen(Number(process.argv[3]), '127.0.0.1', () => console.log(server.address().port));
+       process.on('SIGTERM', () => server.close(() => process.exit(0)));`,
+      createRequire(import.meta.url).resolve('dynalite'),
+      JSON.stringify(dynaliteOptions(path)),
+      String(port),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`The DynamoDB engine's process exited (${code}) before listening.`)));
+  });
+  return {
+    port: listening,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /**
  * Starts the engines; with a data directory their state outlives the process. `dynamoPort`
  * asks for that port (a restarted engine keeps its clients' endpoint); any free one otherwise.
+ * `dynamoProcess` runs the DynamoDB engine in a child process (for measuring CPU).
  */
-export async function startEngines(opts: { dataDir?: string; dynamoPort?: number } = {}): Promise<Engines> {
+export async function startEngines(opts: { dataDir?: string; dynamoPort?: number; dynamoProcess?: boolean } = {}): Promise<Engines> {
   const dynamoPath = opts.dataDir ? join(opts.dataDir, 'dynamodb') : undefined;
   const fauxqsPath = opts.dataDir ? join(opts.dataDir, 'fauxqs') : undefined;
   for (const dir of [dynamoPath, fauxqsPath]) if (dir) mkdirSync(dir, { recursive: true });
 
-  const dynamo: Server = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(opts.dynamoPort ?? 0, '127.0.0.1', () => resolve());
-  });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const dynamo = await (opts.dynamoProcess ? dynamoInChild : dynamoInProcess)(dynamoPath, opts.dynamoPort ?? 0);
+  const dynamoPort = dynamo.port;
 
   // Queue URLs name `sqs.<region>.localhost`, and the SQS client sends to the queue URL's host;
   // glibc does not resolve subdomains of localhost, so the process resolves them itself.
@@ -73,7 +121,7 @@ export async function startEngines(opts: { dataDir?: string; dynamoPort?: number
     fauxqs,
     async stop() {
       await fauxqs.stop();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await dynamo.stop();
       restoreDns();
     },
   };

@@ -56,6 +56,8 @@ export interface LocalRuntimeOptions {
   visibilityTimeoutSeconds?: number;
   /** Counts the SDK clients' requests and times every invocation (the cost benchmark). */
   meter?: Meter;
+  /** Runs the DynamoDB engine in a child process, so this process's CPU is the handlers' own (benchmarks). */
+  dynamoProcess?: boolean;
 }
 
 export interface LocalRuntime {
@@ -108,7 +110,7 @@ const inboundRequest = z.strictObject({
  * as on Lambda, so one process holds one runtime.
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const engines = await startEngines({ dataDir: opts.dataDir });
+  const engines = await startEngines({ dataDir: opts.dataDir, dynamoProcess: opts.dynamoProcess });
   const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
   const secrets = localSecrets(opts.dataDir);
   const auth = new LocalAuth(secrets.jwtSecret);
