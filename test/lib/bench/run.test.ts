@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchmarks, runBenchmarks } from '../../../lib/bench/run.ts';
+import { benchmarks, combineRuns, runBenchmarks } from '../../../lib/bench/run.ts';
 import { summarize } from '../../../lib/bench/stats.ts';
 import { functions } from '../../../lib/topology.ts';
 
@@ -71,5 +71,31 @@ describe('summarize', () => {
   it('reports nearest-rank percentiles', () => {
     const s = summarize(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(s).toMatchObject({ n: 100, median: 50, p95: 95, p99: 99, min: 1, max: 100 });
+  });
+});
+
+describe('combineRuns', () => {
+  const run = (rate: number, lost: number, seconds: number) => ({
+    benchmark: 'b',
+    description: 'd.',
+    figures: [
+      { name: 'rate', value: rate, unit: '/s', spread: 'p95 x' },
+      { name: 'lost', value: lost, unit: 'count', goal: '0', met: lost === 0 },
+      { name: 'label', value: 'a / b', unit: '' },
+    ],
+    seconds,
+  });
+
+  it('reports each numeric figure from the median run, with the range over the runs, met only if every run met it', () => {
+    const combined = combineRuns([run(9, 0, 10), run(12, 1, 11), run(10, 0, 12)]);
+    expect(combined.figures[0]).toEqual({ name: 'rate', value: 10, unit: '/s', spread: 'p95 x; 9–12 over 3 runs' });
+    expect(combined.figures[1]).toMatchObject({ value: 0, spread: '0–1 over 3 runs', met: false });
+    expect(combined.figures[2]).toEqual({ name: 'label', value: 'a / b', unit: '' });
+    expect(combined.seconds).toBe(33);
+    expect(combined.description).toContain('median of 3 runs');
+  });
+
+  it('leaves a single run as it is', () => {
+    expect(combineRuns([run(9, 0, 10)])).toEqual(run(9, 0, 10));
   });
 });
