@@ -81,17 +81,26 @@ function probeEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Milliseconds to import a bundle in a fresh Node process, the median of `runs`. */
-export function requireTimeMs(code: string, runs = 5): number {
+/**
+ * Milliseconds to import each bundle in a fresh Node process, the median of `runs` each. The
+ * bundles take turns, so that whatever else the machine does meanwhile weighs on all of them alike.
+ */
+export function requireTimesMs(codes: string[], runs = 5): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
   try {
-    const file = join(dir, 'index.mjs');
-    writeFileSync(file, code);
-    const probe = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
-    const times = Array.from({ length: runs }, () =>
-      Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
-    ).sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)]!;
+    const files = codes.map((code, i) => {
+      const file = join(dir, `bundle-${i}.mjs`);
+      writeFileSync(file, code);
+      return file;
+    });
+    const times: number[][] = codes.map(() => []);
+    for (let run = 0; run < runs; run++) {
+      files.forEach((file, i) => {
+        const probe = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
+        times[i]!.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()));
+      });
+    }
+    return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,6 +115,8 @@ export interface BundleFigures {
 }
 
 /** Bundle size (and, if asked, require time) of every function and of its SDK floor. */
+const requireFigures = ([requireMs, floorRequireMs]: number[]) => ({ requireMs, floorRequireMs });
+
 export async function measureBundles(opts: { requireTime?: boolean; runs?: number } = {}): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
   for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, FunctionSpec]>) {
@@ -115,7 +126,7 @@ export async function measureBundles(opts: { requireTime?: boolean; runs?: numbe
       name,
       bytes: Buffer.byteLength(code),
       floorBytes: Buffer.byteLength(floor),
-      ...(opts.requireTime ? { requireMs: requireTimeMs(code, opts.runs), floorRequireMs: requireTimeMs(floor, opts.runs) } : {}),
+      ...(opts.requireTime ? requireFigures(requireTimesMs([code, floor], opts.runs)) : {}),
     });
   }
   return figures;
