@@ -1,10 +1,10 @@
 import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
-import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
+import { S3UploadSigner } from '../shared/adapters/s3-upload-signer-adapter.ts';
 import { requestUpload } from '../shared/domain/uploads.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { createUploadSchema } from '../shared/schemas/upload.schema.ts';
 
-const deps = { files: new DynamoFileRepository(), store: new S3FileStore() };
+const deps = { files: new DynamoFileRepository(), uploads: new S3UploadSigner() };
 
 export const handler = userRoute({ body: createUploadSchema }, async ({ userId, body }) =>
   json(201, await requestUpload(deps, userId, body)),

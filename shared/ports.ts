@@ -223,8 +223,12 @@ export interface PresignedUpload {
   expiresAt: string;
 }
 
-export interface FileStore {
+/** Signs the browser's upload straight to the bucket. */
+export interface UploadSigner {
   presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload>;
+}
+
+export interface FileStore {
   presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
   /** Undefined when there is no such object. */
   head(key: string): Promise<StoredObject | undefined>;

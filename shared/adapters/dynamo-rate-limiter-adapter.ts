@@ -58,9 +58,9 @@ const IDLE: RateState = { gate: 0, nextSlot: 0 };
  * One DynamoDB item shared by every sender, holding two schedules.
  *
  * The gate is the generic cell rate algorithm over actual sends: a send is admitted when the
- * gate's theoretical arrival time is at most `burst - 1` intervals ahead of now, and moves it on
- * by one interval. Whatever the queue does, admitted sends in any window of t seconds stay
- * within `burst + rate × t`, which is what keeps an account under Twilio's limit.
+ * gate's theoretical arrival time is at most the tolerance ahead of now, and moves it on by one
+ * interval. Whatever the queue does, admitted sends in any window of t seconds stay within
+ * `1 + (tolerance + t) × rate`, which is what keeps an account under Twilio's limit.
  *
  * The booking schedule turns a backlog into a queue: a message the gate cannot take books the
  * next slot after every earlier booking and is put back on SQS until then. SQS delays are whole
@@ -68,7 +68,7 @@ const IDLE: RateState = { gate: 0, nextSlot: 0 };
  * go ahead of new ones, and as slots are one interval apart, each finds the gate open. No sender
  * waits in the Lambda, and a message waits in the queue about once.
  *
- * Requests made in the same tick share one read and one write.
+ * Requests made while one settlement is under way are settled together, with one read and one write.
  */
 export class DynamoRateLimiter implements RateLimiter {
   private readonly interval: number;

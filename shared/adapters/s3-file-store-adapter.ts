@@ -1,36 +1,15 @@
 import { GetObjectCommand, HeadObjectCommand, NotFound, type S3Client } from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { configParts, readConfig } from '../config.ts';
-import type { FileStore, PresignedUpload, StoredObject } from '../ports.ts';
+import type { FileStore, StoredObject } from '../ports.ts';
 import { s3Client } from './s3-client.ts';
 
-/** The upload bucket: presigned POSTs in, presigned GETs out, and the stored object's own facts. */
+/** The upload bucket: presigned GETs out, and the stored object's own facts. */
 export class S3FileStore implements FileStore {
   constructor(
     private readonly bucket: string = readConfig(configParts.bucket).UPLOAD_BUCKET,
     private readonly client: S3Client = s3Client,
   ) {}
-
-  async presignUpload(input: {
-    key: string;
-    contentType: string;
-    maxBytes: number;
-    expiresInSeconds: number;
-  }): Promise<PresignedUpload> {
-    // The policy pins the key, the content type and the size: S3 refuses any other upload with it.
-    const { url, fields } = await createPresignedPost(this.client, {
-      Bucket: this.bucket,
-      Key: input.key,
-      Conditions: [
-        ['content-length-range', 1, input.maxBytes],
-        ['eq', '$Content-Type', input.contentType],
-      ],
-      Fields: { 'Content-Type': input.contentType },
-      Expires: input.expiresInSeconds,
-    });
-    return { url, fields, expiresAt: new Date(Date.now() + input.expiresInSeconds * 1000).toISOString() };
-  }
 
   async presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(

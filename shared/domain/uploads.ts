@@ -1,5 +1,5 @@
 import type { CreateUploadRequest } from '../schemas/upload.schema.ts';
-import type { FileRepository, FileStore } from '../ports.ts';
+import type { FileRepository, UploadSigner } from '../ports.ts';
 import { objectKeyFor } from './files.ts';
 import { newId } from './ids.ts';
 
@@ -12,14 +12,14 @@ const INTENT_TTL_SECONDS = 24 * 60 * 60;
  * key, the declared content type, at most the declared size. The stored object's facts win later.
  */
 export async function requestUpload(
-  deps: { files: FileRepository; store: FileStore },
+  deps: { files: FileRepository; uploads: UploadSigner },
   userId: string,
   request: CreateUploadRequest,
   now: Date = new Date(),
 ) {
   const fileId = newId(now.getTime());
   const objectKey = objectKeyFor(userId, fileId);
-  const presigned = await deps.store.presignUpload({
+  const presigned = await deps.uploads.presignUpload({
     key: objectKey,
     contentType: request.contentType,
     maxBytes: request.size,

@@ -7,6 +7,7 @@ import { DynamoFileRepository } from '../../shared/adapters/dynamo-file-reposito
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoRuleRepository } from '../../shared/adapters/dynamo-rule-repository-adapter.ts';
 import { S3FileStore } from '../../shared/adapters/s3-file-store-adapter.ts';
+import { S3UploadSigner } from '../../shared/adapters/s3-upload-signer-adapter.ts';
 import { SqsNotificationQueue } from '../../shared/adapters/sqs-notification-queue-adapter.ts';
 
 /** The embedded engines with the topology provisioned, and SDK clients and adapters pointed at them. */
@@ -22,6 +23,7 @@ export interface TestEngines {
     rules: DynamoRuleRepository;
     notifications: DynamoNotificationRepository;
     fileStore: S3FileStore;
+    uploadSigner: S3UploadSigner;
     notificationQueue: SqsNotificationQueue;
   };
   stop(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startTestEngines(): Promise<TestEngines> {
       rules: new DynamoRuleRepository(resources.tableNames.rules, documentClient),
       notifications: new DynamoNotificationRepository(resources.tableNames.notifications, documentClient),
       fileStore: new S3FileStore(resources.bucket, s3),
+      uploadSigner: new S3UploadSigner(resources.bucket, s3),
       notificationQueue: new SqsNotificationQueue(resources.queueUrls.notification, sqs),
     },
     async stop() {

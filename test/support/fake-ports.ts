@@ -18,7 +18,6 @@ import type {
   Page,
   PageRequest,
   PendingUpload,
-  PresignedUpload,
   Rule,
   RuleRepository,
   SendOutcome,
@@ -304,14 +303,6 @@ export class FakeNotificationQueue implements NotificationQueue {
 export class FakeFileStore implements FileStore {
   readonly objects = new Map<string, StoredObject>();
   readonly downloadsSigned: string[] = [];
-
-  async presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
-    return {
-      url: 'https://files.test/upload',
-      fields: { key: input.key, 'Content-Type': input.contentType },
-      expiresAt: new Date(Date.UTC(2030, 0, 1) + input.expiresInSeconds * 1000).toISOString(),
-    };
-  }
 
   async presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
     this.downloadsSigned.push(key);

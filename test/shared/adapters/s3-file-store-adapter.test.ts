@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3FileStore } from '../../../shared/adapters/s3-file-store-adapter.ts';
+import type { S3UploadSigner } from '../../../shared/adapters/s3-upload-signer-adapter.ts';
 import type { PresignedUpload } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 
 let env: TestEngines;
 let store: S3FileStore;
+let signer: S3UploadSigner;
 
 beforeAll(async () => {
   env = await startTestEngines();
   store = env.adapters.fileStore;
+  signer = env.adapters.uploadSigner;
 });
 
 afterAll(async () => {
@@ -30,11 +33,11 @@ function policyOf(presigned: PresignedUpload): { expiration: string; conditions:
   return JSON.parse(Buffer.from(presigned.fields.Policy ?? '', 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
 }
 
-describe('S3FileStore.presignUpload', () => {
+describe('S3UploadSigner.presignUpload', () => {
   it('signs a POST for the given key and content type, with a policy', async () => {
     const key = newKey();
     const before = Date.now();
-    const presigned = await store.presignUpload({ key, contentType: 'application/pdf', maxBytes: 2048, expiresInSeconds: 300 });
+    const presigned = await signer.presignUpload({ key, contentType: 'application/pdf', maxBytes: 2048, expiresInSeconds: 300 });
 
     expect(presigned.url).toBe(`${env.engines.awsEndpoint}/${env.resources.bucket}`);
     expect(presigned.fields).toMatchObject({ key, 'Content-Type': 'application/pdf', bucket: env.resources.bucket });
@@ -47,7 +50,7 @@ describe('S3FileStore.presignUpload', () => {
 
   it('makes size, content type and key conditions of the signed policy', async () => {
     const key = newKey();
-    const presigned = await store.presignUpload({ key, contentType: 'image/png', maxBytes: 12_345, expiresInSeconds: 60 });
+    const presigned = await signer.presignUpload({ key, contentType: 'image/png', maxBytes: 12_345, expiresInSeconds: 60 });
     const policy = policyOf(presigned);
 
     expect(policy.conditions).toContainEqual(['content-length-range', 1, 12_345]);
@@ -61,7 +64,7 @@ describe('S3FileStore.presignUpload', () => {
   it('lets a multipart POST with the signed fields store the object', async () => {
     const key = newKey();
     const content = Buffer.from('%PDF-1.7 hello');
-    const presigned = await store.presignUpload({ key, contentType: 'application/pdf', maxBytes: 1024, expiresInSeconds: 300 });
+    const presigned = await signer.presignUpload({ key, contentType: 'application/pdf', maxBytes: 1024, expiresInSeconds: 300 });
 
     const response = await postForm(presigned, content, 'application/pdf');
 
@@ -78,7 +81,7 @@ describe('S3FileStore.head', () => {
   it('reports the stored object’s own size and content type', async () => {
     const key = newKey();
     const content = Buffer.alloc(3000, 7);
-    await postForm(await store.presignUpload({ key, contentType: 'image/png', maxBytes: 10_000, expiresInSeconds: 300 }), content, 'image/png');
+    await postForm(await signer.presignUpload({ key, contentType: 'image/png', maxBytes: 10_000, expiresInSeconds: 300 }), content, 'image/png');
     expect(await store.head(key)).toEqual({ sizeBytes: 3000, contentType: 'image/png' });
   });
 });
@@ -87,7 +90,7 @@ describe('S3FileStore.presignDownload', () => {
   it('signs a GET that returns the stored bytes and expires', async () => {
     const key = newKey();
     const content = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
-    await postForm(await store.presignUpload({ key, contentType: 'application/octet-stream', maxBytes: 1024, expiresInSeconds: 300 }), content, 'application/octet-stream');
+    await postForm(await signer.presignUpload({ key, contentType: 'application/octet-stream', maxBytes: 1024, expiresInSeconds: 300 }), content, 'application/octet-stream');
 
     const url = await store.presignDownload(key, 'résumé 2026.bin', 900);
 
