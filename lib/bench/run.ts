@@ -12,7 +12,7 @@ export type BenchSize = 'tiny' | 'default';
  * Each module is loaded in its own process (see `runOne`), so they import lazily.
  */
 export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult>> = {
-  bundles: async (size) => (await import('./bundles.ts')).bundlesBenchmark({ runs: size === 'tiny' ? 1 : 9 }),
+  bundles: async (size) => (await import('./bundles.ts')).bundlesBenchmark({ runs: size === 'tiny' ? 1 : 13 }),
   'rule-matching': async (size) =>
     (await import('./rule-matching.ts')).ruleMatchingBenchmark({ ruleCount: size === 'tiny' ? 200 : 10_000, runs: size === 'tiny' ? 2 : 5 }),
   pipeline: async (size) => (await import('./pipeline.ts')).pipelineBenchmark({ uploads: size === 'tiny' ? 10 : 1_000, concurrency: 20 }),
