@@ -14,6 +14,7 @@ import { queues } from '../lib/topology.ts';
 const config = readConfig(
   z.object({
     ...configParts.publicBaseUrl.shape,
+    STATUS_CALLBACK_BASE_URL: z.optional(z.url()),
     ...configParts.stateTable.shape,
     /** The account's messages per second (a US long code sends 1, toll-free 3, a short code 100). */
     TWILIO_MPS: z._default(z.coerce.number().check(z.gt(0)), 1),
@@ -21,7 +22,8 @@ const config = readConfig(
     BREAKER_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 30),
   }),
 );
-const baseUrl = config.PUBLIC_BASE_URL.replace(/\/+$/, '');
+// Deployed, status callbacks go to the status webhook's own Function URL; locally, to the API.
+const baseUrl = (config.STATUS_CALLBACK_BASE_URL ?? config.PUBLIC_BASE_URL).replace(/\/+$/, '');
 const refSchema = z.object({
   userId: z.string().check(z.minLength(1)),
   notificationId: z.string().check(z.minLength(1)),

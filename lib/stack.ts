@@ -72,6 +72,8 @@ export class NotificationStack extends Stack {
   readonly tables: Record<TableKey, dynamodb.Table>;
   readonly queues: Record<QueueKey, QueueWithDlq>;
   readonly functions: Record<FunctionName, AppFunction>;
+  /** The Function URLs Twilio calls, by function. */
+  readonly webhookUrls: Partial<Record<FunctionName, lambda.FunctionUrl>>;
   readonly api: apigw.HttpApi;
   readonly bucket: s3.Bucket;
   readonly userPool: cognito.UserPool;
@@ -237,6 +239,17 @@ export class NotificationStack extends Stack {
       return fn;
     });
 
+    // Twilio's webhooks on Function URLs: Twilio is sent to these, not to the API's routes.
+    this.webhookUrls = Object.fromEntries(
+      entries<FunctionName, FunctionSpec>(functions)
+        .filter(([, spec]) => spec.webhook)
+        .map(([name]) => [name, this.functions[name].function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE })]),
+    );
+    const statusWebhook = this.webhookUrls[routes.find((r) => r.path === '/twilio/status')!.function]!;
+    for (const [name, spec] of entries<FunctionName, FunctionSpec>(functions)) {
+      if (spec.statusCallbacks) this.functions[name].addEnvironment(commonEnv.statusCallbackBaseUrl, statusWebhook.url);
+    }
+
     for (const [key, spec] of entries<QueueKey, QueueSpec>(queues)) {
       // The consumer defers records by changing their visibility (the event source's consume
       // grant covers it) and hands records it gives up on to the DLQ itself, with their outcome.
@@ -290,6 +303,9 @@ export class NotificationStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
+    // The number's "A message comes in" webhook in the Twilio console.
+    const incoming = routes.find((r) => r.path === '/twilio/incoming')!;
+    new CfnOutput(this, 'TwilioIncomingWebhookUrl', { value: `${this.webhookUrls[incoming.function]!.url}twilio/incoming` });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });

@@ -106,6 +106,14 @@ export interface FunctionSpec {
   readonly twilio?: boolean;
   /** Answers paged lists, so it needs the key that signs cursors. */
   readonly pages?: boolean;
+  /**
+   * Called by Twilio. Deployed, it also gets a Lambda Function URL (requests to it cost nothing
+   * beyond the function, where API Gateway charges for each), and that is where Twilio is sent;
+   * the API route stays. The request proves itself with X-Twilio-Signature either way.
+   */
+  readonly webhook?: boolean;
+  /** Names the status-callback webhook's URL on each message it sends. */
+  readonly statusCallbacks?: boolean;
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -188,6 +196,7 @@ export const functions = {
     tables: { notifications: 'readWrite' },
     sendsTo: ['statusCallback'],
     twilio: true,
+    webhook: true,
   },
   'twilio-incoming': {
     ...api,
@@ -196,6 +205,7 @@ export const functions = {
     tables: { state: 'readWrite', notifications: 'readWrite' },
     media: 'readWrite',
     twilio: true,
+    webhook: true,
   },
   'rule-matcher': {
     memoryMb: 512,
@@ -214,6 +224,7 @@ export const functions = {
     tables: { notifications: 'readWrite', state: 'readWrite' },
     bucket: 'read',
     twilio: true,
+    statusCallbacks: true,
   },
   'twilio-status-deferred': {
     memoryMb: 256,
@@ -344,4 +355,6 @@ export const commonEnv = {
   /** The sender address of email notifications (SendGrid). */
   emailFrom: 'EMAIL_FROM',
   cursorSecretId: 'CURSOR_SECRET_ID',
+  /** Where status callbacks go (the status webhook's Function URL, deployed); PUBLIC_BASE_URL when unset. */
+  statusCallbackBaseUrl: 'STATUS_CALLBACK_BASE_URL',
 } as const;

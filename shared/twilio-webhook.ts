@@ -64,8 +64,19 @@ export const twiml = (reply?: string): HttpResult => ({
 const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
 
 /**
- * Wraps a Twilio webhook: the request must carry Twilio's signature over the configured
- * public URL (base URL, raw path and raw query exactly as received, never the Host header)
+ * The base of the URL Twilio called: the function's own Function URL when the request came
+ * through one (AWS names that domain in the request context, whatever the Host header says),
+ * else the configured public URL of the API.
+ */
+export function calledBaseUrl(event: APIGatewayProxyEventV2, publicBaseUrl: string, region = process.env.AWS_REGION): string {
+  const domain = event.requestContext?.domainName;
+  if (region && domain?.endsWith(`.lambda-url.${region}.on.aws`)) return `https://${domain}`;
+  return publicBaseUrl;
+}
+
+/**
+ * Wraps a Twilio webhook: the request must carry Twilio's signature over the URL it was sent to
+ * (`calledBaseUrl`, then the raw path and raw query exactly as received, never the Host header)
  * and the body: the form parameters, repeated keys included, or, for a JSON body, the
  * `bodySHA256` in the URL. Anything else is a 403 before the handler runs, so a forged
  * request changes nothing.
@@ -78,7 +89,7 @@ export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
     .handler(async (event) => {
       const body = rawBody(event);
       const query = new URLSearchParams(event.rawQueryString ?? '');
-      const url = `${baseUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+      const url = `${calledBaseUrl(event, baseUrl)}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
       const signature = event.headers['x-twilio-signature'];
       const { authToken } = await twilioCredentials();
       // A body Twilio did not send as a form is covered only through bodySHA256; without it the

@@ -188,6 +188,7 @@ describe('NotificationStack', () => {
         ...(spec.bucket || ('media' in spec && spec.media) ? [commonEnv.bucket] : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps, commonEnv.emailFrom] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
+        ...('statusCallbacks' in spec && spec.statusCallbacks ? [commonEnv.statusCallbackBaseUrl] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
@@ -198,6 +199,22 @@ describe('NotificationStack', () => {
       }
       if (spec.twilio) expect(variables[commonEnv.twilioSecretId]).toEqual({ Ref: logicalId(stack.twilioSecret) });
       if ('pages' in spec && spec.pages) expect(variables[commonEnv.cursorSecretId]).toEqual({ Ref: logicalId(stack.cursorSecret) });
+    });
+
+    it('gives the Twilio webhooks Function URLs, names the status one on every send, and outputs the inbound one', () => {
+      const urls = ofType('AWS::Lambda::Url');
+      const webhooks = functionEntries.filter(([, spec]) => 'webhook' in spec && spec.webhook).map(([name]) => name);
+      expect(webhooks.sort()).toEqual(['twilio-incoming', 'twilio-status']);
+      expect(urls.map(([, url]) => url.Properties.TargetFunctionArn)).toEqual(
+        expect.arrayContaining(webhooks.map((name) => ({ 'Fn::GetAtt': [functionId(name), 'Arn'] }))),
+      );
+      expect(urls).toHaveLength(webhooks.length);
+      // No IAM auth: Twilio cannot sign with AWS credentials; the handler checks X-Twilio-Signature.
+      for (const [, url] of urls) expect(url.Properties.AuthType).toBe('NONE');
+      const statusUrl = urls.find(([, url]) => url.Properties.TargetFunctionArn['Fn::GetAtt'][0] === functionId('twilio-status'))!;
+      expect(resources[functionId('twilio-sender')]!.Properties.Environment.Variables[commonEnv.statusCallbackBaseUrl]).toEqual({ 'Fn::GetAtt': [statusUrl[0], 'FunctionUrl'] });
+      const incomingUrl = urls.find(([, url]) => url.Properties.TargetFunctionArn['Fn::GetAtt'][0] === functionId('twilio-incoming'))!;
+      expect(template.toJSON().Outputs.TwilioIncomingWebhookUrl.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [incomingUrl[0], 'FunctionUrl'] }, 'twilio/incoming']] });
     });
 
     it('keeps Twilio credentials out of every Lambda environment', () => {

@@ -24,14 +24,14 @@ function webhookAt(baseUrl: string) {
   return { invoke, seen };
 }
 
-function event(input: { path: string; query?: string; body: string; headers: Record<string, string>; base64?: boolean }): APIGatewayProxyEventV2 {
+function event(input: { path: string; query?: string; body: string; headers: Record<string, string>; base64?: boolean; domainName?: string }): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: `POST ${input.path}`,
     rawPath: input.path,
     rawQueryString: input.query ?? '',
     headers: input.headers,
-    requestContext: { http: { method: 'POST', path: input.path } } as APIGatewayProxyEventV2['requestContext'],
+    requestContext: { http: { method: 'POST', path: input.path }, domainName: input.domainName } as APIGatewayProxyEventV2['requestContext'],
     body: input.base64 ? Buffer.from(input.body).toString('base64') : input.body,
     isBase64Encoded: Boolean(input.base64),
   };
@@ -80,6 +80,28 @@ describe('twilioWebhook', () => {
     const forConfig = await invoke(event({ path: '/twilio/status', body: form(callback), headers: headers('https://api.example.com/twilio/status') }));
     expect(forConfig.statusCode).toBe(200);
     expect(seen).toHaveLength(1);
+  });
+
+  it('checks a request that came through the function’s own Function URL against that URL, as AWS names it', async () => {
+    const { invoke, seen } = webhookAt('https://api.example.com');
+    const region = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'us-east-1';
+    try {
+      const fnDomain = 'abc123xyz.lambda-url.us-east-1.on.aws';
+      const signedFor = (url: string) => ({ 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(token, url, paramsOf(callback)) });
+      const viaUrl = { path: '/twilio/status', query: 'u=alice&n=n1', body: form(callback), domainName: fnDomain };
+      expect((await invoke(event({ ...viaUrl, headers: signedFor(`https://${fnDomain}/twilio/status?u=alice&n=n1`) }))).statusCode).toBe(200);
+      // Signed for the API's URL, it was not what Twilio called: refused.
+      expect((await invoke(event({ ...viaUrl, headers: signedFor('https://api.example.com/twilio/status?u=alice&n=n1') }))).statusCode).toBe(403);
+      // Any other domain in the request context (an API's, a custom one) means the configured URL.
+      const viaApi = { ...viaUrl, domainName: 'abc.execute-api.us-east-1.amazonaws.com' };
+      expect((await invoke(event({ ...viaApi, headers: signedFor(`https://abc.execute-api.us-east-1.amazonaws.com/twilio/status?u=alice&n=n1`) }))).statusCode).toBe(403);
+      expect((await invoke(event({ ...viaApi, headers: signedFor('https://api.example.com/twilio/status?u=alice&n=n1') }))).statusCode).toBe(200);
+      expect(seen).toHaveLength(2);
+    } finally {
+      if (region === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = region;
+    }
   });
 
   it('signs the raw query string exactly as received', async () => {
