@@ -181,8 +181,8 @@ export interface OptOutRepository {
   remove(phone: string): Promise<boolean>;
 }
 
-/** What the rate limiter answers a sender: send now, or come back at `until` holding `slot`. */
-export type Pace = { kind: 'send' } | { kind: 'wait'; until: number; slot: number };
+/** What the rate limiter answers a sender: send now, or come back at `until`, holding `slot` if it has one. */
+export type Pace = { kind: 'send' } | { kind: 'wait'; until: number; slot?: number };
 
 /** Paces sends to the account's messages-per-second, shared by every concurrent sender. */
 export interface RateLimiter {

@@ -6,6 +6,8 @@ import { documentClient } from './dynamo-client.ts';
 
 const KEY = { pk: 'RATE', sk: 'twilio-messages' };
 const MAX_ROUNDS = 5;
+/** How early a booked message may come back and still go to the gate (senders' clocks differ a little). */
+const EARLY_MS = 500;
 
 interface Ask {
   slot: number | undefined;
@@ -92,7 +94,16 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   turn(_now: number, slot?: number): Promise<Pace> {
-    return slot === undefined ? this.turns.add(undefined) : Promise.resolve({ kind: 'send' });
+    if (slot === undefined) return this.turns.add(undefined);
+    return Promise.resolve(this.early(slot, this.clock()) ?? { kind: 'send' });
+  }
+
+  /**
+   * A booked message back before its slot waits again for it: SQS delays stop at 15 minutes, so
+   * a message booked further ahead comes back early, as many times as it takes.
+   */
+  private early(slot: number, now: number): Pace | undefined {
+    return slot - now > EARLY_MS ? { kind: 'wait', until: slot, slot } : undefined;
   }
 
   acquire(_now: number, slot?: number): Promise<Pace> {
@@ -108,16 +119,24 @@ export class DynamoRateLimiter implements RateLimiter {
   }
 
   private async settleGate(asks: Ask[]): Promise<Pace[]> {
-    // Booked messages have waited their turn: they go first.
-    const order = asks.map((_, i) => i).sort((a, b) => Number(asks[a]!.slot === undefined) - Number(asks[b]!.slot === undefined));
-    const bookedCount = asks.filter((a) => a.slot !== undefined).length;
-    let state = IDLE;
+    const paces: Pace[] = new Array<Pace>(asks.length);
     let now = this.clock();
+    const due = asks
+      .map((_, i) => i)
+      .filter((i) => {
+        const early = asks[i]!.slot === undefined ? undefined : this.early(asks[i]!.slot!, now);
+        if (early) paces[i] = early;
+        return !early;
+      });
+    // Booked messages have waited their turn: they go first.
+    const order = due.sort((a, b) => Number(asks[a]!.slot === undefined) - Number(asks[b]!.slot === undefined));
+    const bookedCount = order.filter((i) => asks[i]!.slot !== undefined).length;
+    let state = IDLE;
     let admitted = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       now = this.clock();
       // New messages queue behind a booked backlog rather than overtake it.
-      const contenders = state.nextSlot > now ? bookedCount : asks.length;
+      const contenders = state.nextSlot > now ? bookedCount : order.length;
       const room = Math.min(contenders, this.room(state.gate, now));
       if (room === 0 || (await this.take(room, state.gate, now, room > bookedCount))) {
         admitted = room;
@@ -127,17 +146,23 @@ export class DynamoRateLimiter implements RateLimiter {
       state = await this.read(true);
     }
     const gate = Math.max(state.gate, now) + admitted * this.interval;
-    const paces: Pace[] = new Array<Pace>(asks.length);
     for (const i of order.slice(0, admitted)) paces[i] = { kind: 'send' };
     const rest = order.slice(admitted);
     const fresh = rest.filter((i) => asks[i]!.slot === undefined);
-    const booked = fresh.length > 0 ? await this.bookAll(fresh.length, Math.max(now, gate)) : [];
-    fresh.forEach((i, k) => (paces[i] = booked[k]!));
-    // A booked message the gate cannot take now (it came back with others) keeps its slot.
-    for (const i of rest) {
-      const slot = asks[i]!.slot;
-      if (slot !== undefined) paces[i] = { kind: 'wait', until: Math.max(now, gate - this.tolerance), slot };
+    let booked: Pace[] = [];
+    try {
+      if (fresh.length > 0) booked = await this.bookAll(fresh.length, Math.max(now, gate));
+    } catch (err) {
+      // The sends already taken from the gate still go; the new messages come back in a second, unbooked.
+      if (admitted === 0) throw err;
+      booked = fresh.map(() => ({ kind: 'wait', until: now + 1000 }));
     }
+    fresh.forEach((i, k) => (paces[i] = booked[k]!));
+    // Booked messages the gate cannot take now (they came back with others) keep their slots,
+    // and come back one interval apart from when the gate has room again.
+    rest
+      .filter((i) => asks[i]!.slot !== undefined)
+      .forEach((i, k) => (paces[i] = { kind: 'wait', until: Math.max(now, gate - this.tolerance + k * this.interval), slot: asks[i]!.slot }));
     return paces;
   }
 

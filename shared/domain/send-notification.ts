@@ -85,6 +85,7 @@ export async function sendNotification(
   const body = await messageBody(deps.store, n);
   if (n.channel === 'email') return sendEmail(deps, n, body, delivery, now);
 
+  const mediaUrls = n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [];
   // The rate is taken last, right before the send, so that nothing between the two adds jitter.
   const at = now().getTime();
   const pace = await deps.limiter.acquire(at, ref.notBefore).catch(async (err: unknown) => {
@@ -97,7 +98,7 @@ export async function sendNotification(
   const outcome = await deps.gateway.send({
     to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
     body,
-    mediaUrls: n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [],
+    mediaUrls,
     statusCallback: deps.statusCallbackUrl(n),
   });
 

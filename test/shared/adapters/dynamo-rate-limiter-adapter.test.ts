@@ -1,4 +1,4 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../../lib/topology.ts';
 import { DynamoRateLimiter } from '../../../shared/adapters/dynamo-rate-limiter-adapter.ts';
@@ -21,7 +21,8 @@ beforeEach(async () => {
 
 /** A gate letting `burst` sends through at once: the schedule may run (burst - 1) intervals ahead. */
 const limiter = (rate: number, burst: number) => new DynamoRateLimiter(rate, ((burst - 1) * 1000) / rate, tables.state.name, env.documentClient);
-const waits = (paces: Pace[]) => paces.filter((p): p is Extract<Pace, { kind: 'wait' }> => p.kind === 'wait');
+const waits = (paces: Pace[]) =>
+  paces.filter((p): p is Extract<Pace, { kind: 'wait' }> => p.kind === 'wait').map((p) => ({ until: p.until, slot: p.slot! }));
 
 describe('DynamoRateLimiter', () => {
   it('lets a message go at once when the account is idle', async () => {
@@ -45,7 +46,7 @@ describe('DynamoRateLimiter', () => {
     for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(999);
     // The first booking comes after the burst's sends have used the gate's time.
     expect(slots[0]!).toBeGreaterThanOrEqual(started + 4 * 1000 - 5);
-    for (const p of waits(paces)) expect(p.until).toBe(p.slot);
+    for (const p of paces) if (p.kind === 'wait') expect(p.until).toBe(p.slot);
   });
 
   it('admits every booked message that comes back at its slot, and no new one ahead of them', async () => {
@@ -75,6 +76,44 @@ describe('DynamoRateLimiter', () => {
     // Booked or not, nothing passes the gate beyond its burst: with 2, one more goes now, the next waits.
     expect(await sender.acquire(now, now + 500)).toEqual({ kind: 'send' });
     expect(await sender.acquire(now, now + 600)).toMatchObject({ kind: 'wait', slot: now + 600 });
+  });
+
+  it('sends a booked message back to wait again when it returns before its slot, at the turn and at the gate', async () => {
+    // A backlog longer than SQS's longest delay (15 minutes) brings messages back early.
+    const now = Date.now();
+    const sender = new DynamoRateLimiter(10, 100, tables.state.name, env.documentClient, () => now);
+    const slot = now + 20 * 60_000;
+    expect(await sender.turn(now, slot)).toEqual({ kind: 'wait', until: slot, slot });
+    expect(await sender.acquire(now, slot)).toEqual({ kind: 'wait', until: slot, slot });
+    // The gate was not touched: a new message still goes at once.
+    expect(await sender.acquire(now)).toEqual({ kind: 'send' });
+  });
+
+  it('brings back booked messages the gate could not take one interval apart, not all at once', async () => {
+    const now = Date.now();
+    const sender = new DynamoRateLimiter(10, 0, tables.state.name, env.documentClient, () => now);
+    expect(await sender.acquire(now)).toEqual({ kind: 'send' });
+    const paces = await Promise.all([now - 300, now - 200, now - 100].map((slot) => sender.acquire(now, slot)));
+    const untils = paces.map((p) => (p.kind === 'wait' ? p.until : undefined));
+    expect(untils.every((u) => u !== undefined)).toBe(true);
+    expect(new Set(untils).size).toBe(3);
+  });
+
+  it('still sends what the gate admitted when booking the rest fails; those come back in a second, unbooked', async () => {
+    const now = Date.now();
+    const failingBookings = {
+      send: (command: UpdateCommand | GetCommand) =>
+        'UpdateExpression' in command.input && String(command.input.UpdateExpression).includes('nextSlot')
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : env.documentClient.send(command as UpdateCommand),
+    } as unknown as DynamoDBDocumentClient;
+    const sender = new DynamoRateLimiter(10, 100, tables.state.name, failingBookings, () => now);
+    const paces = await Promise.all([0, 1, 2, 3].map(() => sender.acquire(now)));
+    expect(paces.filter((p) => p.kind === 'send')).toHaveLength(2);
+    expect(paces.filter((p) => p.kind === 'wait')).toEqual([
+      { kind: 'wait', until: now + 1000 },
+      { kind: 'wait', until: now + 1000 },
+    ]);
   });
 
   it('never admits more than the burst plus the rate over the time it ran, however hard it is asked', async () => {

@@ -333,6 +333,15 @@ describe('pacing and the circuit breaker', () => {
     expect(await stored()).toMatchObject({ status: 'queued', attempts: 1 });
   });
 
+  it('brings a message back as new when the limiter gave it no slot', async () => {
+    seed();
+    limiter.answers.push({ kind: 'wait', until: clock().getTime() + 1000 });
+    const deferred = (await sendNotification(deps, ref, firstReceive, clock).catch((e: DeferError) => e)) as DeferError;
+    expect(deferred).toBeInstanceOf(DeferError);
+    expect(JSON.parse(deferred.body!)).toEqual(ref);
+    expect(await stored()).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+
   it('opens after consecutive retryable failures and then defers sends without calling Twilio', async () => {
     for (let i = 0; i < 3; i++) {
       const r = { userId: 'alice', notificationId: `01HZZ0000000000000000000${i}A-R1` };
