@@ -4,6 +4,7 @@ import { DynamoNotificationFeed } from '../../../shared/adapters/dynamo-notifica
 import { newId } from '../../../shared/domain/ids.ts';
 import type { FeedPosition, NotificationRecord } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
+import { pendingNotificationRecord } from '../../support/fixtures.ts';
 
 let env: TestEngines;
 let feed: DynamoNotificationFeed;
@@ -18,21 +19,7 @@ afterAll(async () => {
 });
 
 function notification(userId: string, fileId: string, createdAt: string): NotificationRecord {
-  const ruleId = newId();
-  return {
-    userId,
-    notificationId: `${fileId}-${ruleId}`,
-    fileId,
-    ruleId,
-    channel: 'sms',
-    target: '+14155550100',
-    status: 'pending',
-    attempts: 0,
-    createdAt,
-    updatedAt: createdAt,
-    history: [{ status: 'pending', at: createdAt }],
-    file: { fileName: 'a.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 1, tags: [], uploadedAt: createdAt, objectKey: 'k' },
-  };
+  return pendingNotificationRecord({ userId, fileId, createdAt });
 }
 
 async function store(...records: NotificationRecord[]) {

@@ -5,6 +5,7 @@ import type { DynamoNotificationRepository } from '../../../shared/adapters/dyna
 import { newId, notificationIdFor } from '../../../shared/domain/ids.ts';
 import type { NotificationRecord, Page } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
+import { pendingNotificationRecord } from '../../support/fixtures.ts';
 
 let env: TestEngines;
 let repo: DynamoNotificationRepository;
@@ -22,29 +23,14 @@ const CREATED_AT = '2026-01-01T00:00:00.000Z';
 const newUser = () => `user-${randomUUID()}`;
 
 function pendingNotification(userId: string, fileId = newId(), ruleId = newId(), overrides: Partial<NotificationRecord> = {}): NotificationRecord {
-  return {
+  return pendingNotificationRecord({
     userId,
-    notificationId: notificationIdFor(fileId, ruleId),
     fileId,
     ruleId,
-    channel: 'sms',
-    target: '+14155550100',
-    status: 'pending',
-    attempts: 0,
     createdAt: CREATED_AT,
-    updatedAt: CREATED_AT,
-    history: [{ status: 'pending', at: CREATED_AT }],
-    file: {
-      fileName: 'report.pdf',
-      fileType: 'pdf',
-      contentType: 'application/pdf',
-      sizeBytes: 2048,
-      tags: ['finance'],
-      uploadedAt: CREATED_AT,
-      objectKey: `uploads/${userId}/${fileId}`,
-    },
+    file: { fileName: 'report.pdf', sizeBytes: 2048, tags: ['finance'] },
     ...overrides,
-  };
+  });
 }
 
 /** Every raw item in the user's partition, keys and all, as DynamoDB holds them. */

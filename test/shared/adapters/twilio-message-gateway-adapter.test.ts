@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TwilioSimulator } from '../../../lib/local/twilio-simulator.ts';
 import { TwilioMessageGateway } from '../../../shared/adapters/twilio-message-gateway-adapter.ts';
 import type { OutboundMessage } from '../../../shared/ports.ts';
+import { listen, readBody } from '../../support/http.ts';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'gateway-test-auth-token';
@@ -15,20 +15,6 @@ let server: Server;
 let baseUrl: string;
 let callbacks: string[];
 const savedEnv = { ...process.env };
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function listen(s: Server): Promise<string> {
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
-}
 
 /** A loopback URL on which nothing listens. */
 async function closedPortUrl(): Promise<string> {

@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioSimulator } from '../../../lib/local/twilio-simulator.ts';
 import { TwilioMessageGateway } from '../../../shared/adapters/twilio-message-gateway-adapter.ts';
+import { listen, readBody } from '../../support/http.ts';
 
 const ACCOUNT_SID = `AC${'fedcba9876543210'.repeat(2)}`;
 const AUTH_TOKEN = 'status-test-auth-token';
@@ -13,24 +13,14 @@ let sim: TwilioSimulator;
 let server: Server;
 let gateway: TwilioMessageGateway;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 beforeAll(async () => {
   sim = new TwilioSimulator({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, callbackDelaysMs: { sent: 300, delivered: 400 } });
   sim.setFaults({ dropCallbacks: true });
   server = createServer(async (req, res) => {
     if (!(await sim.handle(req, res, await readBody(req)))) res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   Object.assign(process.env, {
-    TWILIO_API_BASE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    TWILIO_API_BASE_URL: await listen(server),
     TWILIO_FROM_NUMBER: '+15005550006',
     TWILIO_TIMEOUT_MS: '5000',
   });
