@@ -96,7 +96,6 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     const fileTables = new Set([tableNames.files, tableNames.rules]);
     const fileQueues = new Set([queueName(queueUrls.upload), queueName(dlqUrls.upload)]);
     const fileFunctions = new Set<string>(['create-upload', 'rule-matcher']);
-    let webhookRequests = 0;
     const side = (file: boolean): Part => {
       const part: Part = { dynamoRead: 0, dynamoWrite: 0, sqs: 0, s3Write: file ? u.s3Writes + n : 0, s3Read: file ? u.s3Reads : 0, lambdaRequests: 0, gbSeconds: 0, apiRequests: 0 };
       for (const [table, units] of Object.entries(u.byTable)) {
@@ -110,7 +109,6 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
         part.lambdaRequests += count;
         part.gbSeconds += (durationsMs.reduce((sum, ms) => sum + Math.ceil(ms), 0) / 1000) * (functions[name as FunctionName].memoryMb / 1024);
         if (apiFunctions.has(name as FunctionName)) part.apiRequests += count;
-        if (webhookFunctions.has(name as FunctionName)) webhookRequests += count;
       }
       return part;
     };
@@ -122,6 +120,7 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     const total = dollarsOf(both).total;
     const delivery = dollarsOf(deliverySide).total;
     // What the same callbacks would cost through API Gateway routes instead of the Function URLs.
+    const webhookRequests = [...webhookFunctions].reduce((total, name) => total + (u.invocations[name]?.count ?? 0), 0);
     const viaApiGateway = dollarsOf({ ...deliverySide, apiRequests: deliverySide.apiRequests + webhookRequests }).total;
 
     const figures: Figure[] = [
