@@ -128,6 +128,19 @@ export async function startEngines(opts: { dataDir?: string; dynamoPort?: number
 }
 
 /**
+ * A saved queue keeps the URL it was created with, naming the port of an earlier run; the SQS
+ * client sends to the URL's host, so the URL is moved to where the engine listens now (the
+ * engine finds a queue by its region and name, whatever the host).
+ */
+export function onEndpoint(queueUrl: string, endpoint: string): string {
+  const url = new URL(queueUrl);
+  const current = new URL(endpoint);
+  url.protocol = current.protocol;
+  url.host = current.host;
+  return url.toString();
+}
+
+/**
  * Creates the topology's tables, queues (each with its DLQ and redrive policy) and the
  * bucket through the real AWS SDK, exactly as declared; existing ones are left as they are.
  */
@@ -193,9 +206,9 @@ export async function provision(engines: Engines, overrides: { visibilityTimeout
       }),
     );
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['QueueArn'] }));
-    queueUrls[key] = queue.QueueUrl!;
+    queueUrls[key] = onEndpoint(queue.QueueUrl!, engines.sqsEndpoint);
     queueArns[key] = attributes.Attributes!.QueueArn!;
-    dlqUrls[key] = dlq.QueueUrl!;
+    dlqUrls[key] = onEndpoint(dlq.QueueUrl!, engines.sqsEndpoint);
   }
 
   await s3.send(new CreateBucketCommand({ Bucket: LOCAL_BUCKET })).catch((err: { name?: string }) => {

@@ -45,6 +45,18 @@ async function start(args: string[]): Promise<{ api: ApiClient; output: () => st
   };
 }
 
+/** Uploads a file that the rule matches and waits for its one notification to be delivered, as one SMS. */
+async function uploadAndDeliver(user: ApiClient, fileName: string): Promise<void> {
+  const { fileId } = await user.upload({ fileName, contentType: 'text/plain', content: 'restart' });
+  const delivered = await eventually(async () => {
+    const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
+    return body.items.length === 1 && body.items[0].status === 'delivered' ? body.items[0] : undefined;
+  }, 30_000, `the notification for ${fileName} to be delivered`);
+  const sent = (await user.request('GET', '/local/twilio/messages')).body.items.filter((m: { sid: string }) => m.sid === delivered.messageSid);
+  expect(sent).toHaveLength(1);
+  expect(sent[0].body).toContain(fileName);
+}
+
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
@@ -66,22 +78,32 @@ describe('npm start', () => {
     }
   });
 
-  it('keeps state in its data folder across restarts', async () => {
+  it('keeps state in its data folder across restarts, and delivers after each one', async () => {
+    const target = '+14155550123';
     const first = await start(['--data-dir', dataDir]);
     const token = await first.api.tokenFor('erin');
-    const created = await first.api.as(token).request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550123' });
-    expect(created.status).toBe(201);
-    await first.stop();
-
-    const second = await start(['--data-dir', dataDir]);
+    let created;
     try {
-      const again = await second.api.as(token).request('GET', `/rules/${created.body.ruleId}`);
-      expect(again.status).toBe(200);
-      expect(again.body.target).toBe('+14155550123');
+      created = await first.api.as(token).request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
+      expect(created.status).toBe(201);
+      await uploadAndDeliver(first.api.as(token), 'first-run.txt');
     } finally {
-      await second.stop();
+      await first.stop();
     }
-  });
+
+    // Each start listens on new ports for the embedded engines; what was saved must still reach them.
+    for (const run of ['second-run.txt', 'third-run.txt']) {
+      const again = await start(['--data-dir', dataDir]);
+      try {
+        const rule = await again.api.as(token).request('GET', `/rules/${created.body.ruleId}`);
+        expect(rule.status).toBe(200);
+        expect(rule.body.target).toBe(target);
+        await uploadAndDeliver(again.api.as(token), run);
+      } finally {
+        await again.stop();
+      }
+    }
+  }, 180_000);
 
   it('writes nothing to disk with --memory', async () => {
     const untouched = mkdtempSync(join(tmpdir(), 'memory-run-'));
