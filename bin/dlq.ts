@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { listDeadLetters, purgeDeadLetters, redriveDeadLetters, type QueuePair } from '../lib/ops/dlq.ts';
+import { inspectLocalDeadLetters, listDeadLetters, purgeDeadLetters, redriveDeadLetters, type QueuePair } from '../lib/ops/dlq.ts';
 import { queues, type QueueKey } from '../lib/topology.ts';
 
 const usage = `usage: npm run dlq -- <list|redrive|purge> --queue <${Object.keys(queues).join('|')}> [options]
@@ -32,7 +32,7 @@ if (!command || !['list', 'redrive', 'purge'].includes(command) || !key || !(key
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-async function target(): Promise<{ sqs: SQSClient; pair: QueuePair; engine: 'aws' | 'local' }> {
+async function target(): Promise<{ sqs: SQSClient; pair: QueuePair; engine: 'aws' | 'local'; endpoint?: string }> {
   if (values.stack) {
     const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: values.stack }));
     const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
@@ -56,13 +56,15 @@ async function target(): Promise<{ sqs: SQSClient; pair: QueuePair; engine: 'aws
     }),
     pair: { name: key!, ...pair },
     engine: 'local',
+    endpoint: local.endpoint,
   };
 }
 
 try {
-  const { sqs, pair, engine } = await target();
+  const { sqs, pair, engine, endpoint } = await target();
   if (command === 'list') {
-    const letters = await listDeadLetters(sqs, pair, Number(values.max ?? 50));
+    const max = Number(values.max ?? 50);
+    const letters = endpoint ? await inspectLocalDeadLetters(endpoint, pair, max) : await listDeadLetters(sqs, pair, max);
     process.stdout.write(`${JSON.stringify(letters, null, 2)}\n${letters.length} message(s) on the ${key} DLQ.\n`);
   } else if (command === 'redrive') {
     const result = await redriveDeadLetters(sqs, pair, { engine, ratePerSecond: values.rate ? Number(values.rate) : undefined });

@@ -69,6 +69,34 @@ export async function listDeadLetters(sqs: SQSClient, pair: QueuePair, max = 50)
   }));
 }
 
+/** A message as the embedded SQS engine shows it to its inspection route. */
+interface EngineMessage {
+  messageId: string;
+  body: string;
+  sentTimestamp: number;
+  approximateReceiveCount: number;
+}
+
+/**
+ * Up to `max` messages on a DLQ of the embedded engine, read through its inspection route, which
+ * touches nothing. (The engine's saved-state mode loses a message made visible again with
+ * ChangeMessageVisibility 0, which is how `listDeadLetters` puts them back on AWS.)
+ */
+export async function inspectLocalDeadLetters(endpoint: string, pair: QueuePair, max = 50): Promise<DeadLetter[]> {
+  const name = new URL(pair.dlqUrl).pathname.split('/').pop()!;
+  const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
+  if (!response.ok) throw new Error(`The embedded SQS has no queue ${name} (HTTP ${response.status}).`);
+  const { messages } = (await response.json()) as {
+    messages: { ready: EngineMessage[]; delayed: EngineMessage[]; inflight: Array<{ message: EngineMessage }> };
+  };
+  return [...messages.ready, ...messages.delayed, ...messages.inflight.map((m) => m.message)].slice(0, max).map((m) => ({
+    messageId: m.messageId,
+    sentAt: new Date(m.sentTimestamp).toISOString(),
+    receiveCount: m.approximateReceiveCount,
+    body: parse(m.body),
+  }));
+}
+
 /**
  * Moves the DLQ's messages back to their queue. On AWS this is SQS's own move task, at
  * `ratePerSecond`; the embedded engine has none, so locally the messages are copied and deleted

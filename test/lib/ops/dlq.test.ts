@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -25,8 +27,11 @@ const depth = async (url: string) => {
   return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
 };
 
+// Saved state, as `npm start` runs by default: the embedded SQS keeps its messages on disk.
+const dataDir = mkdtempSync(join(tmpdir(), 'dlq-data-'));
+
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0 });
+  runtime = await startLocalRuntime({ port: 0, dataDir });
   sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
   // Three dead letters as the sender leaves them: the original reference under `payload`.
   await sqs.send(
@@ -43,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sqs?.destroy();
   await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('npm run dlq', () => {
@@ -52,6 +58,8 @@ describe('npm run dlq', () => {
     expect(out).toContain('3 message(s) on the notification DLQ');
     expect(out).toContain('gone-1');
     expect(await depth(runtime.resources.dlqUrls.notification)).toBe(3);
+    // Listing twice shows the same three: nothing was hidden by the first look.
+    expect((await dlq('list', '--queue', 'notification')).out).toContain('3 message(s) on the notification DLQ');
   });
 
   it('refuses to purge without a confirmation', async () => {
