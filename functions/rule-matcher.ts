@@ -4,6 +4,7 @@ import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
+import { GiveUpError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
 import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
@@ -18,7 +19,7 @@ const deps = {
 };
 
 export const handler = queueConsumer(queues.upload, async (record) => {
-  const event = s3EventSchema.parse(JSON.parse(record.body));
+  const event = parseEvent(record.body);
   if ('Event' in event) return; // s3:TestEvent, sent once when the notification is configured
   for (const r of event.Records) {
     if (!r.eventName.startsWith('ObjectCreated:')) continue;
@@ -27,3 +28,16 @@ export const handler = queueConsumer(queues.upload, async (record) => {
   }
 });
 
+
+/** An S3 event, or a GiveUpError: a body that is not one will not become one on a retry. */
+function parseEvent(body: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new GiveUpError('The record body is not JSON, so not an S3 event.', { status: 'malformed_event', attempts: 1 });
+  }
+  const parsed = s3EventSchema.safeParse(json);
+  if (!parsed.success) throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 });
+  return parsed.data;
+}

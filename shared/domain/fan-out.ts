@@ -7,6 +7,7 @@ import type {
   NotificationRepository,
   RuleRepository,
 } from '../ports.ts';
+import { GiveUpError } from '../errors.ts';
 import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
@@ -25,8 +26,13 @@ export interface StoredObjectEvent {
   eventTime: string;
 }
 
-/** An object the system cannot account for; retrying will not help, so it goes to the DLQ. */
-export class UnknownUploadError extends Error {}
+/** An object the system cannot account for; retrying will not help, so it goes to the DLQ at once. */
+export class UnknownUploadError extends GiveUpError {
+  constructor(message: string) {
+    super(message, { status: 'unknown_upload', attempts: 1 });
+    this.name = 'UnknownUploadError';
+  }
+}
 
 const FAN_OUT_CONCURRENCY = 16;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,18 +122,30 @@ describe('rule-matcher', () => {
     expect(await invoke(s3Record(objectKeyFor('someone', newId()), 'ObjectRemoved:Delete'))).toEqual({ batchItemFailures: [] });
   });
 
-  it('fails only the records it cannot account for, so they reach the DLQ', async () => {
+  it('sends the records it cannot account for to the DLQ at once, saying why, and holds up none of the batch', async () => {
     const notOurs = s3Record('elsewhere/file.txt');
     const neverRequested = s3Record(objectKeyFor('someone', newId()));
     const unparseable = sqsRecord('{"Records": [');
     const wrongShape = sqsRecord(JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put' }] }));
     const fine = sqsRecord(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' }));
 
-    const response = await invoke(notOurs, neverRequested, unparseable, wrongShape, fine);
+    // Retrying would not help any of them, so none is left to the queue's five receives.
+    expect(await invoke(notOurs, neverRequested, unparseable, wrongShape, fine)).toEqual({ batchItemFailures: [] });
 
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
-      [notOurs, neverRequested, unparseable, wrongShape].map((r) => r.messageId).sort(),
-    );
+    const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
+    const letters: Array<{ payload: unknown; status: string; error: string; retryCount: number }> = [];
+    try {
+      await eventually(async () => {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.upload, MaxNumberOfMessages: 10 }));
+        letters.push(...Messages.map((m) => JSON.parse(m.Body!)));
+        return letters.length >= 4 ? true : undefined;
+      }, 10_000, 'four dead letters');
+    } finally {
+      sqs.destroy();
+    }
+    expect(letters.map((l) => l.status).sort()).toEqual(['malformed_event', 'malformed_event', 'unknown_upload', 'unknown_upload']);
+    expect(letters.map((l) => l.error).join(' ')).toContain('elsewhere/file.txt was not made by POST /uploads');
+    expect(letters.every((l) => l.retryCount === 1)).toBe(true);
   });
 
   it('records nothing when the object is gone before its event is handled', async () => {
