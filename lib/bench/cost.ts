@@ -165,7 +165,7 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       await ok('GET', '/rules?limit=20');
       await ok('DELETE', `/rules/${rule.ruleId}`);
       const inbound = await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from: '+14155550197', to: runtime.twilio.fromNumber, body: `hello ${i}` });
-      if (inbound !== 200) throw new Error(`The inbound webhook answered ${inbound}.`);
+      if (inbound.status !== 200) throw new Error(`The inbound webhook answered ${inbound.status}.`);
       if (i % 10 === 0) await runtime.runSchedule('reconcile');
     }
     for (const [name, { durationsMs, cpuMs }] of Object.entries(meter.usage.invocations).sort()) {

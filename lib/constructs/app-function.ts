@@ -4,7 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -77,6 +77,8 @@ export class AppFunction extends Construct {
               banner: lambdaBundling.banner,
               // Bundle the AWS SDK too, so the deployed version is the one in package-lock.json.
               externalModules: [],
+              // esbuild's per-file size table, five lines a function, drowns what synth has to say.
+              logLevel: LogLevel.WARNING,
             },
           }),
     });

@@ -176,7 +176,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     opts.meter.watch(sqsClient, 'sqs');
   }
 
-  const sendgrid = new SendGridSimulator(sendgridApiKey);
+  const sendgrid = new SendGridSimulator(sendgridApiKey, opts.dataDir ? join(opts.dataDir, 'sendgrid-messages.jsonl') : undefined);
   const simulator = new TwilioSimulator({
     accountSid: twilio.accountSid,
     authToken: twilio.authToken,
@@ -210,7 +210,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (method === 'POST' && path === '/local/twilio/inbound') {
       const parsed = inboundRequest.safeParse(parseJson(body));
       if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')));
-      return sendJson(res, 200, { status: await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data) });
+      // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).
+      return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
     }
     if (await simulator.handle(req, res, body)) return;
     if (await sendgrid.handle(req, res, body)) return;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod/mini';
+import { appendJsonLine, loadJsonLines } from './json-lines.ts';
 
 /** One email as the simulator accepted or refused it. */
 export interface SimulatedEmail {
@@ -14,6 +15,18 @@ export interface SimulatedEmail {
   error: string | null;
   receivedAt: string;
 }
+
+const simulatedEmailSchema = z.object({
+  messageId: z.nullable(z.string()),
+  accepted: z.boolean(),
+  from: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  customArgs: z.record(z.string(), z.string()),
+  error: z.nullable(z.string()),
+  receivedAt: z.string(),
+});
 
 const address = z.object({ email: z.email(), name: z.optional(z.string()) });
 const mailSend = z.object({
@@ -32,12 +45,23 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
  * A stand-in for SendGrid's v3 mail-send API (Twilio's email service), mounted on the local
  * runtime's front: `POST /v3/mail/send` with a Bearer key answers 202 and an X-Message-Id, as
  * SendGrid does; a bad key is a 401, a malformed request a 400 with SendGrid's `errors` list.
- * `GET /local/sendgrid/messages` lists what it received, oldest first.
+ * `GET /local/sendgrid/messages` lists what it received, oldest first; with a `storeFile` the list
+ * outlives the process, as the Twilio simulator's does.
  */
 export class SendGridSimulator {
-  private readonly emails: SimulatedEmail[] = [];
+  private readonly emails: SimulatedEmail[];
 
-  constructor(private readonly apiKey: string) {}
+  constructor(
+    private readonly apiKey: string,
+    private readonly storeFile?: string,
+  ) {
+    this.emails = storeFile ? loadJsonLines(storeFile, simulatedEmailSchema) : [];
+  }
+
+  private save(email: SimulatedEmail): void {
+    this.emails.push(email);
+    if (this.storeFile) appendJsonLine(this.storeFile, email);
+  }
 
   messages(): SimulatedEmail[] {
     return this.emails.map((e) => ({ ...e }));
@@ -70,7 +94,7 @@ export class SendGridSimulator {
     if (!result.success) {
       const errors = result.error.issues.map((i) => ({ message: i.message, field: i.path.join('.') }));
       const raw = parsed as Partial<z.infer<typeof mailSend>>;
-      this.emails.push({
+      this.save({
         messageId: null,
         accepted: false,
         from: raw?.from?.email ?? '',
@@ -86,7 +110,7 @@ export class SendGridSimulator {
     }
     const mail = result.data;
     const messageId = randomBytes(16).toString('base64url');
-    this.emails.push({
+    this.save({
       messageId,
       accepted: true,
       from: mail.from.email,

@@ -4,15 +4,14 @@
  * claims only the Twilio API paths and the `/local/twilio/*` routes it serves.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
 import { toE164 } from '../../shared/domain/phone.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { logger as processLogger } from '../../shared/logger.ts';
+import { appendJsonLine, loadJsonLines } from './json-lines.ts';
 
 const API_VERSION = '2010-04-01';
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/.]+))?\.json$/;
@@ -219,7 +218,7 @@ export class TwilioSimulator {
   }
 
   /** Posts a signed inbound-message webhook (form-encoded, like Twilio) to url; resolves with the HTTP status. */
-  async sendInbound(url: string, input: InboundMessageInput): Promise<number> {
+  async sendInbound(url: string, input: InboundMessageInput): Promise<{ status: number; twiml: string }> {
     const sid = newMessageSid();
     const mediaUrls = input.mediaUrls ?? [];
     const params: Record<string, string> = {
@@ -240,8 +239,8 @@ export class TwilioSimulator {
       params[`MediaContentType${index}`] = guessContentType(mediaUrl);
     });
     const response = await this.postSignedForm(url, params, randomUUID());
-    await response.arrayBuffer().catch(() => undefined);
-    return response.status;
+    const twiml = await response.text().catch(() => '');
+    return { status: response.status, twiml };
   }
 
   /** Resolves when no status callback is scheduled or in flight (tests and shutdown use it). */
@@ -497,24 +496,11 @@ export class TwilioSimulator {
 
   private save(message: SimulatedMessage): void {
     this.store.set(message.sid, message);
-    if (this.storeFile) appendFileSync(this.storeFile, `${JSON.stringify(message)}\n`);
+    if (this.storeFile) appendJsonLine(this.storeFile, message);
   }
 
   private load(storeFile: string): void {
-    mkdirSync(dirname(storeFile), { recursive: true });
-    let text: string;
-    try {
-      text = readFileSync(storeFile, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      // A line cut short by a crash mid-write is skipped rather than failing the whole runtime.
-      const parsed = simulatedMessageSchema.safeParse(safeJsonParse(line));
-      if (parsed.success) this.store.set(parsed.data.sid, parsed.data);
-    }
+    for (const message of loadJsonLines(storeFile, simulatedMessageSchema)) this.store.set(message.sid, message);
   }
 
   /** Posts a status callback, retrying once on a network error or a 429/5xx; a final failure is logged. */
@@ -723,14 +709,6 @@ function guessContentType(mediaUrl: string): string {
   }
   const extension = /\.([A-Za-z0-9]+)$/.exec(pathname)?.[1]?.toLowerCase();
   return (extension && CONTENT_TYPES[extension]) || 'image/jpeg';
-}
-
-function safeJsonParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function describeIssues(issues: z.core.$ZodIssue[]): string {

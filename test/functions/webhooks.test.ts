@@ -150,13 +150,24 @@ describe('POST /twilio/incoming', () => {
     expect(await response.text()).toMatch(/^<\?xml[^>]*\?><Response><\/Response>$/);
   });
 
-  it('accepts the simulator’s signed inbound webhook: POST /local/twilio/inbound answers {"status":200}', async () => {
+  it('accepts the simulator’s signed inbound webhook: POST /local/twilio/inbound answers its status and TwiML', async () => {
     const response = await fetch(`${runtime.url}/local/twilio/inbound`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ from: '+14155550100', to: runtime.twilio.fromNumber, body: 'STOP', mediaUrls: ['https://example.com/a.jpg'] }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 200 });
+    expect(await response.json()).toEqual({ status: 200, twiml: expect.stringMatching(/^<\?xml[^>]*\?><Response>.*<\/Response>$/) });
+  });
+
+  it('shows the TwiML reply the inbound webhook gave, such as the HELP text', async () => {
+    const response = await fetch(`${runtime.url}/local/twilio/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: '+14155550100', to: runtime.twilio.fromNumber, body: 'HELP' }),
+    });
+    const { status, twiml } = await response.json();
+    expect(status).toBe(200);
+    expect(twiml).toMatch(/<Response><Message>[^<]+<\/Message><\/Response>$/);
   });
 });

@@ -102,8 +102,8 @@ beforeAll(async () => {
       headers: req.headers,
       params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))),
     });
-    res.writeHead(webhookStatus);
-    res.end();
+    res.writeHead(webhookStatus, { 'Content-Type': 'text/xml' });
+    res.end(webhookStatus === 200 ? '<?xml version="1.0" encoding="UTF-8"?><Response/>' : '');
   });
   apiBase = await listen(apiServer);
   webhookBase = await listen(webhookServer);
@@ -492,10 +492,10 @@ describe('TwilioSimulator: fault injection', () => {
 });
 
 describe('TwilioSimulator: inbound messages', () => {
-  it('posts a signed inbound webhook as Twilio does and returns its status', async () => {
+  it('posts a signed inbound webhook as Twilio does and returns its status and TwiML', async () => {
     webhookStatus = 200;
 
-    const status = await sim.sendInbound(`${webhookBase}/twilio/incoming`, {
+    const { status, twiml } = await sim.sendInbound(`${webhookBase}/twilio/incoming`, {
       from: '+14155550123',
       to: VALID_FROM,
       body: 'STOP',
@@ -503,6 +503,7 @@ describe('TwilioSimulator: inbound messages', () => {
     });
 
     expect(status).toBe(200);
+    expect(twiml).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
     const [webhook] = received;
     expectSignedForTwilio(webhook!);
     expect(webhook?.params).toEqual({
@@ -527,6 +528,6 @@ describe('TwilioSimulator: inbound messages', () => {
   it('returns the webhook’s own status when it refuses the request', async () => {
     webhookStatus = 403;
 
-    expect(await sim.sendInbound(`${webhookBase}/twilio/incoming`, { from: '+14155550123', to: VALID_FROM, body: 'hi' })).toBe(403);
+    expect(await sim.sendInbound(`${webhookBase}/twilio/incoming`, { from: '+14155550123', to: VALID_FROM, body: 'hi' })).toMatchObject({ status: 403 });
   });
 });
