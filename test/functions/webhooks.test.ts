@@ -166,7 +166,7 @@ describe('POST /twilio/incoming', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ from: '+14155550100', to: runtime.twilio.fromNumber, body: 'HELP' }),
     });
-    const { status, twiml } = await response.json();
+    const { status, twiml } = (await response.json()) as { status: number; twiml: string };
     expect(status).toBe(200);
     expect(twiml).toMatch(/<Response><Message>[^<]+<\/Message><\/Response>$/);
   });

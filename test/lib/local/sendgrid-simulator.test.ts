@@ -42,7 +42,7 @@ describe('SendGridSimulator', () => {
     expect((await post({ ...mail('bob@example.com'), subject: '' })).status).toBe(400);
 
     const restarted = new SendGridSimulator(KEY, storeFile);
-    const listed = await (await fetch(`${await serve(restarted)}/local/sendgrid/messages`)).json();
+    const listed = (await (await fetch(`${await serve(restarted)}/local/sendgrid/messages`)).json()) as { items: unknown[] };
     expect(listed.items).toEqual([
       expect.objectContaining({ accepted: true, to: ['ann@example.com'], subject: 'Hello', customArgs: { notificationId: 'n-1' } }),
       expect.objectContaining({ accepted: false, to: ['bob@example.com'], error: expect.stringContaining('subject') }),
