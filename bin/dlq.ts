@@ -10,19 +10,32 @@ const usage = `usage: npm run dlq -- <list|redrive|purge> --queue <${Object.keys
   --stack <name>  a deployed stack instead (its outputs name the queues; AWS credentials from the environment)
   --max <n>       list: at most n messages (default 50)
   --rate <n>      redrive: messages per second
-  --yes           purge: skip the confirmation`;
+  --yes           purge: skip the confirmation
+  --help          this text`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    queue: { type: 'string' },
-    local: { type: 'string' },
-    stack: { type: 'string' },
-    max: { type: 'string' },
-    rate: { type: 'string' },
-    yes: { type: 'boolean', default: false },
-  },
-});
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      queue: { type: 'string' },
+      local: { type: 'string' },
+      stack: { type: 'string' },
+      max: { type: 'string' },
+      rate: { type: 'string' },
+      yes: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+  process.exit(2);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
 const command = positionals[0];
 const key = values.queue as QueueKey | undefined;
 if (!command || !['list', 'redrive', 'purge'].includes(command) || !key || !(key in queues)) {

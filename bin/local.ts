@@ -1,18 +1,48 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
+import { PortInUseError, projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
 
-const { values } = parseArgs({
-  options: {
-    memory: { type: 'boolean', default: false },
-    port: { type: 'string' },
-    'data-dir': { type: 'string' },
-  },
-});
+const usage = `usage: npm start [-- options]
+Runs the whole system locally: the API, the queues and their consumers, the Twilio and SendGrid simulators.
+
+  --port <n>        the port to listen on (default: $PORT, else 3000)
+  --data-dir <dir>  where state is kept between runs (default: .local-data in the project)
+  --memory          keep nothing: state is gone when the process stops
+  --fast            local time scales: retries back off 1-4 s instead of 10 s-15 min, and reconciliation
+                    runs every 10 s for messages quiet for 30 s instead of every 5 min for 15 min
+  --help            this text
+
+Environment: PORT, PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, TWILIO_MPS, LOG_LEVEL.`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      memory: { type: 'boolean', default: false },
+      fast: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write(`The port must be a whole number from 0 to 65535, not ${values.port ?? process.env.PORT}.\n`);
+  process.exit(2);
+}
 
 const dataDir = values.memory ? undefined : (values['data-dir'] ?? join(projectRoot, '.local-data'));
 const runtime = await startLocalRuntime({
-  port: Number(values.port ?? process.env.PORT ?? 3000),
+  port,
+  fast: values.fast,
   dataDir,
   publicBaseUrl: process.env.PUBLIC_BASE_URL,
   twilioAccountSid: process.env.TWILIO_ACCOUNT_SID,
@@ -20,6 +50,10 @@ const runtime = await startLocalRuntime({
   fromNumber: process.env.TWILIO_FROM_NUMBER,
   twilioMps: process.env.TWILIO_MPS ? Number(process.env.TWILIO_MPS) : undefined,
   logLevel: process.env.LOG_LEVEL ?? 'WARN',
+}).catch((err: unknown) => {
+  if (!(err instanceof PortInUseError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(1);
 });
 const devToken = await runtime.token('dev');
 
@@ -29,6 +63,7 @@ twilio-message-system is running locally.
   API                 ${runtime.url}
   Public base URL     ${runtime.publicBaseUrl}   (Twilio webhooks are signed against it)
   State               ${dataDir ?? 'in memory (--memory): gone when this process stops'}
+  Time scales         ${values.fast ? 'fast (--fast): retries back off 1-4 s, reconciliation every 10 s' : 'as deployed (--fast shortens retries and reconciliation)'}
 
   Twilio simulator    ${runtime.url}/2010-04-01/Accounts/${runtime.twilio.accountSid}/Messages.json
     TWILIO_ACCOUNT_SID  ${runtime.twilio.accountSid}
@@ -38,6 +73,7 @@ twilio-message-system is running locally.
   Dev token (user "dev", valid 12 h; POST /local/token {"userId":"…"} makes others):
     ${devToken}
 
+  Walkthrough: README.md, "Run it locally". Run the reconciler now: curl -X POST ${runtime.url}/local/schedules/reconcile
   Try:  curl ${runtime.url}/health
 Press Ctrl+C to stop.
 `);

@@ -58,7 +58,17 @@ export interface LocalRuntimeOptions {
   meter?: Meter;
   /** Runs the DynamoDB engine in a child process, so this process's CPU is the handlers' own (benchmarks). */
   dynamoProcess?: boolean;
+  /**
+   * Local time scales for watching each path in seconds: retries back off 1 s doubling to 4 s
+   * (instead of 10 s to 15 minutes), and reconciliation runs every 10 s for messages quiet for
+   * 30 s (instead of every 5 minutes for 15). Variables already set in the environment win.
+   */
+  fast?: boolean;
 }
+
+/** The environment `fast` sets, unless the variable is set already. */
+export const FAST_ENV = { RETRY_BASE_SECONDS: '1', RETRY_MAX_SECONDS: '4', RECONCILE_AFTER_MINUTES: '0.5' } as const;
+const FAST_SCHEDULE_INTERVAL_MS = 10_000;
 
 export interface LocalRuntime {
   url: string;
@@ -124,7 +134,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   // The front listens first: the public URL (and so the handlers' config) depends on its port.
   const server = createServer();
   await new Promise<void>((res, rej) => {
-    server.once('error', rej);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      engines.stop().finally(() =>
+        rej(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 3000, { cause: err }) : err),
+      );
+    });
     server.listen(opts.port ?? 3000, '127.0.0.1', () => res());
   });
   const port = (server.address() as AddressInfo).port;
@@ -153,6 +167,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
   });
+  if (opts.fast) for (const [name, value] of Object.entries(FAST_ENV)) process.env[name] ??= value;
   for (const spec of Object.values(tables)) process.env[spec.envVar] = spec.name;
   for (const [key, spec] of Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>) {
     process.env[spec.envVar] = resources.queueUrls[key];
@@ -201,6 +216,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
         (Object.keys(queues) as QueueKey[]).map((key) => [key, { queueUrl: resources.queueUrls[key], dlqUrl: resources.dlqUrls[key] }]),
       );
       return sendJson(res, 200, { endpoint: engines.awsEndpoint, region: LOCAL_REGION, queues: pairs });
+    }
+    const schedule = /^\/local\/schedules\/([\w-]+)$/.exec(path)?.[1];
+    if (method === 'POST' && schedule !== undefined) {
+      // Runs a schedule now (npm run reconcile), with the event EventBridge would send; answers what it returned.
+      if (!(schedule in schedules)) return sendJson(res, 404, errorBody('NOT_FOUND', `No schedule ${schedule}; there are: ${Object.keys(schedules).join(', ')}.`));
+      return sendJson(res, 200, { schedule, result: await runSchedule(schedule as keyof typeof schedules) });
     }
     if (method === 'POST' && path === '/local/token') {
       const parsed = tokenRequest.safeParse(parseJson(body));
@@ -288,7 +309,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const timers = (Object.entries(schedules) as Array<[keyof typeof schedules, (typeof schedules)[keyof typeof schedules]]>).map(([name, spec]) =>
     setInterval(() => {
       runSchedule(name).catch((err: unknown) => logger.error('Scheduled run failed', { schedule: name, error: err as Error }));
-    }, opts.scheduleIntervalMs ?? spec.everyMinutes * 60_000),
+    }, opts.scheduleIntervalMs ?? (opts.fast ? FAST_SCHEDULE_INTERVAL_MS : spec.everyMinutes * 60_000)),
   );
 
   return {
@@ -318,6 +339,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       await engines.stop();
     },
   };
+}
+
+/** Another process already listens on the port the local runtime was asked to use. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    options: { cause: unknown },
+  ) {
+    super(`Port ${port} is already in use: stop what listens there, or start on another port (PORT=3001 npm start, or npm start -- --port 3001).`, options);
+    this.name = 'PortInUseError';
+  }
 }
 
 type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;

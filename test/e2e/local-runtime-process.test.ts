@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const tsx = join(projectRoot, 'node_modules/.bin/tsx');
+
+/** Runs a command-line entry to its end: its exit code and everything it printed. */
+async function runToEnd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  return promisify(execFile)(tsx, args, { cwd: projectRoot, env: { ...process.env, ...env }, timeout: 60_000 }).then(
+    (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+  );
+}
+
 /** Starts `bin/local.ts` as `npm start` does, and waits for its banner and /health. */
-async function start(args: string[]): Promise<{ api: ApiClient; output: () => string; stop: () => Promise<void> }> {
+async function start(args: string[]): Promise<{ api: ApiClient; port: number; output: () => string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn(join(projectRoot, 'node_modules/.bin/tsx'), ['bin/local.ts', '--port', String(port), ...args], {
     cwd: projectRoot,
@@ -35,6 +46,7 @@ async function start(args: string[]): Promise<{ api: ApiClient; output: () => st
   await eventually(async () => (output.includes('Press Ctrl+C') ? true : undefined), 5_000, 'the start banner');
   return {
     api,
+    port,
     output: () => output,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
@@ -116,5 +128,63 @@ describe('npm start', () => {
     }
     expect(readdirSync(untouched)).toEqual([]);
     rmSync(untouched, { recursive: true, force: true });
+  });
+
+  it('explains its options with --help, and refuses an unknown one with the usage', async () => {
+    const help = await runToEnd(['bin/local.ts', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: npm start');
+    expect(help.out).toContain('--fast');
+    const unknown = await runToEnd(['bin/local.ts', '--colour']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("Unknown option '--colour'");
+    expect(unknown.err).toContain('usage: npm start');
+    expect(unknown.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('says which port is taken and how to choose another, without a stack trace', async () => {
+    const first = await start(['--memory']);
+    try {
+      const second = await runToEnd(['bin/local.ts', '--memory', '--port', String(first.port)]);
+      expect(second.code).toBe(1);
+      expect(second.err).toContain(`Port ${first.port} is already in use`);
+      expect(second.err).toContain('PORT=3001 npm start');
+      expect(second.err).not.toMatch(/\n\s+at /);
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('runs the reconciler on demand, and shortens backoff and reconciliation with --fast', async () => {
+    const run = await start(['--memory', '--fast']);
+    try {
+      const now = await run.api.request('POST', '/local/schedules/reconcile');
+      expect(now.status).toBe(200);
+      expect(now.body).toMatchObject({ schedule: 'reconcile', result: { checked: 0, failed: 0 } });
+      expect((await run.api.request('POST', '/local/schedules/nope')).status).toBe(404);
+      expect(run.output()).toContain('Time scales         fast');
+    } finally {
+      await run.stop();
+    }
+  });
+});
+
+describe('npm run dlq', () => {
+  it('explains its options with --help, and finds the local runtime on $PORT', async () => {
+    const help = await runToEnd(['bin/dlq.ts', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: npm run dlq');
+    const unknown = await runToEnd(['bin/dlq.ts', 'list', '--colour']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('usage: npm run dlq');
+
+    const run = await start(['--memory']);
+    try {
+      const listed = await runToEnd(['bin/dlq.ts', 'list', '--queue', 'upload'], { PORT: String(run.port) });
+      expect(listed.err).toBe('');
+      expect(listed.out).toContain('0 message(s) on the upload DLQ');
+    } finally {
+      await run.stop();
+    }
   });
 });
