@@ -19,7 +19,18 @@ const fields = {
     ),
   ),
   fileNameRegex: z.nullish(
-    z.string().check(z.minLength(1, 'fileNameRegex must not be empty.'), z.maxLength(MAX_PATTERN_LENGTH, `fileNameRegex must be at most ${MAX_PATTERN_LENGTH} characters.`)),
+    z.string().check(
+      z.minLength(1, 'fileNameRegex must not be empty.'),
+      z.maxLength(MAX_PATTERN_LENGTH, `fileNameRegex must be at most ${MAX_PATTERN_LENGTH} characters.`),
+      z.superRefine((pattern, ctx) => {
+        try {
+          compileUserPattern(pattern);
+        } catch (err) {
+          if (!(err instanceof UserPatternError)) throw err;
+          ctx.issues.push({ code: 'custom', message: err.message, input: pattern });
+        }
+      }),
+    ),
   ),
   minSizeKb: z.nullish(
     z.number({ error: 'minSizeKb must be a number of KiB.' }).check(z.gte(0, 'minSizeKb must not be negative.'), z.lte(5 * 1024 * 1024, 'minSizeKb must be at most 5 GiB.')),
@@ -28,52 +39,69 @@ const fields = {
   target: z.string({ error: 'target must be a string.' }).check(z.trim(), z.minLength(1, 'target must not be empty.'), z.maxLength(254)),
   isActive: z.boolean({ error: 'isActive must be true or false.' }),
   messageTemplate: z.nullish(
-    z.string().check(z.minLength(1, 'messageTemplate must not be empty.'), z.maxLength(MAX_TEMPLATE_LENGTH, `messageTemplate must be at most ${MAX_TEMPLATE_LENGTH} characters.`)),
+    z.string().check(
+      z.minLength(1, 'messageTemplate must not be empty.'),
+      z.maxLength(MAX_TEMPLATE_LENGTH, `messageTemplate must be at most ${MAX_TEMPLATE_LENGTH} characters.`),
+      z.superRefine((template, ctx) => {
+        for (const message of templateProblems(template)) ctx.issues.push({ code: 'custom', message, input: template });
+      }),
+    ),
   ),
 };
 
 interface RuleShape {
   notifyVia: Channel;
   target: string;
-  fileNameRegex?: string | null;
-  messageTemplate?: string | null;
 }
 
-/** Checks a whole rule beyond field shapes and normalises its target to E.164 or a lower-case email. */
-const refineRule = <T extends RuleShape>() =>
-  z.transform<T, T>((rule, ctx) => {
-    const problem = (path: string, message: string) => ctx.issues.push({ code: 'custom', path: [path], message, input: rule });
-    let target = rule.target;
-    if (rule.notifyVia === 'email') {
-      if (email.safeParse(rule.target).success) target = rule.target.toLowerCase();
-      else problem('target', 'target must be an email address for the email channel.');
-    } else {
-      const e164 = toE164(rule.target.replace(/^whatsapp:/, ''));
-      if (e164) target = e164;
-      else problem('target', `target must be a valid phone number in E.164 form (such as +14155550100) for the ${rule.notifyVia} channel.`);
-    }
-    if (rule.fileNameRegex != null) {
-      try {
-        compileUserPattern(rule.fileNameRegex);
-      } catch (err) {
-        if (!(err instanceof UserPatternError)) throw err;
-        problem('fileNameRegex', err.message);
-      }
-    }
-    if (rule.messageTemplate != null) {
-      for (const message of templateProblems(rule.messageTemplate)) problem('messageTemplate', message);
-    }
-    return { ...rule, target };
-  });
+/** The target in its stored form for the channel: E.164, or a lower-case email address; undefined when it is neither. */
+function normalTarget(rule: RuleShape): string | undefined {
+  if (rule.notifyVia === 'email') return email.safeParse(rule.target).success ? rule.target.toLowerCase() : undefined;
+  return toE164(rule.target.replace(/^whatsapp:/, '')) ?? undefined;
+}
+
+/**
+ * The target must suit the channel. It is checked whenever both fields are sound in themselves,
+ * even if other fields are not, so that one answer lists every problem.
+ */
+const targetSuitsChannel = <T extends RuleShape>() =>
+  z.superRefine<T>(
+    (rule, ctx) => {
+      if (normalTarget(rule) !== undefined) return;
+      const message =
+        rule.notifyVia === 'email'
+          ? 'target must be an email address for the email channel.'
+          : `target must be a valid phone number in E.164 form (such as +14155550100) for the ${rule.notifyVia} channel.`;
+      ctx.issues.push({ code: 'custom', path: ['target'], message, input: rule });
+    },
+    {
+      when: ({ value, issues }) =>
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        'target' in value &&
+        'notifyVia' in value &&
+        !issues.some((i) => i.path?.[0] === 'target' || i.path?.[0] === 'notifyVia'),
+    },
+  );
+
+/** Normalises a checked rule's target. */
+const normaliseTarget = <T extends RuleShape>() => z.transform<T, T>((rule) => ({ ...rule, target: normalTarget(rule)! }));
 
 const createFields = z.strictObject({ ...fields, isActive: z._default(fields.isActive, true) });
 const wholeFields = z.strictObject(fields);
 
 /** POST /rules. Unknown fields are refused so a typo cannot silently widen a rule. */
-export const createRuleSchema = z.pipe(createFields, refineRule<z.output<typeof createFields>>());
+export const createRuleSchema = z.pipe(
+  createFields.check(targetSuitsChannel<z.output<typeof createFields>>()),
+  normaliseTarget<z.output<typeof createFields>>(),
+);
 
 /** A whole rule as stored, re-validated after a patch is merged into it. */
-export const ruleFieldsSchema = z.pipe(wholeFields, refineRule<z.output<typeof wholeFields>>());
+export const ruleFieldsSchema = z.pipe(
+  wholeFields.check(targetSuitsChannel<z.output<typeof wholeFields>>()),
+  normaliseTarget<z.output<typeof wholeFields>>(),
+);
 
 /** PATCH /rules/{ruleId}: any subset of the fields; the merged rule is validated as a whole again. */
 export const patchRuleSchema = z

@@ -37,6 +37,13 @@ describe('createRuleSchema', () => {
     expect(issues).toEqual([{ path: 'target', message: expect.stringMatching(/valid phone number in E\.164 form \(such as \+14155550100\) for the sms channel/) }]);
   });
 
+  it('lists every bad field at once, the target and the pattern among them, even when plain fields are wrong too', () => {
+    const issues = issuesOf(
+      createRuleSchema.safeParse({ ...smsRule, fileType: '.pdf', minSizeKb: -1, target: '555-0100', fileNameRegex: '(a)\\1', messageTemplate: 'Hi {{nope}}' }),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual(['fileNameRegex', 'fileType', 'messageTemplate', 'minSizeKb', 'target']);
+  });
+
   it('refuses a target with text around the number', () => {
     expect(issuesOf(createRuleSchema.safeParse({ ...smsRule, target: 'call me at +14155550100' })).map((i) => i.path)).toEqual(['target']);
   });
