@@ -273,6 +273,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     prefix: bucket.prefix,
     queueUrl: resources.queueUrls[bucket.notifies],
     region: LOCAL_REGION,
+    journalFile: opts.dataDir ? join(opts.dataDir, 's3-events.jsonl') : undefined,
   });
   const sources = (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>).map(
     ([key, spec]) =>

@@ -1,7 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer, SpyMessage } from 'fauxqs';
+import * as z from 'zod/mini';
 import { logger } from '../../shared/logger.ts';
+import { appendJsonLine, loadJsonLines } from './json-lines.ts';
+
+const journalEntry = z.object({ key: z.string(), at: z.optional(z.number()), done: z.optional(z.boolean()) });
+
+/** How often, and how far apart, a failed publish is tried again before it is left to the next start. */
+const PUBLISH_TRIES = 6;
+const PUBLISH_FIRST_RETRY_MS = 250;
+
+/** Uploads the journal says were stored but whose events were never sent, oldest first. */
+function unpublished(journalFile: string): Array<{ key: string; at: number }> {
+  const pending = new Map<string, number>();
+  for (const entry of loadJsonLines(journalFile, journalEntry)) {
+    if (entry.done) pending.delete(entry.key);
+    else pending.set(entry.key, entry.at ?? Date.now());
+  }
+  return [...pending].map(([key, at]) => ({ key, at }));
+}
 
 /** S3 event keys are URL-encoded, with '+' for spaces. */
 export function encodeEventKey(key: string): string {
@@ -16,6 +36,11 @@ export function encodeEventKey(key: string): string {
  * under `prefix` becomes an S3 `ObjectCreated` event, in S3's own JSON shape, on the upload queue.
  * It subscribes through the engine's message spy with a waiter that never resolves, so it sees
  * each upload as it is stored.
+ *
+ * S3 delivers its events durably; so does this bridge when given a `journalFile`: each upload is
+ * written there before its POST is answered, and marked done once its event is on the queue. A
+ * process killed in between sends the event on its next start (the consumer is idempotent, so
+ * an event sent twice changes nothing), and a failed send is retried with backoff.
  */
 export function bridgeObjectCreatedEvents(opts: {
   fauxqs: FauxqsServer;
@@ -25,6 +50,7 @@ export function bridgeObjectCreatedEvents(opts: {
   prefix: string;
   queueUrl: string;
   region: string;
+  journalFile?: string;
 }): { stop(): void; idle(): Promise<void> } {
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
@@ -50,6 +76,32 @@ export function bridgeObjectCreatedEvents(opts: {
     await opts.sqs.send(new SendMessageCommand({ QueueUrl: opts.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
   };
 
+  const deliver = (key: string, at: Date) => {
+    const task = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await publish(key, at);
+          if (opts.journalFile) appendJsonLine(opts.journalFile, { key, done: true });
+          return;
+        } catch (err) {
+          if (stopped || attempt === PUBLISH_TRIES) {
+            const next = opts.journalFile ? 'it is sent on the next start' : 'its upload will not be matched';
+            logger.error(`Could not publish an S3 event for an upload; ${next}`, { key, error: err as Error });
+            return;
+          }
+          await sleep(PUBLISH_FIRST_RETRY_MS * 2 ** (attempt - 1));
+        }
+      }
+    })().finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  };
+
+  if (opts.journalFile) {
+    const left = unpublished(opts.journalFile);
+    writeFileSync(opts.journalFile, left.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    for (const { key, at } of left) deliver(key, new Date(at));
+  }
+
   // The engine reports a POST upload twice, in the same tick (once storing, once answering the
   // form); S3 sends one event per write, so repeats within a tick are folded into one.
   const seenThisTick = new Set<string>();
@@ -59,10 +111,9 @@ export function bridgeObjectCreatedEvents(opts: {
       if (seenThisTick.has(m.key)) return false;
       if (seenThisTick.size === 0) setImmediate(() => seenThisTick.clear());
       seenThisTick.add(m.key);
-      const task = publish(m.key, new Date(m.timestamp))
-        .catch((err: unknown) => logger.error('Could not publish an S3 event for an upload', { key: m.key, error: err as Error }))
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
+      // Written before the engine answers the upload, as S3 holds an event once it has the object.
+      if (opts.journalFile) appendJsonLine(opts.journalFile, { key: m.key, at: m.timestamp });
+      deliver(m.key, new Date(m.timestamp));
     }
     return false;
   };
