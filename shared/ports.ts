@@ -250,6 +250,11 @@ export type SendOutcome =
 
 export interface MessageGateway {
   send(message: OutboundMessage): Promise<SendOutcome>;
+  /**
+   * SIDs of the messages Twilio holds to `to` with exactly `body`, created at or after `since`,
+   * oldest first: how a retry finds a send whose answer was lost. Throws when Twilio cannot be asked.
+   */
+  findSent(query: { to: string; body: string; since: Date }): Promise<string[]>;
 }
 
 export interface OutboundEmail {

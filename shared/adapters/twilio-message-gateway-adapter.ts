@@ -14,6 +14,15 @@ const PERMANENT_CODES = new Set(['21211', '21408', '21610', '21612', '21614', '2
 /** 4xx codes that a later attempt can still get past: a sender number held back, a queue overflow. */
 const RETRYABLE_4XX_CODES = new Set(['21611', '30001', '20429']);
 
+/** Pages of the message list a search reads at most: a recipient rarely gets 250 messages in a retry's time. */
+const MAX_LIST_PAGES = 5;
+const LIST_PAGE_SIZE = 50;
+
+const messagePage = z.object({
+  messages: z.array(z.object({ sid: z.string(), body: z.nullable(z.string()), date_created: z.nullable(z.string()) })),
+  next_page_uri: z.nullish(z.string()),
+});
+
 /**
  * Twilio's Messages REST API over `fetch`. The twilio package's REST client would add 1–4 MB
  * and 150–250 ms to every cold start (measured in ENVIRONMENT.md); one form POST does not need it.
@@ -67,6 +76,29 @@ export class TwilioMessageGateway implements MessageGateway, MessageStatusSource
     }
     // 401/403: credentials or account trouble an operator can fix; keep the message for a retry.
     return { kind: 'retryable', errorCode, errorMessage };
+  }
+
+  /** Reads the recipient's messages newest first (Twilio's order), page by page until they are older than `since`. */
+  async findSent(query: { to: string; body: string; since: Date }): Promise<string[]> {
+    const { accountSid, authToken } = await this.credentials();
+    const found: string[] = [];
+    let next: string | null | undefined = `/2010-04-01/Accounts/${accountSid}/Messages.json?${new URLSearchParams({ To: query.to, PageSize: String(LIST_PAGE_SIZE) })}`;
+    for (let page = 0; next && page < MAX_LIST_PAGES; page++) {
+      const response = await this.fetchImpl(`${this.config.TWILIO_API_BASE_URL}${next}`, {
+        headers: { Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.config.TWILIO_TIMEOUT_MS),
+      });
+      const parsed = messagePage.safeParse(await response.json().catch(() => undefined));
+      if (!response.ok || !parsed.success) throw new Error(`Twilio answered HTTP ${response.status} to a message list for ${query.to}.`);
+      let older = false;
+      for (const message of parsed.data.messages) {
+        const created = message.date_created ? new Date(message.date_created) : undefined;
+        if (created && created < query.since) older = true;
+        else if (message.body === query.body) found.push(message.sid);
+      }
+      next = older ? null : parsed.data.next_page_uri;
+    }
+    return found.reverse();
   }
 
   /** The message's status as Twilio's Messages API reports it now; undefined for a SID Twilio does not know. */

@@ -85,6 +85,20 @@ export async function sendNotification(
   const body = await messageBody(deps.store, n);
   if (n.channel === 'email') return sendEmail(deps, n, body, delivery, now);
 
+  const to = n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target;
+  // An earlier attempt that ended with no known outcome (its sender died, or Twilio's answer was
+  // lost) may have been accepted: look for that message before sending another.
+  if (n.attempts > 1) {
+    const earlier = await findEarlierSend(deps, n, to, body).catch(async (err: unknown) => {
+      await deps.notifications.release(n.userId, n.notificationId, { errorCode: 'LOOKUP_FAILED', errorMessage: 'Could not ask Twilio whether an earlier attempt was sent.' });
+      throw new RetryLaterError(`Could not look for an earlier send of ${n.notificationId}: ${String(err)}`, 'LOOKUP_FAILED');
+    });
+    if (earlier) {
+      await recordAccepted(deps, n, earlier, body, now);
+      return 'sent';
+    }
+  }
+
   const mediaUrls = n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [];
   // The rate is taken last, right before the send, so that nothing between the two adds jitter.
   const at = now().getTime();
@@ -96,7 +110,7 @@ export async function sendNotification(
   deferUnlessSend(ref, at, pace);
 
   const outcome = await deps.gateway.send({
-    to: n.channel === 'whatsapp' ? `whatsapp:${n.target}` : n.target,
+    to,
     body,
     mediaUrls,
     statusCallback: deps.statusCallbackUrl(n),
@@ -107,18 +121,9 @@ export async function sendNotification(
   else await deps.breaker.recordSuccess();
 
   switch (outcome.kind) {
-    case 'accepted': {
-      const size = smsSize(body);
-      const advanced = await deps.notifications.advance(n.userId, n.notificationId, {
-        status: 'queued',
-        at: now().toISOString(),
-        messageSid: outcome.messageSid,
-        size,
-      });
-      // A status callback got there first and moved the status on; the SID still belongs here.
-      if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid, size);
+    case 'accepted':
+      await recordAccepted(deps, n, outcome.messageSid, body, now);
       return 'sent';
-    }
     case 'rejected':
       // 21610: the recipient replied STOP to this sender; later matches are suppressed until they opt back in.
       if (outcome.errorCode === '21610') await deps.optOuts.add({ phone: n.target, source: 'twilio-21610', at: now().toISOString() });
@@ -133,6 +138,31 @@ export async function sendNotification(
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Twilio send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
   }
+}
+
+/** Records that Twilio accepted the notification's message. */
+async function recordAccepted(deps: SendDeps, n: NotificationRecord, messageSid: string, body: string, now: () => Date): Promise<void> {
+  const size = smsSize(body);
+  const advanced = await deps.notifications.advance(n.userId, n.notificationId, { status: 'queued', at: now().toISOString(), messageSid, size });
+  // A status callback got there first and moved the status on; the SID still belongs here.
+  if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, messageSid, size);
+}
+
+/** How far before the notification's creation a search reaches, for clocks that disagree. */
+const EARLIER_SEND_SKEW_MS = 5 * 60_000;
+
+/**
+ * The SID of a message Twilio holds for this notification but the log does not: the oldest one to
+ * the same recipient with the same text since the notification was made, that no other
+ * notification owns (the same text may well go to the same person twice, on purpose).
+ */
+async function findEarlierSend(deps: SendDeps, n: NotificationRecord, to: string, body: string): Promise<string | undefined> {
+  const since = new Date(Date.parse(n.createdAt) - EARLIER_SEND_SKEW_MS);
+  for (const sid of await deps.gateway.findSent({ to, body, since })) {
+    const owner = await deps.notifications.findByMessageSid(sid);
+    if (!owner || (owner.userId === n.userId && owner.notificationId === n.notificationId)) return sid;
+  }
+  return undefined;
 }
 
 /**

@@ -331,11 +331,21 @@ export class FakeMessageGateway implements MessageGateway {
     return this;
   }
 
+  /** Messages Twilio holds, as its list would show them: each accepted send, and any a test adds. */
+  readonly held: Array<{ sid: string; to: string; body: string; createdAt: Date }> = [];
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   async send(message: OutboundMessage): Promise<SendOutcome> {
     this.sent.push(copy(message));
     const next = this.script.shift();
-    if (next === undefined) return { kind: 'accepted', messageSid: FakeMessageGateway.sid(this.sent.length), status: 'queued' };
-    return typeof next === 'function' ? next(message) : next;
+    const outcome = next === undefined ? ({ kind: 'accepted', messageSid: FakeMessageGateway.sid(this.sent.length), status: 'queued' } as const) : typeof next === 'function' ? await next(message) : next;
+    if (outcome.kind === 'accepted') this.held.push({ sid: outcome.messageSid, to: message.to, body: message.body, createdAt: this.now() });
+    return outcome;
+  }
+
+  async findSent(query: { to: string; body: string; since: Date }): Promise<string[]> {
+    return this.held.filter((m) => m.to === query.to && m.body === query.body && m.createdAt >= query.since).map((m) => m.sid);
   }
 
   /** The SID the gateway gives the n-th send when nothing is scripted. */

@@ -191,3 +191,28 @@ describe('TwilioMessageGateway against the Twilio simulator', () => {
     expect(() => new TwilioMessageGateway(credentials)).toThrow(/TWILIO_FROM_NUMBER/);
   });
 });
+
+describe('TwilioMessageGateway.findSent', () => {
+  it('finds the messages to a recipient with exactly that text, oldest first, through the paged list', async () => {
+    const g = gateway();
+    const since = new Date(Date.now() - 60_000);
+    const sids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      // Over a page of other texts, so the two that match sit on different pages.
+      const body = i === 3 || i === 57 ? 'report.pdf was uploaded' : `filler ${i}`;
+      const outcome = await g.send(message({ body }));
+      if (outcome.kind !== 'accepted') throw new Error(`send ${i}: ${outcome.kind}`);
+      if (body === 'report.pdf was uploaded') sids.push(outcome.messageSid);
+    }
+    await g.send(message({ to: '+14155550199' }));
+
+    expect(await g.findSent({ to: '+14155550100', body: 'report.pdf was uploaded', since })).toEqual(sids);
+    expect(await g.findSent({ to: '+14155550100', body: 'report.pdf was uploaded', since: new Date(Date.now() + 60_000) })).toEqual([]);
+    expect(await g.findSent({ to: '+14155550100', body: 'never sent', since })).toEqual([]);
+  });
+
+  it('throws when Twilio cannot be asked, so a retry sends nothing blind', async () => {
+    const g = gateway({ TWILIO_API_BASE_URL: await closedPortUrl() });
+    await expect(g.findSent({ to: '+14155550100', body: 'x', since: new Date() })).rejects.toThrow();
+  });
+});

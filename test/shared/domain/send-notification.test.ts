@@ -31,7 +31,7 @@ let deps: SendDeps;
 beforeEach(() => {
   clock = frozenClock('2030-01-01T10:00:00.000Z');
   notifications = new FakeNotificationRepository();
-  gateway = new FakeMessageGateway();
+  gateway = new FakeMessageGateway(clock);
   store = new FakeFileStore();
   optOuts = new FakeOptOutRepository();
   limiter = new FakeRateLimiter();
@@ -291,6 +291,61 @@ describe('sendNotification', () => {
     expect(n).toMatchObject({ status: 'sent', messageSid: 'SM0042' });
     expect(n.history.map((h) => h.status)).toEqual(['pending', 'sent']);
     expect(await notifications.findByMessageSid('SM0042')).toEqual(ref);
+  });
+});
+
+describe('an attempt whose outcome was lost', () => {
+  /** Twilio takes the message, but its answer never reaches the sender (a 5xx after accepting, or a crash). */
+  const acceptedThenLost = (sid: string) => (message: { to: string; body: string }) => {
+    gateway.held.push({ sid, to: message.to, body: message.body, createdAt: clock() });
+    return { kind: 'retryable', errorCode: '20500', errorMessage: 'Internal error' } as const;
+  };
+
+  it('adopts the message Twilio already holds instead of sending a second one', async () => {
+    notifications.seed(seed());
+    gateway.answer(acceptedThenLost('SM0000000000000000000000000000ab12'));
+    await expect(sendNotification(deps, ref, firstReceive, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    clock.advance(30_000);
+
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('sent');
+    expect(gateway.sent).toHaveLength(1);
+    expect(await notifications.get(ref.userId, ref.notificationId)).toMatchObject({
+      status: 'queued',
+      messageSid: 'SM0000000000000000000000000000ab12',
+      attempts: 2,
+    });
+  });
+
+  it('adopts the send of a sender that died before recording it, once its claim has expired', async () => {
+    notifications.seed(seed({ attempts: 1, claimExpiresAt: clock().getTime() - 1 }));
+    const body = 'New file uploaded: q3-report.pdf (200 KB)';
+    gateway.held.push({ sid: 'SM00000000000000000000000000000dead', to: '+14155550100', body, createdAt: clock() });
+
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('sent');
+    expect(gateway.sent).toEqual([]);
+    expect((await notifications.get(ref.userId, ref.notificationId))!.messageSid).toBe('SM00000000000000000000000000000dead');
+  });
+
+  it('sends anew when the same text to the same person belongs to another notification', async () => {
+    notifications.seed(seed({ attempts: 1, claimExpiresAt: clock().getTime() - 1 }));
+    notifications.seed(seed({ notificationId: 'other', status: 'delivered', messageSid: 'SM000000000000000000000000000000aa' }));
+    gateway.held.push({ sid: 'SM000000000000000000000000000000aa', to: '+14155550100', body: 'New file uploaded: q3-report.pdf (200 KB)', createdAt: clock() });
+
+    expect(await sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).toBe('sent');
+    expect(gateway.sent).toHaveLength(1);
+    expect((await notifications.get(ref.userId, ref.notificationId))!.messageSid).not.toBe('SM000000000000000000000000000000aa');
+  });
+
+  it('sends nothing while Twilio cannot be asked about the earlier attempt, and comes back later', async () => {
+    notifications.seed(seed({ attempts: 1, claimExpiresAt: clock().getTime() - 1 }));
+    gateway.findSent = async () => {
+      throw new Error('Twilio answered HTTP 503');
+    };
+
+    await expect(sendNotification(deps, ref, { receiveCount: 2, maxReceives: 5 }, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(gateway.sent).toEqual([]);
+    expect(await notifications.get(ref.userId, ref.notificationId)).toMatchObject({ status: 'pending', errorCode: 'LOOKUP_FAILED' });
+    expect((await notifications.get(ref.userId, ref.notificationId))!.claimExpiresAt).toBeUndefined();
   });
 });
 
