@@ -10,7 +10,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
 import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines, type Engines, type Provisioned } from './engines.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
 import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -122,6 +122,7 @@ const inboundRequest = z.strictObject({
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const engines = await startEngines({ dataDir: opts.dataDir, dynamoProcess: opts.dynamoProcess });
   const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
+  if (opts.dataDir) await releaseOrphanedMessages(engines, resources);
   const secrets = localSecrets(opts.dataDir);
   const auth = new LocalAuth(secrets.jwtSecret);
   const twilio = {

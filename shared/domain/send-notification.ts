@@ -68,7 +68,10 @@ export async function sendNotification(
   if (!n) {
     const again = await deps.notifications.get(ref.userId, ref.notificationId);
     if (!again || again.status !== 'pending') return 'skipped';
-    throw new RetryLaterError(`Notification ${ref.notificationId} is being sent by another sender.`);
+    // Another sender holds it, or a dead one did: come back when its lease ends, without spending
+    // one of the record's receives (a crashed sender's lease may outlast every backoff step).
+    const until = again.claimExpiresAt ?? startedAt + CLAIM_LEASE_MS;
+    throw new DeferError(`Notification ${ref.notificationId} is held by another sender until its lease ends.`, Math.ceil((until - startedAt) / 1000), undefined, until);
   }
 
   // Opted-out recipients get nothing, whatever channel; sms, mms and whatsapp share the number.

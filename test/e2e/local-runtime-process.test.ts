@@ -1,61 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../lib/local/runtime.ts';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { killLocalProcesses, runToEnd, startLocalProcess as start } from '../support/local-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
-const running = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-const tsx = join(projectRoot, 'node_modules/.bin/tsx');
-
-/** Runs a command-line entry to its end: its exit code and everything it printed. */
-async function runToEnd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  return promisify(execFile)(tsx, args, { cwd: projectRoot, env: { ...process.env, ...env }, timeout: 60_000 }).then(
-    (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
-  );
-}
-
-/** Starts `bin/local.ts` as `npm start` does, and waits for its banner and /health. */
-async function start(args: string[]): Promise<{ api: ApiClient; port: number; output: () => string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(join(projectRoot, 'node_modules/.bin/tsx'), ['bin/local.ts', '--port', String(port), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, PORT: undefined },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const api = new ApiClient(`http://localhost:${port}`);
-  await eventually(async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined), 30_000, 'the local runtime to answer /health');
-  await eventually(async () => (output.includes('Press Ctrl+C') ? true : undefined), 5_000, 'the start banner');
-  return {
-    api,
-    port,
-    output: () => output,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      running.delete(child);
-    },
-  };
-}
 
 /** Uploads a file that the rule matches and waits for its one notification to be delivered, as one SMS. */
 async function uploadAndDeliver(user: ApiClient, fileName: string): Promise<void> {
@@ -70,7 +20,7 @@ async function uploadAndDeliver(user: ApiClient, fileName: string): Promise<void
 }
 
 afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
+  killLocalProcesses();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

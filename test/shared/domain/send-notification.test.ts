@@ -192,10 +192,12 @@ describe('sendNotification', () => {
     });
   });
 
-  it('throws RetryLaterError without sending while another live sender holds the claim', async () => {
+  it('defers until the lease ends, without sending or spending a receive, while another sender holds the claim', async () => {
     seed({ attempts: 1, claimExpiresAt: clock().getTime() + 30_000 });
 
-    await expect(sendNotification(deps, ref, firstReceive, clock)).rejects.toBeInstanceOf(RetryLaterError);
+    const deferred = await sendNotification(deps, ref, firstReceive, clock).catch((err: unknown) => err);
+    expect(deferred).toBeInstanceOf(DeferError);
+    expect((deferred as DeferError).delayAt(clock().getTime())).toBe(30);
 
     expect(gateway.sent).toEqual([]);
     expect(await stored()).toMatchObject({ status: 'pending', attempts: 1, claimExpiresAt: clock().getTime() + 30_000 });
