@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PortInUseError, projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
+import { setActivitySink } from '../shared/activity.ts';
 
 const usage = `usage: npm start [-- options]
 Runs the whole system locally: the API, the queues and their consumers, the Twilio and SendGrid simulators.
@@ -77,6 +78,9 @@ twilio-message-system is running locally.
   Try:  curl ${runtime.url}/health
 Press Ctrl+C to stop.
 `);
+
+// One line per event a person follows, under the banner; phone numbers arrive masked.
+setActivitySink((line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`));
 
 let stopping = false;
 const shutdown = async () => {

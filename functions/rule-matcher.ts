@@ -4,8 +4,8 @@ import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
+import { reportActivity } from '../shared/activity.ts';
 import { GiveUpError } from '../shared/errors.ts';
-import { logger } from '../shared/logger.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
 import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
 import { queues } from '../lib/topology.ts';
@@ -24,7 +24,7 @@ export const handler = queueConsumer(queues.upload, async (record) => {
   for (const r of event.Records) {
     if (!r.eventName.startsWith('ObjectCreated:')) continue;
     const result = await recordUploadAndFanOut(deps, { key: r.s3.object.key, eventTime: r.eventTime });
-    logger.info('Upload matched', { ...result });
+    reportActivity(`upload ${result.fileId} stored: ${result.matched} rule(s) matched, ${result.enqueued} notification(s) queued`, { ...result });
   }
 });
 

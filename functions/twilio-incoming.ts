@@ -7,7 +7,7 @@ import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
 import { readConfig } from '../shared/config.ts';
 import { DEFAULT_HELP_TEXT, handleInboundMessage } from '../shared/domain/inbound-message.ts';
 import { ValidationError } from '../shared/errors.ts';
-import { logger } from '../shared/logger.ts';
+import { maskPhone, reportActivity } from '../shared/activity.ts';
 import { field, twilioWebhook, twiml, type FormParams } from '../shared/twilio-webhook.ts';
 
 /** Twilio attaches at most ten media items to a message. */
@@ -39,6 +39,11 @@ export const handler = twilioWebhook(async ({ params }) => {
   const to = field(params, 'To');
   if (!messageSid || !from || !to) throw new ValidationError('MessageSid, From and To are required.');
   const outcome = await handleInboundMessage(deps, { messageSid, from, to, body: field(params, 'Body') ?? '', media: mediaOf(params) });
-  logger.info('Inbound message', { messageSid, keyword: outcome.keyword, stored: outcome.stored, suppressed: outcome.suppressed });
+  reportActivity(`inbound message from ${maskPhone(from)}${outcome.keyword ? `: ${outcome.keyword}` : ''}${outcome.suppressed ? `, ${outcome.suppressed} pending notification(s) suppressed` : ''}`, {
+    messageSid,
+    keyword: outcome.keyword,
+    stored: outcome.stored,
+    suppressed: outcome.suppressed,
+  });
   return twiml(outcome.reply);
 });

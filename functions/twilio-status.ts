@@ -4,6 +4,7 @@ import { SqsStatusCallbackQueue } from '../shared/adapters/sqs-status-callback-q
 import { readConfig } from '../shared/config.ts';
 import { receiveStatusCallback } from '../shared/domain/status-callback.ts';
 import { ValidationError } from '../shared/errors.ts';
+import { reportActivity } from '../shared/activity.ts';
 import { logger } from '../shared/logger.ts';
 import { field, twilioWebhook, twiml } from '../shared/twilio-webhook.ts';
 
@@ -27,6 +28,9 @@ export const handler = twilioWebhook(async ({ params, query }) => {
     },
     config.STATUS_UPDATE_DEADLINE_MS,
   );
+  if (outcome.result === 'applied') {
+    reportActivity(`message ${messageSid} ${messageStatus}${errorCode ? ` (${errorCode})` : ''}`, { messageSid, messageStatus, ...(userId && notificationId ? { notificationId } : {}) });
+  }
   if (outcome.result === 'unknown') logger.warn('Status callback for an unknown message', { messageSid, messageStatus });
   if (outcome.result === 'deferred') logger.warn('Status callback deferred to the status-callback queue', { messageSid, messageStatus, reason: outcome.reason });
   return twiml();

@@ -6,6 +6,7 @@ import type { QueueSpec } from '../lib/topology.ts';
 import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
 import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';
+import { reportActivity } from './activity.ts';
 import { logger } from './logger.ts';
 
 /** How long a deferred record stays hidden: exponential in its receives, with jitter, capped. */
@@ -61,6 +62,7 @@ export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecor
           }),
         );
         logger.warn('Record given up; sent to the dead-letter queue', { ...details, reason: err.message });
+        reportActivity(`gave up on a ${queue.name} record, now on its dead-letter queue: ${err.message}`, { ...details });
         return;
       }
       if (err instanceof RetryLaterError) {

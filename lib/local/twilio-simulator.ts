@@ -166,7 +166,15 @@ export class TwilioSimulator {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? processLogger;
-    if (this.storeFile) this.load(this.storeFile);
+    if (this.storeFile) {
+      this.load(this.storeFile);
+      // Twilio keeps delivering while nobody listens; the simulator picks up where its last run stopped.
+      for (const message of this.store.values()) {
+        if (message.accepted && UNFINISHED.has(message.status)) {
+          this.startProgress(message.sid, { callbackUrl: message.statusCallback, finalStatus: 'delivered' });
+        }
+      }
+    }
   }
 
   /** Handles a request if its path belongs to the simulator; returns false when it does not. */
@@ -609,6 +617,9 @@ function rejectionFor(message: SimulatedMessage): Rejection | null {
 function stripChannel(address: string): string {
   return address.startsWith('whatsapp:') ? address.slice('whatsapp:'.length) : address;
 }
+
+/** Statuses a message moves on from by itself. */
+const UNFINISHED = new Set(['accepted', 'queued', 'sending', 'sent']);
 
 function toResource(message: SimulatedMessage) {
   const uri = `/${API_VERSION}/Accounts/${message.accountSid}/Messages/${message.sid}.json`;

@@ -1,3 +1,4 @@
+import { maskPhone, reportActivity } from '../activity.ts';
 import { DeferError, GiveUpError, RetryLaterError } from '../errors.ts';
 import type {
   CircuitBreaker,
@@ -82,6 +83,7 @@ export async function sendNotification(
       errorCode: '21610',
       errorMessage: 'Not sent: the recipient has opted out of messages from this sender.',
     });
+    reportActivity(`notification ${n.notificationId} suppressed: ${maskPhone(n.target)} has opted out`, { notificationId: n.notificationId });
     return 'suppressed';
   }
 
@@ -98,6 +100,7 @@ export async function sendNotification(
     });
     if (earlier) {
       await recordAccepted(deps, n, earlier, body, now);
+      reportActivity(`notification ${n.notificationId} was already sent as ${earlier}; adopted instead of sending again`, { notificationId: n.notificationId, messageSid: earlier });
       return 'sent';
     }
   }
@@ -126,6 +129,10 @@ export async function sendNotification(
   switch (outcome.kind) {
     case 'accepted':
       await recordAccepted(deps, n, outcome.messageSid, body, now);
+      reportActivity(`notification ${n.notificationId} sent by ${n.channel} to ${maskPhone(n.target)} as ${outcome.messageSid}`, {
+        notificationId: n.notificationId,
+        messageSid: outcome.messageSid,
+      });
       return 'sent';
     case 'rejected':
       // 21610: the recipient replied STOP to this sender; later matches are suppressed until they opt back in.
@@ -209,6 +216,7 @@ function deferUnlessSend(ref: { userId: string; notificationId: string }, at: nu
 
 async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, errorMessage: string, now: () => Date) {
   await deps.notifications.advance(n.userId, n.notificationId, { status: 'failed', at: now().toISOString(), errorCode, errorMessage });
+  reportActivity(`notification ${n.notificationId} failed (${errorCode}): ${errorMessage}`, { notificationId: n.notificationId, errorCode });
 }
 
 /** The rule's template (or the default) filled from the file; a download link is signed only if asked for. */

@@ -61,6 +61,13 @@ describe('npm start', () => {
         expect(rule.status).toBe(200);
         expect(rule.body.target).toBe(target);
         await uploadAndDeliver(again.api.as(token), run);
+        // What happened, one line per step, with the recipient's number masked.
+        await eventually(async () => (again.output().includes(' delivered') ? true : undefined), 10_000, 'the delivery to be printed');
+        const out = again.output();
+        expect(out).toMatch(/\d\d:\d\d:\d\d {2}upload \S+ stored: 1 rule\(s\) matched, 1 notification\(s\) queued/);
+        expect(out).toMatch(/notification \S+ sent by sms to …0123 as SM[0-9a-f]{32}/);
+        expect(out).toMatch(/message SM[0-9a-f]{32} delivered/);
+        expect(out).not.toContain('4155550123');
       } finally {
         await again.stop();
       }

@@ -362,6 +362,19 @@ describe('TwilioSimulator: listing', () => {
     expect(fetched.body.status).toBe('delivered');
   });
 
+  it('delivers, after a restart, what it had accepted but not finished, calling back as before', async () => {
+    sim = newSimulator({ callbackDelaysMs: { sent: 60_000, delivered: 120_000 } });
+    const accepted = await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'cut short', StatusCallback: `${webhookBase}/status` });
+    await sim.close(); // the process dies with the message still queued
+
+    sim = newSimulator();
+    await sim.idle();
+
+    expect(sim.messages().find((m) => m.sid === accepted.body.sid)).toMatchObject({ status: 'delivered' });
+    const statuses = received.filter((r) => r.params.MessageSid === accepted.body.sid).map((r) => r.params.MessageStatus);
+    expect(statuses).toEqual(['sent', 'delivered']);
+  });
+
   it('claims only its own paths', async () => {
     const request = { url: '/local/twilio/inbound', method: 'POST', headers: {} } as IncomingMessage;
     expect(await sim.handle(request, undefined as never, Buffer.alloc(0))).toBe(false);
