@@ -1,6 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
+import { sampleImages } from '../../lib/local/sample-images.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 
 let runtime: LocalRuntime;
@@ -196,5 +199,96 @@ describe('GET /messages', () => {
     expect((await mallory.request('GET', '/messages')).body.items).toEqual([]);
     expect((await alice.request('GET', '/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV')).status).toBe(404);
     expect((await alice.request('GET', '/messages/not-an-id')).status).toBe(400);
+  });
+});
+
+describe('message media', () => {
+  async function userWithMessages(count: number) {
+    const userId = `user-${randomUUID()}`;
+    const user = api.as(await runtime.token(userId));
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { body } = await user.request('POST', '/messages', { from: freshNumber(), to: '+14155552671', message: `with media ${i}` });
+      ids.push(body.messageId);
+    }
+    return { userId, user, ids };
+  }
+
+  async function objectsOf(userId: string): Promise<string[]> {
+    const s3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.awsEndpoint, forcePathStyle: true });
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: `message-media/${encodeURIComponent(`user#${userId}`)}/` }));
+    s3.destroy();
+    return (out.Contents ?? []).map((o) => o.Key!);
+  }
+
+  it('attaches a raw image, links it with a presigned URL, and stores the same bytes once across messages', async () => {
+    const { userId, user, ids } = await userWithMessages(2);
+    const image = sampleImages.png('raw');
+    const first = await user.request('POST', `/messages/${ids[0]}/media`, image, { 'content-type': 'image/png' });
+    expect(first.status).toBe(201);
+    expect(first.body).toEqual({ mediaId: createHash('sha256').update(image).digest('hex'), contentType: 'image/png', sizeBytes: image.length, url: expect.any(String) });
+    const download = await fetch(first.body.url);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(image);
+
+    // Whatever the header claims, the bytes decide; the same bytes on another message are deduplicated.
+    const again = await user.request('POST', `/messages/${ids[1]}/media`, image, { 'content-type': 'application/octet-stream' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ mediaId: first.body.mediaId, deduplicated: true });
+    expect(await objectsOf(userId)).toHaveLength(1);
+
+    const listed = await user.request('GET', `/messages/${ids[1]}/media`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ mediaId: first.body.mediaId, contentType: 'image/png' })]);
+    expect((await user.request('GET', `/messages/${ids[1]}`)).body.media).toEqual(listed.body.items.map((m: object) => expect.objectContaining({ mediaId: (m as { mediaId: string }).mediaId })));
+  });
+
+  it('takes a multipart/form-data body with one file part', async () => {
+    const { user, ids } = await userWithMessages(1);
+    const form = new FormData();
+    form.append('file', new Blob([sampleImages.gif('multipart')], { type: 'image/gif' }), 'picture.gif');
+    const response = await user.request('POST', `/messages/${ids[0]}/media`, form);
+    expect(response.status).toBe(201);
+    expect(response.body.contentType).toBe('image/gif');
+
+    const two = new FormData();
+    two.append('file', new Blob([sampleImages.png('a')]), 'a.png');
+    two.append('file', new Blob([sampleImages.png('b')]), 'b.png');
+    expect((await user.request('POST', `/messages/${ids[0]}/media`, two)).status).toBe(400);
+    const none = new FormData();
+    none.append('picture', new Blob([sampleImages.png('c')]), 'c.png');
+    expect((await user.request('POST', `/messages/${ids[0]}/media`, none)).status).toBe(400);
+  });
+
+  it('stores one object and one record for ten concurrent identical uploads', async () => {
+    const { userId, user, ids } = await userWithMessages(2);
+    const image = sampleImages.jpeg('concurrent');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => user.request('POST', `/messages/${ids[i % 2]}/media`, image, { 'content-type': 'image/jpeg' })),
+    );
+    expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(9);
+    expect(new Set(responses.map((r) => r.body.mediaId)).size).toBe(1);
+    expect(await objectsOf(userId)).toHaveLength(1);
+    for (const id of ids) expect((await user.request('GET', `/messages/${id}/media`)).body.items).toHaveLength(1);
+  });
+
+  it('refuses what is not a whole image of at most 5 MB, writing nothing', async () => {
+    const { userId, user, ids } = await userWithMessages(1);
+    const path = `/messages/${ids[0]}/media`;
+    const png = sampleImages.png('bad');
+    const cases: Array<[string, Uint8Array, string, number]> = [
+      ['a text file renamed .png', Buffer.from('just some text'), 'image/png', 415],
+      ['a PDF', Buffer.from('%PDF-1.7\n...'), 'application/pdf', 415],
+      ['a truncated PNG', png.subarray(0, png.length - 10), 'image/png', 400],
+      ['a 0-byte body', Buffer.alloc(0), 'image/png', 400],
+      ['more than 5 MB', Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024)]), 'image/png', 413],
+    ];
+    for (const [what, body, type, status] of cases) {
+      const response = await user.request('POST', path, body, { 'content-type': type });
+      expect(response.status, what).toBe(status);
+      expect(response.body.error.message, what).toEqual(expect.any(String));
+    }
+    expect((await user.request('POST', '/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/media', png, { 'content-type': 'image/png' })).status).toBe(404);
+    expect(await objectsOf(userId)).toEqual([]);
+    expect((await user.request('GET', path)).body.items).toEqual([]);
   });
 });

@@ -23,7 +23,19 @@ import type {
   SendOutcome,
   StatusUpdate,
   StoredObject,
+  DedupReservation,
+  MediaRecord,
+  MediaRepository,
+  MessageAdmission,
+  MessageFilter,
+  MessageIngestQueue,
+  MessageMedia,
+  MessageRecord,
+  MessageRepository,
+  MessageStats,
+  SlotOutcome,
 } from '../../shared/ports.ts';
+import { messageStatusRank, slidingWindow } from '../../shared/domain/messages.ts';
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
 
 // Every fake hands out and stores copies, as a database does, so a caller holding a record
@@ -369,4 +381,115 @@ export function frozenClock(iso = '2030-01-01T00:00:00.000Z') {
       ms += byMs;
     },
   });
+}
+
+/** The message store in memory: messages, media records and running totals. */
+export class FakeMessageStore implements MessageRepository, MediaRepository, MessageStats {
+  readonly messages = new Map<string, MessageRecord>();
+  readonly mediaRecords = new Map<string, MediaRecord>();
+  readonly sums = new Map<string, { processed: number; processingMsTotal: number }>();
+  failPuts = false;
+
+  async putIfAbsent(message: MessageRecord): Promise<boolean> {
+    if (this.failPuts) throw new Error('the table is unavailable');
+    if (this.messages.has(at(message.owner, message.messageId))) return false;
+    this.messages.set(at(message.owner, message.messageId), copy(message));
+    return true;
+  }
+
+  async get(owner: string, messageId: string): Promise<MessageRecord | undefined> {
+    const m = this.messages.get(at(owner, messageId));
+    return m && copy(m);
+  }
+
+  async markStored(message: MessageRecord): Promise<boolean> {
+    const current = this.messages.get(at(message.owner, message.messageId));
+    if (current && messageStatusRank[current.status] >= messageStatusRank.stored) return false;
+    this.messages.set(at(message.owner, message.messageId), { ...copy(message), status: 'stored', media: current?.media ?? message.media });
+    return true;
+  }
+
+  async markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean> {
+    const current = this.messages.get(at(message.owner, message.messageId));
+    if (!current || current.status === 'processed') return false;
+    Object.assign(current, { status: 'processed', processedAt, processingMs });
+    return true;
+  }
+
+  async list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>> {
+    const sorted = [...this.messages.values()]
+      .filter((m) => m.owner === owner && (!filter.from || m.from === filter.from) && (!filter.to || m.to === filter.to) && (!filter.status || m.status === filter.status))
+      .sort((a, b) => b.messageId.localeCompare(a.messageId));
+    const after = page.startKey?.sk;
+    const start = (after === undefined ? 0 : sorted.findIndex((m) => m.messageId === after) + 1) + page.offset;
+    const items = sorted.slice(start, start + page.limit);
+    return start + page.limit < sorted.length ? { items: copy(items), lastKey: { sk: items.at(-1)!.messageId } } : { items: copy(items) };
+  }
+
+  async attachMedia(owner: string, messageId: string, media: MessageMedia): Promise<boolean> {
+    const current = this.messages.get(at(owner, messageId));
+    if (!current || current.media.some((m) => m.mediaId === media.mediaId)) return false;
+    current.media.push(copy(media));
+    return true;
+  }
+
+  async getMedia(owner: string, mediaId: string): Promise<MediaRecord | undefined> {
+    const m = this.mediaRecords.get(at(owner, mediaId));
+    return m && copy(m);
+  }
+
+  async putMediaIfAbsent(media: MediaRecord): Promise<boolean> {
+    if (this.mediaRecords.has(at(media.owner, media.mediaId))) return false;
+    this.mediaRecords.set(at(media.owner, media.mediaId), copy(media));
+    return true;
+  }
+
+  async addProcessed(owner: string, processingMs: number): Promise<void> {
+    const s = this.sums.get(owner) ?? { processed: 0, processingMsTotal: 0 };
+    this.sums.set(owner, { processed: s.processed + 1, processingMsTotal: s.processingMsTotal + processingMs });
+  }
+
+  async totals(owner: string): Promise<{ processed: number; processingMsTotal: number }> {
+    return { ...(this.sums.get(owner) ?? { processed: 0, processingMsTotal: 0 }) };
+  }
+}
+
+/** Dedup reservations and sliding windows in memory, with the same rules as the DynamoDB adapter. */
+export class FakeMessageAdmission implements MessageAdmission {
+  readonly reservations = new Map<string, { messageId: string; until: number }>();
+  readonly windows = new Map<string, number[]>();
+
+  async reserve(key: string, messageId: string, now: number, until: number): Promise<DedupReservation> {
+    const live = this.reservations.get(key);
+    if (live && live.until > now) return { kind: 'duplicate', messageId: live.messageId };
+    this.reservations.set(key, { messageId, until });
+    return { kind: 'reserved' };
+  }
+
+  async unreserve(key: string, messageId: string): Promise<void> {
+    if (this.reservations.get(key)?.messageId === messageId) this.reservations.delete(key);
+  }
+
+  async acquireSlot(sender: string, now: number, limit: number, windowMs: number): Promise<SlotOutcome> {
+    const { live, retryAfterMs } = slidingWindow(this.windows.get(sender) ?? [], now, limit, windowMs);
+    if (retryAfterMs !== undefined) return { kind: 'limited', retryAfterMs };
+    this.windows.set(sender, [...live, now]);
+    return { kind: 'admitted' };
+  }
+
+  async releaseSlot(sender: string, at: number): Promise<void> {
+    const slots = this.windows.get(sender) ?? [];
+    const i = slots.indexOf(at);
+    if (i >= 0) slots.splice(i, 1);
+  }
+}
+
+export class FakeMessageIngestQueue implements MessageIngestQueue {
+  readonly sent: MessageRecord[] = [];
+  fail = false;
+
+  async enqueue(message: MessageRecord): Promise<void> {
+    if (this.fail) throw new Error('the queue is unavailable');
+    this.sent.push(copy(message));
+  }
 }
