@@ -4,6 +4,8 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { HttpMediaSource } from '../shared/adapters/http-media-source-adapter.ts';
 import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
+import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
+import { SqsMessageIngestQueue } from '../shared/adapters/sqs-message-ingest-queue-adapter.ts';
 import { readConfig } from '../shared/config.ts';
 import { DEFAULT_HELP_TEXT, handleInboundMessage } from '../shared/domain/inbound-message.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -21,6 +23,7 @@ const deps = {
   mediaSource: new HttpMediaSource(),
   mediaStore: new S3MediaStore(),
   helpText: config.HELP_TEXT,
+  store: { messages: new DynamoMessageRepository(), queue: new SqsMessageIngestQueue() },
 };
 
 function mediaOf(params: FormParams): Array<{ url: string; contentType: string }> {

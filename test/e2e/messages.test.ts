@@ -1,6 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { tables } from '../../lib/topology.ts';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { sampleImages } from '../../lib/local/sample-images.ts';
@@ -290,5 +293,33 @@ describe('message media', () => {
     expect((await user.request('POST', '/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/media', png, { 'content-type': 'image/png' })).status).toBe(404);
     expect(await objectsOf(userId)).toEqual([]);
     expect((await user.request('GET', path)).body.items).toEqual([]);
+  });
+});
+
+describe('inbound messages from Twilio', () => {
+  it('keeps them in the message store under the unclaimed To number, processed, and visible to no user', async () => {
+    const from = freshNumber();
+    const to = '+14155552699';
+    for (const body of ['Hello from a customer', 'Hello from a customer']) {
+      expect(await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from, to, body })).toBe(200);
+    }
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }));
+    const items = await eventually(async () => {
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: tables.messages.name,
+          IndexName: 'byFromStatus',
+          KeyConditionExpression: 'fromStatusKey = :k',
+          ExpressionAttributeValues: { ':k': `unclaimed#${to}#${from}#processed` },
+        }),
+      );
+      return out.Items?.length === 2 ? out.Items : undefined;
+    });
+    dynamo.destroy();
+    // Two webhooks, two MessageSids: two messages, each processed once.
+    expect(items.map((i) => i.source)).toEqual(['twilio', 'twilio']);
+    expect(new Set(items.map((i) => i.messageSid)).size).toBe(2);
+    const stranger = await newUser();
+    expect((await stranger.request('GET', `/messages?from=${encodeURIComponent(from)}`)).body.items).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import type {
   Page,
   StatusUpdate,
 } from '../../../shared/ports.ts';
-import { FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
+import { FakeMessageIngestQueue, FakeMessageStore, FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
 
 class FakeInboundMessages implements InboundMessageRepository {
   readonly stored = new Map<string, InboundMessage>();
@@ -191,5 +191,24 @@ describe('handleInboundMessage', () => {
     expect((await handleInboundMessage(deps, message('start', { messageSid: 'SM2' }), clock)).reply).toBe(OPT_IN_REPLY);
     expect(await deps.optOuts.get('+14155550100')).toBeUndefined();
     expect((await handleInboundMessage(deps, message('HELP', { messageSid: 'SM3' }), clock)).reply).toBe('help!');
+  });
+});
+
+describe('handleInboundMessage and the message store', () => {
+  it('keeps each inbound message once under the unclaimed owner of its To number, queued for processing, STOP included', async () => {
+    const store = { messages: new FakeMessageStore(), queue: new FakeMessageIngestQueue() };
+    const withStore = { ...deps, store };
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    expect(await handleInboundMessage(withStore, message('STOP', { messageSid: 'SM2' }), clock)).toMatchObject({ reply: OPT_OUT_REPLY, keyword: 'opt-out' });
+    const kept = [...store.messages.messages.values()];
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toMatchObject({ owner: 'unclaimed#+15005550006', from: '+14155550100', to: '+15005550006', message: 'hello', source: 'twilio', status: 'received', messageSid: 'SM1' });
+    expect(kept[0]!.messageId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    // The repeat re-queues the still-received message (the consumer is idempotent) but never stores it twice.
+    expect(store.queue.sent.map((m) => m.messageSid)).toEqual(['SM1', 'SM1', 'SM2']);
+    await store.messages.markStored(kept[0]!);
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    expect(store.queue.sent).toHaveLength(3);
   });
 });
