@@ -401,8 +401,14 @@ export interface MessageRepository {
    * carries it); false when it was already `stored` or later.
    */
   markStored(message: MessageRecord): Promise<boolean>;
-  /** Moves the message to `processed` unless it is already; false when it was. */
+  /**
+   * Moves the message to `processed` unless it is already; false when it was. The message is
+   * marked as not yet counted in the running totals until `markCounted`.
+   */
   markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean>;
+  /** The processing time of a processed message the running totals do not hold yet; undefined otherwise. */
+  uncountedProcessingMs(owner: string, messageId: string): Promise<number | undefined>;
+  markCounted(owner: string, messageId: string): Promise<void>;
   /** The owner's messages passing the filter, newest first, skipping `offset` after `startKey`. */
   list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>>;
   /** Adds the image to the message unless it carries it already; false when it did, or the message is gone. */

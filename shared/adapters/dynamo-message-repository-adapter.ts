@@ -52,7 +52,7 @@ function statusKeysOf(m: Pick<MessageRecord, 'owner' | 'from' | 'to' | 'status'>
   );
 }
 
-const bookkeeping = new Set(['pk', 'sk', 'statusRank', ...filterIndexes.map((index) => index.attribute)]);
+const bookkeeping = new Set(['pk', 'sk', 'statusRank', 'uncounted', ...filterIndexes.map((index) => index.attribute)]);
 
 function toMessage(item: Record<string, unknown>): MessageRecord {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !bookkeeping.has(name))) as unknown as MessageRecord;
@@ -103,7 +103,7 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
   }
 
   async markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean> {
-    const fields = { status: 'processed', statusRank: messageStatusRank.processed, processedAt, processingMs, ...statusKeysOf({ ...message, status: 'processed' }) };
+    const fields = { status: 'processed', statusRank: messageStatusRank.processed, processedAt, processingMs, uncounted: true, ...statusKeysOf({ ...message, status: 'processed' }) };
     return this.advance(message.owner, message.messageId, 'processed', fields);
   }
 
@@ -178,6 +178,17 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
     return { items: pageItems.map(toMessage), ...(hasNext ? { lastKey: keyOf(pageItems.at(-1)!) } : {}) };
   }
 
+  async uncountedProcessingMs(owner: string, messageId: string): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: messageKey(owner, messageId), ConsistentRead: true, ProjectionExpression: 'uncounted, processingMs' }),
+    );
+    return Item?.uncounted ? Number(Item.processingMs ?? 0) : undefined;
+  }
+
+  async markCounted(owner: string, messageId: string): Promise<void> {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: messageKey(owner, messageId), UpdateExpression: 'REMOVE uncounted', ConditionExpression: 'attribute_exists(pk)' }));
+  }
+
   async attachMedia(owner: string, messageId: string, media: MessageMedia): Promise<boolean> {
     // Appends only to the list as read (its length unchanged), so the same image is never listed twice.
     const current = await this.get(owner, messageId);
@@ -225,7 +236,8 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
       new UpdateCommand({
         TableName: this.tableName,
         Key: statsKey(owner),
-        UpdateExpression: 'ADD processed :one, processingMsTotal :ms',
+        UpdateExpression: 'ADD #processed :one, #total :ms',
+        ExpressionAttributeNames: { '#processed': 'processed', '#total': 'processingMsTotal' },
         ExpressionAttributeValues: { ':one': 1, ':ms': processingMs },
       }),
     );

@@ -131,15 +131,20 @@ export interface ProcessDeps {
 
 /**
  * Moves a queued message `received` → `stored` → `processed`. Each step is a conditional
- * forward-only update, so a redelivered record changes nothing twice; the running totals grow
- * only with the step that made the message processed.
+ * forward-only update, so a redelivered record changes nothing twice. The message stays marked
+ * "uncounted" until its time is in the running totals: a redelivery after a failed or missed
+ * addition adds it then (only a crash between adding and unmarking can count it twice).
  */
 export async function processMessage(deps: ProcessDeps, message: MessageRecord, clock: () => number = Date.now): Promise<{ processed: boolean }> {
   await deps.messages.markStored({ ...message, status: 'stored' });
   const now = clock();
   const processingMs = Math.max(0, now - Date.parse(message.receivedAt));
   const processed = await deps.messages.markProcessed(message, new Date(now).toISOString(), processingMs);
-  if (processed) await deps.stats.addProcessed(message.owner, processingMs);
+  const uncounted = processed ? processingMs : await deps.messages.uncountedProcessingMs(message.owner, message.messageId);
+  if (uncounted !== undefined) {
+    await deps.stats.addProcessed(message.owner, uncounted);
+    await deps.messages.markCounted(message.owner, message.messageId);
+  }
   return { processed };
 }
 

@@ -323,3 +323,24 @@ describe('inbound messages from Twilio', () => {
     expect((await stranger.request('GET', `/messages?from=${encodeURIComponent(from)}`)).body.items).toEqual([]);
   });
 });
+
+describe('GET /metrics', () => {
+  it("reports the caller's processed total and average from running sums, and every queue's depth", async () => {
+    const user = await newUser();
+    const empty = await user.request('GET', '/metrics');
+    expect(empty.status).toBe(200);
+    expect(empty.body.messages).toMatchObject({ totalProcessed: 0, avgProcessingMs: null, queueSize: expect.any(Number) });
+    expect(empty.body.notifications).toEqual({ sentToday: 0, failedLast24h: 0, scheduled: 0 });
+
+    for (const text of ['one', 'two', 'three']) await user.request('POST', '/messages', { from: freshNumber(), to: '+14155552671', message: text });
+    const metrics = await eventually(async () => {
+      const { body } = await user.request('GET', '/metrics');
+      return body.messages.totalProcessed === 3 ? body : undefined;
+    });
+    expect(metrics.messages.avgProcessingMs).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(metrics.queues).sort()).toEqual(
+      ['message-ingest', 'notification', 'status-callback', 'upload'].flatMap((q) => [q, `${q}-dlq`]).sort(),
+    );
+    for (const depth of Object.values(metrics.queues)) expect(depth).toEqual({ visible: expect.any(Number), inFlight: expect.any(Number) });
+  });
+});

@@ -413,7 +413,19 @@ export class FakeMessageStore implements MessageRepository, MediaRepository, Mes
     const current = this.messages.get(at(message.owner, message.messageId));
     if (!current || current.status === 'processed') return false;
     Object.assign(current, { status: 'processed', processedAt, processingMs });
+    this.uncounted.add(at(message.owner, message.messageId));
     return true;
+  }
+
+  readonly uncounted = new Set<string>();
+  failAdds = false;
+
+  async uncountedProcessingMs(owner: string, messageId: string): Promise<number | undefined> {
+    return this.uncounted.has(at(owner, messageId)) ? this.messages.get(at(owner, messageId))?.processingMs : undefined;
+  }
+
+  async markCounted(owner: string, messageId: string): Promise<void> {
+    this.uncounted.delete(at(owner, messageId));
   }
 
   async list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>> {
@@ -445,6 +457,7 @@ export class FakeMessageStore implements MessageRepository, MediaRepository, Mes
   }
 
   async addProcessed(owner: string, processingMs: number): Promise<void> {
+    if (this.failAdds) throw new Error('the totals are unavailable');
     const s = this.sums.get(owner) ?? { processed: 0, processingMsTotal: 0 };
     this.sums.set(owner, { processed: s.processed + 1, processingMsTotal: s.processingMsTotal + processingMs });
   }

@@ -100,3 +100,19 @@ describe('processMessage', () => {
     expect(await deps.messages.totals(owner)).toEqual({ processed: 1, processingMsTotal: 120 });
   });
 });
+
+describe('processMessage and the running totals', () => {
+  it('adds a message whose addition failed when the record comes back, and only once', async () => {
+    const { deps, clock } = setup();
+    await acceptMessage(deps, owner, input(), clock);
+    const queued = deps.queue.sent[0]!;
+    const store = { messages: deps.messages, stats: deps.messages };
+    deps.messages.failAdds = true;
+    await expect(processMessage(store, queued, () => T0 + 30)).rejects.toThrow('unavailable');
+    expect(await deps.messages.totals(owner)).toEqual({ processed: 0, processingMsTotal: 0 });
+    deps.messages.failAdds = false;
+    await processMessage(store, queued, () => T0 + 900);
+    await processMessage(store, queued, () => T0 + 950);
+    expect(await deps.messages.totals(owner)).toEqual({ processed: 1, processingMsTotal: 30 });
+  });
+});
