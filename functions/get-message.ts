@@ -1,8 +1,7 @@
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
-import { presentMedia } from '../shared/domain/message-media.ts';
-import { presentMessage, userOwner } from '../shared/domain/messages.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
+import { ownMessage, userOwner } from '../shared/domain/messages.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { messageIdParams } from '../shared/schemas/message.schema.ts';
 
@@ -10,8 +9,6 @@ const messages = new DynamoMessageRepository();
 const store = new S3FileStore();
 
 export const handler = userRoute({ params: messageIdParams }, async ({ userId, params }) => {
-  const owner = userOwner(userId);
-  const message = await messages.get(owner, params.messageId);
-  if (!message) throw new NotFoundError(`Message ${params.messageId}`);
-  return json(200, presentMessage(message, await Promise.all(message.media.map((media) => presentMedia(owner, media, store)))));
+  const message = await ownMessage(messages, userOwner(userId), params.messageId);
+  return json(200, await presentMessageWithMedia(message, store));
 });

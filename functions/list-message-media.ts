@@ -1,8 +1,7 @@
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentMedia } from '../shared/domain/message-media.ts';
-import { userOwner } from '../shared/domain/messages.ts';
-import { NotFoundError } from '../shared/errors.ts';
+import { ownMessage, userOwner } from '../shared/domain/messages.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { messageIdParams } from '../shared/schemas/message.schema.ts';
 
@@ -11,7 +10,6 @@ const store = new S3FileStore();
 
 export const handler = userRoute({ params: messageIdParams }, async ({ userId, params }) => {
   const owner = userOwner(userId);
-  const message = await messages.get(owner, params.messageId);
-  if (!message) throw new NotFoundError(`Message ${params.messageId}`);
+  const message = await ownMessage(messages, owner, params.messageId);
   return json(200, { items: await Promise.all(message.media.map((media) => presentMedia(owner, media, store))) });
 });

@@ -1,7 +1,7 @@
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
-import { presentMedia } from '../shared/domain/message-media.ts';
-import { presentMessage, userOwner } from '../shared/domain/messages.ts';
+import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
+import { userOwner } from '../shared/domain/messages.ts';
 import { pagedList, userRoute } from '../shared/http.ts';
 import { listMessagesQuery } from '../shared/schemas/message.schema.ts';
 
@@ -17,7 +17,7 @@ export const handler = userRoute({ query: listMessagesQuery }, async ({ userId, 
     'messages',
     paging,
     (page) => messages.list(owner, filter, { ...page, offset }),
-    async (m) => presentMessage(m, await Promise.all(m.media.map((media) => presentMedia(owner, media, store)))),
+    (m) => presentMessageWithMedia(m, store),
     { limit: query.limit, offset },
   );
 });

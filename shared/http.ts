@@ -107,16 +107,20 @@ export function userRoute<
     });
 }
 
-/** `limit` and `cursor`, as every list route takes them. */
-export const pageQuery = {
-  limit: z._default(
+/** `limit`: a whole number from 1 to 100, `fallback` when absent. */
+export const limitParam = (fallback: number) =>
+  z._default(
     z.coerce.number({ error: 'limit must be a number from 1 to 100.' }).check(
       z.refine(Number.isInteger, 'limit must be a whole number.'),
       z.gte(1, 'limit must be at least 1.'),
       z.lte(100, 'limit must be at most 100.'),
     ),
-    20,
-  ),
+    fallback,
+  );
+
+/** `limit` and `cursor`, as every list route takes them. */
+export const pageQuery = {
+  limit: limitParam(20),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { bucket } from '../../lib/topology.ts';
-import { NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
-import type { FileStore, MediaRepository, MediaStore, MessageMedia, MessageRepository } from '../ports.ts';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { ownMessage, presentMessage } from './messages.ts';
+import type { FileStore, MediaRepository, MediaStore, MessageMedia, MessageRecord, MessageRepository } from '../ports.ts';
 
 export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 export const MEDIA_URL_TTL_SECONDS = 15 * 60;
@@ -70,6 +71,11 @@ export async function presentMedia(owner: string, media: MessageMedia, store: Fi
   };
 }
 
+/** A message as the API shows it, each image with a fresh link. */
+export async function presentMessageWithMedia(message: MessageRecord, store: FileStore) {
+  return presentMessage(message, await Promise.all(message.media.map((media) => presentMedia(message.owner, media, store))));
+}
+
 export interface MediaDeps {
   messages: MessageRepository;
   media: MediaRepository;
@@ -96,7 +102,7 @@ export async function storeImage(deps: Pick<MediaDeps, 'media' | 'store'>, owner
 /** POST /messages/{id}/media: checks the image, stores it once, and attaches it to the owner's message. */
 export async function attachImage(deps: MediaDeps, owner: string, messageId: string, bytes: Uint8Array): Promise<{ media: MessageMedia; deduplicated: boolean }> {
   const type = checkImage(bytes);
-  if (!(await deps.messages.get(owner, messageId))) throw new NotFoundError(`Message ${messageId}`);
+  await ownMessage(deps.messages, owner, messageId);
   const stored = await storeImage(deps, owner, bytes, type);
   const attached = await deps.messages.attachMedia(owner, messageId, stored.media);
   return { media: stored.media, deduplicated: stored.deduplicated || !attached };

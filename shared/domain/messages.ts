@@ -7,6 +7,7 @@ import type {
   MessageStats,
   MessageStatus,
 } from '../ports.ts';
+import { NotFoundError } from '../errors.ts';
 import { newId } from './ids.ts';
 
 export const messageStatuses = ['received', 'stored', 'processed'] as const satisfies readonly MessageStatus[];
@@ -161,4 +162,11 @@ export function presentMessage(message: MessageRecord, media: unknown[]) {
     ...(message.processedAt ? { processedAt: message.processedAt, processingMs: message.processingMs } : {}),
     media,
   };
+}
+
+/** The owner's message, or a 404 (another user's message is as absent as a missing one). */
+export async function ownMessage(messages: MessageRepository, owner: string, messageId: string): Promise<MessageRecord> {
+  const message = await messages.get(owner, messageId);
+  if (!message) throw new NotFoundError(`Message ${messageId}`);
+  return message;
 }

@@ -1,4 +1,5 @@
 import { toE164 } from '../domain/phone.ts';
+import { limitParam, pageQuery } from '../http.ts';
 import { MAX_MESSAGE_CODE_POINTS, messageStatuses } from '../domain/messages.ts';
 import * as z from 'zod/mini';
 import '../validation.ts';
@@ -38,14 +39,7 @@ export const listMessagesQuery = z.strictObject({
   from: z.optional(phone('from')),
   to: z.optional(phone('to')),
   status: z.optional(z.enum(messageStatuses, { error: `status must be one of ${messageStatuses.join(', ')}.` })),
-  limit: z._default(
-    z.coerce.number({ error: 'limit must be a number from 1 to 100.' }).check(
-      z.refine(Number.isInteger, 'limit must be a whole number.'),
-      z.gte(1, 'limit must be at least 1.'),
-      z.lte(100, 'limit must be at most 100.'),
-    ),
-    10,
-  ),
+  limit: limitParam(10),
   offset: z._default(
     z.coerce.number({ error: `offset must be a number from 0 to ${MAX_OFFSET}.` }).check(
       z.refine(Number.isInteger, 'offset must be a whole number.'),
@@ -54,7 +48,7 @@ export const listMessagesQuery = z.strictObject({
     ),
     0,
   ),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+  cursor: pageQuery.cursor,
 });
 
 /** `{messageId}` in a path: a ULID. */
@@ -62,16 +56,3 @@ export const messageIdParams = z.object({
   messageId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'messageId is not a message id.')),
 });
 
-/** The ingest queue's body: the whole accepted message, so the consumer can store it on its own. */
-export const ingestRecordSchema = z.object({
-  owner: z.string().check(z.minLength(1)),
-  messageId: z.string().check(z.minLength(1)),
-  from: z.string(),
-  to: z.string(),
-  message: z.string(),
-  receivedAt: z.iso.datetime(),
-  status: z.literal('received'),
-  source: z.enum(['api', 'twilio']),
-  media: z.array(z.object({ mediaId: z.string(), contentType: z.string(), sizeBytes: z.number() })),
-  messageSid: z.optional(z.string()),
-});
