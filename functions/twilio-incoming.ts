@@ -16,6 +16,7 @@ import { field, twilioWebhook, twiml, type FormParams } from '../shared/twilio-w
 const MAX_MEDIA = 10;
 
 const config = readConfig(z.object({ HELP_TEXT: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(1600)), DEFAULT_HELP_TEXT) }));
+const messageStore = new DynamoMessageRepository();
 const deps = {
   messages: new DynamoInboundMessageRepository(),
   optOuts: new DynamoOptOutRepository(),
@@ -23,7 +24,7 @@ const deps = {
   mediaSource: new HttpMediaSource(),
   mediaStore: new S3MediaStore(),
   helpText: config.HELP_TEXT,
-  store: { messages: new DynamoMessageRepository(), queue: new SqsMessageIngestQueue() },
+  store: { messages: messageStore, queue: new SqsMessageIngestQueue(), media: messageStore },
 };
 
 function mediaOf(params: FormParams): Array<{ url: string; contentType: string }> {

@@ -239,7 +239,7 @@ export const functions = {
     entry: 'functions/twilio-incoming.ts',
     description: 'POST /twilio/incoming: inbound messages, opt-out keywords and MMS media',
     tables: { state: 'readWrite', notifications: 'readWrite', messages: 'readWrite' },
-    media: 'readWrite',
+    messageMedia: 'readWrite',
     sendsTo: ['ingest'],
     twilio: true,
     webhook: true,

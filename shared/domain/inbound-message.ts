@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { bucket } from '../../lib/topology.ts';
 import { stableId } from './ids.ts';
 import { unclaimedOwner } from './messages.ts';
+import { checkImage, mediaObjectKey, storeImage } from './message-media.ts';
 import type {
   InboundMedia,
   InboundMessage,
+  MediaRepository,
   MessageIngestQueue,
   MessageRecord,
   MessageRepository,
@@ -53,8 +55,12 @@ export interface InboundDeps {
   mediaSource: MediaSource;
   mediaStore: MediaStore;
   helpText: string;
-  /** The message store, where inbound messages are kept for GET /messages and processed like any other. */
-  store?: { messages: MessageRepository; queue: MessageIngestQueue };
+  /**
+   * The message store, where inbound messages are kept for GET /messages and processed like any
+   * other, their images in its media store (one object per owner and content) rather than under
+   * `inbound-media/`.
+   */
+  store?: { messages: MessageRepository; queue: MessageIngestQueue; media: MediaRepository };
 }
 
 export interface InboundInput {
@@ -85,7 +91,7 @@ export async function handleInboundMessage(deps: InboundDeps, input: InboundInpu
   let stored = false;
   let inbound = await deps.messages.get(input.from, input.messageSid);
   if (!inbound) {
-    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item)));
+    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item, unclaimedOwner(phoneOf(input.to)))));
     const candidate = {
       messageSid: input.messageSid,
       from: input.from,
@@ -138,10 +144,20 @@ export async function suppressPendingTo(notifications: NotificationMaintenance, 
   return suppressed;
 }
 
-async function copyMedia(deps: InboundDeps, item: { url: string; contentType: string }): Promise<InboundMedia> {
+async function copyMedia(deps: InboundDeps, item: { url: string; contentType: string }, owner: string): Promise<InboundMedia> {
   if (!/^image\//i.test(item.contentType)) return { ...item, skipped: `not an image (${item.contentType || 'no content type'})` };
   const download = await deps.mediaSource.download(item.url);
   if (download.kind === 'refused') return { ...item, skipped: download.reason };
+  if (deps.store) {
+    let type;
+    try {
+      type = checkImage(download.bytes);
+    } catch (err) {
+      return { ...item, skipped: err instanceof Error ? err.message : String(err) };
+    }
+    const { media } = await storeImage({ media: deps.store.media, store: deps.mediaStore }, owner, download.bytes, type);
+    return { url: item.url, contentType: media.contentType, sha256: media.mediaId, key: mediaObjectKey(owner, media.mediaId), sizeBytes: media.sizeBytes };
+  }
   const sha256 = createHash('sha256').update(download.bytes).digest('hex');
   const key = mediaKeyFor(sha256);
   await deps.mediaStore.putIfAbsent(key, download.bytes, download.contentType);
@@ -165,7 +181,9 @@ export async function keepInMessageStore(store: NonNullable<InboundDeps['store']
     receivedAt: inbound.receivedAt,
     status: 'received',
     source: 'twilio',
-    media: [],
+    media: inbound.media.flatMap((m) =>
+      m.sha256 && m.key === mediaObjectKey(unclaimedOwner(to), m.sha256) ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }] : [],
+    ),
     messageSid: inbound.messageSid,
   };
   const existing = await store.messages.get(message.owner, message.messageId);

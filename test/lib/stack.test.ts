@@ -258,13 +258,13 @@ describe('NotificationStack', () => {
       expect(JSON.stringify(onBucket.map((s) => s.Resource))).toContain('/uploads/*');
     });
 
-    it('lets twilio-incoming copy media under inbound-media/ only, outside the prefix announced to the upload queue', () => {
+    it('lets twilio-incoming keep media under message-media/ only, outside the prefix announced to the upload queue', () => {
       const onBucket = statementsOf('twilio-incoming').filter((s) => mentions(s, logicalId(stack.bucket)));
       expect(onBucket.flatMap(actions)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject*']));
       const resourcesNamed = JSON.stringify(onBucket.map((s) => s.Resource));
-      expect(resourcesNamed).toContain('/inbound-media/*');
+      expect(resourcesNamed).toContain('/message-media/*');
       expect(resourcesNamed).not.toContain('/uploads/');
-      expect(bucketSpec.mediaPrefix.startsWith(bucketSpec.prefix)).toBe(false);
+      expect(bucketSpec.messageMediaPrefix.startsWith(bucketSpec.prefix)).toBe(false);
     });
 
     it('lets only the Twilio functions read the Twilio secret', () => {
