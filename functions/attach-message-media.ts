@@ -4,7 +4,7 @@ import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
 import { attachImage, presentMedia } from '../shared/domain/message-media.ts';
 import { userOwner } from '../shared/domain/messages.ts';
 import { json, uploadedBytes, userRoute } from '../shared/http.ts';
-import { messageIdParams } from '../shared/schemas/message.schema.ts';
+import { messageIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const messages = new DynamoMessageRepository();
 const deps = { messages, media: messages, store: new S3MediaStore() };

@@ -3,7 +3,7 @@ import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
 import { ownMessage, userOwner } from '../shared/domain/messages.ts';
 import { json, userRoute } from '../shared/http.ts';
-import { messageIdParams } from '../shared/schemas/message.schema.ts';
+import { messageIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const messages = new DynamoMessageRepository();
 const store = new S3FileStore();

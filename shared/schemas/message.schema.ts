@@ -50,9 +50,3 @@ export const listMessagesQuery = z.strictObject({
   ),
   cursor: pageQuery.cursor,
 });
-
-/** `{messageId}` in a path: a ULID. */
-export const messageIdParams = z.object({
-  messageId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'messageId is not a message id.')),
-});
-
