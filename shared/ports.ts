@@ -434,22 +434,27 @@ export interface MessageStats {
   totals(owner: string): Promise<{ processed: number; processingMsTotal: number }>;
 }
 
-/** The outcome of reserving a (from, to, message) key for the dedup window. */
-export type DedupReservation = { kind: 'reserved' } | { kind: 'duplicate'; messageId: string };
+/** What admission answers a message: accepted, a duplicate of an accepted one, or over the sender's limit. */
+export type Admission = { kind: 'admitted' } | { kind: 'duplicate'; messageId: string } | { kind: 'limited'; retryAfterMs: number };
 
-/** The outcome of asking for a rate-limit slot. */
-export type SlotOutcome = { kind: 'admitted' } | { kind: 'limited'; retryAfterMs: number };
+export interface AdmissionRules {
+  /** Accepted messages per sender in any window of `windowMs`. */
+  limit: number;
+  windowMs: number;
+  /** How long an accepted message's (to, message) makes repeats duplicates. */
+  dedupMs: number;
+}
 
-/** Decides, atomically across concurrent callers, which messages may be accepted. */
+/**
+ * Decides, atomically across concurrent callers, which messages may be accepted: one state per
+ * sender holds both its sliding window and the dedup entries of its recent accepted messages,
+ * so the two checks and the slot they grant are one conditional write.
+ */
 export interface MessageAdmission {
-  /** Reserves `key` for `messageId` until `until` (epoch ms) unless an unexpired reservation holds it. */
-  reserve(key: string, messageId: string, now: number, until: number): Promise<DedupReservation>;
-  /** Gives back a reservation this message holds (a refused message is no original). */
-  unreserve(key: string, messageId: string): Promise<void>;
-  /** Takes one of the sender's slots in the sliding window at `now`, or says how long until one frees. */
-  acquireSlot(sender: string, now: number, limit: number, windowMs: number): Promise<SlotOutcome>;
-  /** Gives back the slot taken at `at` when the message it admitted was not accepted after all. */
-  releaseSlot(sender: string, at: number): Promise<void>;
+  /** A live dedup entry for `dedupKey` makes the message a duplicate; a full window, limited; else it takes a slot and the entry. */
+  admit(request: { sender: string; dedupKey: string; messageId: string; now: number }, rules: AdmissionRules): Promise<Admission>;
+  /** Gives back the slot and dedup entry `messageId` took, when it could not be accepted after all. */
+  release(sender: string, messageId: string): Promise<void>;
 }
 
 export interface MessageIngestQueue {

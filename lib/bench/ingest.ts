@@ -117,7 +117,7 @@ export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult>
     const figures: Figure[] = [
       { name: 'accepted per second', value: round(rate, 1), unit: 'messages/s', spread: `${accepted} accepted in ${round(ingestSeconds, 1)} s; answers ${JSON.stringify(statuses)}` },
       { name: 'raw DynamoDB write rate (same run)', value: round(rawRate, 1), unit: 'PutItem/s', spread: `${opts.rawWrites} small items, ${opts.concurrency} in flight` },
-      { name: 'DynamoDB writes per accepted message', value: round(writesPerMessage, 2), unit: 'write requests', spread: 'dedup reservation, rate window, message, stored, processed, totals, uncounted mark' },
+      { name: 'DynamoDB writes per accepted message', value: round(writesPerMessage, 2), unit: 'write requests', spread: 'admission state, message, stored, processed, totals, uncounted mark' },
       { name: 'accepted rate ÷ (raw rate ÷ writes per message)', value: round(rate / floor, 2), unit: 'ratio', goal: '≥ 0.5', met: rate / floor >= 0.5 },
       { name: 'POST /messages', value: round(post.median, 1), unit: 'ms p50', spread: `p95 ${round(post.p95, 1)}, p99 ${round(post.p99, 1)}, n ${post.n}` },
       { name: 'received → processed', value: round(processing.p95, 1), unit: 'ms p95', spread: `p50 ${round(processing.median, 1)}, p99 ${round(processing.p99, 1)}, n ${processing.n}` },

@@ -1,15 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
-import { slidingWindow } from '../domain/messages.ts';
-import type { DedupReservation, MessageAdmission, SlotOutcome } from '../ports.ts';
+import { decideAdmission, withoutMessage, type AdmissionState } from '../domain/messages.ts';
+import type { Admission, AdmissionRules, MessageAdmission } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 
-const dedupKey = (key: string) => ({ pk: `MSGDEDUP#${key}`, sk: 'dedup' });
-const rateKey = (sender: string) => ({ pk: `MSGRATE#${sender}`, sk: 'rate' });
-
-/** Epoch seconds a minute after `ms`: the table's TTL removes the item once it can matter no more. */
-const ttlAfter = (ms: number) => Math.ceil(ms / 1000) + 60;
+const stateKey = (sender: string) => ({ pk: `MSGADMIT#${sender}`, sk: 'admission' });
 
 /** Optimistic writes give up after this many lost races in a row (each loss is another writer's success). */
 const MAX_ATTEMPTS = 50;
@@ -17,12 +13,12 @@ const MAX_ATTEMPTS = 50;
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException;
 
 /**
- * Message admission in MessagingState, with single-item conditional writes only (no transactions):
- * - a dedup reservation is one item per key holding the original's id and when it lapses; a put
- *   succeeds only where none is live, so of concurrent identical messages exactly one reserves;
- * - a sender's sliding window is one item holding the accepted times still inside the window
- *   (at most the limit) and a version; a slot is taken by rewriting it on the condition that the
- *   version is the one read, and a writer that lost the race reads again.
+ * Message admission in MessagingState, with single-item conditional writes only (dynalite has no
+ * transactions): one item per sender holds the accepted messages still in its sliding window (at
+ * most the limit), the dedup entries of those accepted in the last two seconds, and a version.
+ * A message is decided on the state as read and, when admitted, written back on the condition
+ * that the version is unchanged; a writer that lost the race reads again. Duplicates and refusals
+ * write nothing. The table's TTL removes a state a minute after its last slot leaves the window.
  */
 export class DynamoMessageAdmission implements MessageAdmission {
   constructor(
@@ -30,76 +26,40 @@ export class DynamoMessageAdmission implements MessageAdmission {
     private readonly client: DynamoDBDocumentClient = documentClient,
   ) {}
 
-  async reserve(key: string, messageId: string, now: number, until: number): Promise<DedupReservation> {
+  async admit(request: { sender: string; dedupKey: string; messageId: string; now: number }, rules: AdmissionRules): Promise<Admission> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      try {
-        await this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...dedupKey(key), messageId, until, expiresAt: ttlAfter(until) },
-            ConditionExpression: 'attribute_not_exists(pk) OR #until <= :now',
-            ExpressionAttributeNames: { '#until': 'until' },
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        );
-        return { kind: 'reserved' };
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: dedupKey(key), ConsistentRead: true }));
-      if (Item && Number(Item.until) > now) return { kind: 'duplicate', messageId: String(Item.messageId) };
-      // It lapsed or was given back between the two requests: try again.
+      const current = await this.read(request.sender);
+      const { admission, next } = decideAdmission(current?.state ?? { slots: [], recent: [] }, request, rules);
+      if (!next) return admission;
+      const lastUseful = Math.max(...next.slots.map((s) => s.at)) + rules.windowMs;
+      if (await this.write(request.sender, next, current?.version, lastUseful)) return admission;
     }
-    throw new Error(`Could not reserve the dedup key after ${MAX_ATTEMPTS} attempts.`);
+    throw new Error(`Could not update the admission state after ${MAX_ATTEMPTS} attempts.`);
   }
 
-  async unreserve(key: string, messageId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: dedupKey(key),
-          ConditionExpression: 'messageId = :id',
-          ExpressionAttributeValues: { ':id': messageId },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-  }
-
-  async acquireSlot(sender: string, now: number, limit: number, windowMs: number): Promise<SlotOutcome> {
+  async release(sender: string, messageId: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.readWindow(sender);
-      const { live, retryAfterMs } = slidingWindow(current?.slots ?? [], now, limit, windowMs);
-      if (retryAfterMs !== undefined) return { kind: 'limited', retryAfterMs };
-      if (await this.writeWindow(sender, [...live, now], current?.version, now + windowMs)) return { kind: 'admitted' };
-    }
-    throw new Error(`Could not update the rate window after ${MAX_ATTEMPTS} attempts.`);
-  }
-
-  async releaseSlot(sender: string, at: number): Promise<void> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.readWindow(sender);
-      const index = current?.slots.indexOf(at) ?? -1;
-      if (!current || index < 0) return;
-      const slots = current.slots.filter((_, i) => i !== index);
-      if (await this.writeWindow(sender, slots, current.version, Math.max(at, ...slots))) return;
+      const current = await this.read(sender);
+      if (!current) return;
+      const next = withoutMessage(current.state, messageId);
+      if (next.slots.length === current.state.slots.length && next.recent.length === current.state.recent.length) return;
+      if (await this.write(sender, next, current.version, Date.now() + 60_000)) return;
     }
   }
 
-  private async readWindow(sender: string): Promise<{ slots: number[]; version: number } | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: rateKey(sender), ConsistentRead: true }));
-    return Item ? { slots: (Item.slots as number[] | undefined) ?? [], version: Number(Item.version) } : undefined;
+  private async read(sender: string): Promise<{ state: AdmissionState; version: number } | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: stateKey(sender), ConsistentRead: true }));
+    if (!Item) return undefined;
+    return { state: { slots: (Item.slots as AdmissionState['slots']) ?? [], recent: (Item.recent as AdmissionState['recent']) ?? [] }, version: Number(Item.version) };
   }
 
-  /** Rewrites the window if it is still at `version` (absent when undefined); false when another writer came first. */
-  private async writeWindow(sender: string, slots: number[], version: number | undefined, lastUseful: number): Promise<boolean> {
+  /** Writes the state if it is still at `version` (absent when undefined); false when another writer came first. */
+  private async write(sender: string, state: AdmissionState, version: number | undefined, lastUseful: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...rateKey(sender), slots, version: (version ?? 0) + 1, expiresAt: ttlAfter(lastUseful) },
+          Item: { ...stateKey(sender), ...state, version: (version ?? 0) + 1, expiresAt: Math.ceil(lastUseful / 1000) + 60 },
           ...(version === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :v', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':v': version } }),

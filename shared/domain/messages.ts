@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type {
+  Admission,
+  AdmissionRules,
   MessageAdmission,
   MessageIngestQueue,
   MessageRecord,
@@ -49,13 +51,53 @@ export function slidingWindow(
 /** Whole seconds a client must wait, as Retry-After carries them: never early, at least 1. */
 export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-/** The dedup key of a message: its owner, sender, recipient and text. */
-export function dedupKeyOf(owner: string, from: string, to: string, message: string): string {
-  return `${owner}#${createHash('sha256').update(JSON.stringify([from, to, message])).digest('hex')}`;
+/** The dedup key of a message within its sender's state: its recipient and text. */
+export function dedupKeyOf(to: string, message: string): string {
+  return createHash('sha256').update(JSON.stringify([to, message])).digest('base64url');
 }
 
-/** The rate limit's key: one window per owner and sender (so no user can exhaust another's sender). */
+/** The admission state's key: one per owner and sender (so no user can exhaust or shadow another's sender). */
 export const senderKeyOf = (owner: string, from: string): string => `${owner}#${from}`;
+
+export const admissionRules: AdmissionRules = { limit: RATE_LIMIT, windowMs: RATE_WINDOW_MS, dedupMs: DEDUP_WINDOW_MS };
+
+/** A sender's admission state: the accepted messages still in the window, and the dedup entries still live. */
+export interface AdmissionState {
+  slots: Array<{ at: number; messageId: string }>;
+  recent: Array<{ key: string; messageId: string; until: number }>;
+}
+
+/**
+ * Decides one message against its sender's state at `now`: a live dedup entry for its key makes it
+ * a duplicate, whatever the window holds (duplicates take no slot); a full window refuses it with
+ * the wait until the oldest slot leaves; otherwise it takes a slot and a dedup entry. Returns the
+ * state to write back (pruned of what has lapsed) only when the message is admitted.
+ */
+export function decideAdmission(
+  state: AdmissionState,
+  request: { dedupKey: string; messageId: string; now: number },
+  rules: AdmissionRules = admissionRules,
+): { admission: Admission; next?: AdmissionState } {
+  const { now } = request;
+  const recent = state.recent.filter((entry) => entry.until > now);
+  const original = recent.find((entry) => entry.key === request.dedupKey);
+  if (original) return { admission: { kind: 'duplicate', messageId: original.messageId } };
+  const slots = state.slots.filter((slot) => slot.at > now - rules.windowMs).sort((a, b) => a.at - b.at);
+  const { retryAfterMs } = slidingWindow(slots.map((slot) => slot.at), now, rules.limit, rules.windowMs);
+  if (retryAfterMs !== undefined) return { admission: { kind: 'limited', retryAfterMs } };
+  return {
+    admission: { kind: 'admitted' },
+    next: {
+      slots: [...slots, { at: now, messageId: request.messageId }],
+      recent: [...recent, { key: request.dedupKey, messageId: request.messageId, until: now + rules.dedupMs }],
+    },
+  };
+}
+
+/** The state without what `messageId` took: its slot and dedup entry. */
+export function withoutMessage(state: AdmissionState, messageId: string): AdmissionState {
+  return { slots: state.slots.filter((s) => s.messageId !== messageId), recent: state.recent.filter((r) => r.messageId !== messageId) };
+}
 
 export interface AcceptDeps {
   messages: MessageRepository;
@@ -70,15 +112,14 @@ export type AcceptOutcome =
 
 /**
  * Accepts one message, in an order that leaves nothing behind when a step refuses or fails:
- *  1. reserve the dedup key (a conditional put): a live reservation makes this a duplicate, which
- *     takes no rate-limit slot;
- *  2. take a slot in the sender's sliding window (a conditional update of one item); when there
- *     is none the reservation is given back, so the refused message is nobody's original;
- *  3. queue the message, which carries all of it: from here it is accepted, and the consumer
- *     writes it even if step 4 did not;
- *  4. write it as `received`, so it can be read at once.
- * A failure before step 3 gives back the slot and the reservation; what a crash leaves is a
- * reservation that expires in two seconds and a slot that leaves the window within a minute.
+ *  1. admission: one conditional write on the sender's state decides duplicate, limited or
+ *     admitted, and an admitted message takes its slot and dedup entry in that same write —
+ *     a duplicate or a refusal writes nothing;
+ *  2. queue the message, which carries all of it: from here it is accepted, and the consumer
+ *     writes it even if step 3 did not;
+ *  3. write it as `received`, so it can be read at once.
+ * A failure in step 2 gives the slot and the dedup entry back; a crash between steps 1 and 2
+ * leaves a slot that leaves the window within a minute and an entry that lapses in two seconds.
  */
 export async function acceptMessage(
   deps: AcceptDeps,
@@ -88,41 +129,31 @@ export async function acceptMessage(
 ): Promise<AcceptOutcome> {
   const now = clock();
   const messageId = newId(now);
-  const key = dedupKeyOf(owner, input.from, input.to, input.message);
-  const reservation = await deps.admission.reserve(key, messageId, now, now + DEDUP_WINDOW_MS);
-  if (reservation.kind === 'duplicate') return reservation;
-
   const sender = senderKeyOf(owner, input.from);
-  let slotTaken = false;
+  const admission = await deps.admission.admit({ sender, dedupKey: dedupKeyOf(input.to, input.message), messageId, now }, admissionRules);
+  if (admission.kind === 'duplicate') return admission;
+  if (admission.kind === 'limited') return { kind: 'limited', retryAfterSeconds: retryAfterSeconds(admission.retryAfterMs) };
+
+  const message: MessageRecord = {
+    owner,
+    messageId,
+    from: input.from,
+    to: input.to,
+    message: input.message,
+    receivedAt: new Date(now).toISOString(),
+    status: 'received',
+    source: input.source ?? 'api',
+    media: [],
+  };
   try {
-    const slot = await deps.admission.acquireSlot(sender, now, RATE_LIMIT, RATE_WINDOW_MS);
-    if (slot.kind === 'limited') {
-      await deps.admission.unreserve(key, messageId);
-      return { kind: 'limited', retryAfterSeconds: retryAfterSeconds(slot.retryAfterMs) };
-    }
-    slotTaken = true;
-    const message: MessageRecord = {
-      owner,
-      messageId,
-      from: input.from,
-      to: input.to,
-      message: input.message,
-      receivedAt: new Date(now).toISOString(),
-      status: 'received',
-      source: input.source ?? 'api',
-      media: [],
-    };
     await deps.queue.enqueue(message);
-    // Queued means accepted: when this write fails the consumer writes the message it carries.
-    await deps.messages.putIfAbsent(message).catch(() => false);
-    return { kind: 'accepted', message };
   } catch (err) {
-    await Promise.allSettled([
-      deps.admission.unreserve(key, messageId),
-      ...(slotTaken ? [deps.admission.releaseSlot(sender, now)] : []),
-    ]);
+    await deps.admission.release(sender, messageId).catch(() => undefined);
     throw err;
   }
+  // Queued means accepted: when this write fails the consumer writes the message it carries.
+  await deps.messages.putIfAbsent(message).catch(() => false);
+  return { kind: 'accepted', message };
 }
 
 export interface ProcessDeps {

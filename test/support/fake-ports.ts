@@ -23,7 +23,8 @@ import type {
   SendOutcome,
   StatusUpdate,
   StoredObject,
-  DedupReservation,
+  Admission,
+  AdmissionRules,
   MediaRecord,
   MediaRepository,
   MessageAdmission,
@@ -33,9 +34,8 @@ import type {
   MessageRecord,
   MessageRepository,
   MessageStats,
-  SlotOutcome,
 } from '../../shared/ports.ts';
-import { messageStatusRank, slidingWindow } from '../../shared/domain/messages.ts';
+import { decideAdmission, messageStatusRank, withoutMessage, type AdmissionState } from '../../shared/domain/messages.ts';
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
 
 // Every fake hands out and stores copies, as a database does, so a caller holding a record
@@ -467,33 +467,19 @@ export class FakeMessageStore implements MessageRepository, MediaRepository, Mes
   }
 }
 
-/** Dedup reservations and sliding windows in memory, with the same rules as the DynamoDB adapter. */
+/** Admission states in memory, decided by the same rules as the DynamoDB adapter. */
 export class FakeMessageAdmission implements MessageAdmission {
-  readonly reservations = new Map<string, { messageId: string; until: number }>();
-  readonly windows = new Map<string, number[]>();
+  readonly states = new Map<string, AdmissionState>();
 
-  async reserve(key: string, messageId: string, now: number, until: number): Promise<DedupReservation> {
-    const live = this.reservations.get(key);
-    if (live && live.until > now) return { kind: 'duplicate', messageId: live.messageId };
-    this.reservations.set(key, { messageId, until });
-    return { kind: 'reserved' };
+  async admit(request: { sender: string; dedupKey: string; messageId: string; now: number }, rules: AdmissionRules): Promise<Admission> {
+    const { admission, next } = decideAdmission(this.states.get(request.sender) ?? { slots: [], recent: [] }, request, rules);
+    if (next) this.states.set(request.sender, next);
+    return admission;
   }
 
-  async unreserve(key: string, messageId: string): Promise<void> {
-    if (this.reservations.get(key)?.messageId === messageId) this.reservations.delete(key);
-  }
-
-  async acquireSlot(sender: string, now: number, limit: number, windowMs: number): Promise<SlotOutcome> {
-    const { live, retryAfterMs } = slidingWindow(this.windows.get(sender) ?? [], now, limit, windowMs);
-    if (retryAfterMs !== undefined) return { kind: 'limited', retryAfterMs };
-    this.windows.set(sender, [...live, now]);
-    return { kind: 'admitted' };
-  }
-
-  async releaseSlot(sender: string, at: number): Promise<void> {
-    const slots = this.windows.get(sender) ?? [];
-    const i = slots.indexOf(at);
-    if (i >= 0) slots.splice(i, 1);
+  async release(sender: string, messageId: string): Promise<void> {
+    const state = this.states.get(sender);
+    if (state) this.states.set(sender, withoutMessage(state, messageId));
   }
 }
 

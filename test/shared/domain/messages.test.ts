@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptMessage, dedupKeyOf, processMessage, retryAfterSeconds, slidingWindow, userOwner } from '../../../shared/domain/messages.ts';
+import { acceptMessage, decideAdmission, dedupKeyOf, processMessage, retryAfterSeconds, slidingWindow, userOwner } from '../../../shared/domain/messages.ts';
 import { FakeMessageAdmission, FakeMessageIngestQueue, FakeMessageStore } from '../../support/fake-ports.ts';
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -43,14 +43,14 @@ describe('acceptMessage', () => {
     advance(1_999);
     const repeat = await acceptMessage(deps, owner, input(), clock);
     expect(repeat).toEqual({ kind: 'duplicate', messageId: first.kind === 'accepted' ? first.message.messageId : '' });
-    expect(deps.admission.windows.get(`${owner}#+14155552671`)).toHaveLength(1);
+    expect(deps.admission.states.get(`${owner}#+14155552671`)!.slots).toHaveLength(1);
     advance(1);
     expect((await acceptMessage(deps, owner, input(), clock)).kind).toBe('accepted');
     // Another recipient or text is no duplicate.
     expect((await acceptMessage(deps, owner, input('hello!'), clock)).kind).toBe('accepted');
   });
 
-  it('refuses the sixth in a minute with the exact wait, storing nothing and keeping no reservation', async () => {
+  it('refuses the sixth in a minute with the exact wait, storing nothing and keeping no dedup entry', async () => {
     const { deps, clock, advance } = setup();
     for (let i = 0; i < 5; i++) {
       expect((await acceptMessage(deps, owner, input(`m${i}`), clock)).kind).toBe('accepted');
@@ -60,19 +60,18 @@ describe('acceptMessage', () => {
     expect(await acceptMessage(deps, owner, input('sixth'), clock)).toEqual({ kind: 'limited', retryAfterSeconds: 55 });
     expect(deps.messages.messages.size).toBe(5);
     expect(deps.queue.sent).toHaveLength(5);
-    expect(deps.admission.reservations.has(dedupKeyOf(owner, '+14155552671', '+14155552672', 'sixth'))).toBe(false);
+    expect(deps.admission.states.get(`${owner}#+14155552671`)!.recent.map((r) => r.key)).not.toContain(dedupKeyOf('+14155552672', 'sixth'));
     advance(54_999);
     expect((await acceptMessage(deps, owner, input('sixth'), clock)).kind).toBe('limited');
     advance(1);
     expect((await acceptMessage(deps, owner, input('sixth'), clock)).kind).toBe('accepted');
   });
 
-  it('gives back the slot and the reservation when the message cannot be queued', async () => {
+  it('gives back the slot and the dedup entry when the message cannot be queued', async () => {
     const { deps, clock } = setup();
     deps.queue.fail = true;
     await expect(acceptMessage(deps, owner, input(), clock)).rejects.toThrow('unavailable');
-    expect(deps.admission.reservations.size).toBe(0);
-    expect(deps.admission.windows.get(`${owner}#+14155552671`)).toEqual([]);
+    expect(deps.admission.states.get(`${owner}#+14155552671`)).toEqual({ slots: [], recent: [] });
     expect(deps.messages.messages.size).toBe(0);
   });
 
@@ -114,5 +113,20 @@ describe('processMessage and the running totals', () => {
     await processMessage(store, queued, () => T0 + 900);
     await processMessage(store, queued, () => T0 + 950);
     expect(await deps.messages.totals(owner)).toEqual({ processed: 1, processingMsTotal: 30 });
+  });
+});
+
+describe('decideAdmission', () => {
+  const state = { slots: [0, 1, 2, 3, 4].map((at) => ({ at, messageId: `m${at}` })), recent: [{ key: 'k', messageId: 'm4', until: 2_004 }] };
+
+  it('answers a live duplicate before the window, and writes nothing for it', () => {
+    expect(decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 2_003 })).toEqual({ admission: { kind: 'duplicate', messageId: 'm4' } });
+  });
+
+  it('refuses a full window with the wait for its oldest slot, and prunes what lapsed when admitting', () => {
+    expect(decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 2_004 })).toEqual({ admission: { kind: 'limited', retryAfterMs: 57_996 } });
+    const { admission, next } = decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 60_000 });
+    expect(admission).toEqual({ kind: 'admitted' });
+    expect(next).toEqual({ slots: [1, 2, 3, 4].map((at) => ({ at, messageId: `m${at}` })).concat({ at: 60_000, messageId: 'x' }), recent: [{ key: 'k', messageId: 'x', until: 62_000 }] });
   });
 });
