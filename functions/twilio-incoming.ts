@@ -4,6 +4,8 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { HttpMediaSource } from '../shared/adapters/http-media-source-adapter.ts';
 import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
+import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
+import { SqsMessageIngestQueue } from '../shared/adapters/sqs-message-ingest-queue-adapter.ts';
 import { readConfig } from '../shared/config.ts';
 import { DEFAULT_HELP_TEXT, handleInboundMessage } from '../shared/domain/inbound-message.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -14,6 +16,7 @@ import { field, twilioWebhook, twiml, type FormParams } from '../shared/twilio-w
 const MAX_MEDIA = 10;
 
 const config = readConfig(z.object({ HELP_TEXT: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(1600)), DEFAULT_HELP_TEXT) }));
+const messageStore = new DynamoMessageRepository();
 const deps = {
   messages: new DynamoInboundMessageRepository(),
   optOuts: new DynamoOptOutRepository(),
@@ -21,6 +24,7 @@ const deps = {
   mediaSource: new HttpMediaSource(),
   mediaStore: new S3MediaStore(),
   helpText: config.HELP_TEXT,
+  store: { messages: messageStore, queue: new SqsMessageIngestQueue(), media: messageStore },
 };
 
 function mediaOf(params: FormParams): Array<{ url: string; contentType: string }> {

@@ -413,6 +413,7 @@ export class NotificationStack extends Stack {
     const bucketGrants: Array<[Access | undefined, string, string]> = [
       [spec.bucket, uploadPrefix, 'every upload'],
       [spec.media, mediaPrefix, 'the copies of inbound MMS images'],
+      [spec.messageMedia, bucketSpec.messageMediaPrefix, 'the message store\'s images'],
     ];
     for (const [access, prefix, what] of bucketGrants) {
       if (!access) continue;
@@ -436,6 +437,13 @@ export class NotificationStack extends Stack {
           appliesTo: ['Action::s3:Abort*'],
           reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${prefix} in the upload bucket.`,
         });
+      }
+    }
+
+    if (spec.queueStats) {
+      for (const [key, queueSpec] of entries<QueueKey, QueueSpec>(queues)) {
+        fn.watchQueue(this.queues[key].queue, queueSpec.envVar);
+        fn.watchQueue(this.queues[key].deadLetterQueue, queueSpec.dlqEnvVar);
       }
     }
 

@@ -4,8 +4,8 @@
  * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
  */
 
-export type TableKey = 'files' | 'rules' | 'notifications' | 'state';
-export type QueueKey = 'upload' | 'notification' | 'statusCallback';
+export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest';
 
 export interface IndexSpec {
   readonly name: string;
@@ -68,6 +68,31 @@ export const tables = {
     indexes: [],
     ttlAttribute: 'expiresAt',
   },
+  /**
+   * The message store (POST/GET /messages and inbound Twilio messages). A message lives at
+   * `pk` = its owner (`user#<sub>`, or `unclaimed#<To>` for inbound messages no line has
+   * claimed), `sk` = `msg#<ULID>`, so a descending query is newest first. Each filter
+   * combination of GET /messages has its own index whose partition key (`<owner>#<values>`) is
+   * written on the message item itself, with `sk` as the index sort key: every filter is one key
+   * condition, newest first, and a status change rewrites the item's status keys in the same
+   * single-item update, so the indexes never disagree with the status. The owner's media records
+   * (`media#<sha256>`) and running totals (`stats`) share the owner's partition.
+   */
+  messages: {
+    name: 'Messages',
+    envVar: 'MESSAGES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      { name: 'byFrom', partitionKey: 'fromKey', sortKey: 'sk' },
+      { name: 'byTo', partitionKey: 'toKey', sortKey: 'sk' },
+      { name: 'byStatus', partitionKey: 'statusKey', sortKey: 'sk' },
+      { name: 'byFromTo', partitionKey: 'fromToKey', sortKey: 'sk' },
+      { name: 'byFromStatus', partitionKey: 'fromStatusKey', sortKey: 'sk' },
+      { name: 'byToStatus', partitionKey: 'toStatusKey', sortKey: 'sk' },
+      { name: 'byFromToStatus', partitionKey: 'fromToStatusKey', sortKey: 'sk' },
+    ],
+  },
 } as const satisfies Record<TableKey, TableSpec>;
 
 export type FunctionName =
@@ -86,7 +111,14 @@ export type FunctionName =
   | 'rule-matcher'
   | 'twilio-sender'
   | 'twilio-status-deferred'
-  | 'reconcile-statuses';
+  | 'reconcile-statuses'
+  | 'create-message'
+  | 'list-messages'
+  | 'get-message'
+  | 'message-processor'
+  | 'attach-message-media'
+  | 'list-message-media'
+  | 'get-metrics';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -114,6 +146,10 @@ export interface FunctionSpec {
   readonly webhook?: boolean;
   /** Names the status-callback webhook's URL on each message it sends. */
   readonly statusCallbacks?: boolean;
+  /** Access to the message store's media objects (`bucket.messageMediaPrefix`). */
+  readonly messageMedia?: Access;
+  /** Reads every queue's (and dead-letter queue's) attributes, for GET /metrics. */
+  readonly queueStats?: boolean;
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -202,8 +238,9 @@ export const functions = {
     ...api,
     entry: 'functions/twilio-incoming.ts',
     description: 'POST /twilio/incoming: inbound messages, opt-out keywords and MMS media',
-    tables: { state: 'readWrite', notifications: 'readWrite' },
-    media: 'readWrite',
+    tables: { state: 'readWrite', notifications: 'readWrite', messages: 'readWrite' },
+    messageMedia: 'readWrite',
+    sendsTo: ['ingest'],
     twilio: true,
     webhook: true,
   },
@@ -240,6 +277,58 @@ export const functions = {
     description: 'Scheduled: asks Twilio for the status of notifications whose callbacks never came',
     tables: { notifications: 'readWrite' },
     twilio: true,
+  },
+  'create-message': {
+    ...api,
+    entry: 'functions/create-message.ts',
+    description: 'POST /messages: validates, rate-limits and deduplicates a message, then queues it for processing',
+    tables: { messages: 'readWrite', state: 'readWrite' },
+    sendsTo: ['ingest'],
+  },
+  'list-messages': {
+    ...api,
+    entry: 'functions/list-messages.ts',
+    description: 'GET /messages: a user\'s messages by from, to and status, newest first',
+    tables: { messages: 'read' },
+    messageMedia: 'read',
+    pages: true,
+  },
+  'get-message': {
+    ...api,
+    entry: 'functions/get-message.ts',
+    description: 'GET /messages/{messageId}',
+    tables: { messages: 'read' },
+    messageMedia: 'read',
+  },
+  'message-processor': {
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    entry: 'functions/message-processor.ts',
+    description: 'Ingest queue consumer: moves each message from received to stored to processed, once',
+    tables: { messages: 'readWrite' },
+  },
+  'attach-message-media': {
+    ...api,
+    // An image of up to 5 MB arrives in the event, base64-encoded.
+    memoryMb: 1024,
+    entry: 'functions/attach-message-media.ts',
+    description: 'POST /messages/{messageId}/media: attaches an image, stored once per user by its SHA-256',
+    tables: { messages: 'readWrite' },
+    messageMedia: 'readWrite',
+  },
+  'list-message-media': {
+    ...api,
+    entry: 'functions/list-message-media.ts',
+    description: 'GET /messages/{messageId}/media: a message\'s images with presigned links',
+    tables: { messages: 'read' },
+    messageMedia: 'read',
+  },
+  'get-metrics': {
+    ...api,
+    entry: 'functions/get-metrics.ts',
+    description: 'GET /metrics: the caller\'s message and notification figures, and every queue\'s depth',
+    tables: { messages: 'read', notifications: 'read' },
+    queueStats: true,
   },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
@@ -295,6 +384,18 @@ export const queues = {
     visibilityTimeoutSeconds: 6 * functions['twilio-status-deferred'].timeoutSeconds,
     maxConcurrency: 5,
   },
+  /** Accepted messages on their way from `received` to `processed`. */
+  ingest: {
+    name: 'message-ingest',
+    envVar: 'INGEST_QUEUE_URL',
+    dlqEnvVar: 'INGEST_DLQ_URL',
+    consumer: 'message-processor',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['message-processor'].timeoutSeconds,
+    maxConcurrency: 10,
+  },
 } as const satisfies Record<QueueKey, QueueSpec>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -321,6 +422,12 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/notifications/longpoll', function: 'longpoll-notifications', auth: 'user' },
   { method: 'POST', path: '/twilio/status', function: 'twilio-status', auth: 'twilio' },
   { method: 'POST', path: '/twilio/incoming', function: 'twilio-incoming', auth: 'twilio' },
+  { method: 'POST', path: '/messages', function: 'create-message', auth: 'user' },
+  { method: 'GET', path: '/messages', function: 'list-messages', auth: 'user' },
+  { method: 'GET', path: '/messages/{messageId}', function: 'get-message', auth: 'user' },
+  { method: 'POST', path: '/messages/{messageId}/media', function: 'attach-message-media', auth: 'user' },
+  { method: 'GET', path: '/messages/{messageId}/media', function: 'list-message-media', auth: 'user' },
+  { method: 'GET', path: '/metrics', function: 'get-metrics', auth: 'user' },
 ];
 
 /**
@@ -332,7 +439,9 @@ export const bucket = {
   prefix: 'uploads/',
   notifies: 'upload',
   mediaPrefix: 'inbound-media/',
-} as const satisfies { prefix: string; notifies: QueueKey; mediaPrefix: string };
+  /** The message store's images, one object per user and content: `message-media/<owner>/<sha256>`. */
+  messageMediaPrefix: 'message-media/',
+} as const satisfies { prefix: string; notifies: QueueKey; mediaPrefix: string; messageMediaPrefix: string };
 
 export interface ScheduleSpec {
   readonly function: FunctionName;

@@ -27,3 +27,9 @@ export const configParts = {
   notificationQueue: z.object({ NOTIFICATION_QUEUE_URL: nonEmpty }),
   publicBaseUrl: z.object({ PUBLIC_BASE_URL: z.url() }),
 };
+
+/** The message store's table and ingest queue. */
+export const messageConfigParts = {
+  messagesTable: z.object({ MESSAGES_TABLE: nonEmpty }),
+  ingestQueue: z.object({ INGEST_QUEUE_URL: nonEmpty }),
+};

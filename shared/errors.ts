@@ -129,3 +129,15 @@ export class ConfigError extends AppError {
     super(message, { code: 'CONFIG_ERROR', statusCode: 500, expose: false });
   }
 }
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'PAYLOAD_TOO_LARGE', statusCode: 413 });
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super(message, { code: 'UNSUPPORTED_MEDIA_TYPE', statusCode: 415 });
+  }
+}

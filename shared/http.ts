@@ -107,16 +107,20 @@ export function userRoute<
     });
 }
 
-/** `limit` and `cursor`, as every list route takes them. */
-export const pageQuery = {
-  limit: z._default(
+/** `limit`: a whole number from 1 to 100, `fallback` when absent. */
+export const limitParam = (fallback: number) =>
+  z._default(
     z.coerce.number({ error: 'limit must be a number from 1 to 100.' }).check(
       z.refine(Number.isInteger, 'limit must be a whole number.'),
       z.gte(1, 'limit must be at least 1.'),
       z.lte(100, 'limit must be at most 100.'),
     ),
-    20,
-  ),
+    fallback,
+  );
+
+/** `limit` and `cursor`, as every list route takes them. */
+export const pageQuery = {
+  limit: limitParam(20),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };
 
@@ -130,6 +134,8 @@ export async function pagedList<T, R>(
   query: { limit: number; cursor?: string; [filter: string]: unknown },
   fetchPage: (page: PageRequest) => Promise<Page<T>>,
   present: (item: T) => R | Promise<R>,
+  /** Fields the list's contract answers besides `items` and `nextCursor` (such as `limit`, `offset`). */
+  extra: Record<string, unknown> = {},
 ): Promise<HttpResult> {
   const { limit, cursor, ...filters } = query;
   const binding = { userId, query: JSON.stringify([list, Object.entries(filters).sort()]) };
@@ -137,5 +143,33 @@ export async function pagedList<T, R>(
   const startKey = cursor ? openCursor(key, cursor, binding) : undefined;
   const page = await fetchPage({ limit, startKey });
   const items = await Promise.all(page.items.map(present));
-  return json(200, { items, nextCursor: page.lastKey ? sealCursor(key, page.lastKey, binding) : null });
+  return json(200, { items, ...extra, nextCursor: page.lastKey ? sealCursor(key, page.lastKey, binding) : null });
+}
+
+/** The raw bytes of the request body, whether API Gateway passed it as text or base64. */
+export function binaryBody(event: APIGatewayProxyEventV2): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/**
+ * The uploaded file's bytes: the raw body, or the one `file` part of a `multipart/form-data`
+ * body (parsed by the runtime's own fetch implementation).
+ */
+export async function uploadedBytes(event: APIGatewayProxyEventV2): Promise<Buffer> {
+  const body = binaryBody(event);
+  const contentType = event.headers['content-type'] ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) return body;
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new ValidationError('The multipart/form-data body could not be read; send one part named "file".');
+  }
+  const files = form.getAll('file');
+  const file = files[0];
+  if (files.length !== 1 || typeof file === 'string' || file === undefined) {
+    throw new ValidationError('Send exactly one part named "file" holding the image.');
+  }
+  return Buffer.from(await file.arrayBuffer());
 }

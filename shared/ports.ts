@@ -358,3 +358,129 @@ export interface MediaStore {
 }
 
 export type { Channel, Rule, RuleFields };
+
+/** Where a stored message came from: POST /messages, or Twilio's inbound webhook. */
+export type MessageSource = 'api' | 'twilio';
+export type MessageStatus = 'received' | 'stored' | 'processed';
+
+/** An image attached to a message, as the message carries it (the link is made per request). */
+export interface MessageMedia {
+  /** Hex SHA-256 of the bytes. */
+  mediaId: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+/** One message in the message store. */
+export interface MessageRecord {
+  /** `user#<sub>`, or `unclaimed#<To>` for an inbound message no line has claimed. */
+  owner: string;
+  messageId: string;
+  from: string;
+  to: string;
+  message: string;
+  receivedAt: string;
+  status: MessageStatus;
+  source: MessageSource;
+  processedAt?: string;
+  /** Milliseconds from `receivedAt` to `processedAt`. */
+  processingMs?: number;
+  media: MessageMedia[];
+  /** Twilio's MessageSid, for inbound messages. */
+  messageSid?: string;
+}
+
+/** GET /messages filters; any combination, each served by a key condition. */
+export interface MessageFilter {
+  from?: string;
+  to?: string;
+  status?: MessageStatus;
+}
+
+export interface MessageRepository {
+  /** Writes the message unless it exists; false when it was already there. */
+  putIfAbsent(message: MessageRecord): Promise<boolean>;
+  get(owner: string, messageId: string): Promise<MessageRecord | undefined>;
+  /**
+   * Moves the message forward to `stored`, writing the whole message if it is absent (the queue
+   * carries it); false when it was already `stored` or later.
+   */
+  markStored(message: MessageRecord): Promise<boolean>;
+  /**
+   * Moves the message to `processed` unless it is already; false when it was. The message is
+   * marked as not yet counted in the running totals until `markCounted`.
+   */
+  markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean>;
+  /** The processing time of a processed message the running totals do not hold yet; undefined otherwise. */
+  uncountedProcessingMs(owner: string, messageId: string): Promise<number | undefined>;
+  markCounted(owner: string, messageId: string): Promise<void>;
+  /** The owner's messages passing the filter, newest first, skipping `offset` after `startKey`. */
+  list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>>;
+  /** Adds the image to the message unless it carries it already; false when it did, or the message is gone. */
+  attachMedia(owner: string, messageId: string, media: MessageMedia): Promise<boolean>;
+}
+
+/** A stored image: one per owner and content. */
+export interface MediaRecord extends MessageMedia {
+  owner: string;
+  objectKey: string;
+  createdAt: string;
+}
+
+export interface MediaRepository {
+  getMedia(owner: string, mediaId: string): Promise<MediaRecord | undefined>;
+  /** Records the image unless a record for its content exists; false when one did. */
+  putMediaIfAbsent(media: MediaRecord): Promise<boolean>;
+}
+
+/** Running totals of processed messages per owner, so averages never read every message. */
+export interface MessageStats {
+  addProcessed(owner: string, processingMs: number): Promise<void>;
+  totals(owner: string): Promise<{ processed: number; processingMsTotal: number }>;
+}
+
+/** What admission answers a message: accepted, a duplicate of an accepted one, or over the sender's limit. */
+export type Admission = { kind: 'admitted' } | { kind: 'duplicate'; messageId: string } | { kind: 'limited'; retryAfterMs: number };
+
+export interface AdmissionRules {
+  /** Accepted messages per sender in any window of `windowMs`. */
+  limit: number;
+  windowMs: number;
+  /** How long an accepted message's (to, message) makes repeats duplicates. */
+  dedupMs: number;
+}
+
+/**
+ * Decides, atomically across concurrent callers, which messages may be accepted: one state per
+ * sender holds both its sliding window and the dedup entries of its recent accepted messages,
+ * so the two checks and the slot they grant are one conditional write.
+ */
+export interface MessageAdmission {
+  /** A live dedup entry for `dedupKey` makes the message a duplicate; a full window, limited; else it takes a slot and the entry. */
+  admit(request: { sender: string; dedupKey: string; messageId: string; now: number }, rules: AdmissionRules): Promise<Admission>;
+  /** Gives back the slot and dedup entry `messageId` took, when it could not be accepted after all. */
+  release(sender: string, messageId: string): Promise<void>;
+}
+
+export interface MessageIngestQueue {
+  /** Queues the message for processing; throws when it could not be queued. */
+  enqueue(message: MessageRecord): Promise<void>;
+}
+
+/** A queue's depth as SQS reports it. */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export interface QueueStatsSource {
+  /** Depth of every named queue. */
+  depths(): Promise<Record<string, QueueDepth>>;
+}
+
+/** Counts of a user's notifications for GET /metrics, through the status index, never a scan. */
+export interface NotificationCounts {
+  /** Notifications in `status` whose upload happened at or after `since` (epoch ms), or at any time. */
+  count(userId: string, status: NotificationStatus, since?: number): Promise<number>;
+}

@@ -1,6 +1,7 @@
 import { mapLimit } from '../../shared/domain/fan-out.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
+import { sampleImages } from '../local/sample-images.ts';
 import { functions, routes, type FunctionName, type FunctionSpec } from '../topology.ts';
 import { Meter } from './meter.ts';
 import type { BenchResult, Figure } from './report.ts';
@@ -139,8 +140,8 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     // its SDK clients; the queue and storage engine, the simulator and the pollers are in this
     // process too, but idle between requests).
     meter.reset();
-    const ok = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => {
-      const response = await user.request(method, path, body);
+    const ok = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>) => {
+      const response = await user.request(method, path, body, headers);
       if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${response.text}`);
       return response.body;
     };
@@ -167,6 +168,13 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       const inbound = await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from: '+14155550197', to: runtime.twilio.fromNumber, body: `hello ${i}` });
       if (inbound.status !== 200) throw new Error(`The inbound webhook answered ${inbound.status}.`);
       if (i % 10 === 0) await runtime.runSchedule('reconcile');
+      // The message store's routes, a new sender each round so no limit or dedup window is met.
+      const posted = await ok('POST', '/messages', { from: `+1650300${String(i).padStart(4, '0')}`, to: '+14155550196', message: `warm ${i}` });
+      await eventually(async () => ((await ok('GET', `/messages/${posted.messageId}`)).status === 'processed' ? true : undefined), 30_000, 'the message to be processed');
+      await ok('GET', '/messages?status=processed&limit=20');
+      await ok('POST', `/messages/${posted.messageId}/media`, sampleImages.png(`warm ${i}`), { 'content-type': 'image/png' });
+      await ok('GET', `/messages/${posted.messageId}/media`);
+      await ok('GET', '/metrics');
     }
     for (const [name, { durationsMs, cpuMs }] of Object.entries(meter.usage.invocations).sort()) {
       const wall = summarize(durationsMs);

@@ -30,6 +30,12 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     (await import('./file-search.ts')).fileSearchBenchmark(
       size === 'tiny' ? { files: 300, otherUsers: 5, otherFiles: 20, runs: 3 } : { files: 100_000, otherUsers: 50, otherFiles: 2_000, runs: 30 },
     ),
+  ingest: async (size) =>
+    (await import('./ingest.ts')).ingestBenchmark(
+      size === 'tiny'
+        ? { messages: 100, senders: 20, concurrency: 10, stored: 200, queryRuns: 3, rawWrites: 200 }
+        : { messages: 10_000, senders: 2_000, concurrency: 50, stored: 100_000, queryRuns: 30, rawWrites: 5_000 },
+    ),
 };
 
 const run = promisify(execFile);
@@ -62,6 +68,7 @@ export const defaultRuns: Record<string, number> = {
   throughput: 1,
   'status-callbacks': 3,
   'file-search': 1,
+  ingest: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

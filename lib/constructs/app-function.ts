@@ -105,6 +105,12 @@ export class AppFunction extends Construct {
     this.addEnvironment(envVar, queue.queueUrl);
   }
 
+  /** Lets the function read the queue's attributes (its depth) and passes its URL in `envVar`. */
+  watchQueue(queue: sqs.IQueue, envVar: string): void {
+    queue.grant(this.function, 'sqs:GetQueueAttributes');
+    this.addEnvironment(envVar, queue.queueUrl);
+  }
+
   /** Grants `access` to the objects matching `keyPattern` and passes the bucket name in `envVar`. */
   useBucket(bucket: s3.IBucket, access: Access, keyPattern: string, envVar: string): void {
     if (access !== 'write') bucket.grantRead(this.function, keyPattern);

@@ -9,15 +9,17 @@ export class ApiClient {
     return new ApiClient(this.baseUrl, token);
   }
 
+  /** Sends `body` as JSON, unless it is a string, bytes (sent as they are) or a FormData (multipart). */
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const raw = body instanceof Uint8Array || body instanceof FormData;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(body !== undefined && !raw ? { 'content-type': 'application/json' } : {}),
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : raw ? (body as NonNullable<RequestInit['body']>) : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
     let json: any;

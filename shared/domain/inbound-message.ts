@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { bucket } from '../../lib/topology.ts';
+import { stableId } from './ids.ts';
+import { unclaimedOwner } from './messages.ts';
+import { checkImage, mediaObjectKey, storeImage } from './message-media.ts';
 import type {
   InboundMedia,
+  InboundMessage,
+  MediaRepository,
+  MessageIngestQueue,
+  MessageRecord,
+  MessageRepository,
   InboundMessageRepository,
   MediaSource,
   MediaStore,
@@ -47,6 +55,12 @@ export interface InboundDeps {
   mediaSource: MediaSource;
   mediaStore: MediaStore;
   helpText: string;
+  /**
+   * The message store, where inbound messages are kept for GET /messages and processed like any
+   * other, their images in its media store (one object per owner and content) rather than under
+   * `inbound-media/`.
+   */
+  store?: { messages: MessageRepository; queue: MessageIngestQueue; media: MediaRepository };
 }
 
 export interface InboundInput {
@@ -75,17 +89,22 @@ export interface InboundOutcome {
  */
 export async function handleInboundMessage(deps: InboundDeps, input: InboundInput, now: () => Date = () => new Date()): Promise<InboundOutcome> {
   let stored = false;
-  if (!(await deps.messages.get(input.from, input.messageSid))) {
-    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item)));
-    stored = await deps.messages.recordIfAbsent({
+  let inbound = await deps.messages.get(input.from, input.messageSid);
+  if (!inbound) {
+    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item, unclaimedOwner(phoneOf(input.to)))));
+    const candidate = {
       messageSid: input.messageSid,
       from: input.from,
       to: input.to,
       body: input.body,
       media,
       receivedAt: now().toISOString(),
-    });
+    };
+    stored = await deps.messages.recordIfAbsent(candidate);
+    inbound = stored ? candidate : ((await deps.messages.get(input.from, input.messageSid)) ?? candidate);
   }
+  // Every time, not only the first: a repeat finishes what an attempt that stopped half-way began.
+  if (deps.store) await keepInMessageStore(deps.store, inbound);
 
   const keyword = keywordOf(input.body);
   const phone = phoneOf(input.from);
@@ -125,12 +144,50 @@ export async function suppressPendingTo(notifications: NotificationMaintenance, 
   return suppressed;
 }
 
-async function copyMedia(deps: InboundDeps, item: { url: string; contentType: string }): Promise<InboundMedia> {
+async function copyMedia(deps: InboundDeps, item: { url: string; contentType: string }, owner: string): Promise<InboundMedia> {
   if (!/^image\//i.test(item.contentType)) return { ...item, skipped: `not an image (${item.contentType || 'no content type'})` };
   const download = await deps.mediaSource.download(item.url);
   if (download.kind === 'refused') return { ...item, skipped: download.reason };
+  if (deps.store) {
+    let type;
+    try {
+      type = checkImage(download.bytes);
+    } catch (err) {
+      return { ...item, skipped: err instanceof Error ? err.message : String(err) };
+    }
+    const { media } = await storeImage({ media: deps.store.media, store: deps.mediaStore }, owner, download.bytes, type);
+    return { url: item.url, contentType: media.contentType, sha256: media.mediaId, key: mediaObjectKey(owner, media.mediaId), sizeBytes: media.sizeBytes };
+  }
   const sha256 = createHash('sha256').update(download.bytes).digest('hex');
   const key = mediaKeyFor(sha256);
   await deps.mediaStore.putIfAbsent(key, download.bytes, download.contentType);
   return { url: item.url, contentType: download.contentType, sha256, key, sizeBytes: download.bytes.byteLength };
+}
+
+/**
+ * Files an inbound message in the message store, under the owner of the number it was sent to;
+ * no line claims numbers yet, so that is `unclaimed#<To>`, visible to nobody until a line claims
+ * it. Its id derives from the MessageSid and the first receipt, so repeats write the same item,
+ * and the ingest queue takes it to `processed` like a posted message (idempotently).
+ */
+export async function keepInMessageStore(store: NonNullable<InboundDeps['store']>, inbound: InboundMessage): Promise<void> {
+  const to = phoneOf(inbound.to);
+  const message: MessageRecord = {
+    owner: unclaimedOwner(to),
+    messageId: stableId(Date.parse(inbound.receivedAt), inbound.messageSid),
+    from: phoneOf(inbound.from),
+    to,
+    message: inbound.body,
+    receivedAt: inbound.receivedAt,
+    status: 'received',
+    source: 'twilio',
+    media: inbound.media.flatMap((m) =>
+      m.sha256 && m.key === mediaObjectKey(unclaimedOwner(to), m.sha256) ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }] : [],
+    ),
+    messageSid: inbound.messageSid,
+  };
+  const existing = await store.messages.get(message.owner, message.messageId);
+  if (existing && existing.status !== 'received') return;
+  await store.messages.putIfAbsent(message);
+  await store.queue.enqueue(message);
 }

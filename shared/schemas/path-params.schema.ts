@@ -8,3 +8,8 @@ export const ruleIdParams = z.object({ ruleId: id });
 
 /** `{fileId}` in a path. */
 export const fileIdParams = z.object({ fileId: id });
+
+/** `{messageId}` in a path: a ULID. */
+export const messageIdParams = z.object({
+  messageId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'messageId is not a message id.')),
+});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { sampleImages } from '../../lib/local/sample-images.ts';
 import { routes } from '../../lib/topology.ts';
 
 let runtime: LocalRuntime;
@@ -12,13 +13,14 @@ let alice: ApiClient;
 let mallory: ApiClient;
 const aliceId = `alice+${randomUUID()}@example.com`;
 const malloryId = `mallory-${randomUUID()}`;
-const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], cursors: {} as Record<string, string> };
+const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], messageIds: [] as string[], cursors: {} as Record<string, string> };
+const aliceImage = sampleImages.png('alice-secret-image');
 
 type Response = Awaited<ReturnType<ApiClient['request']>>;
 
 /** Nothing in the answer names anything of Alice's, save the id the request itself named. */
 function revealsNothing(response: Response, asked?: string) {
-  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds]) {
+  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds]) {
     if (secret !== asked) expect(response.text).not.toContain(secret);
   }
 }
@@ -57,6 +59,13 @@ beforeAll(async () => {
   owned.cursors.rules = (await alice.request('GET', '/rules?limit=1')).body.nextCursor;
   owned.cursors.notifications = (await alice.request('GET', '/notifications?limit=1')).body.nextCursor;
   owned.cursors.longpoll = (await alice.request('GET', '/notifications/longpoll?timeout=0')).body.cursor;
+  for (const message of ['alice-secret one', 'the same text']) {
+    const posted = await alice.request('POST', '/messages', { from: '+14155550141', to: '+14155550142', message });
+    expect(posted.status).toBe(202);
+    owned.messageIds.push(posted.body.messageId);
+  }
+  expect((await alice.request('POST', `/messages/${owned.messageIds[0]}/media`, aliceImage, { 'content-type': 'image/png' })).status).toBe(201);
+  owned.cursors.messages = (await alice.request('GET', '/messages?limit=1')).body.nextCursor;
   for (const [name, cursor] of Object.entries(owned.cursors)) expect(cursor, name).toEqual(expect.any(String));
 }, 60_000);
 
@@ -137,6 +146,45 @@ const attacks: Record<string, () => Promise<void>> = {
       revealsNothing(response);
     }
     refused(await mallory.request('GET', `/notifications?limit=1&cursor=${enc(owned.cursors.notifications!)}`), 400, 'INVALID_CURSOR');
+  },
+  'POST /messages': async () => {
+    refused(await mallory.request('POST', '/messages', { from: '+14155550141', to: '+14155550142', message: 'x', owner: aliceId }), 400, 'VALIDATION_ERROR');
+    // The same text from the same number is Mallory's own message, no duplicate of Alice's.
+    const own = await mallory.request('POST', '/messages', { from: '+14155550141', to: '+14155550142', message: 'the same text' });
+    expect(own.status).toBe(202);
+    revealsNothing(own);
+  },
+  'GET /messages': async () => {
+    for (const query of ['', 'from=%2B14155550141', 'to=%2B14155550142', 'status=received', 'from=%2B14155550141&to=%2B14155550142&status=processed']) {
+      const response = await mallory.request('GET', `/messages?${query}`);
+      expect(response.status).toBe(200);
+      revealsNothing(response);
+      for (const item of response.body.items) expect(item.message).not.toContain('alice-secret');
+    }
+    refused(await mallory.request('GET', `/messages?limit=1&cursor=${enc(owned.cursors.messages!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /messages/{messageId}': async () => {
+    for (const messageId of owned.messageIds) refused(await mallory.request('GET', `/messages/${messageId}`), 404, 'NOT_FOUND', messageId);
+  },
+  'POST /messages/{messageId}/media': async () => {
+    for (const messageId of owned.messageIds) {
+      refused(await mallory.request('POST', `/messages/${messageId}/media`, aliceImage, { 'content-type': 'image/png' }), 404, 'NOT_FOUND', messageId);
+    }
+    // The same bytes on Mallory's own message are a new image of hers, not a link to Alice's.
+    const own = await mallory.request('POST', '/messages', { from: '+14155550143', to: '+14155550142', message: 'mallory' });
+    const attached = await mallory.request('POST', `/messages/${own.body.messageId}/media`, aliceImage, { 'content-type': 'image/png' });
+    expect(attached.status).toBe(201);
+    expect(attached.body.deduplicated).toBeUndefined();
+    expect(new URL(attached.body.url).pathname).not.toContain(enc(enc(aliceId)));
+  },
+  'GET /messages/{messageId}/media': async () => {
+    for (const messageId of owned.messageIds) refused(await mallory.request('GET', `/messages/${messageId}/media`), 404, 'NOT_FOUND', messageId);
+  },
+  'GET /metrics': async () => {
+    const metrics = await mallory.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body.messages.totalProcessed).toBeLessThanOrEqual(2);
+    revealsNothing(metrics);
   },
   'GET /notifications/longpoll': async () => {
     refused(await mallory.request('GET', `/notifications/longpoll?timeout=0&since=${enc(owned.cursors.longpoll!)}`), 400, 'INVALID_CURSOR');

@@ -282,7 +282,9 @@ describe('inbound messages', () => {
 });
 
 describe('inbound MMS media', () => {
-  const mediaKey = (bytes: Buffer) => `${bucket.mediaPrefix}${createHash('sha256').update(bytes).digest('hex')}`;
+  // Images are kept in the message store's media, owned (until a line claims the number) by the number they were sent to.
+  const ownerPrefix = () => `${bucket.messageMediaPrefix}${encodeURIComponent(`unclaimed#${runtime.twilio.fromNumber}`)}/`;
+  const mediaKey = (bytes: Buffer) => `${ownerPrefix()}${createHash('sha256').update(bytes).digest('hex')}`;
 
   it('copies each image once under its content hash, outside the uploads prefix, and records why the rest were skipped', async () => {
     const from = freshNumber();
@@ -292,8 +294,8 @@ describe('inbound MMS media', () => {
     const [message] = await storedMessagesFrom(from);
     const key = mediaKey(png);
     expect(message!.media).toEqual([
-      { url: urls[0], contentType: 'image/png', sha256: key.slice(bucket.mediaPrefix.length), key, sizeBytes: png.length },
-      { url: urls[1], contentType: 'image/png', sha256: key.slice(bucket.mediaPrefix.length), key, sizeBytes: png.length },
+      { url: urls[0], contentType: 'image/png', sha256: key.slice(ownerPrefix().length), key, sizeBytes: png.length },
+      { url: urls[1], contentType: 'image/png', sha256: key.slice(ownerPrefix().length), key, sizeBytes: png.length },
       { url: urls[2], contentType: 'text/plain', skipped: 'not an image (text/plain)' },
       { url: urls[3], contentType: 'image/jpeg', skipped: 'not an image (text/html)' },
       { url: urls[4], contentType: 'image/png', skipped: `larger than ${MEDIA_MAX_BYTES} bytes` },
@@ -304,9 +306,11 @@ describe('inbound MMS media', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: runtime.resources.bucket, Key: key }));
     expect(head.ContentType).toBe('image/png');
     expect(head.ContentLength).toBe(png.length);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: bucket.mediaPrefix }));
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: ownerPrefix() }));
     expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([key]);
-    expect(bucket.mediaPrefix.startsWith(bucket.prefix)).toBe(false);
+    const legacy = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: bucket.mediaPrefix }));
+    expect(legacy.Contents ?? []).toEqual([]);
+    expect(bucket.messageMediaPrefix.startsWith(bucket.prefix)).toBe(false);
   });
 });
 

@@ -185,14 +185,15 @@ describe('NotificationStack', () => {
         commonEnv.twilioFromNumber,
         ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
-        ...(spec.bucket || ('media' in spec && spec.media) ? [commonEnv.bucket] : []),
+        ...(spec.bucket || ('media' in spec && spec.media) || ('messageMedia' in spec && spec.messageMedia) ? [commonEnv.bucket] : []),
+        ...('queueStats' in spec && spec.queueStats ? Object.values(queues).flatMap((q) => [q.envVar, q.dlqEnvVar]) : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps, commonEnv.emailFrom] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
         ...('statusCallbacks' in spec && spec.statusCallbacks ? [commonEnv.statusCallbackBaseUrl] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
-      expect(Object.keys(variables).sort()).toEqual(expected.sort());
+      expect(Object.keys(variables).sort()).toEqual([...new Set(expected)].sort());
       expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
       for (const key of Object.keys(spec.tables ?? {}) as TableKey[]) {
         expect(variables[tables[key].envVar]).toEqual({ Ref: logicalId(stack.tables[key]) });
@@ -257,13 +258,13 @@ describe('NotificationStack', () => {
       expect(JSON.stringify(onBucket.map((s) => s.Resource))).toContain('/uploads/*');
     });
 
-    it('lets twilio-incoming copy media under inbound-media/ only, outside the prefix announced to the upload queue', () => {
+    it('lets twilio-incoming keep media under message-media/ only, outside the prefix announced to the upload queue', () => {
       const onBucket = statementsOf('twilio-incoming').filter((s) => mentions(s, logicalId(stack.bucket)));
       expect(onBucket.flatMap(actions)).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject*']));
       const resourcesNamed = JSON.stringify(onBucket.map((s) => s.Resource));
-      expect(resourcesNamed).toContain('/inbound-media/*');
+      expect(resourcesNamed).toContain('/message-media/*');
       expect(resourcesNamed).not.toContain('/uploads/');
-      expect(bucketSpec.mediaPrefix.startsWith(bucketSpec.prefix)).toBe(false);
+      expect(bucketSpec.messageMediaPrefix.startsWith(bucketSpec.prefix)).toBe(false);
     });
 
     it('lets only the Twilio functions read the Twilio secret', () => {
@@ -420,6 +421,42 @@ describe('NotificationStack', () => {
     for (const name of ['ApiUrl', 'UserPoolId', 'UserPoolClientId', 'BucketName', 'TwilioSecretArn', 'AlarmTopicArn']) {
       template.hasOutput(name, {});
     }
+  });
+
+  describe('message store', () => {
+    it('gives every filter combination of GET /messages an index sorted by message', () => {
+      const indexes = resources[logicalId(stack.tables.messages)]!.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string; KeyType: string }> }>;
+      expect(indexes.map((i) => i.IndexName).sort()).toEqual(['byFrom', 'byFromStatus', 'byFromTo', 'byFromToStatus', 'byStatus', 'byTo', 'byToStatus']);
+      for (const index of indexes) expect(index.KeySchema[1]).toEqual({ AttributeName: 'sk', KeyType: 'RANGE' });
+    });
+
+    it('feeds accepted messages through the ingest queue to the message processor', () => {
+      expect(queues.ingest.consumer).toBe('message-processor');
+      for (const sender of ['create-message', 'twilio-incoming'] as const) {
+        const sends = statementsOf(sender).filter((s) => mentions(s, logicalId(stack.queues.ingest.queue))).flatMap(actions);
+        expect(sends, sender).toContain('sqs:SendMessage');
+      }
+    });
+
+    it('lets the media functions reach message-media/ only', () => {
+      for (const name of ['attach-message-media', 'list-message-media', 'get-message', 'list-messages'] as const) {
+        const onBucket = JSON.stringify(statementsOf(name).filter((s) => mentions(s, logicalId(stack.bucket))).map((s) => s.Resource));
+        expect(onBucket, name).toContain('/message-media/*');
+        expect(onBucket, name).not.toContain('/uploads/');
+      }
+      const writes = statementsOf('list-message-media').filter((s) => mentions(s, logicalId(stack.bucket))).flatMap(actions);
+      expect(writes).not.toContain('s3:PutObject');
+    });
+
+    it('lets get-metrics read every queue\'s attributes and nothing more of them', () => {
+      const statements = statementsOf('get-metrics');
+      for (const pair of Object.values(stack.queues)) {
+        for (const queue of [pair.queue, pair.deadLetterQueue]) {
+          const onQueue = statements.filter((s) => mentions(s, logicalId(queue))).flatMap(actions);
+          expect(onQueue).toEqual(['sqs:GetQueueAttributes']);
+        }
+      }
+    });
   });
 
   it('leaves no AwsSolutions finding unsuppressed', () => {

@@ -23,7 +23,19 @@ import type {
   SendOutcome,
   StatusUpdate,
   StoredObject,
+  Admission,
+  AdmissionRules,
+  MediaRecord,
+  MediaRepository,
+  MessageAdmission,
+  MessageFilter,
+  MessageIngestQueue,
+  MessageMedia,
+  MessageRecord,
+  MessageRepository,
+  MessageStats,
 } from '../../shared/ports.ts';
+import { decideAdmission, messageStatusRank, withoutMessage, type AdmissionState } from '../../shared/domain/messages.ts';
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
 
 // Every fake hands out and stores copies, as a database does, so a caller holding a record
@@ -379,4 +391,114 @@ export function frozenClock(iso = '2030-01-01T00:00:00.000Z') {
       ms += byMs;
     },
   });
+}
+
+/** The message store in memory: messages, media records and running totals. */
+export class FakeMessageStore implements MessageRepository, MediaRepository, MessageStats {
+  readonly messages = new Map<string, MessageRecord>();
+  readonly mediaRecords = new Map<string, MediaRecord>();
+  readonly sums = new Map<string, { processed: number; processingMsTotal: number }>();
+  failPuts = false;
+
+  async putIfAbsent(message: MessageRecord): Promise<boolean> {
+    if (this.failPuts) throw new Error('the table is unavailable');
+    if (this.messages.has(at(message.owner, message.messageId))) return false;
+    this.messages.set(at(message.owner, message.messageId), copy(message));
+    return true;
+  }
+
+  async get(owner: string, messageId: string): Promise<MessageRecord | undefined> {
+    const m = this.messages.get(at(owner, messageId));
+    return m && copy(m);
+  }
+
+  async markStored(message: MessageRecord): Promise<boolean> {
+    const current = this.messages.get(at(message.owner, message.messageId));
+    if (current && messageStatusRank[current.status] >= messageStatusRank.stored) return false;
+    this.messages.set(at(message.owner, message.messageId), { ...copy(message), status: 'stored', media: current?.media ?? message.media });
+    return true;
+  }
+
+  async markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean> {
+    const current = this.messages.get(at(message.owner, message.messageId));
+    if (!current || current.status === 'processed') return false;
+    Object.assign(current, { status: 'processed', processedAt, processingMs });
+    this.uncounted.add(at(message.owner, message.messageId));
+    return true;
+  }
+
+  readonly uncounted = new Set<string>();
+  failAdds = false;
+
+  async uncountedProcessingMs(owner: string, messageId: string): Promise<number | undefined> {
+    return this.uncounted.has(at(owner, messageId)) ? this.messages.get(at(owner, messageId))?.processingMs : undefined;
+  }
+
+  async markCounted(owner: string, messageId: string): Promise<void> {
+    this.uncounted.delete(at(owner, messageId));
+  }
+
+  async list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>> {
+    const sorted = [...this.messages.values()]
+      .filter((m) => m.owner === owner && (!filter.from || m.from === filter.from) && (!filter.to || m.to === filter.to) && (!filter.status || m.status === filter.status))
+      .sort((a, b) => b.messageId.localeCompare(a.messageId));
+    const after = page.startKey?.sk;
+    const start = (after === undefined ? 0 : sorted.findIndex((m) => m.messageId === after) + 1) + page.offset;
+    const items = sorted.slice(start, start + page.limit);
+    return start + page.limit < sorted.length ? { items: copy(items), lastKey: { sk: items.at(-1)!.messageId } } : { items: copy(items) };
+  }
+
+  async attachMedia(owner: string, messageId: string, media: MessageMedia): Promise<boolean> {
+    const current = this.messages.get(at(owner, messageId));
+    if (!current || current.media.some((m) => m.mediaId === media.mediaId)) return false;
+    current.media.push(copy(media));
+    return true;
+  }
+
+  async getMedia(owner: string, mediaId: string): Promise<MediaRecord | undefined> {
+    const m = this.mediaRecords.get(at(owner, mediaId));
+    return m && copy(m);
+  }
+
+  async putMediaIfAbsent(media: MediaRecord): Promise<boolean> {
+    if (this.mediaRecords.has(at(media.owner, media.mediaId))) return false;
+    this.mediaRecords.set(at(media.owner, media.mediaId), copy(media));
+    return true;
+  }
+
+  async addProcessed(owner: string, processingMs: number): Promise<void> {
+    if (this.failAdds) throw new Error('the totals are unavailable');
+    const s = this.sums.get(owner) ?? { processed: 0, processingMsTotal: 0 };
+    this.sums.set(owner, { processed: s.processed + 1, processingMsTotal: s.processingMsTotal + processingMs });
+  }
+
+  async totals(owner: string): Promise<{ processed: number; processingMsTotal: number }> {
+    return { ...(this.sums.get(owner) ?? { processed: 0, processingMsTotal: 0 }) };
+  }
+}
+
+/** Admission states in memory, decided by the same rules as the DynamoDB adapter. */
+export class FakeMessageAdmission implements MessageAdmission {
+  readonly states = new Map<string, AdmissionState>();
+
+  async admit(request: { sender: string; dedupKey: string; messageId: string; now: number }, rules: AdmissionRules): Promise<Admission> {
+    const { admission, next } = decideAdmission(this.states.get(request.sender) ?? { slots: [], recent: [] }, request, rules);
+    if (next) this.states.set(request.sender, next);
+    return admission;
+  }
+
+  async release(sender: string, messageId: string): Promise<void> {
+    const state = this.states.get(sender);
+    if (state) this.states.set(sender, withoutMessage(state, messageId));
+  }
+}
+
+export class FakeMessageIngestQueue implements MessageIngestQueue {
+  readonly sent: MessageRecord[] = [];
+  fail = false;
+
+  async enqueue(message: MessageRecord): Promise<void> {
+    if (this.fail) throw new Error('the queue is unavailable');
+    this.sent.push(copy(message));
+  }
 }

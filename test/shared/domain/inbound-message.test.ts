@@ -18,7 +18,8 @@ import type {
   Page,
   StatusUpdate,
 } from '../../../shared/ports.ts';
-import { FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
+import { sampleImages } from '../../../lib/local/sample-images.ts';
+import { FakeMessageIngestQueue, FakeMessageStore, FakeOptOutRepository, frozenClock } from '../../support/fake-ports.ts';
 
 class FakeInboundMessages implements InboundMessageRepository {
   readonly stored = new Map<string, InboundMessage>();
@@ -191,5 +192,50 @@ describe('handleInboundMessage', () => {
     expect((await handleInboundMessage(deps, message('start', { messageSid: 'SM2' }), clock)).reply).toBe(OPT_IN_REPLY);
     expect(await deps.optOuts.get('+14155550100')).toBeUndefined();
     expect((await handleInboundMessage(deps, message('HELP', { messageSid: 'SM3' }), clock)).reply).toBe('help!');
+  });
+});
+
+describe('handleInboundMessage and the message store', () => {
+  it('keeps each inbound message once under the unclaimed owner of its To number, queued for processing, STOP included', async () => {
+    const messages = new FakeMessageStore();
+    const store = { messages, queue: new FakeMessageIngestQueue(), media: messages };
+    const withStore = { ...deps, store };
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    expect(await handleInboundMessage(withStore, message('STOP', { messageSid: 'SM2' }), clock)).toMatchObject({ reply: OPT_OUT_REPLY, keyword: 'opt-out' });
+    const kept = [...store.messages.messages.values()];
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toMatchObject({ owner: 'unclaimed#+15005550006', from: '+14155550100', to: '+15005550006', message: 'hello', source: 'twilio', status: 'received', messageSid: 'SM1' });
+    expect(kept[0]!.messageId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    // The repeat re-queues the still-received message (the consumer is idempotent) but never stores it twice.
+    expect(store.queue.sent.map((m) => m.messageSid)).toEqual(['SM1', 'SM1', 'SM2']);
+    await store.messages.markStored(kept[0]!);
+    await handleInboundMessage(withStore, message('hello', { from: 'whatsapp:+14155550100' }), clock);
+    expect(store.queue.sent).toHaveLength(3);
+  });
+
+  it('keeps MMS images in the message media store, once per content, and skips what is not a whole image by its bytes', async () => {
+    const whole = sampleImages.png('mms');
+    deps.mediaSource = new FakeMediaSource({
+      'https://m/a.png': { kind: 'downloaded', bytes: whole, contentType: 'image/png' },
+      'https://m/b.png': { kind: 'downloaded', bytes: whole, contentType: 'image/png' },
+      'https://m/fake.png': { kind: 'downloaded', bytes: new TextEncoder().encode('<html>not a picture</html>'), contentType: 'image/png' },
+    });
+    const messages = new FakeMessageStore();
+    const withStore = { ...deps, store: { messages, queue: new FakeMessageIngestQueue(), media: messages } };
+    const media = ['a', 'b', 'fake'].map((n) => ({ url: `https://m/${n}.png`, contentType: 'image/png' }));
+    await handleInboundMessage(withStore, message('pics', { media }), clock);
+
+    const mediaId = createHash('sha256').update(whole).digest('hex');
+    const key = `message-media/${encodeURIComponent('unclaimed#+15005550006')}/${mediaId}`;
+    expect([...deps.mediaStore.objects.keys()]).toEqual([key]);
+    expect(messages.mediaRecords.size).toBe(1);
+    const [inbound] = [...deps.messages.stored.values()];
+    expect(inbound!.media.map((m) => m.key ?? m.skipped)).toEqual([key, key, expect.stringContaining('not a PNG, JPEG, GIF or WebP')]);
+    const [kept] = [...messages.messages.values()];
+    expect(kept!.media).toEqual([
+      { mediaId, contentType: 'image/png', sizeBytes: whole.length },
+      { mediaId, contentType: 'image/png', sizeBytes: whole.length },
+    ]);
   });
 });

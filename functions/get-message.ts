@@ -1,0 +1,14 @@
+import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
+import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
+import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
+import { ownMessage, userOwner } from '../shared/domain/messages.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { messageIdParams } from '../shared/schemas/path-params.schema.ts';
+
+const messages = new DynamoMessageRepository();
+const store = new S3FileStore();
+
+export const handler = userRoute({ params: messageIdParams }, async ({ userId, params }) => {
+  const message = await ownMessage(messages, userOwner(userId), params.messageId);
+  return json(200, await presentMessageWithMedia(message, store));
+});

@@ -1,0 +1,189 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoMessageRepository } from '../../shared/adapters/dynamo-message-repository-adapter.ts';
+import { documentClient } from '../../shared/adapters/dynamo-client.ts';
+import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { newId } from '../../shared/domain/ids.ts';
+import { messageStatuses, userOwner } from '../../shared/domain/messages.ts';
+import type { MessageRecord } from '../../shared/ports.ts';
+import { ApiClient, eventually } from '../local/api-client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/engines.ts';
+import { startLocalRuntime } from '../local/runtime.ts';
+import { tables } from '../topology.ts';
+import type { BenchResult, Figure } from './report.ts';
+import { round, seededRandom, summarize } from './stats.ts';
+
+export interface IngestOptions {
+  /** Messages posted through the HTTP API. */
+  messages: number;
+  /** Distinct senders; each sends messages / senders (5 at the default size: exactly the limit). */
+  senders: number;
+  /** Requests in flight. */
+  concurrency: number;
+  /** Messages stored for the query figures (seeded straight through the repository). */
+  stored: number;
+  /** Timed queries per filter. */
+  queryRuns: number;
+  /** PutItems timed for the engine's raw write rate. */
+  rawWrites: number;
+}
+
+const USERS = 10;
+const WRITES = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
+
+/** A valid, distinct US number for each index. */
+const numberOf = (i: number) => `+1650${String(2_000_000 + i).padStart(7, '0')}`;
+
+/**
+ * `npm run bench -- ingest`: posts `messages` from `senders` senders at `concurrency` in flight
+ * through the local runtime's HTTP API, against the embedded DynamoDB's raw write rate measured in
+ * the same run; then checks that every accepted message was stored once and processed, and times
+ * GET /messages for each filter combination over `stored` messages of one user.
+ */
+export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult> {
+  const started = performance.now();
+  const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', dynamoProcess: true });
+  try {
+    const api = new ApiClient(runtime.url);
+    const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }));
+
+    // The engine's raw write rate: small items, no indexes, the same concurrency.
+    const rawStart = performance.now();
+    await mapLimit(Array.from({ length: opts.rawWrites }, (_, i) => i), opts.concurrency, (i) =>
+      raw.send(new PutCommand({ TableName: tables.state.name, Item: { pk: `BENCH#${i}`, sk: 'raw', n: i } })),
+    );
+    const rawRate = opts.rawWrites / ((performance.now() - rawStart) / 1000);
+
+    let writes = 0;
+    documentClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (WRITES.has(String(context.commandName))) writes += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'ingestWriteCounter' },
+    );
+
+    const users = await Promise.all(Array.from({ length: USERS }, async (_, u) => ({ id: `ingest-${u}`, client: api.as(await runtime.token(`ingest-${u}`)) })));
+    const perSender = Math.ceil(opts.messages / opts.senders);
+    const posts = Array.from({ length: opts.messages }, (_, i) => {
+      const sender = i % opts.senders;
+      return { user: users[sender % USERS]!, body: { from: numberOf(sender), to: numberOf(opts.senders + (i % 7)), message: `ingest ${i} (${Math.floor(i / opts.senders) + 1}/${perSender})` } };
+    });
+    const latencies: number[] = [];
+    const statuses: Record<number, number> = {};
+    const ingestStart = performance.now();
+    await mapLimit(posts, opts.concurrency, async ({ user, body }) => {
+      const t = performance.now();
+      const response = await user.client.request('POST', '/messages', body);
+      latencies.push(performance.now() - t);
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    });
+    const ingestSeconds = (performance.now() - ingestStart) / 1000;
+    const accepted = statuses[202] ?? 0;
+    const writesPerMessage = accepted > 0 ? writes / accepted : Number.NaN;
+
+    // Every accepted message processed, each once.
+    const read = async (user: (typeof users)[number]) => {
+      const items: Array<{ messageId: string; message: string; status: string; processingMs?: number }> = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { items: typeof items; nextCursor: string | null } } = await user.client.request('GET', `/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        items.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return items;
+    };
+    let all: Awaited<ReturnType<typeof read>> = [];
+    await eventually(
+      async () => {
+        all = (await Promise.all(users.map(read))).flat();
+        return all.length >= accepted && all.every((m) => m.status === 'processed') ? true : undefined;
+      },
+      Math.max(60_000, opts.messages * 20),
+      'every accepted message to be processed',
+    ).catch(() => undefined);
+    const texts = new Set(all.map((m) => m.message));
+    const processed = all.filter((m) => m.status === 'processed');
+    const lost = Math.max(0, accepted - texts.size);
+    const storedTwice = all.length - texts.size;
+    const processing = summarize(processed.map((m) => m.processingMs ?? 0));
+    const post = summarize(latencies);
+
+    // Query latency over `stored` messages of one user, each filter combination.
+    const figuresOfQueries = await queryFigures(runtime, api, opts);
+
+    const floor = rawRate / writesPerMessage;
+    const rate = accepted / ingestSeconds;
+    const figures: Figure[] = [
+      { name: 'accepted per second', value: round(rate, 1), unit: 'messages/s', spread: `${accepted} accepted in ${round(ingestSeconds, 1)} s; answers ${JSON.stringify(statuses)}` },
+      { name: 'raw DynamoDB write rate (same run)', value: round(rawRate, 1), unit: 'PutItem/s', spread: `${opts.rawWrites} small items, ${opts.concurrency} in flight` },
+      { name: 'DynamoDB writes per accepted message', value: round(writesPerMessage, 2), unit: 'write requests', spread: 'admission state, message, stored, processed, totals, uncounted mark' },
+      { name: 'accepted rate ÷ (raw rate ÷ writes per message)', value: round(rate / floor, 2), unit: 'ratio', goal: '≥ 0.5', met: rate / floor >= 0.5 },
+      { name: 'POST /messages', value: round(post.median, 1), unit: 'ms p50', spread: `p95 ${round(post.p95, 1)}, p99 ${round(post.p99, 1)}, n ${post.n}` },
+      { name: 'received → processed', value: round(processing.p95, 1), unit: 'ms p95', spread: `p50 ${round(processing.median, 1)}, p99 ${round(processing.p99, 1)}, n ${processing.n}` },
+      { name: 'lost messages', value: lost, unit: 'messages', goal: '0', met: lost === 0 },
+      { name: 'messages stored twice', value: storedTwice, unit: 'messages', goal: '0', met: storedTwice === 0 },
+      { name: 'messages not processed', value: all.length - processed.length, unit: 'messages', goal: '0', met: all.length === processed.length },
+      ...figuresOfQueries,
+    ];
+    raw.destroy();
+    return {
+      benchmark: 'ingest',
+      description: `${opts.messages} messages from ${opts.senders} senders (${USERS} users) at ${opts.concurrency} in flight through npm start's HTTP API, the DynamoDB engine in its own process; its raw PutItem rate measured in the same run. Query figures: GET /messages over ${opts.stored} messages of one user, ${opts.queryRuns} runs per filter, limit 10.`,
+      figures,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function queryFigures(runtime: Awaited<ReturnType<typeof startLocalRuntime>>, api: ApiClient, opts: IngestOptions): Promise<Figure[]> {
+  const userId = 'ingest-query';
+  const owner = userOwner(userId);
+  const repository = new DynamoMessageRepository(tables.messages.name, documentClient);
+  const next = seededRandom(4);
+  const senders = Array.from({ length: 50 }, (_, i) => numberOf(10_000 + i));
+  const recipients = Array.from({ length: 20 }, (_, i) => numberOf(20_000 + i));
+  const start = Date.parse('2026-01-01T00:00:00.000Z');
+  await mapLimit(Array.from({ length: opts.stored }, (_, i) => i), 16, async (i) => {
+    const at = start + i * 1_000;
+    const message: MessageRecord = {
+      owner,
+      messageId: newId(at),
+      from: senders[Math.floor(next() * senders.length)]!,
+      to: recipients[Math.floor(next() * recipients.length)]!,
+      message: `stored ${i}`,
+      receivedAt: new Date(at).toISOString(),
+      status: messageStatuses[Math.floor(next() * 3)]!,
+      source: 'api',
+      media: [],
+    };
+    await repository.putIfAbsent(message);
+  });
+  const client = api.as(await runtime.token(userId));
+  const filters: Record<string, string> = {
+    'no filter': '',
+    from: `from=${encodeURIComponent(senders[0]!)}`,
+    to: `to=${encodeURIComponent(recipients[0]!)}`,
+    status: 'status=processed',
+    'from+to': `from=${encodeURIComponent(senders[0]!)}&to=${encodeURIComponent(recipients[0]!)}`,
+    'from+status': `from=${encodeURIComponent(senders[0]!)}&status=stored`,
+    'to+status': `to=${encodeURIComponent(recipients[0]!)}&status=received`,
+    'from+to+status': `from=${encodeURIComponent(senders[0]!)}&to=${encodeURIComponent(recipients[0]!)}&status=processed`,
+    'no filter, offset 1000': 'offset=1000',
+  };
+  const figures: Figure[] = [];
+  for (const [name, query] of Object.entries(filters)) {
+    const times: number[] = [];
+    for (let run = 0; run < opts.queryRuns; run++) {
+      const t = performance.now();
+      const response = await client.request('GET', `/messages?${query}`);
+      times.push(performance.now() - t);
+      if (response.status !== 200) throw new Error(`GET /messages?${query} answered ${response.status}: ${response.text}`);
+    }
+    const s = summarize(times);
+    figures.push({ name: `GET /messages, ${name}`, value: round(s.p95, 1), unit: 'ms p95', spread: `p50 ${round(s.median, 1)}, n ${s.n}, over ${opts.stored} stored` });
+  }
+  return figures;
+}

@@ -1,0 +1,16 @@
+import * as z from 'zod/mini';
+import '../validation.ts';
+
+/** The ingest queue's body: the whole accepted message, so the consumer can store it on its own. */
+export const ingestRecordSchema = z.object({
+  owner: z.string().check(z.minLength(1)),
+  messageId: z.string().check(z.minLength(1)),
+  from: z.string(),
+  to: z.string(),
+  message: z.string(),
+  receivedAt: z.iso.datetime(),
+  status: z.literal('received'),
+  source: z.enum(['api', 'twilio']),
+  media: z.array(z.object({ mediaId: z.string(), contentType: z.string(), sizeBytes: z.number() })),
+  messageSid: z.optional(z.string()),
+});

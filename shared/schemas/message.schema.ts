@@ -1,0 +1,52 @@
+import { toE164 } from '../domain/phone.ts';
+import { limitParam, pageQuery } from '../http.ts';
+import { MAX_MESSAGE_CODE_POINTS, messageStatuses } from '../domain/messages.ts';
+import * as z from 'zod/mini';
+import '../validation.ts';
+
+/** A phone number field: a string libphonenumber-js holds valid, normalised to E.164. */
+const phone = (name: string) =>
+  z.pipe(
+    z.string({ error: `${name} must be a phone number in E.164 form, such as +14155550100.` }),
+    z.transform((value, ctx) => {
+      const e164 = /^\+[1-9]\d{1,14}$/.test(value.trim()) ? toE164(value) : undefined;
+      if (e164) return e164;
+      ctx.issues.push({ code: 'custom', message: `${name} must be a valid phone number in E.164 form, such as +14155550100.`, input: value });
+      return z.NEVER;
+    }),
+  );
+
+const codePoints = (text: string) => [...text].length;
+
+/** POST /messages. Unknown fields are refused, so a misspelt field is not silently dropped. */
+export const createMessageSchema = z.strictObject({
+  from: phone('from'),
+  to: phone('to'),
+  message: z.string({ error: 'message must be a string of 1 to 160 characters.' }).check(
+    z.refine((text) => codePoints(text) >= 1, 'message must not be empty.'),
+    z.refine((text) => text.isWellFormed(), 'message must be valid Unicode text (it holds a lone surrogate).'),
+    z.refine((text) => codePoints(text) <= MAX_MESSAGE_CODE_POINTS, `message must be at most ${MAX_MESSAGE_CODE_POINTS} characters.`),
+  ),
+});
+
+export type CreateMessage = z.output<typeof createMessageSchema>;
+
+/** Most messages `offset` may skip; beyond it, page with `cursor`. */
+export const MAX_OFFSET = 10_000;
+
+/** GET /messages: filters, `limit` (default 10), `offset` and `cursor`. */
+export const listMessagesQuery = z.strictObject({
+  from: z.optional(phone('from')),
+  to: z.optional(phone('to')),
+  status: z.optional(z.enum(messageStatuses, { error: `status must be one of ${messageStatuses.join(', ')}.` })),
+  limit: limitParam(10),
+  offset: z._default(
+    z.coerce.number({ error: `offset must be a number from 0 to ${MAX_OFFSET}.` }).check(
+      z.refine(Number.isInteger, 'offset must be a whole number.'),
+      z.gte(0, 'offset must not be negative.'),
+      z.lte(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; page further with cursor.`),
+    ),
+    0,
+  ),
+  cursor: pageQuery.cursor,
+});
