@@ -301,7 +301,7 @@ describe('inbound messages from Twilio', () => {
     const from = freshNumber();
     const to = '+14155552699';
     for (const body of ['Hello from a customer', 'Hello from a customer']) {
-      expect(await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from, to, body })).toBe(200);
+      expect(await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from, to, body })).toMatchObject({ status: 200 });
     }
     const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }));
     const items = await eventually(async () => {
