@@ -1,4 +1,4 @@
-import { ArnFormat, CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -37,7 +37,7 @@ import {
 } from './topology.ts';
 
 export interface NotificationStackProps extends StackProps {
-  /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, then Twilio's test number. */
+  /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, else a deploy-time parameter. */
   readonly twilioFromNumber?: string;
   /** The account's messages per second; defaults to the `twilioMps` context value, then 1. */
   readonly twilioMps?: number;
@@ -52,7 +52,6 @@ export interface NotificationStackProps extends StackProps {
 
 const serviceName = 'twilio-notifications';
 /** Twilio's magic test number: accepted by test credentials, never delivers. */
-const defaultTwilioFromNumber = '+15005550006';
 /** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
 const uploadPrefix = bucketSpec.prefix;
 /** Copies of inbound MMS images, outside the upload prefix so they never reach the upload queue. */
@@ -216,8 +215,18 @@ export class NotificationStack extends Stack {
     // apiEndpoint has no trailing slash, so handlers can append route paths as written in topology.
     const publicBaseUrl = props.publicBaseUrl ?? this.api.apiEndpoint;
 
+    // Without a number in the props or the context, the template asks for one at deploy time and
+    // refuses to deploy without it: a stack that quietly sent from Twilio's test number would
+    // accept every message and deliver none.
     const twilioFromNumber: string =
-      props.twilioFromNumber ?? this.node.tryGetContext('twilioFromNumber') ?? defaultTwilioFromNumber;
+      props.twilioFromNumber ??
+      this.node.tryGetContext('twilioFromNumber') ??
+      new CfnParameter(this, 'TwilioFromNumber', {
+        type: 'String',
+        description: 'The Twilio number messages are sent from, in E.164 form (such as +14155550199).',
+        allowedPattern: '^\\+[1-9][0-9]{6,14}$',
+        constraintDescription: 'must be a phone number in E.164 form, such as +14155550199',
+      }).valueAsString;
     // A US long code sends 1 message a second; toll-free numbers 3, short codes 100.
     const twilioMps = String(props.twilioMps ?? this.node.tryGetContext('twilioMps') ?? 1);
     const emailFrom: string = props.emailFrom ?? this.node.tryGetContext('emailFrom') ?? 'notifications@example.com';

@@ -466,3 +466,21 @@ describe('NotificationStack', () => {
     expect(format(Annotations.fromStack(stack).findWarning('*', nag))).toEqual([]);
   });
 });
+
+describe('the sender number', () => {
+  it('is asked for at deploy time, E.164 and with no default, when the app does not name one', () => {
+    const parameter = template.toJSON().Parameters.TwilioFromNumber;
+    expect(parameter).toMatchObject({ Type: 'String', AllowedPattern: '^\\+[1-9][0-9]{6,14}$' });
+    expect(parameter.Default).toBeUndefined();
+    const sender = resources[functionId('twilio-sender')] as unknown as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(sender.Properties.Environment.Variables[commonEnv.twilioFromNumber]).toEqual({ Ref: 'TwilioFromNumber' });
+    expect(JSON.stringify(template.toJSON())).not.toContain('+15005550006');
+  });
+
+  it('is written into the functions, with no parameter, when the context names it', () => {
+    const named = new NotificationStack(new App({ context: { skipBundling: true, twilioFromNumber: '+14155550199' } }), 'Named');
+    const json = Template.fromStack(named).toJSON();
+    expect(json.Parameters?.TwilioFromNumber).toBeUndefined();
+    expect(JSON.stringify(json)).toContain('"TWILIO_FROM_NUMBER":"+14155550199"');
+  });
+});
