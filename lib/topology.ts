@@ -57,6 +57,12 @@ export const tables = {
       { name: 'byOpenStatus', partitionKey: 'openShard', sortKey: 'updatedAt' },
       // A user's notifications in the order they were created: the long-poll feed reads it forward.
       { name: 'byCreated', partitionKey: 'pk', sortKey: 'createdAt' },
+      // `userId#recipient` and `userId#source`: GET /notifications?to= and ?source= by key conditions.
+      { name: 'byTarget', partitionKey: 'targetKey', sortKey: 'sk' },
+      { name: 'bySource', partitionKey: 'sourceKey', sortKey: 'sk' },
+      // Sparse: `dueShard` is set only while an API send's timer is not yet on the queue, so the
+      // schedule sweep reads the ones due soon (and any overdue) by key condition, soonest first.
+      { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt' },
     ],
   },
   /** Small shared state keyed by purpose: opt-outs, the send-rate bucket, the circuit breaker, inbound messages. */

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { configParts, readConfig } from '../config.ts';
-import type { NotificationQueue } from '../ports.ts';
+import type { NotificationQueue, NotificationRef } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 
 const BATCH = 10;
@@ -17,14 +17,18 @@ export class SqsNotificationQueue implements NotificationQueue {
     private readonly client: SQSClient = sqsClient,
   ) {}
 
-  async enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void> {
+  async enqueue(refs: NotificationRef[]): Promise<void> {
     const chunks: Array<typeof refs> = [];
     for (let i = 0; i < refs.length; i += BATCH) chunks.push(refs.slice(i, i + BATCH));
     await Promise.all(chunks.map((chunk) => this.sendChunk(chunk)));
   }
 
-  private async sendChunk(chunk: Array<{ userId: string; notificationId: string }>): Promise<void> {
-    let pending = chunk.map((ref, i) => ({ Id: String(i), MessageBody: JSON.stringify(ref) }));
+  private async sendChunk(chunk: NotificationRef[]): Promise<void> {
+    let pending = chunk.map((ref, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
+      ...(ref.delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.ceil(ref.delaySeconds))) } : {}),
+    }));
     for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
       const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));

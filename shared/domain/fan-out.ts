@@ -50,6 +50,7 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
     deps.notifications.createIfAbsent({
       userId: file.userId,
       notificationId: notificationIdFor(file.fileId, rule.ruleId),
+      source: 'rule',
       fileId: file.fileId,
       ruleId: rule.ruleId,
       channel: rule.notifyVia,

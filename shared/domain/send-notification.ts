@@ -9,6 +9,7 @@ import type {
   OptOutRepository,
   Pace,
   RateLimiter,
+  ScheduledSends,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
@@ -21,7 +22,7 @@ export const CLAIM_LEASE_MS = 60_000;
 const THROTTLED = new Set(['20429', 'HTTP_429']);
 
 export interface SendDeps {
-  notifications: NotificationRepository;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'promote'>;
   gateway: MessageGateway;
   email: EmailGateway;
   store: FileStore;
@@ -48,11 +49,12 @@ export type SendResult = 'sent' | 'failed' | 'suppressed' | 'skipped';
  */
 export async function sendNotification(
   deps: SendDeps,
-  ref: { userId: string; notificationId: string; notBefore?: number },
+  ref: { userId: string; notificationId: string; notBefore?: number; dueAt?: string },
   delivery: Delivery,
   now: () => Date = () => new Date(),
 ): Promise<SendResult> {
-  const current = await deps.notifications.get(ref.userId, ref.notificationId);
+  let current = await deps.notifications.get(ref.userId, ref.notificationId);
+  if (current?.status === 'scheduled') current = await promoteIfDue(deps, current, ref, now);
   if (!current || current.status !== 'pending') return 'skipped';
 
   // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
@@ -85,7 +87,7 @@ export async function sendNotification(
   const body = await messageBody(deps.store, n);
   if (n.channel === 'email') return sendEmail(deps, n, body, delivery, now);
 
-  const mediaUrls = n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [];
+  const mediaUrls = n.channel === 'mms' ? await mediaUrlsOf(deps.store, n) : [];
   // The rate is taken last, right before the send, so that nothing between the two adds jitter.
   const at = now().getTime();
   const pace = await deps.limiter.acquire(at, ref.notBefore).catch(async (err: unknown) => {
@@ -142,7 +144,7 @@ export async function sendNotification(
 async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, delivery: Delivery, now: () => Date): Promise<SendResult> {
   const outcome = await deps.email.send({
     to: n.target,
-    subject: `New file: ${n.file.fileName}`,
+    subject: n.file ? `New file: ${n.file.fileName}` : 'New message',
     body,
     customArgs: { userId: n.userId, notificationId: n.notificationId },
   });
@@ -178,8 +180,40 @@ async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, er
   await deps.notifications.advance(n.userId, n.notificationId, { status: 'failed', at: now().toISOString(), errorCode, errorMessage });
 }
 
-/** The rule's template (or the default) filled from the file; a download link is signed only if asked for. */
+/**
+ * A scheduled notification whose time has come becomes pending, if the queue message is the
+ * timer for its current schedule: a timer set before a cancel or a reschedule finds the
+ * notification canceled or due at another time, and sends nothing. A timer that fires early
+ * (SQS delays stop at 15 minutes) goes back on the queue until the due time.
+ */
+async function promoteIfDue(
+  deps: SendDeps,
+  current: NotificationRecord,
+  ref: { userId: string; notificationId: string; dueAt?: string },
+  now: () => Date,
+): Promise<NotificationRecord | undefined> {
+  if (!current.dueAt || ref.dueAt !== current.dueAt) return undefined;
+  const due = Date.parse(current.dueAt);
+  const at = now().getTime();
+  if (due > at) {
+    throw new DeferError('Not due yet.', Math.ceil((due - at) / 1000), JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }), due);
+  }
+  await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());
+  // Whoever promoted it, what counts is its status now.
+  return deps.notifications.get(current.userId, current.notificationId);
+}
+
+async function mediaUrlsOf(store: FileStore, n: NotificationRecord): Promise<string[]> {
+  const items = n.media ?? (n.file ? [n.file] : []);
+  return Promise.all(items.map((m) => store.presignDownload(m.objectKey, m.fileName, DOWNLOAD_URL_TTL_SECONDS)));
+}
+
+/**
+ * An API send's text as rendered when it was requested; a rule's template (or the default)
+ * filled from the file, a download link signed only if asked for.
+ */
 async function messageBody(store: FileStore, n: NotificationRecord): Promise<string> {
+  if (n.body !== undefined || !n.file) return n.body ?? '';
   const template = n.messageTemplate ?? DEFAULT_TEMPLATE;
   const downloadUrl = templateUses(template, 'downloadUrl')
     ? await store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)

@@ -82,6 +82,7 @@ describe('recordUploadAndFanOut', () => {
     expect(deps.notifications.all()[1]).toEqual({
       userId,
       notificationId: ids[1],
+      source: 'rule',
       fileId,
       ruleId: 'R2',
       channel: 'whatsapp',
