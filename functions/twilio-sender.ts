@@ -3,6 +3,7 @@ import { DynamoCircuitBreaker } from '../shared/adapters/dynamo-circuit-breaker-
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { DynamoRateLimiter } from '../shared/adapters/dynamo-rate-limiter-adapter.ts';
+import { DynamoSendGuards } from '../shared/adapters/dynamo-send-guards-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
@@ -28,6 +29,8 @@ const refSchema = z.object({
   userId: z.string().check(z.minLength(1)),
   notificationId: z.string().check(z.minLength(1)),
   notBefore: z.optional(z.number()),
+  /** The due time a scheduled send's timer was set for. */
+  dueAt: z.optional(z.string()),
 });
 
 // The limiter's gate has the shape of Twilio's own bucket (one second of its rate) a little
@@ -44,6 +47,7 @@ const deps = {
   limiter: new DynamoRateLimiter(sendRate, gateToleranceMs, config.STATE_TABLE),
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
+  contacts: new DynamoSendGuards(config.STATE_TABLE),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };

@@ -4,7 +4,7 @@
  * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
  */
 
-export type TableKey = 'files' | 'rules' | 'notifications' | 'state';
+export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'templates';
 export type QueueKey = 'upload' | 'notification' | 'statusCallback';
 
 export interface IndexSpec {
@@ -74,6 +74,14 @@ export const tables = {
     indexes: [],
     ttlAttribute: 'expiresAt',
   },
+  /** Users' message templates, and the items that reserve each template's name. */
+  templates: {
+    name: 'MessageTemplates',
+    envVar: 'TEMPLATES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+  },
 } as const satisfies Record<TableKey, TableSpec>;
 
 export type FunctionName =
@@ -92,7 +100,19 @@ export type FunctionName =
   | 'rule-matcher'
   | 'twilio-sender'
   | 'twilio-status-deferred'
-  | 'reconcile-statuses';
+  | 'reconcile-statuses'
+  | 'create-notification'
+  | 'get-notification'
+  | 'cancel-notification'
+  | 'reschedule-notification'
+  | 'sweep-scheduled-sends'
+  | 'create-template'
+  | 'list-templates'
+  | 'get-template'
+  | 'update-template'
+  | 'delete-template'
+  | 'get-settings'
+  | 'put-settings';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -247,6 +267,83 @@ export const functions = {
     tables: { notifications: 'readWrite' },
     twilio: true,
   },
+  'create-notification': {
+    ...api,
+    entry: 'functions/create-notification.ts',
+    description: 'POST /notifications: one message, now or scheduled',
+    tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
+    sendsTo: ['notification'],
+  },
+  'get-notification': {
+    ...api,
+    entry: 'functions/get-notification.ts',
+    description: 'GET /notifications/{notificationId}: one notification with its history',
+    tables: { notifications: 'read' },
+  },
+  'cancel-notification': {
+    ...api,
+    entry: 'functions/cancel-notification.ts',
+    description: 'DELETE /notifications/{notificationId}: cancels a scheduled or pending send',
+    tables: { notifications: 'readWrite' },
+  },
+  'reschedule-notification': {
+    ...api,
+    entry: 'functions/reschedule-notification.ts',
+    description: 'PATCH /notifications/{notificationId}: moves a scheduled send to another time',
+    tables: { notifications: 'readWrite', state: 'read' },
+    sendsTo: ['notification'],
+  },
+  'sweep-scheduled-sends': {
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    entry: 'functions/sweep-scheduled-sends.ts',
+    description: 'Scheduled: puts the timers of sends due within 15 minutes on the notification queue',
+    tables: { notifications: 'readWrite' },
+    sendsTo: ['notification'],
+  },
+  'create-template': {
+    ...api,
+    entry: 'functions/create-template.ts',
+    description: 'POST /templates',
+    tables: { templates: 'readWrite' },
+  },
+  'list-templates': {
+    ...api,
+    entry: 'functions/list-templates.ts',
+    description: 'GET /templates',
+    tables: { templates: 'read' },
+    pages: true,
+  },
+  'get-template': {
+    ...api,
+    entry: 'functions/get-template.ts',
+    description: 'GET /templates/{templateId}',
+    tables: { templates: 'read' },
+  },
+  'update-template': {
+    ...api,
+    entry: 'functions/update-template.ts',
+    description: 'PATCH /templates/{templateId}',
+    tables: { templates: 'readWrite' },
+  },
+  'delete-template': {
+    ...api,
+    entry: 'functions/delete-template.ts',
+    description: 'DELETE /templates/{templateId}',
+    tables: { templates: 'readWrite' },
+  },
+  'get-settings': {
+    ...api,
+    entry: 'functions/get-settings.ts',
+    description: 'GET /settings: quiet hours, dedup window and opt-out line',
+    tables: { state: 'read' },
+  },
+  'put-settings': {
+    ...api,
+    entry: 'functions/put-settings.ts',
+    description: 'PUT /settings',
+    tables: { state: 'readWrite' },
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -303,7 +400,7 @@ export const queues = {
   },
 } as const satisfies Record<QueueKey, QueueSpec>;
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -327,6 +424,17 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/notifications/longpoll', function: 'longpoll-notifications', auth: 'user' },
   { method: 'POST', path: '/twilio/status', function: 'twilio-status', auth: 'twilio' },
   { method: 'POST', path: '/twilio/incoming', function: 'twilio-incoming', auth: 'twilio' },
+  { method: 'POST', path: '/notifications', function: 'create-notification', auth: 'user' },
+  { method: 'GET', path: '/notifications/{notificationId}', function: 'get-notification', auth: 'user' },
+  { method: 'DELETE', path: '/notifications/{notificationId}', function: 'cancel-notification', auth: 'user' },
+  { method: 'PATCH', path: '/notifications/{notificationId}', function: 'reschedule-notification', auth: 'user' },
+  { method: 'POST', path: '/templates', function: 'create-template', auth: 'user' },
+  { method: 'GET', path: '/templates', function: 'list-templates', auth: 'user' },
+  { method: 'GET', path: '/templates/{templateId}', function: 'get-template', auth: 'user' },
+  { method: 'PATCH', path: '/templates/{templateId}', function: 'update-template', auth: 'user' },
+  { method: 'DELETE', path: '/templates/{templateId}', function: 'delete-template', auth: 'user' },
+  { method: 'GET', path: '/settings', function: 'get-settings', auth: 'user' },
+  { method: 'PUT', path: '/settings', function: 'put-settings', auth: 'user' },
 ];
 
 /**
@@ -348,6 +456,8 @@ export interface ScheduleSpec {
 /** Functions run on a timer: an EventBridge rule when deployed, an interval in the local runtime. */
 export const schedules = {
   reconcile: { function: 'reconcile-statuses', everyMinutes: 5 },
+  /** Scheduled sends: every minute, the timers of those due within SQS's 15-minute delay. */
+  sweepScheduled: { function: 'sweep-scheduled-sends', everyMinutes: 1 },
 } as const satisfies Record<string, ScheduleSpec>;
 
 /** Environment variables every function receives besides its tables, queues and bucket. */

@@ -130,6 +130,8 @@ export interface NotificationRecord {
    */
   dueAt?: string;
   metadata?: Record<string, unknown>;
+  /** The body ends with the opt-out line; sending it records the recipient as told how to opt out. */
+  optOutLine?: boolean;
   /** MMS images of an API send: the user's uploaded files. */
   media?: Array<{ objectKey: string; fileName: string }>;
   /** Epoch ms until which a sender holds the right to send; absent when nobody does. */

@@ -10,6 +10,7 @@ import type {
   Pace,
   RateLimiter,
   ScheduledSends,
+  SendGuards,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
@@ -31,6 +32,8 @@ export interface SendDeps {
   breaker: CircuitBreaker;
   /** Where Twilio should post this notification's status callbacks. */
   statusCallbackUrl: (n: NotificationRecord) => string;
+  /** Remembers recipients who got the opt-out line (API sends). */
+  contacts?: Pick<SendGuards, 'recordContact'>;
 }
 
 export interface Delivery {
@@ -119,6 +122,7 @@ export async function sendNotification(
       });
       // A status callback got there first and moved the status on; the SID still belongs here.
       if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, outcome.messageSid, size);
+      if (n.optOutLine) await deps.contacts?.recordContact(n.userId, n.target, now().toISOString());
       return 'sent';
     }
     case 'rejected':

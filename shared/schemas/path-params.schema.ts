@@ -8,3 +8,9 @@ export const ruleIdParams = z.object({ ruleId: id });
 
 /** `{fileId}` in a path. */
 export const fileIdParams = z.object({ fileId: id });
+
+/** `{notificationId}` in a path. */
+export const notificationIdParams = z.object({ notificationId: z.string().check(z.minLength(1), z.maxLength(128)) });
+
+/** `{templateId}` in a path. */
+export const templateIdParams = z.object({ templateId: id });

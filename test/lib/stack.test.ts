@@ -138,7 +138,7 @@ describe('NotificationStack', () => {
   describe('schedules', () => {
     it.each(Object.entries(schedules))('runs %s on an EventBridge rule at its interval', (_key, spec) => {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: `rate(${spec.everyMinutes} minutes)`,
+        ScheduleExpression: `rate(${spec.everyMinutes} ${spec.everyMinutes === 1 ? 'minute' : 'minutes'})`,
         State: 'ENABLED',
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(spec.function), 'Arn'] } })],
       });

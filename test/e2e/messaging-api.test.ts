@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+
+let runtime: LocalRuntime;
+let api: ApiClient;
+
+beforeAll(async () => {
+  // The sweep runs every second here, so that sends scheduled a few seconds ahead are covered by it too.
+  runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT', scheduleIntervalMs: 1_000 });
+  api = new ApiClient(runtime.url);
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function newUser(): Promise<ApiClient> {
+  return api.as(await runtime.token(`user-${randomUUID()}`));
+}
+
+/** A number no other test writes to, so the simulator's log can be read per test. */
+let nextNumber = 1000;
+const freshNumber = () => `+1415555${String(nextNumber++).padStart(4, '0')}`;
+
+async function messagesTo(to: string) {
+  const { body } = await api.request('GET', '/local/twilio/messages');
+  return (body.items as Array<{ to: string; body: string; sid: string }>).filter((m) => m.to === to);
+}
+
+function expectError(response: { status: number; body: any }, status: number, code: string, mentions?: RegExp) {
+  expect(response.status).toBe(status);
+  expect(response.body.error.code).toBe(code);
+  if (mentions) expect(response.body.error.message).toMatch(mentions);
+}
+
+describe('POST /notifications, end to end', () => {
+  it('sends a message now through the pipeline, with the opt-out line on the first message to a recipient only', async () => {
+    const alice = await newUser();
+    const to = freshNumber();
+    const first = await alice.request('POST', '/notifications', { to, body: 'Your table is ready.', metadata: { table: 12 } });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({
+      source: 'api',
+      channel: 'sms',
+      target: to,
+      status: 'pending',
+      body: 'Your table is ready. Reply STOP to opt out.',
+      priority: 1,
+      encoding: 'GSM-7',
+      segments: 1,
+      metadata: { table: 12 },
+    });
+    expect(first.body).not.toHaveProperty('fileId');
+    expect(first.body).not.toHaveProperty('ruleId');
+
+    const delivered = await eventually(async () => {
+      const { body } = await alice.request('GET', `/notifications/${first.body.notificationId}`);
+      return body.status === 'delivered' ? body : undefined;
+    }, 20_000, 'the message to be delivered');
+    expect(delivered.history.map((h: { status: string }) => h.status)).toEqual(['pending', 'queued', 'sent', 'delivered']);
+    expect(delivered.attempts).toBe(1);
+
+    const second = await alice.request('POST', '/notifications', { to, body: 'Second message.' });
+    expect(second.body.body).toBe('Second message.');
+    await eventually(async () => ((await messagesTo(to)).length === 2 ? true : undefined), 20_000, 'the second message');
+    expect((await messagesTo(to)).map((m) => m.body)).toEqual(['Your table is ready. Reply STOP to opt out.', 'Second message.']);
+  });
+
+  it('answers a repeated idempotency key with the first notification, and a repeated text within the window as a duplicate', async () => {
+    const bob = await newUser();
+    const to = freshNumber();
+    const send = { to, body: 'Code 1234. Reply STOP to end.', idempotencyKey: 'order-42' };
+    const first = await bob.request('POST', '/notifications', send);
+    const again = await bob.request('POST', '/notifications', send);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body.notificationId).toBe(first.body.notificationId);
+    expect(again.body.duplicate).toBeUndefined();
+
+    const dup = await bob.request('POST', '/notifications', { to, body: 'Code 1234. Reply STOP to end.' });
+    expect(dup.status).toBe(200);
+    expect(dup.body).toMatchObject({ notificationId: first.body.notificationId, duplicate: true });
+
+    // Another user's key is theirs alone.
+    const carol = await newUser();
+    expect((await carol.request('POST', '/notifications', send)).status).toBe(201);
+
+    await eventually(async () => ((await messagesTo(to)).length >= 2 ? true : undefined), 20_000, 'both users\' messages');
+    const list = await bob.request('GET', `/notifications?to=${encodeURIComponent(to)}`);
+    expect(list.body.items.map((n: { notificationId: string }) => n.notificationId)).toEqual([first.body.notificationId]);
+  });
+
+  it('sends a scheduled message when it is due, not before', async () => {
+    const dora = await newUser();
+    const to = freshNumber();
+    const sendAt = new Date(Date.now() + 3_000).toISOString();
+    const created = await dora.request('POST', '/notifications', { to, body: 'Soon.', sendAt });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'scheduled', sendAt });
+    const sent = await eventually(async () => {
+      const { body } = await dora.request('GET', `/notifications/${created.body.notificationId}`);
+      return body.status === 'delivered' ? body : undefined;
+    }, 20_000, 'the scheduled message');
+    const queuedAt = sent.history.find((h: { status: string }) => h.status === 'queued').at;
+    expect(Date.parse(queuedAt)).toBeGreaterThanOrEqual(Date.parse(sendAt));
+    expect(sent.history[0].status).toBe('scheduled');
+  });
+
+  it('cancels a scheduled message, which is then never sent, and refuses to cancel one already sent', async () => {
+    const erin = await newUser();
+    const to = freshNumber();
+    const created = await erin.request('POST', '/notifications', { to, body: 'Never.', sendAt: new Date(Date.now() + 2_000).toISOString() });
+    const canceled = await erin.request('DELETE', `/notifications/${created.body.notificationId}`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+
+    const now = await erin.request('POST', '/notifications', { to, body: 'Now.' });
+    await eventually(async () => {
+      const { body } = await erin.request('GET', `/notifications/${now.body.notificationId}`);
+      return body.status === 'delivered' ? body : undefined;
+    }, 20_000, 'the other message');
+    expectError(await erin.request('DELETE', `/notifications/${now.body.notificationId}`), 409, 'NOT_CANCELABLE');
+    // Past the canceled one's time, by the sweep and its own timer: still only the other message.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await messagesTo(to)).map((m) => m.body)).toEqual(['Now. Reply STOP to opt out.']);
+    expect((await erin.request('GET', `/notifications/${created.body.notificationId}`)).body.status).toBe('canceled');
+  });
+
+  it('reschedules a scheduled message, which goes out at the new time only', async () => {
+    const finn = await newUser();
+    const to = freshNumber();
+    const created = await finn.request('POST', '/notifications', { to, body: 'Moved.', sendAt: new Date(Date.now() + 600_000).toISOString() });
+    const sendAt = new Date(Date.now() + 2_000).toISOString();
+    const moved = await finn.request('PATCH', `/notifications/${created.body.notificationId}`, { sendAt });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ status: 'scheduled', sendAt });
+    await eventually(async () => ((await messagesTo(to)).length === 1 ? true : undefined), 20_000, 'the rescheduled message');
+    expectError(await finn.request('PATCH', `/notifications/${created.body.notificationId}`, { sendAt }), 409, 'NOT_RESCHEDULABLE');
+  });
+
+  it('refuses bad input with a message naming the field, and writes nothing', async () => {
+    const gina = await newUser();
+    const to = freshNumber();
+    const cases: Array<[unknown, RegExp]> = [
+      [{ body: 'x' }, /to/],
+      [{ to: '12', body: 'x' }, /to must be a valid phone number/],
+      [{ to }, /exactly one of body and templateId/],
+      [{ to, body: 'x', templateId: 'T' }, /exactly one of body and templateId/],
+      [{ to, body: 'x'.repeat(1601) }, /1600/],
+      [{ to, body: 'x', sendAt: new Date(Date.now() - 60_000).toISOString() }, /in the past/],
+      [{ to, body: 'x', sendAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }, /a year ahead/],
+      [{ to, body: 'x', sendAt: 'tomorrow' }, /sendAt/],
+      [{ to, body: 'x', priority: 11 }, /priority must be at most 10/],
+      [{ to, body: 'x', timezone: 'Mars/Olympus' }, /IANA/],
+      [{ to, body: 'x', idempotencyKey: 'k'.repeat(65) }, /64/],
+      [{ to, body: 'x', metadata: { blob: 'y'.repeat(2100) } }, /2048 bytes/],
+      [{ to, body: 'x', channel: 'pigeon' }, /channel must be one of/],
+      [{ to, templateId: 'nope', variables: {} }, /Template nope was not found/],
+    ];
+    for (const [body, message] of cases) expectError(await gina.request('POST', '/notifications', body), 400, 'VALIDATION_ERROR', message);
+    const list = await gina.request('GET', '/notifications');
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('lists by source, and keeps another user\'s notifications out of reach', async () => {
+    const hal = await newUser();
+    const ivy = await newUser();
+    const created = await hal.request('POST', '/notifications', { to: freshNumber(), body: 'Mine.' });
+    const api = await hal.request('GET', '/notifications?source=api');
+    expect(api.body.items.map((n: { notificationId: string }) => n.notificationId)).toEqual([created.body.notificationId]);
+    expect((await hal.request('GET', '/notifications?source=rule')).body.items).toEqual([]);
+    expectError(await ivy.request('GET', `/notifications/${created.body.notificationId}`), 404, 'NOT_FOUND');
+    expectError(await ivy.request('DELETE', `/notifications/${created.body.notificationId}`), 404, 'NOT_FOUND');
+    expectError(await hal.request('GET', '/notifications?source=carrier-pigeon'), 400, 'VALIDATION_ERROR', /source must be one of/);
+  });
+});
