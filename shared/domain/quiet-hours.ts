@@ -56,7 +56,8 @@ function offsetAt(at: number, timeZone: string): number {
 
 /**
  * The instant a local wall-clock time happens in `timeZone`. A time the clocks skip (a spring-
- * forward gap) is taken as the first instant after the gap, as a person waiting for it would.
+ * forward gap) is moved forward by the gap (02:30 → 03:30), as java.time and Temporal do; a
+ * time that happens twice (fall back) is its first occurrence.
  */
 export function instantOf(local: { year: number; month: number; day: number; hour: number; minute: number }, timeZone: string): number {
   const naive = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute);
