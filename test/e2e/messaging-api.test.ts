@@ -175,4 +175,48 @@ describe('POST /notifications, end to end', () => {
     expectError(await ivy.request('DELETE', `/notifications/${created.body.notificationId}`), 404, 'NOT_FOUND');
     expectError(await hal.request('GET', '/notifications?source=carrier-pigeon'), 400, 'VALIDATION_ERROR', /source must be one of/);
   });
+
+  it('keeps template names unique per user, finds variables at save and renders them at send', async () => {
+    const jo = await newUser();
+    const created = await jo.request('POST', '/templates', { name: 'Reminder', body: 'Hi {{name}}, see you at {{time}}.' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'Reminder', variables: ['name', 'time'] });
+    expectError(await jo.request('POST', '/templates', { name: 'reminder', body: 'x' }), 409, 'NAME_TAKEN');
+    expectError(await jo.request('POST', '/templates', { name: 'Bad', body: 'Hi {{first name}}' }), 400, 'VALIDATION_ERROR', /first name/);
+    // Another user may use the same name.
+    expect((await (await newUser()).request('POST', '/templates', { name: 'Reminder', body: 'x' })).status).toBe(201);
+
+    const id = created.body.templateId;
+    expectError(await jo.request('POST', '/notifications', { to: freshNumber(), templateId: id, variables: { name: 'Jo' } }), 400, 'VALIDATION_ERROR', /"time"/);
+    const sent = await jo.request('POST', '/notifications', { to: freshNumber(), templateId: id, variables: { name: 'Jo', time: '9:00' } });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ templateId: id, body: 'Hi Jo, see you at 9:00. Reply STOP to opt out.' });
+
+    const renamed = await jo.request('PATCH', `/templates/${id}`, { name: 'Visit' });
+    expect(renamed.body.name).toBe('Visit');
+    // The old name is free again.
+    expect((await jo.request('POST', '/templates', { name: 'Reminder', body: 'again' })).status).toBe(201);
+    expect((await jo.request('GET', '/templates')).body.items.map((t: { name: string }) => t.name).sort()).toEqual(['Reminder', 'Visit']);
+    expect((await jo.request('DELETE', `/templates/${id}`)).status).toBe(204);
+    expectError(await jo.request('GET', `/templates/${id}`), 404, 'NOT_FOUND');
+  });
+
+  it('keeps settings per user, and quiet hours hold a send as scheduled until they end unless it is urgent', async () => {
+    const kim = await newUser();
+    expect((await kim.request('GET', '/settings')).body).toEqual({ quietHours: null, dedupWindowSeconds: 60, optOutFooter: ' Reply STOP to opt out.' });
+    // A window that always holds "now": from the current UTC minute to the one just before it.
+    const now = new Date();
+    const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+    const quietHours = { start: hhmm(now), end: hhmm(new Date(now.getTime() - 60_000)), timezone: 'UTC' };
+    const saved = await kim.request('PUT', '/settings', { quietHours, optOutFooter: null });
+    expect(saved.body).toEqual({ quietHours, dedupWindowSeconds: 60, optOutFooter: null });
+    expectError(await kim.request('PUT', '/settings', { dedupWindowSeconds: 90_000 }), 400, 'VALIDATION_ERROR', /86400/);
+    expectError(await kim.request('PUT', '/settings', { quietHours: { start: '25:00', end: '08:00', timezone: 'UTC' } }), 400, 'VALIDATION_ERROR');
+
+    const held = await kim.request('POST', '/notifications', { to: freshNumber(), body: 'Not now.' });
+    expect(held.body.status).toBe('scheduled');
+    expect(Date.parse(held.body.sendAt)).toBeGreaterThan(Date.now() + 23 * 3_600_000 - 120_000);
+    const urgent = await kim.request('POST', '/notifications', { to: freshNumber(), body: 'Now!', priority: 10 });
+    expect(urgent.body).toMatchObject({ status: 'pending', body: 'Now!' });
+  });
 });
