@@ -112,7 +112,8 @@ export type FunctionName =
   | 'update-template'
   | 'delete-template'
   | 'get-settings'
-  | 'put-settings';
+  | 'put-settings'
+  | 'create-notifications-batch';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -344,6 +345,15 @@ export const functions = {
     description: 'PUT /settings',
     tables: { state: 'readWrite' },
   },
+  'create-notifications-batch': {
+    ...api,
+    // A hundred sends, each a handful of conditional writes, eight at a time.
+    timeoutSeconds: 29,
+    entry: 'functions/create-notifications-batch.ts',
+    description: 'POST /notifications/batch: up to 100 sends, each with its own outcome',
+    tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
+    sendsTo: ['notification'],
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -435,6 +445,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'DELETE', path: '/templates/{templateId}', function: 'delete-template', auth: 'user' },
   { method: 'GET', path: '/settings', function: 'get-settings', auth: 'user' },
   { method: 'PUT', path: '/settings', function: 'put-settings', auth: 'user' },
+  { method: 'POST', path: '/notifications/batch', function: 'create-notifications-batch', auth: 'user' },
 ];
 
 /**

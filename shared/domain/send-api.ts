@@ -14,6 +14,7 @@ import type {
   UserSettings,
 } from '../ports.ts';
 import { MAX_SCHEDULE_AHEAD_MS, type SendRequest } from '../schemas/notification.schema.ts';
+import { mapLimit } from './fan-out.ts';
 import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
 import { cancelableStatuses } from './notification-status.ts';
@@ -54,6 +55,8 @@ export interface SendAnswer {
   statusCode: 200 | 201;
   notification: NotificationRecord;
   duplicate?: boolean;
+  /** The timer the caller still has to put on the queue, when asked to leave it (batches enqueue together). */
+  timer?: NotificationRef;
 }
 
 export class NotCancelableError extends AppError {
@@ -124,7 +127,13 @@ const mentionsStop = (text: string) => /\bSTOP\b/i.test(text);
  * for the schedule sweep. Every API send is written in the due index and taken out once its timer
  * is on the queue, so a crash between the write and the enqueue is repaired by the next sweep.
  */
-export async function createSend(deps: SendApiDeps, userId: string, req: SendRequest, clock: () => Date = () => new Date()): Promise<SendAnswer> {
+export async function createSend(
+  deps: SendApiDeps,
+  userId: string,
+  req: SendRequest,
+  clock: () => Date = () => new Date(),
+  opts: { enqueue?: boolean } = {},
+): Promise<SendAnswer> {
   const now = clock().getTime();
   const at = new Date(now).toISOString();
   const to = recipientOf(req);
@@ -197,8 +206,46 @@ export async function createSend(deps: SendApiDeps, userId: string, req: SendReq
     ...(size ? { encoding: size.encoding, segments: size.segments } : {}),
   };
   const stored = await deps.notifications.createIfAbsent(record);
+  if (opts.enqueue === false) {
+    return { statusCode: 201, notification: stored, ...(dueSoon(stored, now) ? { timer: timerFor(stored, now) } : {}) };
+  }
   await setTimerIfDueSoon(deps, stored, now);
   return { statusCode: 201, notification: stored };
+}
+
+export const MAX_BATCH = 100;
+const BATCH_CONCURRENCY = 8;
+
+export type BatchResult =
+  | { index: number; status: 200 | 201; notification: NotificationRecord; duplicate?: boolean }
+  | { index: number; status: number; error: { code: string; message: string; details?: unknown } };
+
+/**
+ * Creates up to 100 sends, each exactly as POST /notifications would, and reports each one's
+ * outcome: a bad item fails alone. The timers of the sends due soon go on the queue together,
+ * in batches of ten, before they leave the due index.
+ */
+export async function createBatch(
+  deps: SendApiDeps,
+  userId: string,
+  items: readonly unknown[],
+  parse: (item: unknown) => SendRequest,
+  clock: () => Date = () => new Date(),
+): Promise<BatchResult[]> {
+  const numbered = items.map((item, index) => ({ item, index }));
+  const answers = await mapLimit(numbered, BATCH_CONCURRENCY, async ({ item, index }): Promise<BatchResult & { timer?: NotificationRef }> => {
+    try {
+      const answer = await createSend(deps, userId, parse(item), clock, { enqueue: false });
+      return { index, status: answer.statusCode, notification: answer.notification, ...(answer.duplicate ? { duplicate: true } : {}), timer: answer.timer };
+    } catch (err) {
+      if (!(err instanceof AppError) || !err.expose) throw err;
+      return { index, status: err.statusCode, error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } };
+    }
+  });
+  const timers = answers.flatMap((a) => (a.timer ? [a.timer] : []));
+  await deps.queue.enqueue(timers);
+  await Promise.all(timers.map((t) => deps.notifications.timerSet(t.userId, t.notificationId, t.dueAt!)));
+  return answers.map(({ timer: _timer, ...result }) => result);
 }
 
 /**
@@ -249,9 +296,11 @@ export function timerFor(n: NotificationRecord, now: number): NotificationRef {
   };
 }
 
+const dueSoon = (n: NotificationRecord, now: number) =>
+  n.dueAt !== undefined && (n.status === 'scheduled' || n.status === 'pending') && Date.parse(n.dueAt) - now <= TIMER_HORIZON_MS;
+
 async function setTimerIfDueSoon(deps: Pick<SendApiDeps, 'notifications' | 'queue'>, n: NotificationRecord, now: number): Promise<boolean> {
-  if (!n.dueAt || (n.status !== 'scheduled' && n.status !== 'pending')) return false;
-  if (Date.parse(n.dueAt) - now > TIMER_HORIZON_MS) return false;
+  if (!dueSoon(n, now) || !n.dueAt) return false;
   await deps.queue.enqueue([timerFor(n, now)]);
   await deps.notifications.timerSet(n.userId, n.notificationId, n.dueAt);
   return true;

@@ -219,4 +219,22 @@ describe('POST /notifications, end to end', () => {
     const urgent = await kim.request('POST', '/notifications', { to: freshNumber(), body: 'Now!', priority: 10 });
     expect(urgent.body).toMatchObject({ status: 'pending', body: 'Now!' });
   });
+
+  it('creates a batch item by item: a bad item fails alone, the good ones are sent', async () => {
+    const lee = await newUser();
+    const [a, b] = [freshNumber(), freshNumber()];
+    const batch = await lee.request('POST', '/notifications/batch', {
+      items: [{ to: a, body: 'One' }, { to: 'nope', body: 'Two' }, { to: b, body: 'Three', sendAt: new Date(Date.now() + 1_000).toISOString() }, { to: a, body: 'One' }],
+    });
+    expect(batch.status).toBe(200);
+    const results = batch.body.results;
+    expect(results.map((r: { index: number; status: number }) => [r.index, r.status])).toEqual([[0, 201], [1, 400], [2, 201], [3, 200]]);
+    expect(results[1].error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/to must be a valid phone number/) });
+    expect(results[3].notification).toMatchObject({ notificationId: results[0].notification.notificationId, duplicate: true });
+    expect(results[2].notification.status).toBe('scheduled');
+    await eventually(async () => ((await messagesTo(a)).length === 1 && (await messagesTo(b)).length === 1 ? true : undefined), 20_000, 'both messages');
+
+    expectError(await lee.request('POST', '/notifications/batch', { items: [] }), 400, 'VALIDATION_ERROR', /at least one/);
+    expectError(await lee.request('POST', '/notifications/batch', { items: Array.from({ length: 101 }, () => ({ to: a, body: 'x' })) }), 400, 'VALIDATION_ERROR', /at most 100/);
+  });
 });
