@@ -113,7 +113,9 @@ export type FunctionName =
   | 'delete-template'
   | 'get-settings'
   | 'put-settings'
-  | 'create-notifications-batch';
+  | 'create-notifications-batch'
+  | 'get-opt-out'
+  | 'put-opt-out';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -354,6 +356,18 @@ export const functions = {
     tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
     sendsTo: ['notification'],
   },
+  'get-opt-out': {
+    ...api,
+    entry: 'functions/get-opt-out.ts',
+    description: 'GET /opt-outs/{phone}: whether a number opted out, with every change',
+    tables: { state: 'read' },
+  },
+  'put-opt-out': {
+    ...api,
+    entry: 'functions/put-opt-out.ts',
+    description: 'PUT /opt-outs/{phone}: opts a number out on a user\'s word',
+    tables: { state: 'readWrite', notifications: 'readWrite' },
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -446,6 +460,8 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/settings', function: 'get-settings', auth: 'user' },
   { method: 'PUT', path: '/settings', function: 'put-settings', auth: 'user' },
   { method: 'POST', path: '/notifications/batch', function: 'create-notifications-batch', auth: 'user' },
+  { method: 'GET', path: '/opt-outs/{phone}', function: 'get-opt-out', auth: 'user' },
+  { method: 'PUT', path: '/opt-outs/{phone}', function: 'put-opt-out', auth: 'user' },
 ];
 
 /**

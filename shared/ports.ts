@@ -222,18 +222,29 @@ export interface NotificationFeed {
 export interface OptOut {
   /** E.164 number that asked not to be messaged. */
   phone: string;
-  /** What put it on the list: an inbound STOP-type keyword, or Twilio's 21610 on a send. */
-  source: 'keyword' | 'twilio-21610';
+  /** What put it on the list: an inbound STOP-type keyword, Twilio's 21610 on a send, or a user through the API. */
+  source: OptOutSource;
+  at: string;
+}
+
+export type OptOutSource = 'keyword' | 'twilio-21610' | 'api';
+
+/** One change of a number's consent, kept forever. */
+export interface OptOutChange {
+  action: 'opt_out' | 'opt_in';
+  source: OptOutSource;
   at: string;
 }
 
 /** Recipients who opted out of messages from this deployment's sender. */
 export interface OptOutRepository {
   get(phone: string): Promise<OptOut | undefined>;
-  /** Records the opt-out; repeating it keeps the first record. */
+  /** Records the opt-out; repeating it keeps the first record and adds nothing to the history. */
   add(optOut: OptOut): Promise<void>;
-  /** False when the number was not opted out. */
-  remove(phone: string): Promise<boolean>;
+  /** False when the number was not opted out; an opt-in goes into the history. */
+  remove(phone: string, change?: { source: OptOutSource; at: string }): Promise<boolean>;
+  /** Every opt-out and opt-in of the number, oldest first. */
+  history(phone: string): Promise<OptOutChange[]>;
 }
 
 /** What the rate limiter answers a sender: send now, or come back at `until`, holding `slot` if it has one. */

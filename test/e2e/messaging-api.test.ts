@@ -237,4 +237,25 @@ describe('POST /notifications, end to end', () => {
     expectError(await lee.request('POST', '/notifications/batch', { items: [] }), 400, 'VALIDATION_ERROR', /at least one/);
     expectError(await lee.request('POST', '/notifications/batch', { items: Array.from({ length: 101 }, () => ({ to: a, body: 'x' })) }), 400, 'VALIDATION_ERROR', /at most 100/);
   });
+
+  it('keeps every opt-out and opt-in in the history, and a STOP ends the recipient\'s scheduled sends', async () => {
+    const max = await newUser();
+    const to = freshNumber();
+    const path = `/opt-outs/${encodeURIComponent(to)}`;
+    expect((await max.request('GET', path)).body).toEqual({ phone: to, optedOut: false, history: [] });
+    const scheduled = await max.request('POST', '/notifications', { to, body: 'Tomorrow.', sendAt: new Date(Date.now() + 86_400_000).toISOString() });
+
+    const inbound = (body: string) => api.request('POST', '/local/twilio/inbound', { from: to, to: runtime.twilio.fromNumber, body });
+    expect((await inbound('STOP')).body).toEqual({ status: 200 });
+    const stopped = await max.request('GET', `/notifications/${scheduled.body.notificationId}`);
+    expect(stopped.body).toMatchObject({ status: 'suppressed', errorCode: '21610' });
+    expect((await inbound('START')).body).toEqual({ status: 200 });
+    expect((await max.request('PUT', path, { optedOut: true })).status).toBe(200);
+    expectError(await max.request('PUT', path, { optedOut: false }), 403, 'FORBIDDEN', /START/);
+
+    const status = await max.request('GET', path);
+    expect(status.body.optedOut).toBe(true);
+    expect(status.body.history.map((h: { action: string; source: string }) => `${h.action}:${h.source}`)).toEqual(['opt_out:keyword', 'opt_in:keyword', 'opt_out:api']);
+    expectError(await max.request('GET', '/opt-outs/not-a-number'), 400, 'VALIDATION_ERROR', /E\.164/);
+  });
 });

@@ -16,7 +16,9 @@ import type {
   NotificationRecord,
   NotificationRepository,
   OptOut,
+  OptOutChange,
   OptOutRepository,
+  OptOutSource,
   OutboundMessage,
   EmailGateway,
   OutboundEmail,
@@ -281,6 +283,7 @@ function setOrDelete<K extends 'errorCode' | 'errorMessage'>(n: NotificationReco
 
 export class FakeOptOutRepository implements OptOutRepository {
   readonly entries = new Map<string, OptOut>();
+  readonly changes = new Map<string, OptOutChange[]>();
 
   async get(phone: string): Promise<OptOut | undefined> {
     const o = this.entries.get(phone);
@@ -288,11 +291,19 @@ export class FakeOptOutRepository implements OptOutRepository {
   }
 
   async add(optOut: OptOut): Promise<void> {
-    if (!this.entries.has(optOut.phone)) this.entries.set(optOut.phone, { ...optOut });
+    if (this.entries.has(optOut.phone)) return;
+    this.entries.set(optOut.phone, { ...optOut });
+    this.changes.set(optOut.phone, [...(this.changes.get(optOut.phone) ?? []), { action: 'opt_out', source: optOut.source, at: optOut.at }]);
   }
 
-  async remove(phone: string): Promise<boolean> {
-    return this.entries.delete(phone);
+  async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date(0).toISOString() }): Promise<boolean> {
+    if (!this.entries.delete(phone)) return false;
+    this.changes.set(phone, [...(this.changes.get(phone) ?? []), { action: 'opt_in', ...change }]);
+    return true;
+  }
+
+  async history(phone: string): Promise<OptOutChange[]> {
+    return [...(this.changes.get(phone) ?? [])];
   }
 }
 
