@@ -19,6 +19,8 @@ const config = readConfig(
     ...configParts.stateTable.shape,
     /** The account's messages per second (a US long code sends 1, toll-free 3, a short code 100). */
     TWILIO_MPS: z._default(z.coerce.number().check(z.gt(0)), 1),
+    /** An optional cap per minute on top of the rate per second (some senders are metered per minute). */
+    TWILIO_MPM: z.optional(z.coerce.number().check(z.gt(0))),
     BREAKER_THRESHOLD: z._default(z.coerce.number().check(z.gte(1)), 5),
     BREAKER_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 30),
   }),
@@ -36,8 +38,10 @@ const refSchema = z.object({
 // The limiter's gate has the shape of Twilio's own bucket (one second of its rate) a little
 // slower and a little shallower: every send it admits then finds room in Twilio's bucket as long
 // as the time from the limiter to Twilio varies by less than the depth held back (80 ms).
-const sendRate = config.TWILIO_MPS * 0.98;
-const gateToleranceMs = Math.max(0, 1000 - 1000 / config.TWILIO_MPS - 80);
+// With a per-minute cap, senders pace themselves to the lower of the two rates.
+const perSecond = Math.min(config.TWILIO_MPS, (config.TWILIO_MPM ?? Infinity) / 60);
+const sendRate = perSecond * 0.98;
+const gateToleranceMs = Math.max(0, 1000 - 1000 / perSecond - 80);
 
 const deps = {
   notifications: new DynamoNotificationRepository(),

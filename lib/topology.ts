@@ -500,4 +500,8 @@ export const commonEnv = {
   cursorSecretId: 'CURSOR_SECRET_ID',
   /** Where status callbacks go (the status webhook's Function URL, deployed); PUBLIC_BASE_URL when unset. */
   statusCallbackBaseUrl: 'STATUS_CALLBACK_BASE_URL',
+  /** Set only when messages go through a Messaging Service's sender pool instead of one number. */
+  twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
+  /** Set only when the senders have a per-minute cap besides the per-second rate. */
+  twilioMpm: 'TWILIO_MPM',
 } as const;

@@ -429,3 +429,19 @@ describe('NotificationStack', () => {
     expect(format(Annotations.fromStack(stack).findWarning('*', nag))).toEqual([]);
   });
 });
+
+describe('NotificationStack with a Messaging Service and a per-minute cap', () => {
+  it('gives only the Twilio functions the Messaging Service SID and the cap', () => {
+    const withPool = new NotificationStack(new App({ context: { skipBundling: true } }), 'WithPool', {
+      twilioMessagingServiceSid: `MG${'0'.repeat(32)}`,
+      twilioMpm: 120,
+    });
+    const all = Template.fromStack(withPool).toJSON().Resources as Record<string, Resource>;
+    const id = (name: FunctionName) => withPool.getLogicalId(withPool.functions[name].function.node.defaultChild as CfnElement);
+    for (const [name, spec] of functionEntries) {
+      const variables = all[id(name)]!.Properties.Environment.Variables;
+      expect(variables[commonEnv.twilioMessagingServiceSid]).toBe(spec.twilio ? `MG${'0'.repeat(32)}` : undefined);
+      expect(variables[commonEnv.twilioMpm]).toBe(spec.twilio ? '120' : undefined);
+    }
+  });
+});
