@@ -56,7 +56,7 @@ const deps = {
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };
 
-export const handler = queueConsumer(queues.notification, async (record) => {
+export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {
   const body: unknown = JSON.parse(record.body);
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).

@@ -5,7 +5,7 @@
  */
 
 export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'templates';
-export type QueueKey = 'upload' | 'notification' | 'statusCallback';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'priority';
 
 export interface IndexSpec {
   readonly name: string;
@@ -275,7 +275,7 @@ export const functions = {
     entry: 'functions/create-notification.ts',
     description: 'POST /notifications: one message, now or scheduled',
     tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
-    sendsTo: ['notification'],
+    sendsTo: ['notification', 'priority'],
   },
   'get-notification': {
     ...api,
@@ -294,7 +294,7 @@ export const functions = {
     entry: 'functions/reschedule-notification.ts',
     description: 'PATCH /notifications/{notificationId}: moves a scheduled send to another time',
     tables: { notifications: 'readWrite', state: 'read' },
-    sendsTo: ['notification'],
+    sendsTo: ['notification', 'priority'],
   },
   'sweep-scheduled-sends': {
     memoryMb: 256,
@@ -302,7 +302,7 @@ export const functions = {
     entry: 'functions/sweep-scheduled-sends.ts',
     description: 'Scheduled: puts the timers of sends due within 15 minutes on the notification queue',
     tables: { notifications: 'readWrite' },
-    sendsTo: ['notification'],
+    sendsTo: ['notification', 'priority'],
   },
   'create-template': {
     ...api,
@@ -354,7 +354,7 @@ export const functions = {
     entry: 'functions/create-notifications-batch.ts',
     description: 'POST /notifications/batch: up to 100 sends, each with its own outcome',
     tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
-    sendsTo: ['notification'],
+    sendsTo: ['notification', 'priority'],
   },
   'get-opt-out': {
     ...api,
@@ -420,6 +420,22 @@ export const queues = {
     maxBatchingWindowSeconds: 0,
     maxReceiveCount: 5,
     visibilityTimeoutSeconds: 6 * functions['twilio-status-deferred'].timeoutSeconds,
+    maxConcurrency: 5,
+  },
+  /**
+   * The priority lane: sends of priority 5 and above. The same sender consumes it, with its own
+   * pollers, so these never wait behind the normal queue's backlog, and their sends take the
+   * rate limiter's next slots ahead of the booked ones.
+   */
+  priority: {
+    name: 'notification-priority',
+    envVar: 'PRIORITY_QUEUE_URL',
+    dlqEnvVar: 'PRIORITY_DLQ_URL',
+    consumer: 'twilio-sender',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['twilio-sender'].timeoutSeconds,
     maxConcurrency: 5,
   },
 } as const satisfies Record<QueueKey, QueueSpec>;

@@ -254,15 +254,16 @@ export type Pace = { kind: 'send' } | { kind: 'wait'; until: number; slot?: numb
 export interface RateLimiter {
   /**
    * A message's turn, asked before it is claimed: a new one behind a booked backlog books the
-   * next slot after it and waits; any other goes on. A message that waited brings the `slot`
+   * next slot after it and waits; any other goes on, and so does a priority send, which takes
+   * the gate's next openings ahead of the backlog. A message that waited brings the `slot`
    * it was given, and goes on.
    */
-  turn(now: number, slot?: number): Promise<Pace>;
+  turn(now: number, slot?: number, priority?: boolean): Promise<Pace>;
   /**
    * Asked right before the send: `send` when the rate admits it at once (booked messages
    * first); otherwise `wait`, with when to come back and the slot it now holds.
    */
-  acquire(now: number, slot?: number): Promise<Pace>;
+  acquire(now: number, slot?: number, priority?: boolean): Promise<Pace>;
 }
 
 /** Stops calling Twilio for a cool-down after it has failed continuously. */

@@ -19,6 +19,7 @@ import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
 import { cancelableStatuses } from './notification-status.ts';
 import { toE164 } from './phone.ts';
+import { URGENT } from './priority.ts';
 import { quietHoursEnd } from './quiet-hours.ts';
 import { smsSize } from './sms-segments.ts';
 import { renderUserTemplate } from './templates.ts';
@@ -37,9 +38,6 @@ export const TIMER_HORIZON_MS = 15 * 60_000;
 const PAST_GRACE_MS = 1_000;
 /** How long a guard may point at a notification not yet written before a retry may take it over. */
 const IN_FLIGHT_MS = 30_000;
-/** Priorities from this one up travel the priority lane. */
-export const PRIORITY_LANE = 5;
-export const URGENT = 10;
 
 export interface SendApiDeps {
   notifications: NotificationRepository & ScheduledSends;

@@ -14,6 +14,7 @@ import type {
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
+import { isPriority } from './priority.ts';
 import { smsSize } from './sms-segments.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
@@ -66,7 +67,8 @@ export async function sendNotification(
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   // The account's rate is shared by every sender. A message that cannot go now is put back on
   // the queue until its turn, carrying the slot it booked, so it waits there about once.
-  if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore));
+  const priority = isPriority(current.priority);
+  if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore, priority));
 
   const startedAt = now().getTime();
   const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
@@ -93,7 +95,7 @@ export async function sendNotification(
   const mediaUrls = n.channel === 'mms' ? await mediaUrlsOf(deps.store, n) : [];
   // The rate is taken last, right before the send, so that nothing between the two adds jitter.
   const at = now().getTime();
-  const pace = await deps.limiter.acquire(at, ref.notBefore).catch(async (err: unknown) => {
+  const pace = await deps.limiter.acquire(at, ref.notBefore, priority).catch(async (err: unknown) => {
     await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
     throw err;
   });

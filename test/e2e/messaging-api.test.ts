@@ -258,4 +258,16 @@ describe('POST /notifications, end to end', () => {
     expect(status.body.history.map((h: { action: string; source: string }) => `${h.action}:${h.source}`)).toEqual(['opt_out:keyword', 'opt_in:keyword', 'opt_out:api']);
     expectError(await max.request('GET', '/opt-outs/not-a-number'), 400, 'VALIDATION_ERROR', /E\.164/);
   });
+
+  it('delivers a priority send through the priority lane', async () => {
+    const ned = await newUser();
+    const to = freshNumber();
+    const created = await ned.request('POST', '/notifications', { to, body: 'Urgent: call back.', priority: 7 });
+    expect(created.body).toMatchObject({ priority: 7, status: 'pending' });
+    await eventually(async () => {
+      const { body } = await ned.request('GET', `/notifications/${created.body.notificationId}`);
+      return body.status === 'delivered' ? body : undefined;
+    }, 20_000, 'the priority send');
+    expect(await messagesTo(to)).toHaveLength(1);
+  });
 });

@@ -311,15 +311,15 @@ export class FakeOptOutRepository implements OptOutRepository {
 export class FakeRateLimiter implements RateLimiter {
   readonly turns: Pace[] = [];
   readonly answers: Pace[] = [];
-  readonly requests: Array<{ ask: 'turn' | 'acquire'; now: number; slot: number | undefined }> = [];
+  readonly requests: Array<{ ask: 'turn' | 'acquire'; now: number; slot: number | undefined; priority?: boolean }> = [];
 
-  async turn(now: number, slot?: number): Promise<Pace> {
-    this.requests.push({ ask: 'turn', now, slot });
+  async turn(now: number, slot?: number, priority?: boolean): Promise<Pace> {
+    this.requests.push({ ask: 'turn', now, slot, ...(priority ? { priority } : {}) });
     return this.turns.shift() ?? { kind: 'send' };
   }
 
-  async acquire(now: number, slot?: number): Promise<Pace> {
-    this.requests.push({ ask: 'acquire', now, slot });
+  async acquire(now: number, slot?: number, priority?: boolean): Promise<Pace> {
+    this.requests.push({ ask: 'acquire', now, slot, ...(priority ? { priority } : {}) });
     return this.answers.shift() ?? { kind: 'send' };
   }
 }
