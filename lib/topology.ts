@@ -174,7 +174,7 @@ export const functions = {
     ...api,
     entry: 'functions/create-rule.ts',
     description: 'POST /rules',
-    tables: { rules: 'readWrite' },
+    tables: { rules: 'readWrite', templates: 'read' },
   },
   'list-rules': {
     ...api,
@@ -193,7 +193,7 @@ export const functions = {
     ...api,
     entry: 'functions/update-rule.ts',
     description: 'PATCH /rules/{ruleId}',
-    tables: { rules: 'readWrite' },
+    tables: { rules: 'readWrite', templates: 'read' },
   },
   'delete-rule': {
     ...api,
@@ -241,7 +241,7 @@ export const functions = {
     timeoutSeconds: 30,
     entry: 'functions/rule-matcher.ts',
     description: 'Upload queue consumer: records file metadata and fans out matching rules',
-    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite' },
+    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite', templates: 'read' },
     sendsTo: ['notification'],
     bucket: 'read',
   },

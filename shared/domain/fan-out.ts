@@ -6,6 +6,7 @@ import type {
   NotificationRecord,
   NotificationRepository,
   RuleRepository,
+  TemplateRepository,
 } from '../ports.ts';
 import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
@@ -18,6 +19,8 @@ export interface FanOutDeps {
   notifications: NotificationRepository;
   queue: NotificationQueue;
   store: FileStore;
+  /** Templates that rules name by `templateId`; their body is taken at match time. */
+  templates?: TemplateRepository;
 }
 
 export interface StoredObjectEvent {
@@ -46,8 +49,10 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   const rules = await deps.rules.listAll(file.userId);
   const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
   const createdAt = now().toISOString();
-  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) =>
-    deps.notifications.createIfAbsent({
+  const named = await templateBodies(deps.templates, file.userId, matches);
+  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) => {
+    const messageTemplate = rule.templateId ? named.get(rule.templateId) : rule.messageTemplate;
+    return deps.notifications.createIfAbsent({
       userId: file.userId,
       notificationId: notificationIdFor(file.fileId, rule.ruleId),
       source: 'rule',
@@ -60,7 +65,7 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
       createdAt,
       updatedAt: createdAt,
       history: [{ status: 'pending', at: createdAt }],
-      ...(rule.messageTemplate ? { messageTemplate: rule.messageTemplate } : {}),
+      ...(messageTemplate ? { messageTemplate } : {}),
       file: {
         fileName: file.fileName,
         fileType: file.fileType,
@@ -70,14 +75,21 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
         uploadedAt: file.uploadedAt,
         objectKey: file.objectKey,
       },
-    } satisfies NotificationRecord),
-  );
+    } satisfies NotificationRecord);
+  });
   const toSend = stored.filter((n) => n.status === 'pending');
   await deps.queue.enqueue(toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })));
   // The search index (about twenty writes) comes after the notifications are on their way, so it
   // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
   await deps.files.indexFile(file);
   return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
+}
+
+/** The bodies of the templates the matched rules name; a deleted one falls back to the default text. */
+async function templateBodies(templates: TemplateRepository | undefined, userId: string, rules: Array<{ templateId?: string | null }>) {
+  const ids = [...new Set(rules.flatMap((r) => (r.templateId ? [r.templateId] : [])))];
+  const found = templates ? await Promise.all(ids.map((id) => templates.get(userId, id))) : [];
+  return new Map(found.flatMap((t) => (t ? [[t.templateId, t.body] as const] : [])));
 }
 
 async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {

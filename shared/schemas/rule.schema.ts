@@ -29,7 +29,8 @@ const fields = {
   isActive: z.boolean({ error: 'isActive must be true or false.' }),
   messageTemplate: z.nullish(
     z.string().check(z.minLength(1, 'messageTemplate must not be empty.'), z.maxLength(MAX_TEMPLATE_LENGTH, `messageTemplate must be at most ${MAX_TEMPLATE_LENGTH} characters.`)),
-  ),
+  ),  /** One of the user's templates (POST /templates), instead of `messageTemplate`. */
+  templateId: z.nullish(z.string({ error: 'templateId must be a string.' }).check(z.minLength(1, 'templateId must not be empty.'), z.maxLength(64))),
 };
 
 interface RuleShape {
@@ -37,6 +38,7 @@ interface RuleShape {
   target: string;
   fileNameRegex?: string | null;
   messageTemplate?: string | null;
+  templateId?: string | null;
 }
 
 /** Checks a whole rule beyond field shapes and normalises its target to E.164 or a lower-case email. */
@@ -63,6 +65,7 @@ const refineRule = <T extends RuleShape>() =>
     if (rule.messageTemplate != null) {
       for (const message of templateProblems(rule.messageTemplate)) problem('messageTemplate', message);
     }
+    if (rule.messageTemplate != null && rule.templateId != null) problem('templateId', 'Give either messageTemplate or templateId, not both.');
     return { ...rule, target };
   });
 
@@ -86,6 +89,7 @@ export const patchRuleSchema = z
     target: z.optional(fields.target),
     isActive: z.optional(fields.isActive),
     messageTemplate: fields.messageTemplate,
+    templateId: fields.templateId,
   })
   .check(z.refine((patch) => Object.keys(patch).length > 0, 'The patch is empty; send at least one field to change.'));
 

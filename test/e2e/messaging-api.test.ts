@@ -270,4 +270,27 @@ describe('POST /notifications, end to end', () => {
     }, 20_000, 'the priority send');
     expect(await messagesTo(to)).toHaveLength(1);
   });
+
+  it('lets a rule name a template, refusing one that could render over 1,600 characters', async () => {
+    const olga = await newUser();
+    const to = freshNumber();
+    const short = await olga.request('POST', '/templates', { name: 'Upload', body: 'Got {{fileName}} ({{sizeKb}} KB).' });
+    const long = await olga.request('POST', '/templates', { name: 'Long', body: `${'x'.repeat(1300)} {{fileName}} {{tags}}` });
+    const foreign = await olga.request('POST', '/templates', { name: 'Foreign', body: 'Hi {{firstName}}' });
+    const rule = { eventType: 'file_upload', notifyVia: 'sms', target: to };
+    expectError(await olga.request('POST', '/rules', { ...rule, templateId: long.body.templateId }), 400, 'VALIDATION_ERROR', /can render 2075 characters/);
+    expectError(await olga.request('POST', '/rules', { ...rule, templateId: foreign.body.templateId }), 400, 'VALIDATION_ERROR', /firstName/);
+    expectError(await olga.request('POST', '/rules', { ...rule, templateId: 'missing' }), 400, 'VALIDATION_ERROR', /not found/);
+    expectError(await olga.request('POST', '/rules', { ...rule, templateId: short.body.templateId, messageTemplate: 'x' }), 400, 'VALIDATION_ERROR', /not both/);
+    const created = await olga.request('POST', '/rules', { ...rule, templateId: short.body.templateId });
+    expect(created.status).toBe(201);
+    expect(created.body.templateId).toBe(short.body.templateId);
+
+    const { fileId } = await olga.upload({ fileName: 'plan.txt', contentType: 'text/plain', content: 'x'.repeat(2048) });
+    await eventually(async () => ((await messagesTo(to)).length === 1 ? true : undefined), 20_000, 'the rule\'s message');
+    expect((await messagesTo(to))[0]!.body).toBe('Got plan.txt (2 KB).');
+    const listed = await olga.request('GET', `/notifications?fileId=${fileId}&source=rule`);
+    expect(listed.body.items).toHaveLength(1);
+    expect(listed.body.items[0]).toMatchObject({ source: 'rule', fileId });
+  });
 });
