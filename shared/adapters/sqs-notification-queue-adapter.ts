@@ -9,6 +9,16 @@ const BATCH = 10;
 const ATTEMPTS = 3;
 
 /**
+ * A timer's delay, counted when it is handed to SQS rather than when it was planned, so time
+ * spent in between (a batch being written, a sweep's pages) does not make it late. Whole seconds
+ * rounded up, at most SQS's 15 minutes: a timer never fires before its due time.
+ */
+function delayOf(ref: NotificationRef, now: number): { DelaySeconds?: number } {
+  const seconds = ref.dueAt ? (Date.parse(ref.dueAt) - now) / 1000 : (ref.delaySeconds ?? 0);
+  return seconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(seconds)) } : {};
+}
+
+/**
  * The notification queue. Sends in batches of ten (SQS's maximum, a tenth of the requests)
  * and resends the entries a batch reports as failed; what still fails is thrown, so the
  * upload event is retried and the fan-out, being idempotent, completes.
@@ -44,7 +54,7 @@ export class SqsNotificationQueue implements NotificationQueue {
     let pending = chunk.map((ref, i) => ({
       Id: String(i),
       MessageBody: JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
-      ...(ref.delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.ceil(ref.delaySeconds))) } : {}),
+      ...delayOf(ref, Date.now()),
     }));
     for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
       const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));

@@ -230,10 +230,13 @@ export async function createBatch(
   parse: (item: unknown) => SendRequest,
   clock: () => Date = () => new Date(),
 ): Promise<BatchResult[]> {
+  // One read of the user's settings serves the whole batch.
+  const settings = await settingsOf(deps.settings, userId);
+  const batchDeps: SendApiDeps = { ...deps, settings: { get: async () => settings, put: () => Promise.reject(new Error('read only')) } };
   const numbered = items.map((item, index) => ({ item, index }));
   const answers = await mapLimit(numbered, BATCH_CONCURRENCY, async ({ item, index }): Promise<BatchResult & { timer?: NotificationRef }> => {
     try {
-      const answer = await createSend(deps, userId, parse(item), clock, { enqueue: false });
+      const answer = await createSend(batchDeps, userId, parse(item), clock, { enqueue: false });
       return { index, status: answer.statusCode, notification: answer.notification, ...(answer.duplicate ? { duplicate: true } : {}), timer: answer.timer };
     } catch (err) {
       if (!(err instanceof AppError) || !err.expose) throw err;
