@@ -241,7 +241,7 @@ export const functions = {
     timeoutSeconds: 30,
     entry: 'functions/rule-matcher.ts',
     description: 'Upload queue consumer: records file metadata and fans out matching rules',
-    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite', templates: 'read' },
+    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite', templates: 'read', state: 'read' },
     sendsTo: ['notification'],
     bucket: 'read',
   },

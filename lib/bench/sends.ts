@@ -21,7 +21,7 @@ export const sendsSizes: Record<BenchSize, SendsSizes> = {
     batch: { batches: 3, size: 10, concurrency: 2 },
   },
   default: {
-    scheduled: { sends: 1_000, windowSeconds: 120, leadSeconds: 20, cancels: 200 },
+    scheduled: { sends: 1_000, windowSeconds: 120, leadSeconds: 60, cancels: 200 },
     priority: { backlog: 1_000, urgent: 20, everyMs: 500, mps: 10 },
     batch: { batches: 100, size: 100, concurrency: 4 },
   },

@@ -6,8 +6,11 @@ import type {
   NotificationRecord,
   NotificationRepository,
   RuleRepository,
+  ScheduledSends,
+  SettingsRepository,
   TemplateRepository,
 } from '../ports.ts';
+import { quietHoursEnd } from './quiet-hours.ts';
 import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
@@ -16,12 +19,17 @@ import { matchingRules } from './rule-matching.ts';
 export interface FanOutDeps {
   files: FileRepository;
   rules: RuleRepository;
-  notifications: NotificationRepository;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'timerSet'>;
   queue: NotificationQueue;
   store: FileStore;
   /** Templates that rules name by `templateId`; their body is taken at match time. */
   templates?: TemplateRepository;
+  /** The owner's quiet hours, which hold rule notifications too. */
+  settings?: SettingsRepository;
 }
+
+/** SQS's longest delay: a held notification due sooner gets its timer at once, later ones from the sweep. */
+const TIMER_HORIZON_MS = 15 * 60_000;
 
 export interface StoredObjectEvent {
   key: string;
@@ -50,6 +58,11 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
   const createdAt = now().toISOString();
   const named = await templateBodies(deps.templates, file.userId, matches);
+  // Inside the owner's quiet hours, the notifications wait as scheduled until the window ends.
+  const quiet = matches.length > 0 ? (await deps.settings?.get(file.userId))?.quietHours : undefined;
+  const heldUntil = quiet ? quietHoursEnd(now().getTime(), quiet) : undefined;
+  const status = heldUntil !== undefined ? 'scheduled' : 'pending';
+  const held = heldUntil !== undefined ? { sendAt: new Date(heldUntil).toISOString(), dueAt: new Date(heldUntil).toISOString() } : {};
   const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) => {
     const messageTemplate = rule.templateId ? named.get(rule.templateId) : rule.messageTemplate;
     return deps.notifications.createIfAbsent({
@@ -60,11 +73,12 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
       ruleId: rule.ruleId,
       channel: rule.notifyVia,
       target: rule.target,
-      status: 'pending',
+      status,
       attempts: 0,
       createdAt,
       updatedAt: createdAt,
-      history: [{ status: 'pending', at: createdAt }],
+      history: [{ status, at: createdAt }],
+      ...held,
       ...(messageTemplate ? { messageTemplate } : {}),
       file: {
         fileName: file.fileName,
@@ -78,7 +92,12 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
     } satisfies NotificationRecord);
   });
   const toSend = stored.filter((n) => n.status === 'pending');
-  await deps.queue.enqueue(toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })));
+  const dueSoon = stored.filter((n) => n.status === 'scheduled' && n.dueAt && Date.parse(n.dueAt) - now().getTime() <= TIMER_HORIZON_MS);
+  await deps.queue.enqueue([
+    ...toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })),
+    ...dueSoon.map((n) => ({ userId: n.userId, notificationId: n.notificationId, dueAt: n.dueAt })),
+  ]);
+  await Promise.all(dueSoon.map((n) => deps.notifications.timerSet(n.userId, n.notificationId, n.dueAt!)));
   // The search index (about twenty writes) comes after the notifications are on their way, so it
   // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
   await deps.files.indexFile(file);
