@@ -85,6 +85,18 @@ describe('createSend', () => {
     await expect(send({ templateId: t.templateId, variables: { name: 'Ann' } })).rejects.toThrow(/missing "order"/);
   });
 
+  it('sends the user\'s uploaded files as MMS media, and refuses a file that is not theirs', async () => {
+    const file = { userId: 'alice', fileId: 'F1', fileName: 'menu.png', fileType: 'png', contentType: 'image/png', sizeBytes: 10, tags: [], uploadedAt: '2030-01-01T00:00:00.000Z', objectKey: 'uploads/alice/F1' };
+    await deps.files.recordFile(file);
+    await deps.files.recordFile({ ...file, userId: 'bob', fileId: 'F2', objectKey: 'uploads/bob/F2' });
+    const { notification } = await send({ channel: 'mms', body: 'Tonight\'s menu', mediaFileIds: ['F1'] });
+    expect(notification.media).toEqual([{ objectKey: 'uploads/alice/F1', fileName: 'menu.png' }]);
+    expect(await deliverTimers()).toEqual(['sent']);
+    expect(gateway.sent[0]!.mediaUrls).toEqual([FakeFileStore.downloadUrl('uploads/alice/F1', 'menu.png', 900)]);
+    await expect(send({ channel: 'mms', body: 'x', mediaFileIds: ['F2'] })).rejects.toThrow(/No file F2/);
+    expect(() => request({ body: 'x', mediaFileIds: ['F1'] })).toThrow(/mms/);
+  });
+
   it('refuses a body the opt-out line would take over 1,600 characters, writing nothing', async () => {
     await expect(send({ body: 'x'.repeat(1590) })).rejects.toThrow(/1613 characters with the opt-out line/);
     expect(deps.notifications.all()).toEqual([]);
