@@ -23,7 +23,7 @@ export const sendsSizes: Record<BenchSize, SendsSizes> = {
   default: {
     scheduled: { sends: 1_000, windowSeconds: 120, leadSeconds: 60, cancels: 200 },
     priority: { backlog: 1_000, urgent: 20, everyMs: 500, mps: 10 },
-    batch: { batches: 100, size: 100, concurrency: 4 },
+    batch: { batches: 100, size: 100, concurrency: 2 },
   },
 };
 
@@ -151,7 +151,10 @@ export async function batchPart(o: SendsSizes['batch']): Promise<Figure[]> {
       Array.from({ length: o.batches }, (_, b) => b),
       o.concurrency,
       async (b) => {
-        const items = Array.from({ length: o.size }, (_, i) => ({ to: number(b * o.size + i), body: `Batch ${b} item ${i}.` }));
+        // A day ahead: the senders stay idle, so the figures are the API's alone, not its share of
+        // one embedded engine with ten thousand sends going out.
+        const sendAt = new Date(Date.now() + 86_400_000).toISOString();
+        const items = Array.from({ length: o.size }, (_, i) => ({ to: number(b * o.size + i), body: `Batch ${b} item ${i}.`, sendAt }));
         const started = performance.now();
         const res = await client.request('POST', '/notifications/batch', { items });
         latencies.push(performance.now() - started);
@@ -183,12 +186,18 @@ export async function sendsBenchmark(size: BenchSize): Promise<BenchResult> {
   const sizes = sendsSizes[size];
   const figures: Figure[] = [];
   for (const part of Object.keys(parts) as Array<keyof typeof parts>) {
-    const { stdout } = await run(join(projectRoot, 'node_modules/.bin/tsx'), [join(projectRoot, 'lib/bench/sends-part.ts'), part, size], {
-      cwd: projectRoot,
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, LOG_LEVEL: 'ERROR' },
-    });
-    figures.push(...(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Figure[]));
+    try {
+      const { stdout } = await run(join(projectRoot, 'node_modules/.bin/tsx'), [join(projectRoot, 'lib/bench/sends-part.ts'), part, size], {
+        cwd: projectRoot,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, LOG_LEVEL: 'ERROR' },
+      });
+      figures.push(...(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Figure[]));
+    } catch (err) {
+      // One part failing keeps the others' figures.
+      const message = String((err as { stderr?: string }).stderr ?? err).split('\n').find((l) => l.startsWith('Error')) ?? String(err);
+      figures.push({ name: `${part} part`, value: 'failed', unit: '', spread: message.slice(0, 300), met: false });
+    }
   }
   const s = sizes.scheduled;
   const p = sizes.priority;
@@ -198,7 +207,7 @@ export async function sendsBenchmark(size: BenchSize): Promise<BenchResult> {
     description:
       `Scheduling: ${s.sends} sends over ${s.windowSeconds} s (from ${s.leadSeconds} s ahead), ${s.cancels} of them canceled at random, senders at 50/s. ` +
       `Priority: ${p.backlog} normal sends queued at ${p.mps} messages/s (simulator enforcing it), then ${p.urgent} of priority 7, one every ${p.everyMs} ms. ` +
-      `Batch: ${b.batches} calls of ${b.size}, ${b.concurrency} at a time. Each part in its own local runtime.`,
+      `Batch: ${b.batches} calls of ${b.size} (scheduled a day ahead, so no sends compete), ${b.concurrency} at a time. Each part in its own local runtime.`,
     figures,
     seconds: (performance.now() - started) / 1000,
   };
