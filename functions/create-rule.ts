@@ -1,4 +1,5 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import * as z from 'zod/mini';
 import { readConfig } from '../shared/config.ts';
 import { createRule, DEFAULT_MAX_RULES_PER_USER } from '../shared/domain/rules.ts';
@@ -7,8 +8,9 @@ import { json, userRoute } from '../shared/http.ts';
 import { createRuleSchema } from '../shared/schemas/rule.schema.ts';
 
 const rules = new DynamoRuleRepository();
+const templates = new DynamoTemplateRepository();
 const { MAX_RULES_PER_USER } = readConfig(z.object({ MAX_RULES_PER_USER: z._default(z.coerce.number().check(z.gt(0)), DEFAULT_MAX_RULES_PER_USER) }));
 
 export const handler = userRoute({ body: createRuleSchema }, async ({ userId, body }) =>
-  json(201, presentRule(await createRule(rules, userId, body, { maxRules: MAX_RULES_PER_USER }))),
+  json(201, presentRule(await createRule(rules, userId, body, { maxRules: MAX_RULES_PER_USER, templates }))),
 );

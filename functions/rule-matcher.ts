@@ -1,6 +1,8 @@
 import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
+import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
@@ -16,6 +18,8 @@ const deps = {
   notifications: new DynamoNotificationRepository(),
   queue: new SqsNotificationQueue(),
   store: new S3FileStore(),
+  templates: new DynamoTemplateRepository(),
+  settings: new DynamoSettingsRepository(),
 };
 
 export const handler = queueConsumer(queues.upload, async (record) => {

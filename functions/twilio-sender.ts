@@ -3,6 +3,7 @@ import { DynamoCircuitBreaker } from '../shared/adapters/dynamo-circuit-breaker-
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { DynamoRateLimiter } from '../shared/adapters/dynamo-rate-limiter-adapter.ts';
+import { DynamoSendGuards } from '../shared/adapters/dynamo-send-guards-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
@@ -18,6 +19,8 @@ const config = readConfig(
     ...configParts.stateTable.shape,
     /** The account's messages per second (a US long code sends 1, toll-free 3, a short code 100). */
     TWILIO_MPS: z._default(z.coerce.number().check(z.gt(0)), 1),
+    /** An optional cap per minute on top of the rate per second (some senders are metered per minute). */
+    TWILIO_MPM: z.optional(z.coerce.number().check(z.gt(0))),
     BREAKER_THRESHOLD: z._default(z.coerce.number().check(z.gte(1)), 5),
     BREAKER_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 30),
   }),
@@ -28,13 +31,17 @@ const refSchema = z.object({
   userId: z.string().check(z.minLength(1)),
   notificationId: z.string().check(z.minLength(1)),
   notBefore: z.optional(z.number()),
+  /** The due time a scheduled send's timer was set for. */
+  dueAt: z.optional(z.string()),
 });
 
 // The limiter's gate has the shape of Twilio's own bucket (one second of its rate) a little
 // slower and a little shallower: every send it admits then finds room in Twilio's bucket as long
 // as the time from the limiter to Twilio varies by less than the depth held back (80 ms).
-const sendRate = config.TWILIO_MPS * 0.98;
-const gateToleranceMs = Math.max(0, 1000 - 1000 / config.TWILIO_MPS - 80);
+// With a per-minute cap, senders pace themselves to the lower of the two rates.
+const perSecond = Math.min(config.TWILIO_MPS, (config.TWILIO_MPM ?? Infinity) / 60);
+const sendRate = perSecond * 0.98;
+const gateToleranceMs = Math.max(0, 1000 - 1000 / perSecond - 80);
 
 const deps = {
   notifications: new DynamoNotificationRepository(),
@@ -44,11 +51,12 @@ const deps = {
   limiter: new DynamoRateLimiter(sendRate, gateToleranceMs, config.STATE_TABLE),
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
+  contacts: new DynamoSendGuards(config.STATE_TABLE),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };
 
-export const handler = queueConsumer(queues.notification, async (record) => {
+export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {
   const body: unknown = JSON.parse(record.body);
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).

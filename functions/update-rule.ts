@@ -1,4 +1,5 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { presentRule } from '../shared/domain/rule-queries.ts';
 import { updateRule } from '../shared/domain/rules.ts';
 import { json, userRoute } from '../shared/http.ts';
@@ -6,7 +7,8 @@ import { ruleIdParams } from '../shared/schemas/path-params.schema.ts';
 import { patchRuleSchema } from '../shared/schemas/rule.schema.ts';
 
 const rules = new DynamoRuleRepository();
+const templates = new DynamoTemplateRepository();
 
 export const handler = userRoute({ params: ruleIdParams, body: patchRuleSchema }, async ({ userId, params, body }) =>
-  json(200, presentRule(await updateRule(rules, userId, params.ruleId, body))),
+  json(200, presentRule(await updateRule(rules, userId, params.ruleId, body, new Date(), templates))),
 );

@@ -48,6 +48,10 @@ export interface NotificationStackProps extends StackProps {
    * signature checks). Defaults to the HTTP API's own endpoint; set it when a custom domain fronts the API.
    */
   readonly publicBaseUrl?: string;
+  /** Messaging Service SID (MG…); when given, messages use its sender pool instead of the from number. Context `twilioMessagingServiceSid`. */
+  readonly twilioMessagingServiceSid?: string;
+  /** A per-minute cap on sends besides the per-second rate. Context `twilioMpm`. */
+  readonly twilioMpm?: number;
 }
 
 const serviceName = 'twilio-notifications';
@@ -247,6 +251,14 @@ export class NotificationStack extends Stack {
       }
       return fn;
     });
+
+    const messagingServiceSid: string | undefined = props.twilioMessagingServiceSid ?? this.node.tryGetContext('twilioMessagingServiceSid');
+    const twilioMpm: number | undefined = props.twilioMpm ?? this.node.tryGetContext('twilioMpm');
+    for (const [name, spec] of entries<FunctionName, FunctionSpec>(functions)) {
+      if (!spec.twilio) continue;
+      if (messagingServiceSid) this.functions[name].addEnvironment(commonEnv.twilioMessagingServiceSid, messagingServiceSid);
+      if (twilioMpm !== undefined) this.functions[name].addEnvironment(commonEnv.twilioMpm, String(twilioMpm));
+    }
 
     // Twilio's webhooks on Function URLs: Twilio is sent to these, not to the API's routes.
     this.webhookUrls = Object.fromEntries(

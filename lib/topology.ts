@@ -4,8 +4,8 @@
  * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
  */
 
-export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages';
-export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest';
+export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages' | 'templates';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest' | 'priority';
 
 export interface IndexSpec {
   readonly name: string;
@@ -57,6 +57,12 @@ export const tables = {
       { name: 'byOpenStatus', partitionKey: 'openShard', sortKey: 'updatedAt' },
       // A user's notifications in the order they were created: the long-poll feed reads it forward.
       { name: 'byCreated', partitionKey: 'pk', sortKey: 'createdAt' },
+      // `userId#recipient` and `userId#source`: GET /notifications?to= and ?source= by key conditions.
+      { name: 'byTarget', partitionKey: 'targetKey', sortKey: 'sk' },
+      { name: 'bySource', partitionKey: 'sourceKey', sortKey: 'sk' },
+      // Sparse: `dueShard` is set only while an API send's timer is not yet on the queue, so the
+      // schedule sweep reads the ones due soon (and any overdue) by key condition, soonest first.
+      { name: 'byDue', partitionKey: 'dueShard', sortKey: 'dueAt' },
     ],
   },
   /** Small shared state keyed by purpose: opt-outs, the send-rate bucket, the circuit breaker, inbound messages. */
@@ -93,6 +99,14 @@ export const tables = {
       { name: 'byFromToStatus', partitionKey: 'fromToStatusKey', sortKey: 'sk' },
     ],
   },
+  /** Users' message templates, and the items that reserve each template's name. */
+  templates: {
+    name: 'MessageTemplates',
+    envVar: 'TEMPLATES_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+  },
 } as const satisfies Record<TableKey, TableSpec>;
 
 export type FunctionName =
@@ -118,7 +132,22 @@ export type FunctionName =
   | 'message-processor'
   | 'attach-message-media'
   | 'list-message-media'
-  | 'get-metrics';
+  | 'get-metrics'
+  | 'create-notification'
+  | 'get-notification'
+  | 'cancel-notification'
+  | 'reschedule-notification'
+  | 'sweep-scheduled-sends'
+  | 'create-template'
+  | 'list-templates'
+  | 'get-template'
+  | 'update-template'
+  | 'delete-template'
+  | 'get-settings'
+  | 'put-settings'
+  | 'create-notifications-batch'
+  | 'get-opt-out'
+  | 'put-opt-out';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -181,7 +210,7 @@ export const functions = {
     ...api,
     entry: 'functions/create-rule.ts',
     description: 'POST /rules',
-    tables: { rules: 'readWrite' },
+    tables: { rules: 'readWrite', templates: 'read' },
   },
   'list-rules': {
     ...api,
@@ -200,7 +229,7 @@ export const functions = {
     ...api,
     entry: 'functions/update-rule.ts',
     description: 'PATCH /rules/{ruleId}',
-    tables: { rules: 'readWrite' },
+    tables: { rules: 'readWrite', templates: 'read' },
   },
   'delete-rule': {
     ...api,
@@ -249,7 +278,7 @@ export const functions = {
     timeoutSeconds: 30,
     entry: 'functions/rule-matcher.ts',
     description: 'Upload queue consumer: records file metadata and fans out matching rules',
-    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite' },
+    tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite', templates: 'read', state: 'read' },
     sendsTo: ['notification'],
     bucket: 'read',
   },
@@ -330,6 +359,104 @@ export const functions = {
     tables: { messages: 'read', notifications: 'read' },
     queueStats: true,
   },
+  'create-notification': {
+    ...api,
+    entry: 'functions/create-notification.ts',
+    description: 'POST /notifications: one message, now or scheduled',
+    tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
+    sendsTo: ['notification', 'priority'],
+  },
+  'get-notification': {
+    ...api,
+    entry: 'functions/get-notification.ts',
+    description: 'GET /notifications/{notificationId}: one notification with its history',
+    tables: { notifications: 'read' },
+  },
+  'cancel-notification': {
+    ...api,
+    entry: 'functions/cancel-notification.ts',
+    description: 'DELETE /notifications/{notificationId}: cancels a scheduled or pending send',
+    tables: { notifications: 'readWrite' },
+  },
+  'reschedule-notification': {
+    ...api,
+    entry: 'functions/reschedule-notification.ts',
+    description: 'PATCH /notifications/{notificationId}: moves a scheduled send to another time',
+    tables: { notifications: 'readWrite', state: 'read' },
+    sendsTo: ['notification', 'priority'],
+  },
+  'sweep-scheduled-sends': {
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    entry: 'functions/sweep-scheduled-sends.ts',
+    description: 'Scheduled: puts the timers of sends due within 15 minutes on the notification queue',
+    tables: { notifications: 'readWrite' },
+    sendsTo: ['notification', 'priority'],
+  },
+  'create-template': {
+    ...api,
+    entry: 'functions/create-template.ts',
+    description: 'POST /templates',
+    tables: { templates: 'readWrite' },
+  },
+  'list-templates': {
+    ...api,
+    entry: 'functions/list-templates.ts',
+    description: 'GET /templates',
+    tables: { templates: 'read' },
+    pages: true,
+  },
+  'get-template': {
+    ...api,
+    entry: 'functions/get-template.ts',
+    description: 'GET /templates/{templateId}',
+    tables: { templates: 'read' },
+  },
+  'update-template': {
+    ...api,
+    entry: 'functions/update-template.ts',
+    description: 'PATCH /templates/{templateId}',
+    tables: { templates: 'readWrite' },
+  },
+  'delete-template': {
+    ...api,
+    entry: 'functions/delete-template.ts',
+    description: 'DELETE /templates/{templateId}',
+    tables: { templates: 'readWrite' },
+  },
+  'get-settings': {
+    ...api,
+    entry: 'functions/get-settings.ts',
+    description: 'GET /settings: quiet hours, dedup window and opt-out line',
+    tables: { state: 'read' },
+  },
+  'put-settings': {
+    ...api,
+    entry: 'functions/put-settings.ts',
+    description: 'PUT /settings',
+    tables: { state: 'readWrite' },
+  },
+  'create-notifications-batch': {
+    ...api,
+    // A hundred sends, each a handful of conditional writes, eight at a time.
+    timeoutSeconds: 29,
+    entry: 'functions/create-notifications-batch.ts',
+    description: 'POST /notifications/batch: up to 100 sends, each with its own outcome',
+    tables: { notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
+    sendsTo: ['notification', 'priority'],
+  },
+  'get-opt-out': {
+    ...api,
+    entry: 'functions/get-opt-out.ts',
+    description: 'GET /opt-outs/{phone}: whether a number opted out, with every change',
+    tables: { state: 'read' },
+  },
+  'put-opt-out': {
+    ...api,
+    entry: 'functions/put-opt-out.ts',
+    description: 'PUT /opt-outs/{phone}: opts a number out on a user\'s word',
+    tables: { state: 'readWrite', notifications: 'readWrite' },
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -396,9 +523,25 @@ export const queues = {
     visibilityTimeoutSeconds: 6 * functions['message-processor'].timeoutSeconds,
     maxConcurrency: 10,
   },
+  /**
+   * The priority lane: sends of priority 5 and above. The same sender consumes it, with its own
+   * pollers, so these never wait behind the normal queue's backlog, and their sends take the
+   * rate limiter's next slots ahead of the booked ones.
+   */
+  priority: {
+    name: 'notification-priority',
+    envVar: 'PRIORITY_QUEUE_URL',
+    dlqEnvVar: 'PRIORITY_DLQ_URL',
+    consumer: 'twilio-sender',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['twilio-sender'].timeoutSeconds,
+    maxConcurrency: 5,
+  },
 } as const satisfies Record<QueueKey, QueueSpec>;
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -428,6 +571,20 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/messages/{messageId}/media', function: 'attach-message-media', auth: 'user' },
   { method: 'GET', path: '/messages/{messageId}/media', function: 'list-message-media', auth: 'user' },
   { method: 'GET', path: '/metrics', function: 'get-metrics', auth: 'user' },
+  { method: 'POST', path: '/notifications', function: 'create-notification', auth: 'user' },
+  { method: 'GET', path: '/notifications/{notificationId}', function: 'get-notification', auth: 'user' },
+  { method: 'DELETE', path: '/notifications/{notificationId}', function: 'cancel-notification', auth: 'user' },
+  { method: 'PATCH', path: '/notifications/{notificationId}', function: 'reschedule-notification', auth: 'user' },
+  { method: 'POST', path: '/templates', function: 'create-template', auth: 'user' },
+  { method: 'GET', path: '/templates', function: 'list-templates', auth: 'user' },
+  { method: 'GET', path: '/templates/{templateId}', function: 'get-template', auth: 'user' },
+  { method: 'PATCH', path: '/templates/{templateId}', function: 'update-template', auth: 'user' },
+  { method: 'DELETE', path: '/templates/{templateId}', function: 'delete-template', auth: 'user' },
+  { method: 'GET', path: '/settings', function: 'get-settings', auth: 'user' },
+  { method: 'PUT', path: '/settings', function: 'put-settings', auth: 'user' },
+  { method: 'POST', path: '/notifications/batch', function: 'create-notifications-batch', auth: 'user' },
+  { method: 'GET', path: '/opt-outs/{phone}', function: 'get-opt-out', auth: 'user' },
+  { method: 'PUT', path: '/opt-outs/{phone}', function: 'put-opt-out', auth: 'user' },
 ];
 
 /**
@@ -451,6 +608,8 @@ export interface ScheduleSpec {
 /** Functions run on a timer: an EventBridge rule when deployed, an interval in the local runtime. */
 export const schedules = {
   reconcile: { function: 'reconcile-statuses', everyMinutes: 5 },
+  /** Scheduled sends: every minute, the timers of those due within SQS's 15-minute delay. */
+  sweepScheduled: { function: 'sweep-scheduled-sends', everyMinutes: 1 },
 } as const satisfies Record<string, ScheduleSpec>;
 
 /** Environment variables every function receives besides its tables, queues and bucket. */
@@ -466,4 +625,8 @@ export const commonEnv = {
   cursorSecretId: 'CURSOR_SECRET_ID',
   /** Where status callbacks go (the status webhook's Function URL, deployed); PUBLIC_BASE_URL when unset. */
   statusCallbackBaseUrl: 'STATUS_CALLBACK_BASE_URL',
+  /** Set only when messages go through a Messaging Service's sender pool instead of one number. */
+  twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
+  /** Set only when the senders have a per-minute cap besides the per-second rate. */
+  twilioMpm: 'TWILIO_MPM',
 } as const;

@@ -1,5 +1,6 @@
 import type { Channel, Rule, RuleFields } from './schemas/rule.schema.ts';
 import type { NotificationStatus } from './domain/notification-status.ts';
+import type { Template } from './domain/templates.ts';
 
 /** A file as the API shows it, less the download link, which is made per request. */
 export interface FileRecord {
@@ -91,11 +92,17 @@ export interface StatusChange {
   errorCode?: string;
 }
 
+/** Where a notification came from: a rule matching an upload, or a call to POST /notifications. */
+export type NotificationSource = 'rule' | 'api';
+
 export interface NotificationRecord {
   userId: string;
   notificationId: string;
-  fileId: string;
-  ruleId: string;
+  /** Absent on notifications stored before sources existed, which all came from rules. */
+  source?: NotificationSource;
+  /** Rule notifications only. */
+  fileId?: string;
+  ruleId?: string;
   channel: Channel;
   target: string;
   status: NotificationStatus;
@@ -108,7 +115,25 @@ export interface NotificationRecord {
   history: StatusChange[];
   /** The rule's template at match time, rendered when the message is sent. */
   messageTemplate?: string;
-  file: Pick<FileRecord, 'fileName' | 'fileType' | 'contentType' | 'sizeBytes' | 'tags' | 'uploadedAt' | 'objectKey'>;
+  /** The uploaded file a rule notification announces; absent on API sends. */
+  file?: Pick<FileRecord, 'fileName' | 'fileType' | 'contentType' | 'sizeBytes' | 'tags' | 'uploadedAt' | 'objectKey'>;
+  /** API sends: the text as rendered at request time (opt-out line included), sent as is. */
+  body?: string;
+  templateId?: string;
+  /** 0..10; 10 is urgent. */
+  priority?: number;
+  /** When a scheduled send goes out (ISO), as asked or as quiet hours moved it. */
+  sendAt?: string;
+  /**
+   * API sends: when the send is due (ISO; its creation time when sent at once). A queue message
+   * carries the `dueAt` it was set for, and a scheduled send goes out only at its current one.
+   */
+  dueAt?: string;
+  metadata?: Record<string, unknown>;
+  /** The body ends with the opt-out line; sending it records the recipient as told how to opt out. */
+  optOutLine?: boolean;
+  /** MMS images of an API send: the user's uploaded files. */
+  media?: Array<{ objectKey: string; fileName: string }>;
   /** Epoch ms until which a sender holds the right to send; absent when nobody does. */
   claimExpiresAt?: number;
   /** Set when the message was sent: GSM-7 or UCS-2, and how many segments it was billed as. */
@@ -148,6 +173,36 @@ export interface NotificationRepository {
   listForFile(userId: string, fileId: string): Promise<NotificationRecord[]>;
 }
 
+/** What GET /notifications filters on; every field combines with the others. */
+export interface NotificationFilter {
+  fileId?: string;
+  status?: NotificationStatus;
+  source?: NotificationSource;
+  /** The recipient (E.164 or email address). */
+  to?: string;
+}
+
+/** The life of an API send before it reaches the sender: timers, cancel and reschedule. */
+export interface ScheduledSends {
+  /**
+   * Moves a scheduled notification to pending if it is still due at `dueAt`; false when it was
+   * canceled, rescheduled or already promoted.
+   */
+  promote(userId: string, notificationId: string, dueAt: string, at: string): Promise<boolean>;
+  /**
+   * Ends a scheduled or pending notification as `canceled`, unless a sender holds a live claim on
+   * it; false otherwise. A sender claims only pending notifications, so the two never both win.
+   */
+  cancel(userId: string, notificationId: string, at: string, now: number): Promise<boolean>;
+  /** Moves a still-scheduled notification to a new time (back among the due items); false when no longer scheduled. */
+  reschedule(userId: string, notificationId: string, sendAt: string, at: string): Promise<boolean>;
+  /** API sends whose timer is not yet on the queue and that are due at or before `until`, soonest first. */
+  listDue(shard: number, until: string, page: PageRequest): Promise<Page<NotificationRecord>>;
+  readonly dueShards: number;
+  /** Takes a notification out of the due items once its timer is on the queue, if still due at `dueAt`. */
+  timerSet(userId: string, notificationId: string, dueAt: string): Promise<void>;
+}
+
 /**
  * A place in a user's notification feed, in creation order: every notification with
  * (`createdAt`, `notificationId`) up to (`at`, `notificationId`) has been handed out, or, without
@@ -167,18 +222,29 @@ export interface NotificationFeed {
 export interface OptOut {
   /** E.164 number that asked not to be messaged. */
   phone: string;
-  /** What put it on the list: an inbound STOP-type keyword, or Twilio's 21610 on a send. */
-  source: 'keyword' | 'twilio-21610';
+  /** What put it on the list: an inbound STOP-type keyword, Twilio's 21610 on a send, or a user through the API. */
+  source: OptOutSource;
+  at: string;
+}
+
+export type OptOutSource = 'keyword' | 'twilio-21610' | 'api';
+
+/** One change of a number's consent, kept forever. */
+export interface OptOutChange {
+  action: 'opt_out' | 'opt_in';
+  source: OptOutSource;
   at: string;
 }
 
 /** Recipients who opted out of messages from this deployment's sender. */
 export interface OptOutRepository {
   get(phone: string): Promise<OptOut | undefined>;
-  /** Records the opt-out; repeating it keeps the first record. */
+  /** Records the opt-out; repeating it keeps the first record and adds nothing to the history. */
   add(optOut: OptOut): Promise<void>;
-  /** False when the number was not opted out. */
-  remove(phone: string): Promise<boolean>;
+  /** False when the number was not opted out; an opt-in goes into the history. */
+  remove(phone: string, change?: { source: OptOutSource; at: string }): Promise<boolean>;
+  /** Every opt-out and opt-in of the number, oldest first. */
+  history(phone: string): Promise<OptOutChange[]>;
 }
 
 /** What the rate limiter answers a sender: send now, or come back at `until`, holding `slot` if it has one. */
@@ -188,15 +254,16 @@ export type Pace = { kind: 'send' } | { kind: 'wait'; until: number; slot?: numb
 export interface RateLimiter {
   /**
    * A message's turn, asked before it is claimed: a new one behind a booked backlog books the
-   * next slot after it and waits; any other goes on. A message that waited brings the `slot`
+   * next slot after it and waits; any other goes on, and so does a priority send, which takes
+   * the gate's next openings ahead of the backlog. A message that waited brings the `slot`
    * it was given, and goes on.
    */
-  turn(now: number, slot?: number): Promise<Pace>;
+  turn(now: number, slot?: number, priority?: boolean): Promise<Pace>;
   /**
    * Asked right before the send: `send` when the rate admits it at once (booked messages
    * first); otherwise `wait`, with when to come back and the slot it now holds.
    */
-  acquire(now: number, slot?: number): Promise<Pace>;
+  acquire(now: number, slot?: number, priority?: boolean): Promise<Pace>;
 }
 
 /** Stops calling Twilio for a cool-down after it has failed continuously. */
@@ -207,9 +274,20 @@ export interface CircuitBreaker {
   recordSuccess(): Promise<void>;
 }
 
+/** A notification handed to the sender; `dueAt` names the schedule the message is for. */
+export interface NotificationRef {
+  userId: string;
+  notificationId: string;
+  dueAt?: string;
+  /** Seconds the queue keeps the message hidden (0..900), for sends due soon. */
+  delaySeconds?: number;
+  /** Priority 5 and above travel the priority lane. */
+  priority?: number;
+}
+
 export interface NotificationQueue {
   /** Enqueues every reference, in batches; throws if any could not be enqueued. */
-  enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void>;
+  enqueue(refs: NotificationRef[]): Promise<void>;
 }
 
 export interface StoredObject {
@@ -355,6 +433,54 @@ export interface MediaSource {
 export interface MediaStore {
   /** Stores the bytes under `key` unless an object is already there; true when it wrote. */
   putIfAbsent(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
+}
+
+/** A user's sending preferences (PUT /settings). */
+export interface UserSettings {
+  quietHours: { start: string; end: string; timezone: string } | null;
+  dedupWindowSeconds: number;
+  /** Appended to the first message to each recipient; null sends none. */
+  optOutFooter: string | null;
+}
+
+export interface SettingsRepository {
+  /** Undefined when the user never saved any. */
+  get(userId: string): Promise<UserSettings | undefined>;
+  put(userId: string, settings: UserSettings): Promise<void>;
+}
+
+export type GuardScope = 'idempotency' | 'dedup';
+
+/** A guard already held: the notification it names and when it was taken (epoch ms). */
+export interface HeldGuard {
+  notificationId: string;
+  takenAt: number;
+}
+
+/**
+ * Single-item conditional writes that make the send API's promises atomic without transactions:
+ * an idempotency key or a (to, body) fingerprint is held by one notification until it expires.
+ */
+export interface SendGuards {
+  /** Takes `key` in `scope` for `notificationId` until `expiresAt`; the holder when another one holds it. */
+  take(scope: GuardScope, userId: string, key: string, notificationId: string, now: number, expiresAt: number): Promise<HeldGuard | undefined>;
+  /** Hands a held guard to `notificationId`; false when it changed meanwhile. */
+  replace(scope: GuardScope, userId: string, key: string, held: HeldGuard, notificationId: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Whether the user has messaged `to` before. */
+  hasContacted(userId: string, to: string): Promise<boolean>;
+  /** Records that the user has messaged `to`. */
+  recordContact(userId: string, to: string, at: string): Promise<void>;
+}
+
+/** A user's message templates; a name belongs to one template of the user's at a time. */
+export interface TemplateRepository {
+  get(userId: string, templateId: string): Promise<Template | undefined>;
+  list(userId: string, page: PageRequest): Promise<Page<Template>>;
+  /** False when the user already has a template of that name (compared case-insensitively). */
+  create(userId: string, template: Template): Promise<boolean>;
+  /** Replaces the template if it still has `expectedUpdatedAt`; 'conflict' when it changed, 'name-taken' when the new name is another's. */
+  replace(userId: string, template: Template, previous: Template): Promise<'ok' | 'conflict' | 'name-taken'>;
+  delete(userId: string, templateId: string): Promise<boolean>;
 }
 
 export type { Channel, Rule, RuleFields };

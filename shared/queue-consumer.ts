@@ -29,13 +29,24 @@ const retryConfig = z.object({
  * that throws GiveUpError has its record sent to the DLQ with its outcome and deleted; any
  * other error leaves the record to the queue's own visibility timeout and redrive.
  */
-export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecord) => Promise<unknown>, client: SQSClient = sqsClient) {
-  const urls = readConfig(z.object({ [queue.envVar]: z.string().check(z.minLength(1)), [queue.dlqEnvVar]: z.string().check(z.minLength(1)) }));
-  const queueUrl = String(urls[queue.envVar]);
-  const dlqUrl = String(urls[queue.dlqEnvVar]);
+export function queueConsumer(
+  queue: QueueSpec | readonly QueueSpec[],
+  recordHandler: (record: SQSRecord) => Promise<unknown>,
+  client: SQSClient = sqsClient,
+) {
+  // A function may consume several queues (the sender serves the normal and the priority lane):
+  // a record goes back to, or on from, the queue it came from, told apart by the queue name that
+  // ends both its event source ARN and the queue's URL.
+  const lanes = (Array.isArray(queue) ? queue : [queue]).map((spec: QueueSpec) => {
+    const urls = readConfig(z.object({ [spec.envVar]: z.string().check(z.minLength(1)), [spec.dlqEnvVar]: z.string().check(z.minLength(1)) }));
+    const queueUrl = String(urls[spec.envVar]);
+    return { queueUrl, dlqUrl: String(urls[spec.dlqEnvVar]), name: queueUrl.split('/').at(-1) };
+  });
+  const laneOf = (record: SQSRecord) => lanes.find((lane) => record.eventSourceARN?.split(':').at(-1) === lane.name) ?? lanes[0]!;
   const retry = readConfig(retryConfig);
 
   const handleRecord = async (record: SQSRecord) => {
+    const { queueUrl, dlqUrl, name } = laneOf(record);
     const details = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
     try {
       return await recordHandler(record);
@@ -62,7 +73,7 @@ export function queueConsumer(queue: QueueSpec, recordHandler: (record: SQSRecor
           }),
         );
         logger.warn('Record given up; sent to the dead-letter queue', { ...details, reason: err.message });
-        reportActivity(`gave up on a ${queue.name} record, now on its dead-letter queue: ${err.message}`, { ...details });
+        reportActivity(`gave up on a ${name} record, now on its dead-letter queue: ${err.message}`, { ...details });
         return;
       }
       if (err instanceof RetryLaterError) {

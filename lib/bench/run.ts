@@ -36,6 +36,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
         ? { messages: 100, senders: 20, concurrency: 10, stored: 200, queryRuns: 3, rawWrites: 200 }
         : { messages: 10_000, senders: 2_000, concurrency: 50, stored: 100_000, queryRuns: 30, rawWrites: 5_000 },
     ),
+  sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
 };
 
 const run = promisify(execFile);
@@ -69,6 +70,7 @@ export const defaultRuns: Record<string, number> = {
   'status-callbacks': 3,
   'file-search': 1,
   ingest: 1,
+  sends: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

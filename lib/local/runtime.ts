@@ -313,6 +313,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       runSchedule(name).catch((err: unknown) => logger.error('Scheduled run failed', { schedule: name, error: err as Error }));
     }, opts.scheduleIntervalMs ?? (opts.fast ? FAST_SCHEDULE_INTERVAL_MS : spec.everyMinutes * 60_000)),
   );
+  // Sends that came due while the runtime was stopped go at start, not a minute later.
+  runSchedule('sweepScheduled').catch((err: unknown) => logger.error('Scheduled run failed', { schedule: 'sweepScheduled', error: err as Error }));
 
   return {
     url,

@@ -59,7 +59,7 @@ export type FaultConfig = z.output<typeof faultConfigSchema>;
 /** Thrown by `setFaults` for input that is not a valid fault config; the HTTP route maps it to 400. */
 export class FaultConfigError extends ValidationError {}
 
-const messageStatusSchema = z.enum(['queued', 'sent', 'delivered', 'undelivered', 'failed']);
+const messageStatusSchema = z.enum(['accepted', 'queued', 'sent', 'delivered', 'undelivered', 'failed']);
 export type SimulatedMessageStatus = z.infer<typeof messageStatusSchema>;
 
 /** One message the simulator accepted or rejected, as kept in memory and in the store file. */
@@ -370,7 +370,8 @@ export class TwilioSimulator {
       mediaUrls,
       messagingServiceSid,
       statusCallback,
-      status: 'queued',
+      // Twilio answers a send through a Messaging Service with `accepted`: the service picks the sender later.
+      status: messagingServiceSid ? 'accepted' : 'queued',
       errorCode: null,
       errorMessage: null,
       numSegments: mediaUrls.length > 0 ? 1 : countSegments(body),

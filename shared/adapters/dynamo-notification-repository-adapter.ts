@@ -3,11 +3,13 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { configParts, readConfig } from '../config.ts';
 import { statusRank, type NotificationStatus } from '../domain/notification-status.ts';
 import type {
+  NotificationFilter,
   NotificationMaintenance,
   NotificationRecord,
   NotificationRepository,
   Page,
   PageRequest,
+  ScheduledSends,
   StatusUpdate,
 } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
@@ -26,18 +28,44 @@ function openShardOf(notificationId: string): string {
   return `open#${hash % OPEN_SHARDS}`;
 }
 
-/** Index keys that exist only in some states: `pendingTarget` while pending, `openShard` while open. */
-function sparseKeys(n: Pick<NotificationRecord, 'notificationId' | 'status' | 'target'>) {
+/** Partitions of the sparse byDue index; the schedule sweep reads each in turn. */
+const DUE_SHARDS = 4;
+function dueShardOf(notificationId: string): string {
+  let hash = 7;
+  for (const char of notificationId) hash = (hash * 33 + char.charCodeAt(0)) >>> 0;
+  return `due#${hash % DUE_SHARDS}`;
+}
+
+/** Statuses an opt-out still stops: nothing has gone to Twilio yet. */
+const waitingStatuses: ReadonlySet<NotificationStatus> = new Set(['scheduled', 'pending']);
+
+/**
+ * Index keys that exist only in some states: `pendingTarget` while scheduled or pending,
+ * `openShard` while open, `dueShard` while an API send's timer is not yet on the queue. `targetKey` and
+ * `sourceKey` serve the `to` and `source` filters.
+ */
+function sparseKeys(n: Pick<NotificationRecord, 'userId' | 'notificationId' | 'status' | 'target' | 'source' | 'dueAt'>) {
   return {
-    ...(n.status === 'pending' ? { pendingTarget: n.target } : {}),
+    targetKey: `${n.userId}#${n.target}`,
+    sourceKey: `${n.userId}#${n.source ?? 'rule'}`,
+    ...(waitingStatuses.has(n.status) ? { pendingTarget: n.target } : {}),
     ...(openStatuses.has(n.status) ? { openShard: openShardOf(n.notificationId) } : {}),
+    ...(n.dueAt !== undefined && waitingStatuses.has(n.status) ? { dueShard: dueShardOf(n.notificationId) } : {}),
   };
 }
 
 /** A stored item as a NotificationRecord, without its key, index and bookkeeping attributes. */
 export function toRecord(item: Record<string, unknown>): NotificationRecord {
-  const { statusRank: _rank, pendingTarget: _target, openShard: _shard, ...rest } = stripKeys<
-    NotificationRecord & { statusRank?: number; pendingTarget?: string; openShard?: string }
+  const {
+    statusRank: _rank,
+    pendingTarget: _target,
+    openShard: _shard,
+    dueShard: _due,
+    targetKey: _targetKey,
+    sourceKey: _sourceKey,
+    ...rest
+  } = stripKeys<
+    NotificationRecord & { statusRank?: number; pendingTarget?: string; openShard?: string; dueShard?: string; targetKey?: string; sourceKey?: string }
   >(item);
   return rest;
 }
@@ -53,8 +81,9 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
  * conditional write: status changes compare a stored rank so they can only move forward,
  * whatever order Twilio's callbacks arrive in.
  */
-export class DynamoNotificationRepository implements NotificationRepository, NotificationMaintenance {
+export class DynamoNotificationRepository implements NotificationRepository, NotificationMaintenance, ScheduledSends {
   readonly openShards = OPEN_SHARDS;
+  readonly dueShards = DUE_SHARDS;
 
   constructor(
     private readonly tableName: string = readConfig(configParts.notificationsTable).NOTIFICATIONS_TABLE,
@@ -154,10 +183,78 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
   }
 
   async suppressPending(userId: string, notificationId: string, update: StatusUpdate, now: number): Promise<boolean> {
-    return this.changeStatus(userId, notificationId, update, '#status = :pending AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)', {
+    return this.changeStatus(userId, notificationId, update, '#status IN (:scheduled, :pending) AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)', {
+      ':scheduled': 'scheduled',
       ':pending': 'pending',
       ':now': now,
     });
+  }
+
+  async cancel(userId: string, notificationId: string, at: string, now: number): Promise<boolean> {
+    return this.changeStatus(
+      userId,
+      notificationId,
+      { status: 'canceled', at },
+      '#status IN (:scheduled, :pending) AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)',
+      { ':scheduled': 'scheduled', ':pending': 'pending', ':now': now },
+    );
+  }
+
+  async promote(userId: string, notificationId: string, dueAt: string, at: string): Promise<boolean> {
+    return this.changeStatus(userId, notificationId, { status: 'pending', at }, '#status = :scheduled AND dueAt = :dueAt', {
+      ':scheduled': 'scheduled',
+      ':dueAt': dueAt,
+    });
+  }
+
+  async reschedule(userId: string, notificationId: string, sendAt: string, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: 'SET sendAt = :sendAt, dueAt = :sendAt, dueShard = :shard, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :scheduled',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sendAt': sendAt, ':shard': dueShardOf(notificationId), ':at': at, ':scheduled': 'scheduled' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async listDue(shard: number, until: string, page: PageRequest): Promise<Page<NotificationRecord>> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byDue',
+        KeyConditionExpression: 'dueShard = :shard AND dueAt <= :until',
+        ExpressionAttributeValues: { ':shard': `due#${shard}`, ':until': until },
+        Limit: page.limit,
+        ExclusiveStartKey: page.startKey,
+      }),
+    );
+    return { items: (out.Items ?? []).map(toRecord), lastKey: out.LastEvaluatedKey };
+  }
+
+  async timerSet(userId: string, notificationId: string, dueAt: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(userId, notificationId),
+          UpdateExpression: 'REMOVE dueShard',
+          ConditionExpression: 'attribute_exists(pk) AND dueAt = :dueAt',
+          ExpressionAttributeValues: { ':dueAt': dueAt },
+        }),
+      );
+    } catch (err) {
+      // Rescheduled meanwhile: the new time keeps its place among the due items.
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   /** One conditional write of a status change, its history entry and its index keys; false when `condition` fails. */
@@ -200,8 +297,14 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
       values[':code'] = update.errorCode;
       values[':message'] = update.errorMessage ?? null;
     }
-    // Leaving pending drops the notification from byPendingTarget; leaving the open states, from byOpenStatus.
-    const removes = ['claimExpiresAt', 'pendingTarget'];
+    // Leaving the waiting states drops the notification from byPendingTarget (and byDue); leaving
+    // the open states, from byOpenStatus.
+    const removes = ['claimExpiresAt', 'dueShard'];
+    if (waitingStatuses.has(update.status)) {
+      sets.push('pendingTarget = target');
+    } else {
+      removes.push('pendingTarget');
+    }
     if (openStatuses.has(update.status)) {
       sets.push('openShard = :shard');
       values[':shard'] = openShardOf(notificationId);
@@ -253,23 +356,56 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     return item ? { userId: String(item.pk), notificationId: String(item.sk) } : undefined;
   }
 
-  async list(
-    userId: string,
-    filter: { fileId?: string; status?: NotificationStatus },
-    page: PageRequest,
-  ): Promise<Page<NotificationRecord>> {
-    const byStatus = filter.status !== undefined;
-    const values: Record<string, unknown> = { ':pk': byStatus ? statusKey(userId, filter.status!) : userId };
-    let condition = byStatus ? 'gsi1pk = :pk' : 'pk = :pk';
+  /**
+   * One key condition picks the index — the recipient's, the source's, the status's or the user's
+   * own partition — and the other filters narrow the items read from that user's partition only,
+   * so a page may hold fewer than `limit` items.
+   */
+  async list(userId: string, filter: NotificationFilter, page: PageRequest): Promise<Page<NotificationRecord>> {
+    const values: Record<string, unknown> = {};
+    const names: Record<string, string> = {};
+    const narrow: string[] = [];
+    let index: string | undefined;
+    let condition: string;
+    let sortKey = 'sk';
+    if (filter.to !== undefined) {
+      index = 'byTarget';
+      condition = 'targetKey = :pk';
+      values[':pk'] = `${userId}#${filter.to}`;
+    } else if (filter.source !== undefined) {
+      index = 'bySource';
+      condition = 'sourceKey = :pk';
+      values[':pk'] = `${userId}#${filter.source}`;
+    } else if (filter.status !== undefined) {
+      index = 'byStatus';
+      condition = 'gsi1pk = :pk';
+      sortKey = 'gsi1sk';
+      values[':pk'] = statusKey(userId, filter.status);
+    } else {
+      condition = 'pk = :pk';
+      values[':pk'] = userId;
+    }
     if (filter.fileId) {
-      condition += byStatus ? ' AND begins_with(gsi1sk, :file)' : ' AND begins_with(sk, :file)';
+      condition += ` AND begins_with(${sortKey}, :file)`;
       values[':file'] = `${filter.fileId}-`;
+    }
+    if (filter.status !== undefined && index !== 'byStatus') {
+      narrow.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+    }
+    if (filter.source !== undefined && index !== 'bySource') {
+      // Notifications stored before sources existed came from rules.
+      narrow.push(filter.source === 'rule' ? '(#source = :source OR attribute_not_exists(#source))' : '#source = :source');
+      names['#source'] = 'source';
+      values[':source'] = filter.source;
     }
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: byStatus ? 'byStatus' : undefined,
+        IndexName: index,
         KeyConditionExpression: condition,
+        ...(narrow.length > 0 ? { FilterExpression: narrow.join(' AND '), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
         Limit: page.limit,

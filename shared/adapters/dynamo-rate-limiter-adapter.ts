@@ -11,6 +11,8 @@ const EARLY_MS = 500;
 
 interface Ask {
   slot: number | undefined;
+  /** A priority-lane send: it books nothing and goes to the gate ahead of the booked backlog. */
+  priority: boolean;
 }
 
 /**
@@ -23,9 +25,9 @@ class Batcher {
 
   constructor(private readonly settle: (asks: Ask[]) => Promise<Pace[]>) {}
 
-  add(slot: number | undefined): Promise<Pace> {
+  add(slot: number | undefined, priority = false): Promise<Pace> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ slot, resolve, reject });
+      this.waiting.push({ slot, priority, resolve, reject });
       if (!this.busy && this.waiting.length === 1) queueMicrotask(() => void this.flush());
     });
   }
@@ -93,7 +95,9 @@ export class DynamoRateLimiter implements RateLimiter {
     this.tolerance = Math.max(0, toleranceMs);
   }
 
-  turn(_now: number, slot?: number): Promise<Pace> {
+  turn(_now: number, slot?: number, priority = false): Promise<Pace> {
+    // Priority sends do not queue behind the backlog: they go straight to the gate.
+    if (priority) return Promise.resolve({ kind: 'send' });
     if (slot === undefined) return this.turns.add(undefined);
     return Promise.resolve(this.early(slot, this.clock()) ?? { kind: 'send' });
   }
@@ -106,8 +110,8 @@ export class DynamoRateLimiter implements RateLimiter {
     return slot - now > EARLY_MS ? { kind: 'wait', until: slot, slot } : undefined;
   }
 
-  acquire(_now: number, slot?: number): Promise<Pace> {
-    return this.gates.add(slot);
+  acquire(_now: number, slot?: number, priority = false): Promise<Pace> {
+    return this.gates.add(slot, priority);
   }
 
   /** New messages: on while nothing is booked ahead, else each books the next slot and waits. */
@@ -128,9 +132,10 @@ export class DynamoRateLimiter implements RateLimiter {
         if (early) paces[i] = early;
         return !early;
       });
-    // Booked messages have waited their turn: they go first.
-    const order = due.sort((a, b) => Number(asks[a]!.slot === undefined) - Number(asks[b]!.slot === undefined));
-    const bookedCount = order.filter((i) => asks[i]!.slot !== undefined).length;
+    // Priority sends go first, then booked messages, which have waited their turn, then new ones.
+    const rank = (i: number) => (asks[i]!.priority ? 0 : asks[i]!.slot !== undefined ? 1 : 2);
+    const order = due.sort((a, b) => rank(a) - rank(b));
+    const bookedCount = order.filter((i) => rank(i) < 2).length;
     let state = IDLE;
     let admitted = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -148,7 +153,7 @@ export class DynamoRateLimiter implements RateLimiter {
     const gate = Math.max(state.gate, now) + admitted * this.interval;
     for (const i of order.slice(0, admitted)) paces[i] = { kind: 'send' };
     const rest = order.slice(admitted);
-    const fresh = rest.filter((i) => asks[i]!.slot === undefined);
+    const fresh = rest.filter((i) => rank(i) === 2);
     let booked: Pace[] = [];
     try {
       if (fresh.length > 0) booked = await this.bookAll(fresh.length, Math.max(now, gate));
@@ -158,11 +163,15 @@ export class DynamoRateLimiter implements RateLimiter {
       booked = fresh.map(() => ({ kind: 'wait', until: now + 1000 }));
     }
     fresh.forEach((i, k) => (paces[i] = booked[k]!));
-    // Booked messages the gate cannot take now (they came back with others) keep their slots,
-    // and come back one interval apart from when the gate has room again.
+    // Priority and booked messages the gate cannot take now (they came back with others) keep
+    // their places, and come back one interval apart from when the gate has room again, the
+    // priority ones first.
     rest
-      .filter((i) => asks[i]!.slot !== undefined)
-      .forEach((i, k) => (paces[i] = { kind: 'wait', until: Math.max(now, gate - this.tolerance + k * this.interval), slot: asks[i]!.slot }));
+      .filter((i) => rank(i) < 2)
+      .forEach((i, k) => {
+        const until = Math.max(now, gate - this.tolerance + k * this.interval);
+        paces[i] = asks[i]!.slot === undefined ? { kind: 'wait', until } : { kind: 'wait', until, slot: asks[i]!.slot };
+      });
     return paces;
   }
 

@@ -1,10 +1,22 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { configParts, readConfig } from '../config.ts';
-import type { NotificationQueue } from '../ports.ts';
+import type { NotificationQueue, NotificationRef } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
+import * as z from 'zod/mini';
+import { PRIORITY_LANE } from '../domain/priority.ts';
 
 const BATCH = 10;
 const ATTEMPTS = 3;
+
+/**
+ * A timer's delay, counted when it is handed to SQS rather than when it was planned, so time
+ * spent in between (a batch being written, a sweep's pages) does not make it late. Whole seconds
+ * rounded up, at most SQS's 15 minutes: a timer never fires before its due time.
+ */
+function delayOf(ref: NotificationRef, now: number): { DelaySeconds?: number } {
+  const seconds = ref.dueAt ? (Date.parse(ref.dueAt) - now) / 1000 : (ref.delaySeconds ?? 0);
+  return seconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(seconds)) } : {};
+}
 
 /**
  * The notification queue. Sends in batches of ten (SQS's maximum, a tenth of the requests)
@@ -15,18 +27,37 @@ export class SqsNotificationQueue implements NotificationQueue {
   constructor(
     private readonly queueUrl: string = readConfig(configParts.notificationQueue).NOTIFICATION_QUEUE_URL,
     private readonly client: SQSClient = sqsClient,
+    /** The priority lane; without one, every send takes the normal queue. */
+    private readonly priorityQueueUrl: string | undefined = readConfig(z.object({ PRIORITY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))) })).PRIORITY_QUEUE_URL,
   ) {}
 
-  async enqueue(refs: Array<{ userId: string; notificationId: string }>): Promise<void> {
-    const chunks: Array<typeof refs> = [];
-    for (let i = 0; i < refs.length; i += BATCH) chunks.push(refs.slice(i, i + BATCH));
-    await Promise.all(chunks.map((chunk) => this.sendChunk(chunk)));
+  async enqueue(refs: NotificationRef[]): Promise<void> {
+    const chunks: Array<[string, NotificationRef[]]> = [];
+    for (const [url, lane] of this.lanes(refs)) {
+      for (let i = 0; i < lane.length; i += BATCH) chunks.push([url, lane.slice(i, i + BATCH)]);
+    }
+    await Promise.all(chunks.map(([url, chunk]) => this.sendChunk(url, chunk)));
   }
 
-  private async sendChunk(chunk: Array<{ userId: string; notificationId: string }>): Promise<void> {
-    let pending = chunk.map((ref, i) => ({ Id: String(i), MessageBody: JSON.stringify(ref) }));
+  /** Sends of priority 5 and above travel the priority lane when there is one. */
+  private lanes(refs: NotificationRef[]): Array<[string, NotificationRef[]]> {
+    if (!this.priorityQueueUrl) return [[this.queueUrl, refs]];
+    const urgent = refs.filter((r) => (r.priority ?? 0) >= PRIORITY_LANE);
+    const normal = refs.filter((r) => (r.priority ?? 0) < PRIORITY_LANE);
+    return [
+      [this.priorityQueueUrl, urgent],
+      [this.queueUrl, normal],
+    ];
+  }
+
+  private async sendChunk(queueUrl: string, chunk: NotificationRef[]): Promise<void> {
+    let pending = chunk.map((ref, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
+      ...delayOf(ref, Date.now()),
+    }));
     for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
-      const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+      const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       const failed = new Set((out.Failed ?? []).map((f) => f.Id));
       pending = pending.filter((e) => failed.has(e.Id));
     }

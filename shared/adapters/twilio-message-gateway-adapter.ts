@@ -6,6 +6,8 @@ import { twilioCredentials, type TwilioCredentials } from './twilio-credentials.
 const gatewayConfig = z.object({
   TWILIO_API_BASE_URL: z._default(z.url(), 'https://api.twilio.com'),
   TWILIO_FROM_NUMBER: z.string().check(z.minLength(1)),
+  /** When set, messages go through this Messaging Service's sender pool instead of from TWILIO_FROM_NUMBER. */
+  TWILIO_MESSAGING_SERVICE_SID: z.optional(z.string().check(z.regex(/^MG[0-9a-fA-F]{32}$/, 'TWILIO_MESSAGING_SERVICE_SID is MG followed by 32 hex digits.'))),
   TWILIO_TIMEOUT_MS: z._default(z.coerce.number().check(z.gt(0)), 10_000),
 });
 
@@ -38,7 +40,10 @@ export class TwilioMessageGateway implements MessageGateway, MessageStatusSource
   async send(message: OutboundMessage): Promise<SendOutcome> {
     const { accountSid, authToken } = await this.credentials();
     const from = message.to.startsWith('whatsapp:') ? `whatsapp:${this.config.TWILIO_FROM_NUMBER}` : this.config.TWILIO_FROM_NUMBER;
-    const form = new URLSearchParams({ To: message.to, From: from, Body: message.body, StatusCallback: message.statusCallback });
+    const sender: Record<string, string> = this.config.TWILIO_MESSAGING_SERVICE_SID
+      ? { MessagingServiceSid: this.config.TWILIO_MESSAGING_SERVICE_SID }
+      : { From: from };
+    const form = new URLSearchParams({ To: message.to, ...sender, Body: message.body, StatusCallback: message.statusCallback });
     for (const url of message.mediaUrls) form.append('MediaUrl', url);
 
     let response: Response;

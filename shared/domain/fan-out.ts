@@ -6,8 +6,12 @@ import type {
   NotificationRecord,
   NotificationRepository,
   RuleRepository,
+  ScheduledSends,
+  SettingsRepository,
+  TemplateRepository,
 } from '../ports.ts';
 import { GiveUpError } from '../errors.ts';
+import { quietHoursEnd } from './quiet-hours.ts';
 import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
@@ -16,10 +20,17 @@ import { matchingRules } from './rule-matching.ts';
 export interface FanOutDeps {
   files: FileRepository;
   rules: RuleRepository;
-  notifications: NotificationRepository;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'timerSet'>;
   queue: NotificationQueue;
   store: FileStore;
+  /** Templates that rules name by `templateId`; their body is taken at match time. */
+  templates?: TemplateRepository;
+  /** The owner's quiet hours, which hold rule notifications too. */
+  settings?: SettingsRepository;
 }
+
+/** SQS's longest delay: a held notification due sooner gets its timer at once, later ones from the sweep. */
+const TIMER_HORIZON_MS = 15 * 60_000;
 
 export interface StoredObjectEvent {
   key: string;
@@ -52,20 +63,29 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   const rules = await deps.rules.listAll(file.userId);
   const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
   const createdAt = now().toISOString();
-  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) =>
-    deps.notifications.createIfAbsent({
+  const named = await templateBodies(deps.templates, file.userId, matches);
+  // Inside the owner's quiet hours, the notifications wait as scheduled until the window ends.
+  const quiet = matches.length > 0 ? (await deps.settings?.get(file.userId))?.quietHours : undefined;
+  const heldUntil = quiet ? quietHoursEnd(now().getTime(), quiet) : undefined;
+  const status = heldUntil !== undefined ? 'scheduled' : 'pending';
+  const held = heldUntil !== undefined ? { sendAt: new Date(heldUntil).toISOString(), dueAt: new Date(heldUntil).toISOString() } : {};
+  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) => {
+    const messageTemplate = rule.templateId ? named.get(rule.templateId) : rule.messageTemplate;
+    return deps.notifications.createIfAbsent({
       userId: file.userId,
       notificationId: notificationIdFor(file.fileId, rule.ruleId),
+      source: 'rule',
       fileId: file.fileId,
       ruleId: rule.ruleId,
       channel: rule.notifyVia,
       target: rule.target,
-      status: 'pending',
+      status,
       attempts: 0,
       createdAt,
       updatedAt: createdAt,
-      history: [{ status: 'pending', at: createdAt }],
-      ...(rule.messageTemplate ? { messageTemplate: rule.messageTemplate } : {}),
+      history: [{ status, at: createdAt }],
+      ...held,
+      ...(messageTemplate ? { messageTemplate } : {}),
       file: {
         fileName: file.fileName,
         fileType: file.fileType,
@@ -75,14 +95,26 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
         uploadedAt: file.uploadedAt,
         objectKey: file.objectKey,
       },
-    } satisfies NotificationRecord),
-  );
+    } satisfies NotificationRecord);
+  });
   const toSend = stored.filter((n) => n.status === 'pending');
-  await deps.queue.enqueue(toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })));
+  const dueSoon = stored.filter((n) => n.status === 'scheduled' && n.dueAt && Date.parse(n.dueAt) - now().getTime() <= TIMER_HORIZON_MS);
+  await deps.queue.enqueue([
+    ...toSend.map((n) => ({ userId: n.userId, notificationId: n.notificationId })),
+    ...dueSoon.map((n) => ({ userId: n.userId, notificationId: n.notificationId, dueAt: n.dueAt })),
+  ]);
+  await Promise.all(dueSoon.map((n) => deps.notifications.timerSet(n.userId, n.notificationId, n.dueAt!)));
   // The search index (about twenty writes) comes after the notifications are on their way, so it
   // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
   await deps.files.indexFile(file);
   return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
+}
+
+/** The bodies of the templates the matched rules name; a deleted one falls back to the default text. */
+async function templateBodies(templates: TemplateRepository | undefined, userId: string, rules: Array<{ templateId?: string | null }>) {
+  const ids = [...new Set(rules.flatMap((r) => (r.templateId ? [r.templateId] : [])))];
+  const found = templates ? await Promise.all(ids.map((id) => templates.get(userId, id))) : [];
+  return new Map(found.flatMap((t) => (t ? [[t.templateId, t.body] as const] : [])));
 }
 
 async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {

@@ -35,15 +35,21 @@ export async function presentFile(file: FileRecord, store: FileStore) {
   };
 }
 
-/** A notification as the API shows it; internal bookkeeping (claims, template, file copy) stays in. */
+/** A notification as the API shows it; internal bookkeeping (claims, template, file copy, timers) stays in. */
 export function presentNotification(n: NotificationRecord) {
   return {
     notificationId: n.notificationId,
-    fileId: n.fileId,
-    ruleId: n.ruleId,
+    source: n.source ?? 'rule',
+    ...(n.fileId !== undefined ? { fileId: n.fileId } : {}),
+    ...(n.ruleId !== undefined ? { ruleId: n.ruleId } : {}),
     channel: n.channel,
     target: n.target,
     status: n.status,
+    ...(n.body !== undefined ? { body: n.body } : {}),
+    ...(n.templateId !== undefined ? { templateId: n.templateId } : {}),
+    ...(n.priority !== undefined ? { priority: n.priority } : {}),
+    ...(n.sendAt !== undefined ? { sendAt: n.sendAt } : {}),
+    ...(n.metadata !== undefined ? { metadata: n.metadata } : {}),
     ...(n.messageSid ? { messageSid: n.messageSid } : {}),
     ...(n.errorCode ? { errorCode: n.errorCode } : {}),
     ...(n.errorMessage ? { errorMessage: n.errorMessage } : {}),

@@ -116,7 +116,7 @@ export async function handleInboundMessage(deps: InboundDeps, input: InboundInpu
       return { reply: OPT_OUT_REPLY, keyword, stored, suppressed };
     }
     case 'opt-in':
-      await deps.optOuts.remove(phone);
+      await deps.optOuts.remove(phone, { source: 'keyword', at: now().toISOString() });
       return { reply: OPT_IN_REPLY, keyword, stored, suppressed: 0 };
     case 'help':
       return { reply: deps.helpText, keyword, stored, suppressed: 0 };

@@ -41,3 +41,22 @@ export function formatKb(sizeBytes: number): string {
   const kb = sizeBytes / 1024;
   return kb < 10 ? String(Math.ceil(kb * 10) / 10) : String(Math.round(kb));
 }
+
+/**
+ * The longest each variable can render, from the limits on what feeds it: a file name of 255
+ * characters, ten tags of 50 joined by ", ", a size up to 5 GiB. A presigned download link is
+ * budgeted at 1,000 characters (the signature with a Lambda role's session token).
+ */
+const longestValue: Record<TemplateVariable, number> = {
+  fileName: 255,
+  fileType: 20,
+  sizeKb: 7,
+  tags: 10 * 50 + 9 * 2,
+  uploadedAt: 24,
+  downloadUrl: 1000,
+};
+
+/** The longest text a rule template can render, given the limits on every variable it uses. */
+export function longestRendering(template: string): number {
+  return renderTemplate(template, Object.fromEntries(templateVariables.map((v) => [v, 'x'.repeat(longestValue[v])])) as TemplateValues).length;
+}

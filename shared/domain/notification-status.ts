@@ -1,5 +1,10 @@
-/** Statuses a notification passes through; `read` may follow `delivered` (WhatsApp read receipts). */
+/**
+ * Statuses a notification passes through; `read` may follow `delivered` (WhatsApp read receipts).
+ * `scheduled` comes before `pending` (a send waiting for its time); `canceled` ends one that was
+ * still scheduled or pending.
+ */
 export const notificationStatuses = [
+  'scheduled',
   'pending',
   'queued',
   'sending',
@@ -9,6 +14,7 @@ export const notificationStatuses = [
   'failed',
   'suppressed',
   'read',
+  'canceled',
 ] as const;
 export type NotificationStatus = (typeof notificationStatuses)[number];
 
@@ -17,6 +23,8 @@ export type NotificationStatus = (typeof notificationStatuses)[number];
  * The final outcomes share a rank, so whichever arrives first stands; only `read` follows one.
  */
 export const statusRank: Record<NotificationStatus, number> = {
+  // Below pending's 0, so that notifications stored before scheduling existed keep their rank.
+  scheduled: -1,
   pending: 0,
   queued: 1,
   sending: 2,
@@ -26,11 +34,16 @@ export const statusRank: Record<NotificationStatus, number> = {
   failed: 4,
   suppressed: 4,
   read: 5,
+  canceled: 4,
 };
+
+/** Statuses a cancel may end: nothing has been handed to Twilio yet. */
+export const cancelableStatuses: readonly NotificationStatus[] = ['scheduled', 'pending'];
 
 /** Whether a notification in `from` may move to `to`. */
 export function canAdvance(from: NotificationStatus, to: NotificationStatus): boolean {
   if (to === 'read') return from === 'delivered';
+  if (to === 'canceled') return cancelableStatuses.includes(from);
   return statusRank[to] > statusRank[from];
 }
 

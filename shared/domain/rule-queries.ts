@@ -28,6 +28,7 @@ export function presentRule(rule: Rule) {
     target: rule.target,
     isActive: rule.isActive,
     messageTemplate: rule.messageTemplate ?? null,
+    ...(rule.templateId ? { templateId: rule.templateId } : {}),
     createdAt: rule.createdAt,
     updatedAt: rule.updatedAt,
   };

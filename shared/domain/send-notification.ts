@@ -10,9 +10,12 @@ import type {
   OptOutRepository,
   Pace,
   RateLimiter,
+  ScheduledSends,
+  SendGuards,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
+import { isPriority } from './priority.ts';
 import { smsSize } from './sms-segments.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
@@ -22,7 +25,7 @@ export const CLAIM_LEASE_MS = 60_000;
 const THROTTLED = new Set(['20429', 'HTTP_429']);
 
 export interface SendDeps {
-  notifications: NotificationRepository;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'promote'>;
   gateway: MessageGateway;
   email: EmailGateway;
   store: FileStore;
@@ -31,6 +34,8 @@ export interface SendDeps {
   breaker: CircuitBreaker;
   /** Where Twilio should post this notification's status callbacks. */
   statusCallbackUrl: (n: NotificationRecord) => string;
+  /** Remembers recipients who got the opt-out line (API sends). */
+  contacts?: Pick<SendGuards, 'recordContact'>;
 }
 
 export interface Delivery {
@@ -49,11 +54,12 @@ export type SendResult = 'sent' | 'failed' | 'suppressed' | 'skipped';
  */
 export async function sendNotification(
   deps: SendDeps,
-  ref: { userId: string; notificationId: string; notBefore?: number },
+  ref: { userId: string; notificationId: string; notBefore?: number; dueAt?: string },
   delivery: Delivery,
   now: () => Date = () => new Date(),
 ): Promise<SendResult> {
-  const current = await deps.notifications.get(ref.userId, ref.notificationId);
+  let current = await deps.notifications.get(ref.userId, ref.notificationId);
+  if (current?.status === 'scheduled') current = await promoteIfDue(deps, current, ref, now);
   if (!current || current.status !== 'pending') return 'skipped';
 
   // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
@@ -62,7 +68,8 @@ export async function sendNotification(
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   // The account's rate is shared by every sender. A message that cannot go now is put back on
   // the queue until its turn, carrying the slot it booked, so it waits there about once.
-  if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore));
+  const priority = isPriority(current.priority);
+  if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore, priority));
 
   const startedAt = now().getTime();
   const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
@@ -105,10 +112,10 @@ export async function sendNotification(
     }
   }
 
-  const mediaUrls = n.channel === 'mms' ? [await deps.store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)] : [];
+  const mediaUrls = n.channel === 'mms' ? await mediaUrlsOf(deps.store, n) : [];
   // The rate is taken last, right before the send, so that nothing between the two adds jitter.
   const at = now().getTime();
-  const pace = await deps.limiter.acquire(at, ref.notBefore).catch(async (err: unknown) => {
+  const pace = await deps.limiter.acquire(at, ref.notBefore, priority).catch(async (err: unknown) => {
     await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
     throw err;
   });
@@ -156,6 +163,7 @@ async function recordAccepted(deps: SendDeps, n: NotificationRecord, messageSid:
   const advanced = await deps.notifications.advance(n.userId, n.notificationId, { status: 'queued', at: now().toISOString(), messageSid, size });
   // A status callback got there first and moved the status on; the SID still belongs here.
   if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, messageSid, size);
+  if (n.optOutLine) await deps.contacts?.recordContact(n.userId, n.target, now().toISOString());
 }
 
 /** How far before the notification's creation a search reaches, for clocks that disagree. */
@@ -182,7 +190,7 @@ async function findEarlierSend(deps: SendDeps, n: NotificationRecord, to: string
 async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, delivery: Delivery, now: () => Date): Promise<SendResult> {
   const outcome = await deps.email.send({
     to: n.target,
-    subject: `New file: ${n.file.fileName}`,
+    subject: n.file ? `New file: ${n.file.fileName}` : 'New message',
     body,
     customArgs: { userId: n.userId, notificationId: n.notificationId },
   });
@@ -219,8 +227,40 @@ async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, er
   reportActivity(`notification ${n.notificationId} failed (${errorCode}): ${errorMessage}`, { notificationId: n.notificationId, errorCode });
 }
 
-/** The rule's template (or the default) filled from the file; a download link is signed only if asked for. */
+/**
+ * A scheduled notification whose time has come becomes pending, if the queue message is the
+ * timer for its current schedule: a timer set before a cancel or a reschedule finds the
+ * notification canceled or due at another time, and sends nothing. A timer that fires early
+ * (SQS delays stop at 15 minutes) goes back on the queue until the due time.
+ */
+async function promoteIfDue(
+  deps: SendDeps,
+  current: NotificationRecord,
+  ref: { userId: string; notificationId: string; dueAt?: string },
+  now: () => Date,
+): Promise<NotificationRecord | undefined> {
+  if (!current.dueAt || ref.dueAt !== current.dueAt) return undefined;
+  const due = Date.parse(current.dueAt);
+  const at = now().getTime();
+  if (due > at) {
+    throw new DeferError('Not due yet.', Math.ceil((due - at) / 1000), JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }), due);
+  }
+  await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());
+  // Whoever promoted it, what counts is its status now.
+  return deps.notifications.get(current.userId, current.notificationId);
+}
+
+async function mediaUrlsOf(store: FileStore, n: NotificationRecord): Promise<string[]> {
+  const items = n.media ?? (n.file ? [n.file] : []);
+  return Promise.all(items.map((m) => store.presignDownload(m.objectKey, m.fileName, DOWNLOAD_URL_TTL_SECONDS)));
+}
+
+/**
+ * An API send's text as rendered when it was requested; a rule's template (or the default)
+ * filled from the file, a download link signed only if asked for.
+ */
 async function messageBody(store: FileStore, n: NotificationRecord): Promise<string> {
+  if (n.body !== undefined || !n.file) return n.body ?? '';
   const template = n.messageTemplate ?? DEFAULT_TEMPLATE;
   const downloadUrl = templateUses(template, 'downloadUrl')
     ? await store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)

@@ -13,3 +13,9 @@ export const fileIdParams = z.object({ fileId: id });
 export const messageIdParams = z.object({
   messageId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'messageId is not a message id.')),
 });
+
+/** `{notificationId}` in a path. */
+export const notificationIdParams = z.object({ notificationId: z.string().check(z.minLength(1), z.maxLength(128)) });
+
+/** `{templateId}` in a path. */
+export const templateIdParams = z.object({ templateId: id });

@@ -47,6 +47,8 @@ const fields = {
       }),
     ),
   ),
+  /** One of the user's templates (POST /templates), instead of `messageTemplate`. */
+  templateId: z.nullish(z.string({ error: 'templateId must be a string.' }).check(z.minLength(1, 'templateId must not be empty.'), z.maxLength(64))),
 };
 
 interface RuleShape {
@@ -85,6 +87,17 @@ const targetSuitsChannel = <T extends RuleShape>() =>
     },
   );
 
+/** A rule's text comes from its own template or a saved one, not both. */
+const oneTemplateSource = <T extends { messageTemplate?: string | null; templateId?: string | null }>() =>
+  z.superRefine<T>(
+    (rule, ctx) => {
+      if (rule.messageTemplate != null && rule.templateId != null) {
+        ctx.issues.push({ code: 'custom', path: ['templateId'], message: 'Give either messageTemplate or templateId, not both.', input: rule });
+      }
+    },
+    { when: ({ value }) => typeof value === 'object' && value !== null && !Array.isArray(value) },
+  );
+
 /** Normalises a checked rule's target. */
 const normaliseTarget = <T extends RuleShape>() => z.transform<T, T>((rule) => ({ ...rule, target: normalTarget(rule)! }));
 
@@ -93,13 +106,13 @@ const wholeFields = z.strictObject(fields);
 
 /** POST /rules. Unknown fields are refused so a typo cannot silently widen a rule. */
 export const createRuleSchema = z.pipe(
-  createFields.check(targetSuitsChannel<z.output<typeof createFields>>()),
+  createFields.check(targetSuitsChannel<z.output<typeof createFields>>(), oneTemplateSource<z.output<typeof createFields>>()),
   normaliseTarget<z.output<typeof createFields>>(),
 );
 
 /** A whole rule as stored, re-validated after a patch is merged into it. */
 export const ruleFieldsSchema = z.pipe(
-  wholeFields.check(targetSuitsChannel<z.output<typeof wholeFields>>()),
+  wholeFields.check(targetSuitsChannel<z.output<typeof wholeFields>>(), oneTemplateSource<z.output<typeof wholeFields>>()),
   normaliseTarget<z.output<typeof wholeFields>>(),
 );
 
@@ -114,6 +127,7 @@ export const patchRuleSchema = z
     target: z.optional(fields.target),
     isActive: z.optional(fields.isActive),
     messageTemplate: fields.messageTemplate,
+    templateId: fields.templateId,
   })
   .check(z.refine((patch) => Object.keys(patch).length > 0, 'The patch is empty; send at least one field to change.'));
 

@@ -74,6 +74,30 @@ describe('npm start', () => {
     }
   }, 180_000);
 
+  it('sends a scheduled message after a restart that came between its scheduling and its time', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'scheduled-run-'));
+    const first = await start(['--data-dir', folder]);
+    const token = await first.api.tokenFor('sched');
+    const sendAt = new Date(Date.now() + 8_000).toISOString();
+    const created = await first.api.as(token).request('POST', '/notifications', { to: '+14155550188', body: 'After the restart.', sendAt });
+    expect(created.body.status).toBe('scheduled');
+    await first.stop();
+
+    const second = await start(['--data-dir', folder]);
+    try {
+      const sent = await eventually(async () => {
+        const { body } = await second.api.as(token).request('GET', `/notifications/${created.body.notificationId}`);
+        return body.status === 'delivered' ? body : undefined;
+      }, 40_000, 'the scheduled message after the restart');
+      expect(Date.parse(sent.history.find((h: { status: string }) => h.status === 'queued').at)).toBeGreaterThanOrEqual(Date.parse(sendAt));
+      const messages = (await second.api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+14155550188');
+      expect(messages).toHaveLength(1);
+    } finally {
+      await second.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('writes nothing to disk with --memory', async () => {
     const untouched = mkdtempSync(join(tmpdir(), 'memory-run-'));
     const run = await start(['--memory', '--data-dir', untouched]);

@@ -138,7 +138,7 @@ describe('NotificationStack', () => {
   describe('schedules', () => {
     it.each(Object.entries(schedules))('runs %s on an EventBridge rule at its interval', (_key, spec) => {
       template.hasResourceProperties('AWS::Events::Rule', {
-        ScheduleExpression: `rate(${spec.everyMinutes} minutes)`,
+        ScheduleExpression: `rate(${spec.everyMinutes} ${spec.everyMinutes === 1 ? 'minute' : 'minutes'})`,
         State: 'ENABLED',
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(spec.function), 'Arn'] } })],
       });
@@ -482,5 +482,21 @@ describe('the sender number', () => {
     const json = Template.fromStack(named).toJSON();
     expect(json.Parameters?.TwilioFromNumber).toBeUndefined();
     expect(JSON.stringify(json)).toContain('"TWILIO_FROM_NUMBER":"+14155550199"');
+  });
+});
+
+describe('NotificationStack with a Messaging Service and a per-minute cap', () => {
+  it('gives only the Twilio functions the Messaging Service SID and the cap', () => {
+    const withPool = new NotificationStack(new App({ context: { skipBundling: true } }), 'WithPool', {
+      twilioMessagingServiceSid: `MG${'0'.repeat(32)}`,
+      twilioMpm: 120,
+    });
+    const all = Template.fromStack(withPool).toJSON().Resources as Record<string, Resource>;
+    const id = (name: FunctionName) => withPool.getLogicalId(withPool.functions[name].function.node.defaultChild as CfnElement);
+    for (const [name, spec] of functionEntries) {
+      const variables = all[id(name)]!.Properties.Environment.Variables;
+      expect(variables[commonEnv.twilioMessagingServiceSid]).toBe(spec.twilio ? `MG${'0'.repeat(32)}` : undefined);
+      expect(variables[commonEnv.twilioMpm]).toBe(spec.twilio ? '120' : undefined);
+    }
   });
 });

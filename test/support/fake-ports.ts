@@ -1,5 +1,13 @@
 import { statusRank } from '../../shared/domain/notification-status.ts';
 import type {
+  GuardScope,
+  HeldGuard,
+  NotificationFilter,
+  ScheduledSends,
+  SendGuards,
+  SettingsRepository,
+  TemplateRepository,
+  UserSettings,
   FileRecord,
   FileRepository,
   FileStore,
@@ -8,7 +16,9 @@ import type {
   NotificationRecord,
   NotificationRepository,
   OptOut,
+  OptOutChange,
   OptOutRepository,
+  OptOutSource,
   OutboundMessage,
   EmailGateway,
   OutboundEmail,
@@ -37,6 +47,7 @@ import type {
 } from '../../shared/ports.ts';
 import { decideAdmission, messageStatusRank, withoutMessage, type AdmissionState } from '../../shared/domain/messages.ts';
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
+import type { Template } from '../../shared/domain/templates.ts';
 
 // Every fake hands out and stores copies, as a database does, so a caller holding a record
 // sees a snapshot rather than later writes.
@@ -126,8 +137,11 @@ export class FakeRuleRepository implements RuleRepository {
 }
 
 /** The NotificationLog with the conditional-write semantics of DynamoNotificationRepository. */
-export class FakeNotificationRepository implements NotificationRepository {
+export class FakeNotificationRepository implements NotificationRepository, ScheduledSends {
   private readonly items = new Map<string, NotificationRecord>();
+  readonly dueShards = 1;
+  /** Notifications whose timer is not on the queue yet (the due index). */
+  private readonly due = new Set<string>();
 
   /** Every stored notification, in key order. */
   all(): NotificationRecord[] {
@@ -143,7 +157,59 @@ export class FakeNotificationRepository implements NotificationRepository {
     const existing = this.items.get(at(n.userId, n.notificationId));
     if (existing) return copy(existing);
     this.items.set(at(n.userId, n.notificationId), copy(n));
+    if (n.dueAt && (n.status === 'scheduled' || n.status === 'pending')) this.due.add(at(n.userId, n.notificationId));
     return n;
+  }
+
+  private move(n: NotificationRecord, status: NotificationStatus, when: string): void {
+    n.status = status;
+    n.updatedAt = when;
+    n.history.push({ status, at: when });
+    delete n.claimExpiresAt;
+    if (status !== 'scheduled' && status !== 'pending') this.due.delete(at(n.userId, n.notificationId));
+  }
+
+  async promote(userId: string, notificationId: string, dueAt: string, when: string): Promise<boolean> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n || n.status !== 'scheduled' || n.dueAt !== dueAt) return false;
+    this.move(n, 'pending', when);
+    this.due.delete(at(userId, notificationId));
+    return true;
+  }
+
+  async cancel(userId: string, notificationId: string, when: string, now: number): Promise<boolean> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n || (n.status !== 'scheduled' && n.status !== 'pending')) return false;
+    if (n.claimExpiresAt !== undefined && !(n.claimExpiresAt < now)) return false;
+    this.move(n, 'canceled', when);
+    return true;
+  }
+
+  async reschedule(userId: string, notificationId: string, sendAt: string, when: string): Promise<boolean> {
+    const n = this.items.get(at(userId, notificationId));
+    if (!n || n.status !== 'scheduled') return false;
+    n.sendAt = sendAt;
+    n.dueAt = sendAt;
+    n.updatedAt = when;
+    this.due.add(at(userId, notificationId));
+    return true;
+  }
+
+  async listDue(_shard: number, until: string, page: PageRequest): Promise<Page<NotificationRecord>> {
+    const due = this.all()
+      .filter((n) => this.due.has(at(n.userId, n.notificationId)) && n.dueAt! <= until)
+      .sort((a, b) => (a.dueAt! < b.dueAt! ? -1 : 1));
+    return paginate(due, (n) => n.notificationId, page);
+  }
+
+  async timerSet(userId: string, notificationId: string, dueAt: string): Promise<void> {
+    const n = this.items.get(at(userId, notificationId));
+    if (n?.dueAt === dueAt) this.due.delete(at(userId, notificationId));
+  }
+
+  /** Whether the notification is still waiting for the sweep to set its timer. */
+  isDue(userId: string, notificationId: string): boolean {
+    return this.due.has(at(userId, notificationId));
   }
 
   async get(userId: string, notificationId: string): Promise<NotificationRecord | undefined> {
@@ -206,14 +272,12 @@ export class FakeNotificationRepository implements NotificationRepository {
     return n && { userId: n.userId, notificationId: n.notificationId };
   }
 
-  async list(
-    userId: string,
-    filter: { fileId?: string; status?: NotificationStatus },
-    page: PageRequest,
-  ): Promise<Page<NotificationRecord>> {
+  async list(userId: string, filter: NotificationFilter, page: PageRequest): Promise<Page<NotificationRecord>> {
     const newestFirst = this.all()
       .filter((n) => n.userId === userId)
       .filter((n) => filter.status === undefined || n.status === filter.status)
+      .filter((n) => filter.source === undefined || (n.source ?? 'rule') === filter.source)
+      .filter((n) => filter.to === undefined || n.target === filter.to)
       .filter((n) => !filter.fileId || n.notificationId.startsWith(`${filter.fileId}-`))
       .reverse();
     return paginate(newestFirst, (n) => n.notificationId, page);
@@ -231,6 +295,7 @@ function setOrDelete<K extends 'errorCode' | 'errorMessage'>(n: NotificationReco
 
 export class FakeOptOutRepository implements OptOutRepository {
   readonly entries = new Map<string, OptOut>();
+  readonly changes = new Map<string, OptOutChange[]>();
 
   async get(phone: string): Promise<OptOut | undefined> {
     const o = this.entries.get(phone);
@@ -238,11 +303,19 @@ export class FakeOptOutRepository implements OptOutRepository {
   }
 
   async add(optOut: OptOut): Promise<void> {
-    if (!this.entries.has(optOut.phone)) this.entries.set(optOut.phone, { ...optOut });
+    if (this.entries.has(optOut.phone)) return;
+    this.entries.set(optOut.phone, { ...optOut });
+    this.changes.set(optOut.phone, [...(this.changes.get(optOut.phone) ?? []), { action: 'opt_out', source: optOut.source, at: optOut.at }]);
   }
 
-  async remove(phone: string): Promise<boolean> {
-    return this.entries.delete(phone);
+  async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date(0).toISOString() }): Promise<boolean> {
+    if (!this.entries.delete(phone)) return false;
+    this.changes.set(phone, [...(this.changes.get(phone) ?? []), { action: 'opt_in', ...change }]);
+    return true;
+  }
+
+  async history(phone: string): Promise<OptOutChange[]> {
+    return [...(this.changes.get(phone) ?? [])];
   }
 }
 
@@ -250,15 +323,15 @@ export class FakeOptOutRepository implements OptOutRepository {
 export class FakeRateLimiter implements RateLimiter {
   readonly turns: Pace[] = [];
   readonly answers: Pace[] = [];
-  readonly requests: Array<{ ask: 'turn' | 'acquire'; now: number; slot: number | undefined }> = [];
+  readonly requests: Array<{ ask: 'turn' | 'acquire'; now: number; slot: number | undefined; priority?: boolean }> = [];
 
-  async turn(now: number, slot?: number): Promise<Pace> {
-    this.requests.push({ ask: 'turn', now, slot });
+  async turn(now: number, slot?: number, priority?: boolean): Promise<Pace> {
+    this.requests.push({ ask: 'turn', now, slot, ...(priority ? { priority } : {}) });
     return this.turns.shift() ?? { kind: 'send' };
   }
 
-  async acquire(now: number, slot?: number): Promise<Pace> {
-    this.requests.push({ ask: 'acquire', now, slot });
+  async acquire(now: number, slot?: number, priority?: boolean): Promise<Pace> {
+    this.requests.push({ ask: 'acquire', now, slot, ...(priority ? { priority } : {}) });
     return this.answers.shift() ?? { kind: 'send' };
   }
 }
@@ -288,7 +361,7 @@ export class FakeCircuitBreaker implements CircuitBreaker {
   }
 }
 
-export type NotificationRef = { userId: string; notificationId: string };
+export type NotificationRef = { userId: string; notificationId: string; dueAt?: string; delaySeconds?: number; priority?: number };
 
 /** Records every reference it accepts; `failNext(n)` makes the next n calls throw, enqueuing nothing. */
 export class FakeNotificationQueue implements NotificationQueue {
@@ -500,5 +573,86 @@ export class FakeMessageIngestQueue implements MessageIngestQueue {
   async enqueue(message: MessageRecord): Promise<void> {
     if (this.fail) throw new Error('the queue is unavailable');
     this.sent.push(copy(message));
+  }
+}
+
+/** Guards with the conditional-put semantics of DynamoSendGuards. */
+export class FakeSendGuards implements SendGuards {
+  readonly held = new Map<string, HeldGuard & { expiresAt: number }>();
+  readonly contacts = new Set<string>();
+
+  async take(scope: GuardScope, userId: string, key: string, notificationId: string, now: number, expiresAt: number): Promise<HeldGuard | undefined> {
+    const k = `${scope}\u0000${userId}\u0000${key}`;
+    const existing = this.held.get(k);
+    if (existing && existing.expiresAt > now) return { notificationId: existing.notificationId, takenAt: existing.takenAt };
+    this.held.set(k, { notificationId, takenAt: now, expiresAt });
+    return undefined;
+  }
+
+  async replace(scope: GuardScope, userId: string, key: string, held: HeldGuard, notificationId: string, now: number, expiresAt: number): Promise<boolean> {
+    const k = `${scope}\u0000${userId}\u0000${key}`;
+    const existing = this.held.get(k);
+    if (!existing || existing.notificationId !== held.notificationId || existing.takenAt !== held.takenAt) return false;
+    this.held.set(k, { notificationId, takenAt: now, expiresAt });
+    return true;
+  }
+
+  async hasContacted(userId: string, to: string): Promise<boolean> {
+    return this.contacts.has(at(userId, to));
+  }
+
+  async recordContact(userId: string, to: string): Promise<void> {
+    this.contacts.add(at(userId, to));
+  }
+}
+
+export class FakeSettingsRepository implements SettingsRepository {
+  readonly settings = new Map<string, UserSettings>();
+
+  async get(userId: string): Promise<UserSettings | undefined> {
+    const s = this.settings.get(userId);
+    return s && copy(s);
+  }
+
+  async put(userId: string, settings: UserSettings): Promise<void> {
+    this.settings.set(userId, copy(settings));
+  }
+}
+
+export class FakeTemplateRepository implements TemplateRepository {
+  readonly templates = new Map<string, Template>();
+
+  async get(userId: string, templateId: string): Promise<Template | undefined> {
+    const t = this.templates.get(at(userId, templateId));
+    return t && copy(t);
+  }
+
+  async list(userId: string, page: PageRequest): Promise<Page<Template>> {
+    const mine = [...this.templates.entries()].filter(([k]) => k.startsWith(`${userId}\u0000`)).map(([, t]) => copy(t));
+    return paginate(mine.sort((a, b) => (a.templateId < b.templateId ? 1 : -1)), (t) => t.templateId, page);
+  }
+
+  private nameTaken(userId: string, name: string, except?: string): boolean {
+    return [...this.templates.entries()].some(
+      ([k, t]) => k.startsWith(`${userId}\u0000`) && t.templateId !== except && t.name.toLowerCase() === name.toLowerCase(),
+    );
+  }
+
+  async create(userId: string, template: Template): Promise<boolean> {
+    if (this.nameTaken(userId, template.name)) return false;
+    this.templates.set(at(userId, template.templateId), copy(template));
+    return true;
+  }
+
+  async replace(userId: string, template: Template, previous: Template): Promise<'ok' | 'conflict' | 'name-taken'> {
+    const current = this.templates.get(at(userId, template.templateId));
+    if (!current || current.updatedAt !== previous.updatedAt) return 'conflict';
+    if (this.nameTaken(userId, template.name, template.templateId)) return 'name-taken';
+    this.templates.set(at(userId, template.templateId), copy(template));
+    return 'ok';
+  }
+
+  async delete(userId: string, templateId: string): Promise<boolean> {
+    return this.templates.delete(at(userId, templateId));
   }
 }

@@ -62,7 +62,13 @@ describe('npm run bench', () => {
     const callbacks = Object.fromEntries(results.find((r) => r.benchmark === 'status-callbacks')!.figures.map((f) => [f.name, f]));
     expect(callbacks['answers other than 200']!.value).toBe(0);
     expect(callbacks['notifications not in their highest status']!.value).toBe(0);
-  }, 300_000);
+
+    // Scheduled sends: none early, lost, doubled, or sent after their cancel.
+    const sends = figuresOf('sends');
+    for (const name of ['scheduled sends early', 'scheduled sends lost', 'scheduled sends doubled', 'canceled sends sent']) expect(sends[name]!.value).toBe(0);
+    expect(typeof sends['priority send to simulator p95']!.value).toBe('number');
+    expect(sends['batch sends accepted']!.value).toBeGreaterThan(0);
+  }, 420_000);
 
   it('refuses an unknown benchmark by name', async () => {
     await expect(runBenchmarks({ size: 'tiny', only: ['nope'], outDir })).rejects.toThrow(/Unknown benchmark nope/);

@@ -169,7 +169,7 @@ describe('TwilioSimulator: sending messages', () => {
     });
 
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ from: null, messaging_service_sid: `MG${'a'.repeat(32)}`, num_media: '2', num_segments: '1' });
+    expect(response.body).toMatchObject({ from: null, messaging_service_sid: `MG${'a'.repeat(32)}`, num_media: '2', num_segments: '1', status: 'accepted' });
     const textOnly = await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'x'.repeat(161) });
     expect(textOnly.body.num_segments).toBe('2');
   });

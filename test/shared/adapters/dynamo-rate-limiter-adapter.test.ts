@@ -138,4 +138,26 @@ describe('DynamoRateLimiter', () => {
     expect(admitted).toBeGreaterThan(0);
     expect(admitted).toBeLessThanOrEqual(burst + rate * seconds);
   });
+
+  it('lets a priority send through the gate ahead of a booked backlog, without booking a slot behind it', async () => {
+    let now = Date.now();
+    const sender = new DynamoRateLimiter(10, 100, tables.state.name, env.documentClient, () => now);
+    const backlog = waits(await Promise.all(Array.from({ length: 12 }, () => sender.acquire(now))));
+    expect(backlog).toHaveLength(10);
+
+    // The gate has room again, but a backlog is booked: a new message queues behind it, a priority one goes.
+    now += 150;
+    expect(await sender.turn(now, undefined, true)).toEqual({ kind: 'send' });
+    expect((await sender.turn(now)).kind).toBe('wait');
+    expect(await sender.acquire(now, undefined, true)).toEqual({ kind: 'send' });
+
+    // When the gate is full, a priority send waits for its next opening, holding no slot.
+    const full = await Promise.all([sender.acquire(now, undefined, true), sender.acquire(now, undefined, true)]);
+    const waiting = full.filter((p) => p.kind === 'wait');
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const p of waiting) {
+      expect(p).not.toHaveProperty('slot');
+      expect((p as { until: number }).until).toBeLessThan(backlog.at(-1)!.slot);
+    }
+  });
 });

@@ -54,6 +54,28 @@ describe('SqsNotificationQueue on the embedded queue', () => {
     expect(new Set(received.map((r) => JSON.stringify(r))).size).toBe(25);
   });
 
+  it('puts priority 5 and above on the priority lane, and carries a timer\'s due time and delay', async () => {
+    await env.sqs.send(new PurgeQueueCommand({ QueueUrl: env.resources.queueUrls.priority }));
+    const queue = new SqsNotificationQueue(env.resources.queueUrls.notification, env.sqs, env.resources.queueUrls.priority);
+    const send = vi.spyOn(env.sqs, 'send');
+    const dueAt = new Date(Date.now() + 5_500).toISOString();
+    await queue.enqueue([
+      { userId: 'alice', notificationId: 'urgent', priority: 10 },
+      { userId: 'alice', notificationId: 'normal', priority: 1, dueAt, delaySeconds: 1 },
+      { userId: 'alice', notificationId: 'far', priority: 1, dueAt: '2030-01-01T00:00:00.000Z' },
+      { userId: 'alice', notificationId: 'high', priority: 5 },
+    ]);
+    const inputs = send.mock.calls.map(([command]) => command.input as SendMessageBatchCommandInput);
+    send.mockRestore();
+    // The delay is counted from the send to SQS, rounded up, and stops at 15 minutes.
+    expect(inputs.find((i) => i.QueueUrl === env.resources.queueUrls.notification)?.Entries).toMatchObject([
+      { MessageBody: JSON.stringify({ userId: 'alice', notificationId: 'normal', dueAt }), DelaySeconds: 6 },
+      { DelaySeconds: 900 },
+    ]);
+    const urgent = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.resources.queueUrls.priority, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect((urgent.Messages ?? []).map((m) => JSON.parse(m.Body!).notificationId).sort()).toEqual(['high', 'urgent']);
+  });
+
   it('sends nothing for no references', async () => {
     const send = vi.spyOn(env.sqs, 'send');
     await env.adapters.notificationQueue.enqueue([]);

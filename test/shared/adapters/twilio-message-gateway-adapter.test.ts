@@ -65,7 +65,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await sim.close();
-  for (const key of ['TWILIO_API_BASE_URL', 'TWILIO_FROM_NUMBER', 'TWILIO_TIMEOUT_MS']) {
+  for (const key of ['TWILIO_API_BASE_URL', 'TWILIO_FROM_NUMBER', 'TWILIO_TIMEOUT_MS', 'TWILIO_MESSAGING_SERVICE_SID']) {
     if (key in savedEnv) process.env[key] = savedEnv[key];
     else delete process.env[key];
   }
@@ -86,6 +86,18 @@ describe('TwilioMessageGateway against the Twilio simulator', () => {
       mediaUrls: [],
       statusCallback: `${baseUrl}/callbacks?n=1`,
     });
+  });
+
+  it('sends through the Messaging Service instead of From when one is configured; Twilio answers accepted', async () => {
+    const service = `MG${'0123456789abcdef'.repeat(2)}`;
+    const outcome = await gateway({ TWILIO_MESSAGING_SERVICE_SID: service }).send(message());
+
+    expect(outcome).toMatchObject({ kind: 'accepted', status: 'accepted' });
+    const [stored] = sim.messages();
+    expect(stored).toMatchObject({ from: null, messagingServiceSid: service, status: 'accepted' });
+    await sim.idle();
+    // The service picks a number from its pool when the message goes out.
+    expect(sim.messages()[0]).toMatchObject({ from: '+15005550006', status: 'delivered' });
   });
 
   it('gives Twilio the status callback URL, which then hears about the message', async () => {

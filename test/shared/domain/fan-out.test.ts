@@ -9,6 +9,7 @@ import {
   FakeNotificationQueue,
   FakeNotificationRepository,
   FakeRuleRepository,
+  FakeSettingsRepository,
   frozenClock,
 } from '../../support/fake-ports.ts';
 
@@ -82,6 +83,7 @@ describe('recordUploadAndFanOut', () => {
     expect(deps.notifications.all()[1]).toEqual({
       userId,
       notificationId: ids[1],
+      source: 'rule',
       fileId,
       ruleId: 'R2',
       channel: 'whatsapp',
@@ -242,5 +244,18 @@ describe('recordUploadAndFanOut', () => {
       object: { sizeBytes: 10 * 1024, contentType: 'application/pdf' },
     });
     expect((await recordUploadAndFanOut(deps, event, clock)).matched).toBe(0);
+  });
+
+  it('holds the notifications of an upload during the owner\'s quiet hours as scheduled until the window ends', async () => {
+    const deps = { ...(await setup()), settings: new FakeSettingsRepository() };
+    // 09:30 UTC falls inside 09:00–09:40 UTC: the window ends in ten minutes, so the timers go on the queue now.
+    await deps.settings.put(userId, { quietHours: { start: '09:00', end: '09:40', timezone: 'UTC' }, dedupWindowSeconds: 60, optOutFooter: null });
+    await recordUploadAndFanOut(deps, event, clock);
+    for (const n of deps.notifications.all()) {
+      expect(n).toMatchObject({ status: 'scheduled', sendAt: '2030-01-01T09:40:00.000Z', dueAt: '2030-01-01T09:40:00.000Z' });
+      expect(deps.notifications.isDue(userId, n.notificationId)).toBe(false);
+    }
+    expect(deps.queue.enqueued.every((r) => r.dueAt === '2030-01-01T09:40:00.000Z')).toBe(true);
+    expect(deps.queue.enqueued).toHaveLength(2);
   });
 });

@@ -3,6 +3,7 @@ import { canAdvance, fromTwilioStatus, notificationStatuses, type NotificationSt
 
 // The contract's order, written out independently of the source's rank table.
 const stage: Record<NotificationStatus, number> = {
+  scheduled: -1,
   pending: 0,
   queued: 1,
   sending: 2,
@@ -12,8 +13,10 @@ const stage: Record<NotificationStatus, number> = {
   failed: 4,
   suppressed: 4,
   read: 5,
+  canceled: 4,
 };
-const expected = (from: NotificationStatus, to: NotificationStatus) => (to === 'read' ? from === 'delivered' : stage[to] > stage[from]);
+const expected = (from: NotificationStatus, to: NotificationStatus) =>
+  to === 'read' ? from === 'delivered' : to === 'canceled' ? from === 'scheduled' || from === 'pending' : stage[to] > stage[from];
 
 describe('canAdvance', () => {
   it('knows every status the contract names, and read', () => {

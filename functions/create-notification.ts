@@ -1,0 +1,24 @@
+import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
+import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { DynamoSendGuards } from '../shared/adapters/dynamo-send-guards-adapter.ts';
+import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
+import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
+import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
+import { presentNotification } from '../shared/domain/files.ts';
+import { createSend } from '../shared/domain/send-api.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { sendRequestSchema } from '../shared/schemas/notification.schema.ts';
+
+const deps = {
+  notifications: new DynamoNotificationRepository(),
+  queue: new SqsNotificationQueue(),
+  guards: new DynamoSendGuards(),
+  settings: new DynamoSettingsRepository(),
+  templates: new DynamoTemplateRepository(),
+  files: new DynamoFileRepository(),
+};
+
+export const handler = userRoute({ body: sendRequestSchema }, async ({ userId, body }) => {
+  const answer = await createSend(deps, userId, body);
+  return json(answer.statusCode, { ...presentNotification(answer.notification), ...(answer.duplicate ? { duplicate: true } : {}) });
+});

@@ -1,0 +1,11 @@
+import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
+import { presentNotification } from '../shared/domain/files.ts';
+import { getNotification } from '../shared/domain/send-api.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { notificationIdParams } from '../shared/schemas/path-params.schema.ts';
+
+const notifications = new DynamoNotificationRepository();
+
+export const handler = userRoute({ params: notificationIdParams }, async ({ userId, params }) =>
+  json(200, presentNotification(await getNotification(notifications, userId, params.notificationId))),
+);

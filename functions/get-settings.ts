@@ -1,0 +1,7 @@
+import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
+import { settingsOf } from '../shared/domain/send-api.ts';
+import { json, userRoute } from '../shared/http.ts';
+
+const settings = new DynamoSettingsRepository();
+
+export const handler = userRoute({}, async ({ userId }) => json(200, await settingsOf(settings, userId)));

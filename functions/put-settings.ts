@@ -1,0 +1,8 @@
+import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
+import { updateSettings } from '../shared/domain/send-api.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { settingsSchema } from '../shared/schemas/notification.schema.ts';
+
+const settings = new DynamoSettingsRepository();
+
+export const handler = userRoute({ body: settingsSchema }, async ({ userId, body }) => json(200, await updateSettings(settings, userId, body)));

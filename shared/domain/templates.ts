@@ -1,0 +1,124 @@
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { TemplateRepository } from '../ports.ts';
+import { newId } from './ids.ts';
+
+/** A user's reusable message text with `{{variables}}`. */
+export interface Template {
+  templateId: string;
+  name: string;
+  body: string;
+  description?: string;
+  variables: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const placeholder = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const variableName = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The variables a template body names, in order of first use; throws a 400 naming what is malformed. */
+export function templateVariablesOf(body: string): string[] {
+  const names: string[] = [];
+  for (const m of body.matchAll(placeholder)) {
+    const name = m[1] ?? '';
+    if (!variableName.test(name)) {
+      throw new ValidationError(`body: {{${name}}} is not a variable name; use letters, digits and _ (not starting with a digit), such as {{firstName}}.`, [
+        { field: 'body', message: `Bad variable {{${name}}}.` },
+      ]);
+    }
+    if (!names.includes(name)) names.push(name);
+  }
+  const leftover = body.replace(placeholder, '');
+  if (leftover.includes('{{') || leftover.includes('}}')) {
+    throw new ValidationError('body: the template has an unclosed "{{" or a stray "}}".', [{ field: 'body', message: 'Unbalanced braces.' }]);
+  }
+  return names;
+}
+
+/** Fills every variable; a missing one is a 400 that names it. */
+export function renderUserTemplate(body: string, variables: Record<string, string>): string {
+  const missing = templateVariablesOf(body).filter((name) => !Object.hasOwn(variables, name));
+  if (missing.length > 0) {
+    throw new ValidationError(`variables: missing ${missing.map((n) => `"${n}"`).join(', ')}, which the template uses.`, [
+      ...missing.map((name) => ({ field: `variables.${name}`, message: `Missing template variable "${name}".` })),
+    ]);
+  }
+  return body.replace(placeholder, (_, name: string) => variables[name] ?? '');
+}
+
+export class TemplateNameTakenError extends AppError {
+  constructor(name: string) {
+    super(`You already have a template named "${name}"; choose another name.`, { code: 'NAME_TAKEN', statusCode: 409 });
+  }
+}
+
+/** Stores a new template once its variables are found and checked; the name must be free. */
+export async function createTemplate(
+  templates: TemplateRepository,
+  userId: string,
+  input: { name: string; body: string; description?: string | null },
+  now: Date = new Date(),
+): Promise<Template> {
+  const at = now.toISOString();
+  const template: Template = {
+    templateId: newId(now.getTime()),
+    name: input.name,
+    body: input.body,
+    ...(input.description ? { description: input.description } : {}),
+    variables: templateVariablesOf(input.body),
+    createdAt: at,
+    updatedAt: at,
+  };
+  if (!(await templates.create(userId, template))) throw new TemplateNameTakenError(input.name);
+  return template;
+}
+
+export async function getTemplate(templates: TemplateRepository, userId: string, templateId: string): Promise<Template> {
+  const t = await templates.get(userId, templateId);
+  if (!t) throw new NotFoundError(`Template ${templateId}`);
+  return t;
+}
+
+/** Applies a partial update; a new body has its variables found and checked again. */
+export async function updateTemplate(
+  templates: TemplateRepository,
+  userId: string,
+  templateId: string,
+  patch: { name?: string; body?: string; description?: string | null },
+  now: Date = new Date(),
+): Promise<Template> {
+  const current = await getTemplate(templates, userId, templateId);
+  const body = patch.body ?? current.body;
+  const description = patch.description === undefined ? current.description : (patch.description ?? undefined);
+  const candidate = now.toISOString();
+  const next: Template = {
+    templateId,
+    name: patch.name ?? current.name,
+    body,
+    ...(description ? { description } : {}),
+    variables: templateVariablesOf(body),
+    createdAt: current.createdAt,
+    updatedAt: candidate > current.updatedAt ? candidate : new Date(Date.parse(current.updatedAt) + 1).toISOString(),
+  };
+  const outcome = await templates.replace(userId, next, current);
+  if (outcome === 'name-taken') throw new TemplateNameTakenError(next.name);
+  if (outcome === 'conflict') throw new ConflictError('The template changed while this update was applied; read it again and retry.');
+  return next;
+}
+
+export async function deleteTemplate(templates: TemplateRepository, userId: string, templateId: string): Promise<void> {
+  if (!(await templates.delete(userId, templateId))) throw new NotFoundError(`Template ${templateId}`);
+}
+
+/** A template as the API shows it. */
+export function presentTemplate(t: Template) {
+  return {
+    templateId: t.templateId,
+    name: t.name,
+    body: t.body,
+    ...(t.description ? { description: t.description } : {}),
+    variables: t.variables,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
