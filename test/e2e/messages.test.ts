@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { tables } from '../../lib/topology.ts';
+import { queues, tables } from '../../lib/topology.ts';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { sampleImages } from '../../lib/local/sample-images.ts';
@@ -338,9 +338,7 @@ describe('GET /metrics', () => {
       return body.messages.totalProcessed === 3 ? body : undefined;
     });
     expect(metrics.messages.avgProcessingMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(metrics.queues).sort()).toEqual(
-      ['message-ingest', 'notification', 'status-callback', 'upload'].flatMap((q) => [q, `${q}-dlq`]).sort(),
-    );
+    expect(Object.keys(metrics.queues).sort()).toEqual(Object.values(queues).flatMap((q) => [q.name, `${q.name}-dlq`]).sort());
     for (const depth of Object.values(metrics.queues)) expect(depth).toEqual({ visible: expect.any(Number), inFlight: expect.any(Number) });
   });
 });
