@@ -30,6 +30,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     (await import('./file-search.ts')).fileSearchBenchmark(
       size === 'tiny' ? { files: 300, otherUsers: 5, otherFiles: 20, runs: 3 } : { files: 100_000, otherUsers: 50, otherFiles: 2_000, runs: 30 },
     ),
+  console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
 };
 
 const run = promisify(execFile);
@@ -62,6 +63,7 @@ export const defaultRuns: Record<string, number> = {
   throughput: 1,
   'status-callbacks': 3,
   'file-search': 1,
+  console: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

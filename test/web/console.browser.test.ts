@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../lib/local/chromium.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 
 /**
@@ -11,7 +12,7 @@ import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../lib/loc
  * `chromium` package (Playwright's own browser download does not work here). `.ci/run`
  * installs it, so CI always runs these; on a machine without it they are skipped, and say so.
  */
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+const chromiumPath = findChromium();
 if (!chromiumPath) console.warn('Console browser tests skipped: no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH).');
 
 const artifacts = join(projectRoot, '.artifacts');
