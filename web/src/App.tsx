@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect } from 'react';
 import { Files } from './pages/Files.tsx';
-import { SignIn } from './pages/SignIn.tsx';
+import { Callback, SignIn } from './pages/SignIn.tsx';
 import { Upload } from './pages/Upload.tsx';
 import { BASE, Link, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
@@ -54,8 +54,8 @@ export function App() {
 
   // The console's front door and anything outside /app/ lead to a page.
   useEffect(() => {
-    if (!session && path !== `${BASE}/sign-in`) navigate(`${BASE}/sign-in`, { replace: true });
-    else if (session && (path === '/' || path === BASE || path === `${BASE}/` || path === `${BASE}/sign-in`)) navigate(`${BASE}/upload`, { replace: true });
+    if (!session && path !== `${BASE}/sign-in` && path !== `${BASE}/callback`) navigate(`${BASE}/sign-in`, { replace: true });
+    else if (session && (path === '/' || path === BASE || path === `${BASE}/` || path === `${BASE}/sign-in` || path === `${BASE}/callback`)) navigate(`${BASE}/upload`, { replace: true });
   }, [session, path]);
 
   useEffect(() => {
@@ -63,7 +63,7 @@ export function App() {
     document.title = `${current ? `${current.label} · ` : ''}Twilio Message System`;
   }, [path]);
 
-  if (!session) return <SignIn />;
+  if (!session) return path === `${BASE}/callback` ? <Callback /> : <SignIn />;
 
   const nav = config.phone ? [...pages, { path: `${BASE}/phone`, label: 'Phone' }] : pages;
   return (

@@ -1,6 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorText, Field } from '../components.tsx';
 import { useFocusOnMount } from '../hooks.ts';
+import { completeSignIn, startSignIn } from '../cognito.ts';
+import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
 export function SignIn() {
@@ -49,8 +51,46 @@ export function SignIn() {
           </button>
         </form>
       ) : (
-        <p className="card">This stage signs in with Cognito's hosted page, which this console does not offer yet.</p>
+        <div className="card">
+          <p>Sign in with your account on the sign-in page of this deployment.</p>
+          <ErrorText error={error} />
+          <button
+            type="button"
+            onClick={() => {
+              if (config.cognito) startSignIn(config.cognito).catch(setError);
+              else setError(new Error('This deployment names no sign-in page (config.js has no cognito settings).'));
+            }}
+          >
+            Sign in
+          </button>
+        </div>
       )}
+    </main>
+  );
+}
+
+/** Where the hosted sign-in page sends the browser back with a code. */
+export function Callback() {
+  const { config, signIn } = useSession();
+  const [error, setError] = useState<unknown>();
+  const started = useRef(false);
+  useEffect(() => {
+    // A code is good once: the exchange must not run twice.
+    if (!config.cognito || started.current) return;
+    started.current = true;
+    completeSignIn(config.cognito, new URLSearchParams(location.search)).then(
+      (session) => {
+        signIn(session);
+        navigate('/app/upload', { replace: true });
+      },
+      (err: unknown) => setError(err),
+    );
+  }, [config.cognito, signIn]);
+  return (
+    <main id="main" className="signin">
+      <h1>Signing in…</h1>
+      <ErrorText error={error} />
+      {error ? <a href="/app/sign-in">Back to sign-in</a> : null}
     </main>
   );
 }
