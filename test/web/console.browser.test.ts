@@ -111,6 +111,7 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
     await page.getByRole('link', { name: 'report.txt' }).click();
     await page.getByRole('heading', { level: 1, name: 'report.txt' }).waitFor();
     await page.locator('[data-status="delivered"]').waitFor(EVENTUALLY);
+    await expect.poll(() => page.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents()).toEqual(expect.arrayContaining(['pending', 'sent', 'delivered']));
     const href = await page.getByRole('link', { name: 'Download' }).getAttribute('href');
     const download = await fetch(new URL(href!, runtime.url));
     expect(download.status).toBe(200);

@@ -1,18 +1,10 @@
 /** The console's only way to the system: the HTTP contract (see CONTRACT.md), typed. */
 
-export type NotificationStatus = 'pending' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'suppressed';
-export const notificationStatuses: readonly NotificationStatus[] = [
-  'pending',
-  'queued',
-  'sending',
-  'sent',
-  'delivered',
-  'undelivered',
-  'failed',
-  'suppressed',
-];
-/** Statuses a notification does not leave. */
-export const finalStatuses: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed', 'suppressed']);
+import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
+
+export { notificationStatuses, type NotificationStatus } from '../../shared/domain/notification-status.ts';
+/** Statuses after which nothing more is expected (`read` only ever follows `delivered`). */
+export const finalStatuses: ReadonlySet<string> = new Set(['delivered', 'undelivered', 'failed', 'suppressed', 'read']);
 
 export type Channel = 'sms' | 'mms' | 'whatsapp' | 'email';
 export const channels: readonly Channel[] = ['sms', 'mms', 'whatsapp', 'email'];
@@ -39,8 +31,12 @@ export interface Notification {
   errorCode?: string;
   errorMessage?: string;
   attempts: number;
+  segments?: number;
+  encoding?: string;
   createdAt: string;
   updatedAt: string;
+  /** Every status it passed through, oldest first. */
+  history?: Array<{ status: NotificationStatus; at: string; errorCode?: string }>;
 }
 
 export interface RuleInput {

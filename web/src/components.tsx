@@ -51,7 +51,31 @@ export function Field({
   );
 }
 
-export function NotificationTable({ items, showFile = false, empty }: { items: Notification[]; showFile?: boolean; empty: ReactNode }) {
+/** A notification's statuses in order, each with its time. */
+export function Timeline({ history }: { history: NonNullable<Notification['history']> }) {
+  return (
+    <ol className="timeline" aria-label="Status timeline">
+      {history.map((h, i) => (
+        <li key={`${h.status}-${i}`}>
+          <StatusBadge status={h.status} /> <time dateTime={h.at}>{formatTime(h.at)}</time>
+          {h.errorCode ? <span className="muted"> · code {h.errorCode}</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function NotificationTable({
+  items,
+  showFile = false,
+  timeline = false,
+  empty,
+}: {
+  items: Notification[];
+  showFile?: boolean;
+  timeline?: boolean;
+  empty: ReactNode;
+}) {
   if (items.length === 0) return <p className="muted">{empty}</p>;
   return (
     <div className="table-wrap">
@@ -62,9 +86,10 @@ export function NotificationTable({ items, showFile = false, empty }: { items: N
             <th scope="col">To</th>
             <th scope="col">Channel</th>
             {showFile ? <th scope="col">File</th> : null}
-            <th scope="col">Created</th>
-            <th scope="col">Updated</th>
+            {timeline ? null : <th scope="col">Created</th>}
+            {timeline ? null : <th scope="col">Updated</th>}
             <th scope="col">Details</th>
+            {timeline ? <th scope="col">Timeline</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -78,12 +103,19 @@ export function NotificationTable({ items, showFile = false, empty }: { items: N
               {showFile ? (
                 <td>{n.fileId ? <Link to={`${BASE}/files/${encodeURIComponent(n.fileId)}`}>open file</Link> : '—'}</td>
               ) : null}
-              <td>{formatTime(n.createdAt)}</td>
-              <td>{formatTime(n.updatedAt)}</td>
+              {timeline ? null : <td>{formatTime(n.createdAt)}</td>}
+              {timeline ? null : <td>{formatTime(n.updatedAt)}</td>}
               <td>
                 {describeFailure(n) ?? (n.messageSid ? <code title="Twilio message SID">{n.messageSid}</code> : '')}
                 {n.attempts > 1 ? <span className="muted"> · {n.attempts} attempts</span> : null}
+                {n.segments ? (
+                  <span className="muted">
+                    {' '}
+                    · {n.segments} segment{n.segments === 1 ? '' : 's'}, {n.encoding}
+                  </span>
+                ) : null}
               </td>
+              {timeline ? <td>{n.history?.length ? <Timeline history={n.history} /> : '—'}</td> : null}
             </tr>
           ))}
         </tbody>

@@ -21,31 +21,23 @@ export function useFileNotifications(fileId: string | undefined): { items: Notif
 
   useEffect(() => {
     if (!fileId) return;
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     started.current = Date.now();
-    const read = async () => {
+    return repeat(REFRESH_MS, async (signal) => {
       try {
-        const page = await api.listNotifications({ fileId, limit: 100 }, controller.signal);
+        const page = await api.listNotifications({ fileId, limit: 100 }, signal);
         setItems(page.items);
         setError(undefined);
         const settled = page.items.length > 0 && page.items.every((n) => finalStatuses.has(n.status));
         const gaveUp = page.items.length === 0 && Date.now() - started.current > FIRST_NOTIFICATION_WAIT_MS;
         if (settled || gaveUp) {
           setWaiting(false);
-          return;
+          return false;
         }
       } catch (err) {
-        if ((err as Error).name === 'AbortError') return;
-        setError(err);
+        if (!signal.aborted) setError(err);
       }
-      timer = setTimeout(read, REFRESH_MS);
-    };
-    void read();
-    return () => {
-      controller.abort();
-      if (timer) clearTimeout(timer);
-    };
+      return true;
+    });
   }, [api, fileId]);
 
   return { items, waiting, error };
@@ -58,4 +50,22 @@ export function useFocusOnMount<T extends HTMLElement>() {
     ref.current?.focus();
   }, []);
   return ref;
+}
+
+/**
+ * Runs `step` now and again `everyMs` after each run ends, until it answers false or the
+ * returned function stops it (an effect's cleanup), which also aborts a run in flight.
+ */
+export function repeat(everyMs: number, step: (signal: AbortSignal) => Promise<boolean>): () => void {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = async () => {
+    const again = await step(controller.signal);
+    if (again && !controller.signal.aborted) timer = setTimeout(run, everyMs);
+  };
+  void run();
+  return () => {
+    controller.abort();
+    if (timer) clearTimeout(timer);
+  };
 }

@@ -54,6 +54,7 @@ export function FilePage({ fileId }: { fileId: string }) {
         <h2 id="file-notifications">Notifications</h2>
         <ErrorText error={live.error} />
         <NotificationTable
+          timeline
           items={live.items}
           empty={live.waiting ? 'Waiting for notifications…' : 'No rule matched this file, so no notification was made.'}
         />

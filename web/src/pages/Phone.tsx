@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { SimulatorMessage } from '../api.ts';
 import { ErrorText, Field } from '../components.tsx';
 import { formatTime } from '../format.ts';
-import { useFocusOnMount } from '../hooks.ts';
+import { repeat, useFocusOnMount } from '../hooks.ts';
 import { useSession } from '../session.tsx';
 
 const REFRESH_MS = 1_500;
@@ -29,25 +29,19 @@ export function Phone() {
   const [body, setBody] = useState('STOP');
   const [sent, setSent] = useState('');
 
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = async () => {
-      try {
-        setMessages((await api.simulatorMessages(controller.signal)).items);
-        setError(undefined);
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        setError(err);
-      }
-      timer = setTimeout(read, REFRESH_MS);
-    };
-    void read();
-    return () => {
-      controller.abort();
-      if (timer) clearTimeout(timer);
-    };
-  }, [api]);
+  useEffect(
+    () =>
+      repeat(REFRESH_MS, async (signal) => {
+        try {
+          setMessages((await api.simulatorMessages(signal)).items);
+          setError(undefined);
+        } catch (err) {
+          if (!signal.aborted) setError(err);
+        }
+        return true;
+      }),
+    [api],
+  );
 
   const phones = useMemo(() => byPhone(messages, new Set([ourNumber])), [messages, ourNumber]);
 
