@@ -61,6 +61,7 @@ const devToken = await runtime.token('dev');
 process.stdout.write(`
 twilio-message-system is running locally.
 
+  Console             ${runtime.consoleUrl}   (sign in with any user name)
   API                 ${runtime.url}
   Public base URL     ${runtime.publicBaseUrl}   (Twilio webhooks are signed against it)
   State               ${dataDir ?? 'in memory (--memory): gone when this process stops'}

@@ -19,6 +19,7 @@ import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
+import { ConsoleSite } from './constructs/console-site.ts';
 import {
   bucket as bucketSpec,
   commonEnv,
@@ -80,6 +81,8 @@ export class NotificationStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly bucket: s3.Bucket;
   readonly userPool: cognito.UserPool;
+  /** The web console: bucket, CloudFront, Cognito hosted sign-in. */
+  readonly console: ConsoleSite;
   readonly twilioSecret: secretsmanager.Secret;
   readonly cursorSecret: secretsmanager.Secret;
   readonly alarmTopic: sns.Topic;
@@ -172,12 +175,19 @@ export class NotificationStack extends Stack {
       preventUserExistenceErrors: true,
     });
 
+    this.console = new ConsoleSite(this, 'Console', {
+      userPool: this.userPool,
+      accessLogsBucket: this.node.findChild('AccessLogsBucket') as s3.Bucket,
+      skipBundling: [true, 'true'].includes(this.node.tryGetContext('skipBundling')),
+    });
+
     this.api = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Twilio notifications API',
       // The stage is created below, because only an explicit stage takes access-log settings.
       createDefaultStage: false,
       corsPreflight: {
-        allowOrigins: ['*'],
+        // Browsers call the API from the console only.
+        allowOrigins: [this.console.origin],
         allowHeaders: ['authorization', 'content-type'],
         allowMethods: [...new Set(routes.map((route) => apigw.CorsHttpMethod[route.method]))],
         maxAge: Duration.hours(1),
@@ -297,7 +307,7 @@ export class NotificationStack extends Stack {
     }
 
     const userAuthorizer = new HttpUserPoolAuthorizer('UserAuthorizer', this.userPool, {
-      userPoolClients: [userPoolClient],
+      userPoolClients: [userPoolClient, this.console.client],
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of routes) {
@@ -324,6 +334,10 @@ export class NotificationStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
+    this.console.deploy(publicBaseUrl);
+    new CfnOutput(this, 'ConsoleUrl', { value: `${this.console.origin}/` });
+    // The upload bucket takes browser form posts from the console's origin only.
+    (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('CorsConfiguration.CorsRules.0.AllowedOrigins', [this.console.origin]);
     // The number's "A message comes in" webhook in the Twilio console.
     const incoming = routes.find((r) => r.path === '/twilio/incoming')!;
     new CfnOutput(this, 'TwilioIncomingWebhookUrl', { value: `${this.webhookUrls[incoming.function]!.url}twilio/incoming` });

@@ -37,6 +37,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
         : { messages: 10_000, senders: 2_000, concurrency: 50, stored: 100_000, queryRuns: 30, rawWrites: 5_000 },
     ),
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
+  console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
 };
 
 const run = promisify(execFile);
@@ -71,6 +72,7 @@ export const defaultRuns: Record<string, number> = {
   'file-search': 1,
   ingest: 1,
   sends: 1,
+  console: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

@@ -19,6 +19,8 @@ import { bridgeObjectCreatedEvents } from './s3-events.ts';
 import type { Meter } from '../bench/meter.ts';
 import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
+import { consoleConfigScript, serveConsole } from './console-files.ts';
+import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,6 +66,8 @@ export interface LocalRuntimeOptions {
    * 30 s (instead of every 5 minutes for 15). Variables already set in the environment win.
    */
   fast?: boolean;
+  /** The built web console it serves at / (default web/dist, which `npm start` builds first). */
+  consoleDir?: string;
 }
 
 /** The environment `fast` sets, unless the variable is set already. */
@@ -78,6 +82,8 @@ export interface LocalRuntime {
   resources: Provisioned;
   simulator: TwilioSimulator;
   sendgrid: SendGridSimulator;
+  /** Where the web console opens. */
+  consoleUrl: string;
   /** Route key (`METHOD /path`) to the function serving it, as API Gateway would route. */
   routes: Record<string, FunctionName>;
   /** Queue name to the function consuming it. */
@@ -152,7 +158,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: engines.dynamoEndpoint,
     AWS_ENDPOINT_URL_SQS: engines.sqsEndpoint,
-    AWS_ENDPOINT_URL_S3: engines.awsEndpoint,
+    // Through the front (see s3-proxy.ts): presigned URLs then share the console's origin.
+    AWS_ENDPOINT_URL_S3: `${url}${S3_PROXY_PREFIX}`,
     S3_FORCE_PATH_STYLE: 'true',
     UPLOAD_BUCKET: resources.bucket,
     PUBLIC_BASE_URL: publicBaseUrl,
@@ -204,7 +211,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     routes.map((r) => ({ ...r, handler: handlers[r.function], timeoutSeconds: functions[r.function].timeoutSeconds })),
   );
 
+  const consoleDir = opts.consoleDir ?? join(projectRoot, 'web/dist');
+  const consoleConfig = consoleConfigScript({ apiBaseUrl: '', auth: 'local', phone: true, twilioNumber: twilio.fromNumber });
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res);
     const body = await readBody(req, MAX_BODY_BYTES);
     if (!body) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than 10 MB.'));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -239,6 +250,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (await sendgrid.handle(req, res, body)) return;
 
     const match = router.match(method, path);
+    if (!match && method === 'GET' && path === '/config.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(consoleConfig);
+      return;
+    }
+    if (!match && serveConsole(consoleDir, req, res, path)) return;
     if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
     let claims: Record<string, string | number> | undefined;
     if (match.route.auth === 'user') {
@@ -319,6 +335,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   return {
     url,
     publicBaseUrl,
+    consoleUrl: `${url}/`,
     twilio,
     engines,
     resources,

@@ -48,6 +48,9 @@ function statementsOf(name: FunctionName): Statement[] {
   return policies[0]![1].Properties.PolicyDocument.Statement;
 }
 
+/** `https://<the console's CloudFront domain>`, as the template spells it. */
+const consoleOrigin = () => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.console.distribution), 'DomainName'] }]] });
+
 /** Whether the statement names the resource, directly or inside an ARN built from it. */
 const mentions = (statement: Statement, id: string) => JSON.stringify(statement.Resource).includes(`"${id}"`);
 
@@ -95,7 +98,7 @@ describe('NotificationStack', () => {
         AuthorizerType: 'JWT',
         IdentitySource: ['$request.header.Authorization'],
         JwtConfiguration: {
-          Audience: [{ Ref: Match.stringLikeRegexp('^UserPoolWebClient') }],
+          Audience: [{ Ref: Match.stringLikeRegexp('^UserPoolWebClient') }, { Ref: logicalId(stack.console.client) }],
           Issuer: { 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalId(stack.userPool) }])] },
         },
       });
@@ -106,7 +109,7 @@ describe('NotificationStack', () => {
           PasswordPolicy: Match.objectLike({ RequireUppercase: true, RequireNumbers: true, RequireSymbols: true }),
         },
       });
-      const [[, client]] = ofType('AWS::Cognito::UserPoolClient') as [[string, Resource]];
+      const [, client] = ofType('AWS::Cognito::UserPoolClient').find(([id]) => id.startsWith('UserPoolWebClient'))!;
       expect(client.Properties.GenerateSecret).toBe(false);
       expect(client.Properties.ExplicitAuthFlows).toEqual(
         expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH']),
@@ -371,7 +374,7 @@ describe('NotificationStack', () => {
       });
       expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^AccessLogsBucket/) });
       expect(bucket.CorsConfiguration.CorsRules).toContainEqual(
-        expect.objectContaining({ AllowedMethods: expect.arrayContaining(['POST']), AllowedOrigins: ['*'] }),
+        expect.objectContaining({ AllowedMethods: expect.arrayContaining(['POST']), AllowedOrigins: [consoleOrigin()] }),
       );
     });
 
@@ -456,6 +459,68 @@ describe('NotificationStack', () => {
           expect(onQueue).toEqual(['sqs:GetQueueAttributes']);
         }
       }
+    });
+  });
+
+  describe('web console', () => {
+    it('keeps its files in a private bucket that only its CloudFront distribution reads (origin access control)', () => {
+      const bucket = resources[logicalId(stack.console.bucket)]!.Properties;
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^AccessLogsBucket/) });
+      const [[, oac]] = ofType('AWS::CloudFront::OriginAccessControl') as [[string, Resource]];
+      expect(oac.Properties.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(stack.console.bucket) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Principal: { Service: 'cloudfront.amazonaws.com' },
+              Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('serves over HTTPS with security headers, and answers its own page addresses with index.html', () => {
+      const distribution = resources[logicalId(stack.console.distribution)]!.Properties.DistributionConfig;
+      expect(distribution.DefaultRootObject).toBe('index.html');
+      expect(distribution.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+      expect(distribution.CustomErrorResponses).toEqual(
+        [403, 404].map((code) => ({ ErrorCode: code, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 0 })),
+      );
+      const [[policyId, policy]] = ofType('AWS::CloudFront::ResponseHeadersPolicy') as [[string, Resource]];
+      const security = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+      expect(security.StrictTransportSecurity).toMatchObject({ AccessControlMaxAgeSec: 31_536_000, IncludeSubdomains: true });
+      expect(security.ContentTypeOptions).toEqual({ Override: true });
+      expect(security.FrameOptions).toEqual({ FrameOption: 'DENY', Override: true });
+      expect(security.ContentSecurityPolicy.ContentSecurityPolicy).toContain("script-src 'self'");
+      expect(security.ContentSecurityPolicy.ContentSecurityPolicy).toContain("frame-ancestors 'none'");
+      expect(distribution.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    });
+
+    it('writes config.js at deploy time with the API URL and the hosted sign-in settings, so one build serves every stage', () => {
+      const [[, deployment]] = ofType('Custom::CDKBucketDeployment') as [[string, Resource]];
+      expect(deployment.Properties.DestinationBucketName).toEqual({ Ref: logicalId(stack.console.bucket) });
+      expect(deployment.Properties.DistributionPaths).toEqual(['/index.html', '/config.js']);
+      const markers = JSON.stringify(deployment.Properties.SourceMarkers);
+      expect(markers).toContain(logicalId(stack.console.client));
+      expect(markers).toContain('HttpApi');
+    });
+
+    it('signs in through Cognito hosted UI with the authorization code flow (PKCE, no secret) back to the console', () => {
+      const client = resources[logicalId(stack.console.client)]!.Properties;
+      expect(client).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
+      expect(client.CallbackURLs).toEqual([{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.console.distribution), 'DomainName'] }, '/app/callback']] }]);
+      template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { UserPoolId: { Ref: logicalId(stack.userPool) } });
+    });
+
+    it("lets browsers call the API from the console's origin only", () => {
+      const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
+      expect(api.Properties.CorsConfiguration.AllowOrigins).toEqual([consoleOrigin()]);
+      template.hasOutput('ConsoleUrl', {});
     });
   });
 

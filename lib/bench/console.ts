@@ -1,0 +1,139 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { ApiClient } from '../local/api-client.ts';
+import { findChromium } from '../local/chromium.ts';
+import { projectRoot, startLocalRuntime } from '../local/runtime.ts';
+import type { BenchResult, Figure } from './report.ts';
+import { round, summarize } from './stats.ts';
+
+const INITIAL_JS_BUDGET_KB = 150;
+const READY_BUDGET_MS = 1_000;
+
+/** The JavaScript a first visit loads before anything lazy: index.html's module script and its preloads. */
+function initialJs(dir: string): { files: string[]; gzipBytes: number; rawBytes: number } {
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  const files = [...html.matchAll(/<(?:script[^>]+type="module"[^>]*src|link[^>]+rel="modulepreload"[^>]*href)="\/([^"]+\.js)"/g)].map((m) => m[1]!);
+  let gzipBytes = 0;
+  let rawBytes = 0;
+  for (const file of files) {
+    const bytes = readFileSync(join(dir, file));
+    rawBytes += bytes.length;
+    gzipBytes += gzipSync(bytes, { level: 9 }).length;
+  }
+  return { files, gzipBytes, rawBytes };
+}
+
+/** Longest chain of requests in which each starts only after the one before it has finished. */
+export function longestChain(requests: ReadonlyArray<{ start: number; end: number }>): number {
+  const sorted = [...requests].sort((a, b) => a.start - b.start);
+  const depth: number[] = [];
+  sorted.forEach((r, i) => {
+    let best = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.end <= r.start) best = Math.max(best, depth[j]!);
+    depth[i] = best + 1;
+  });
+  return Math.max(0, ...depth);
+}
+
+/**
+ * The console's weight and speed: the gzipped JavaScript a first visit loads (budget 150 KB), and,
+ * in Chromium against a local runtime, the time from navigation to the Files page showing its
+ * list (budget 1 s), with the longest chain of requests that wait on one another before it.
+ */
+export async function consoleBenchmark(opts: { files: number; visits: number }): Promise<BenchResult> {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'console-bench-'));
+  try {
+    await build({ configFile: join(projectRoot, 'web/vite.config.ts'), logLevel: 'silent', build: { outDir: dir, emptyOutDir: true } });
+    const js = initialJs(dir);
+    const kb = js.gzipBytes / 1024;
+    const figures: Figure[] = [
+      {
+        name: 'initial JavaScript, gzipped',
+        value: round(kb, 1),
+        unit: 'KB',
+        spread: `${round(js.rawBytes / 1024, 1)} KB raw in ${js.files.length} file(s)`,
+        goal: `≤ ${INITIAL_JS_BUDGET_KB}`,
+        met: kb <= INITIAL_JS_BUDGET_KB,
+      },
+    ];
+
+    const chromiumPath = findChromium();
+    if (!chromiumPath) {
+      figures.push({ name: 'console ready (Files list shown)', value: 'not measured: no Chromium (apt-get install -y chromium)', unit: '' });
+    } else {
+      const runtime = await startLocalRuntime({ port: 0, consoleDir: dir, logLevel: 'ERROR' });
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+      try {
+        const api = new ApiClient(runtime.url);
+        const token = await api.tokenFor('console-bench');
+        const user = api.as(token);
+        await mapLimit(Array.from({ length: opts.files }, (_, i) => i), 8, (i) =>
+          user.upload({ fileName: `report-${i}.txt`, contentType: 'text/plain', content: `file ${i}`, tags: ['bench'] }),
+        );
+        const visit = async () => {
+          // A fresh context each time: a first visit, nothing cached.
+          const context = await browser.newContext();
+          await context.addInitScript(`localStorage.setItem('tms.session', ${JSON.stringify(JSON.stringify({ userId: 'console-bench', token }))})`);
+          const page = await context.newPage();
+          const requests: Array<{ url: string; start: number; end: number }> = [];
+          page.on('requestfinished', (request) => {
+            const t = request.timing();
+            requests.push({ url: request.url(), start: t.startTime, end: t.startTime + t.responseEnd });
+          });
+          await page.goto(`${runtime.url}/app/files`, { waitUntil: 'commit' });
+          await page.locator('tbody tr').first().waitFor({ timeout: 30_000 });
+          // Since the navigation began (performance.timeOrigin), as the page's own clock tells.
+          const ready = (await page.evaluate('performance.now()')) as number;
+          await context.close();
+          return { ready, requests };
+        };
+        await visit(); // The browser's own first-use costs are not the console's.
+        const load = loadavg()[0]!;
+        const readyMs: number[] = [];
+        const chains: number[] = [];
+        const apiRequests: number[] = [];
+        for (let i = 0; i < opts.visits; i++) {
+          const { ready, requests } = await visit();
+          readyMs.push(ready);
+          chains.push(longestChain(requests));
+          apiRequests.push(requests.filter((r) => /^\/(files|rules|notifications|uploads)\b/.test(new URL(r.url).pathname)).length);
+        }
+        const s = summarize(readyMs);
+        figures.push(
+          {
+            name: 'console ready (Files list shown), first visit',
+            value: round(s.median, 0),
+            unit: 'ms',
+            spread: `p95 ${round(s.p95, 0)}, min ${round(s.min, 0)}, max ${round(s.max, 0)} over ${s.n} visits, ${opts.files} files; load average ${round(load, 1)} on ${cpus().length} cores`,
+            goal: `≤ ${READY_BUDGET_MS}`,
+            met: s.p95 <= READY_BUDGET_MS,
+          },
+          {
+            name: 'longest request chain before the list (document included)',
+            value: Math.max(...chains),
+            unit: 'round trips',
+            spread: `API requests before the list: ${Math.max(...apiRequests)}`,
+          },
+        );
+      } finally {
+        await browser.close();
+        await runtime.stop();
+      }
+    }
+    return {
+      benchmark: 'console',
+      description:
+        "The web console: the gzipped JavaScript of a first visit (index.html's module script and preloads), and in Chromium against the local runtime, the time from navigation to the Files page's list, on a fresh browser context each visit.",
+      figures,
+      seconds: round((performance.now() - started) / 1000, 1),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

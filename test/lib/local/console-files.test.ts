@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleConfigScript, serveConsole } from '../../../lib/local/console-files.ts';
+import { proxyToS3 } from '../../../lib/local/s3-proxy.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'console-files-'));
+const missing = join(dir, 'not-built');
+let server: Server;
+let upstream: Server;
+let base: string;
+
+beforeAll(async () => {
+  mkdirSync(join(dir, 'site/assets'), { recursive: true });
+  writeFileSync(join(dir, 'site/index.html'), '<!doctype html><title>console</title>');
+  writeFileSync(join(dir, 'site/assets/app-abc123.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'secret.txt'), 'outside the console');
+  // Stands in for the embedded S3: echoes what reached it.
+  upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => res.writeHead(201, { 'x-seen-host': req.headers.host ?? '' }).end(`${req.method} ${req.url} ${body}`));
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+  const s3 = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/local/s3/')) return proxyToS3(s3, req, res);
+    const root = path.startsWith('/unbuilt') ? missing : join(dir, 'site');
+    if (!serveConsole(root, req, res, path.replace(/^\/unbuilt/, '') || '/')) res.writeHead(404).end('api 404');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await new Promise((r) => upstream.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const html = { accept: 'text/html,application/xhtml+xml' };
+
+describe('serving the console', () => {
+  it('answers / with index.html, and a built asset with its type, cached for good', async () => {
+    const root = await fetch(`${base}/`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(root.headers.get('cache-control')).toBe('no-cache');
+    expect(root.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await root.text()).toContain('<title>console</title>');
+    const asset = await fetch(`${base}/assets/app-abc123.js`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('falls back to index.html for page navigations only', async () => {
+    expect(await (await fetch(`${base}/app/files/abc`, { headers: html })).text()).toContain('<title>console</title>');
+    expect(await (await fetch(`${base}/app/files/abc`)).text()).toBe('api 404');
+    expect(await (await fetch(`${base}/assets/gone.js`, { headers: html })).text()).toBe('api 404');
+    expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('never serves a file outside its folder', async () => {
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt']) {
+      const answer = await fetch(`${base}${path}`);
+      expect(await answer.text()).not.toContain('outside the console');
+    }
+  });
+
+  it('says how to build the console when it is not built', async () => {
+    const answer = await fetch(`${base}/unbuilt/`, { headers: html });
+    expect(answer.status).toBe(503);
+    expect(await answer.text()).toContain('npm start');
+  });
+
+  it('hands the console its settings as a script', () => {
+    expect(consoleConfigScript({ auth: 'local' })).toBe('window.__CONSOLE_CONFIG__ = {"auth":"local"};\n');
+  });
+});
+
+describe('the S3 proxy under /local/s3', () => {
+  it('streams the request to the embedded S3 without the prefix, and its answer back', async () => {
+    const answer = await fetch(`${base}/local/s3/bucket?x=1`, { method: 'POST', body: 'file bytes' });
+    expect(answer.status).toBe(201);
+    expect(await answer.text()).toBe('POST /bucket?x=1 file bytes');
+    expect(answer.headers.get('x-seen-host')).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+});

@@ -1,0 +1,125 @@
+import { useId, type ReactNode } from 'react';
+import type { Notification } from './api.ts';
+import { describeFailure, formatTime } from './format.ts';
+import { BASE, Link } from './router.tsx';
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+export function ErrorText({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <p className="error" role="alert">
+      {message}
+    </p>
+  );
+}
+
+/** A labelled control with its hint and its problems tied to it for screen readers. */
+export function Field({
+  label,
+  hint,
+  problems = [],
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  problems?: string[];
+  children: (props: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+}) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [hint ? hintId : '', problems.length ? errorId : ''].filter(Boolean).join(' ');
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({ id, ...(describedBy ? { 'aria-describedby': describedBy } : {}), ...(problems.length ? { 'aria-invalid': true } : {}) })}
+      {hint ? (
+        <small id={hintId} className="hint">
+          {hint}
+        </small>
+      ) : null}
+      {problems.length ? (
+        <small id={errorId} className="field-error">
+          {problems.join(' ')}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+/** A notification's statuses in order, each with its time. */
+export function Timeline({ history }: { history: NonNullable<Notification['history']> }) {
+  return (
+    <ol className="timeline" aria-label="Status timeline">
+      {history.map((h, i) => (
+        <li key={`${h.status}-${i}`}>
+          <StatusBadge status={h.status} /> <time dateTime={h.at}>{formatTime(h.at)}</time>
+          {h.errorCode ? <span className="muted"> · code {h.errorCode}</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function NotificationTable({
+  items,
+  showFile = false,
+  timeline = false,
+  empty,
+}: {
+  items: Notification[];
+  showFile?: boolean;
+  timeline?: boolean;
+  empty: ReactNode;
+}) {
+  if (items.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">To</th>
+            <th scope="col">Channel</th>
+            {showFile ? <th scope="col">File</th> : null}
+            {timeline ? null : <th scope="col">Created</th>}
+            {timeline ? null : <th scope="col">Updated</th>}
+            <th scope="col">Details</th>
+            {timeline ? <th scope="col">Timeline</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((n) => (
+            <tr key={n.notificationId} data-status={n.status}>
+              <td>
+                <StatusBadge status={n.status} />
+              </td>
+              <td>{n.target}</td>
+              <td>{n.channel}</td>
+              {showFile ? (
+                <td>{n.fileId ? <Link to={`${BASE}/files/${encodeURIComponent(n.fileId)}`}>open file</Link> : '—'}</td>
+              ) : null}
+              {timeline ? null : <td>{formatTime(n.createdAt)}</td>}
+              {timeline ? null : <td>{formatTime(n.updatedAt)}</td>}
+              <td>
+                {describeFailure(n) ?? (n.messageSid ? <code title="Twilio message SID">{n.messageSid}</code> : '')}
+                {n.attempts > 1 ? <span className="muted"> · {n.attempts} attempts</span> : null}
+                {n.segments ? (
+                  <span className="muted">
+                    {' '}
+                    · {n.segments} segment{n.segments === 1 ? '' : 's'}, {n.encoding}
+                  </span>
+                ) : null}
+              </td>
+              {timeline ? <td>{n.history?.length ? <Timeline history={n.history} /> : '—'}</td> : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
