@@ -140,7 +140,7 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     // its SDK clients; the queue and storage engine, the simulator and the pollers are in this
     // process too, but idle between requests).
     meter.reset();
-    const ok = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>) => {
+    const ok = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', path: string, body?: unknown, headers?: Record<string, string>) => {
       const response = await user.request(method, path, body, headers);
       if (response.status >= 300) throw new Error(`${method} ${path} answered ${response.status}: ${response.text}`);
       return response.body;
@@ -175,6 +175,23 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       await ok('POST', `/messages/${posted.messageId}/media`, sampleImages.png(`warm ${i}`), { 'content-type': 'image/png' });
       await ok('GET', `/messages/${posted.messageId}/media`);
       await ok('GET', '/metrics');
+      // The messaging API's routes; its sends are scheduled a day ahead, so the delivered count above stays the uploads'.
+      const later = new Date(Date.now() + 86_400_000).toISOString();
+      const template = await ok('POST', '/templates', { name: `warm-${i}`, body: 'Hi {{name}}' });
+      await ok('GET', `/templates/${template.templateId}`);
+      await ok('PATCH', `/templates/${template.templateId}`, { body: 'Hello {{name}}' });
+      await ok('GET', '/templates?limit=20');
+      const sent = await ok('POST', '/notifications', { to: '+14155550196', templateId: template.templateId, variables: { name: `n${i}` }, sendAt: later });
+      await ok('DELETE', `/templates/${template.templateId}`);
+      await ok('GET', `/notifications/${sent.notificationId}`);
+      await ok('PATCH', `/notifications/${sent.notificationId}`, { sendAt: new Date(Date.parse(later) + 60_000).toISOString() });
+      await ok('DELETE', `/notifications/${sent.notificationId}`);
+      await ok('POST', '/notifications/batch', { items: [{ to: '+14155550195', body: `warm batch ${i}`, sendAt: later }] });
+      await ok('GET', '/settings');
+      await ok('PUT', '/settings', { dedupWindowSeconds: 60 });
+      await ok('GET', `/opt-outs/${encodeURIComponent('+14155550194')}`);
+      await ok('PUT', `/opt-outs/${encodeURIComponent('+14155550194')}`, { optedOut: true });
+      if (i % 10 === 0) await runtime.runSchedule('sweepScheduled');
     }
     for (const [name, { durationsMs, cpuMs }] of Object.entries(meter.usage.invocations).sort()) {
       const wall = summarize(durationsMs);

@@ -128,6 +128,13 @@ export class DynamoRateLimiter implements RateLimiter {
     const due = asks
       .map((_, i) => i)
       .filter((i) => {
+        // A priority send back with the gate position it reserved has its place in the gate: it goes
+        // once that position is within the gate's allowance, taking nothing more.
+        if (asks[i]!.priority && asks[i]!.slot !== undefined) {
+          const slot = asks[i]!.slot!;
+          paces[i] = slot - now <= this.tolerance ? { kind: 'send' } : { kind: 'wait', until: slot, slot };
+          return false;
+        }
         const early = asks[i]!.slot === undefined ? undefined : this.early(asks[i]!.slot!, now);
         if (early) paces[i] = early;
         return !early;
@@ -163,16 +170,47 @@ export class DynamoRateLimiter implements RateLimiter {
       booked = fresh.map(() => ({ kind: 'wait', until: now + 1000 }));
     }
     fresh.forEach((i, k) => (paces[i] = booked[k]!));
-    // Priority and booked messages the gate cannot take now (they came back with others) keep
-    // their places, and come back one interval apart from when the gate has room again, the
-    // priority ones first.
+    // Priority sends the gate cannot take now reserve its next positions, ahead of the booked
+    // messages, which find the gate that much further on when they come back.
+    const urgent = rest.filter((i) => rank(i) === 0);
+    const positions = urgent.length > 0 ? await this.reserve(urgent.length, now) : undefined;
+    urgent.forEach((i, k) => {
+      const slot = positions === undefined ? undefined : Math.ceil(positions + k * this.interval);
+      paces[i] = slot === undefined ? { kind: 'wait', until: now + 1000 } : { kind: 'wait', until: slot, slot };
+    });
+    // Booked messages the gate cannot take now (they came back with others) keep their slots,
+    // and come back one interval apart from when the gate has room again.
     rest
-      .filter((i) => rank(i) < 2)
+      .filter((i) => rank(i) === 1)
       .forEach((i, k) => {
-        const until = Math.max(now, gate - this.tolerance + k * this.interval);
-        paces[i] = asks[i]!.slot === undefined ? { kind: 'wait', until } : { kind: 'wait', until, slot: asks[i]!.slot };
+        const until = Math.max(now, gate - this.tolerance + (urgent.length + k) * this.interval);
+        paces[i] = { kind: 'wait', until, slot: asks[i]!.slot };
       });
     return paces;
+  }
+
+  /**
+   * Moves a busy gate on by `n` sends with one atomic ADD, and answers the first position taken:
+   * the sends at those positions are already counted, so they never exceed the rate. Undefined
+   * when the gate went idle meanwhile (the sends then simply try again).
+   */
+  private async reserve(n: number, now: number): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEY,
+          UpdateExpression: 'ADD gate :span',
+          ConditionExpression: 'gate >= :now',
+          ExpressionAttributeValues: { ':span': n * this.interval, ':now': now },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return Number(Attributes!.gate);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
   }
 
   private async bookAll(n: number, from: number): Promise<Pace[]> {

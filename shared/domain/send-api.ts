@@ -310,7 +310,8 @@ async function setTimerIfDueSoon(deps: Pick<SendApiDeps, 'notifications' | 'queu
 /** A user's notification; another user's answers 404 exactly like a missing one. */
 export async function getNotification(notifications: NotificationRepository, userId: string, notificationId: string): Promise<NotificationRecord> {
   const n = await notifications.get(userId, notificationId);
-  if (!n) throw new NotFoundError(`Notification ${notificationId}`);
+  // The id is not echoed: a rule notification's id holds its file's and rule's ids.
+  if (!n) throw new NotFoundError('The notification');
   return n;
 }
 

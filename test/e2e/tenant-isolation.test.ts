@@ -13,14 +13,14 @@ let alice: ApiClient;
 let mallory: ApiClient;
 const aliceId = `alice+${randomUUID()}@example.com`;
 const malloryId = `mallory-${randomUUID()}`;
-const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], messageIds: [] as string[], cursors: {} as Record<string, string> };
+const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], messageIds: [] as string[], templateIds: [] as string[], cursors: {} as Record<string, string> };
 const aliceImage = sampleImages.png('alice-secret-image');
 
 type Response = Awaited<ReturnType<ApiClient['request']>>;
 
 /** Nothing in the answer names anything of Alice's, save the id the request itself named. */
 function revealsNothing(response: Response, asked?: string) {
-  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds]) {
+  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds, ...owned.templateIds]) {
     if (secret !== asked) expect(response.text).not.toContain(secret);
   }
 }
@@ -53,6 +53,19 @@ beforeAll(async () => {
   }, 15_000, "Alice's notifications");
   owned.notificationIds.push(...notifications.map((n: { notificationId: string }) => n.notificationId));
   await eventually(async () => ((await alice.request('GET', '/files')).body.items.length === 2 ? true : undefined));
+
+  // The messaging API's objects: a template, a send scheduled a day ahead, settings.
+  const template = await alice.request('POST', '/templates', { name: 'alice-secret-template', body: 'Hi {{name}}' });
+  owned.templateIds.push(template.body.templateId);
+  const scheduled = await alice.request('POST', '/notifications', {
+    to: '+14155550143',
+    templateId: template.body.templateId,
+    variables: { name: 'alice-secret' },
+    sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+    idempotencyKey: 'alice-key',
+  });
+  owned.notificationIds.push(scheduled.body.notificationId);
+  await alice.request('PUT', '/settings', { dedupWindowSeconds: 777 });
 
   owned.cursors.files = (await alice.request('GET', '/files?limit=1')).body.nextCursor;
   owned.cursors.filesByTag = (await alice.request('GET', '/files?tag=alice-secret&limit=1')).body.nextCursor;
@@ -193,6 +206,67 @@ const attacks: Record<string, () => Promise<void>> = {
     expect(own.body.items).toEqual([]);
     revealsNothing(own);
   },
+  'POST /notifications': async () => {
+    // Alice's idempotency key and template are hers alone.
+    const own = await mallory.request('POST', '/notifications', { to: '+14155550144', body: 'mine', idempotencyKey: 'alice-key', sendAt: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(own.status).toBe(201);
+    revealsNothing(own);
+    refused(await mallory.request('POST', '/notifications', { to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }), 400, 'VALIDATION_ERROR', owned.templateIds[0]);
+    await mallory.request('DELETE', `/notifications/${own.body.notificationId}`);
+  },
+  'POST /notifications/batch': async () => {
+    const response = await mallory.request('POST', '/notifications/batch', { items: [{ to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }] });
+    expect(response.status).toBe(200);
+    expect(response.body.results[0].status).toBe(400);
+    revealsNothing(response, owned.templateIds[0]);
+  },
+  'GET /notifications/{notificationId}': async () => {
+    for (const id of owned.notificationIds) refused(await mallory.request('GET', `/notifications/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'DELETE /notifications/{notificationId}': async () => {
+    for (const id of owned.notificationIds) refused(await mallory.request('DELETE', `/notifications/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'PATCH /notifications/{notificationId}': async () => {
+    const sendAt = new Date(Date.now() + 3_600_000).toISOString();
+    for (const id of owned.notificationIds) refused(await mallory.request('PATCH', `/notifications/${id}`, { sendAt }), 404, 'NOT_FOUND', id);
+  },
+  'POST /templates': async () => {
+    // Names are unique per user: Alice's name is free for Mallory, and says nothing of hers.
+    const own = await mallory.request('POST', '/templates', { name: 'alice-secret-template', body: 'x' });
+    expect(own.status).toBe(201);
+    expect(own.body.templateId).not.toBe(owned.templateIds[0]);
+    await mallory.request('DELETE', `/templates/${own.body.templateId}`);
+  },
+  'GET /templates': async () => {
+    const response = await mallory.request('GET', '/templates');
+    expect(response.body.items).toEqual([]);
+    revealsNothing(response);
+  },
+  'GET /templates/{templateId}': async () => {
+    for (const id of owned.templateIds) refused(await mallory.request('GET', `/templates/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'PATCH /templates/{templateId}': async () => {
+    for (const id of owned.templateIds) refused(await mallory.request('PATCH', `/templates/${id}`, { body: 'y' }), 404, 'NOT_FOUND', id);
+  },
+  'DELETE /templates/{templateId}': async () => {
+    for (const id of owned.templateIds) refused(await mallory.request('DELETE', `/templates/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'GET /settings': async () => {
+    expect((await mallory.request('GET', '/settings')).body.dedupWindowSeconds).toBe(60);
+  },
+  'PUT /settings': async () => {
+    refused(await mallory.request('PUT', '/settings', { userId: aliceId, dedupWindowSeconds: 1 }), 400, 'VALIDATION_ERROR');
+    await mallory.request('PUT', '/settings', { dedupWindowSeconds: 5 });
+    expect((await alice.request('GET', '/settings')).body.dedupWindowSeconds).toBe(777);
+  },
+  'GET /opt-outs/{phone}': async () => {
+    // Consent is the deployment's, per number; it carries nothing of any user's.
+    const response = await mallory.request('GET', `/opt-outs/${enc('+14155550143')}`);
+    expect(response.body).toEqual({ phone: '+14155550143', optedOut: false, history: [] });
+  },
+  'PUT /opt-outs/{phone}': async () => {
+    refused(await mallory.request('PUT', `/opt-outs/${enc('+14155550143')}`, { optedOut: false }), 403, 'FORBIDDEN');
+  },
 };
 
 describe('tenant isolation, tried as an attacker would', () => {
@@ -209,7 +283,9 @@ describe('tenant isolation, tried as an attacker would', () => {
   it('leaves everything of Alice’s as it was', async () => {
     for (const ruleId of owned.ruleIds) expect((await alice.request('GET', `/rules/${ruleId}`)).body.target).toMatch(/^\+1415555014[12]$/);
     expect((await alice.request('GET', '/files')).body.items.map((f: { fileId: string }) => f.fileId).sort()).toEqual([...owned.fileIds].sort());
-    expect((await alice.request('GET', '/notifications')).body.items).toHaveLength(4);
+    expect((await alice.request('GET', '/notifications')).body.items).toHaveLength(5);
+    expect((await alice.request('GET', `/notifications/${owned.notificationIds.at(-1)}`)).body.status).toBe('scheduled');
+    expect((await alice.request('GET', `/templates/${owned.templateIds[0]}`)).body.body).toBe('Hi {{name}}');
   });
 
   it('signs download links that expire within 15 minutes', async () => {

@@ -151,13 +151,18 @@ describe('DynamoRateLimiter', () => {
     expect((await sender.turn(now)).kind).toBe('wait');
     expect(await sender.acquire(now, undefined, true)).toEqual({ kind: 'send' });
 
-    // When the gate is full, a priority send waits for its next opening, holding no slot.
+    // When the gate is full, priority sends reserve its next positions, ahead of the backlog.
     const full = await Promise.all([sender.acquire(now, undefined, true), sender.acquire(now, undefined, true)]);
-    const waiting = full.filter((p) => p.kind === 'wait');
-    expect(waiting.length).toBeGreaterThan(0);
-    for (const p of waiting) {
-      expect(p).not.toHaveProperty('slot');
-      expect((p as { until: number }).until).toBeLessThan(backlog.at(-1)!.slot);
+    const reserved = waits(full);
+    expect(reserved.length).toBeGreaterThan(0);
+    for (const p of reserved) {
+      expect(p.until).toBe(p.slot);
+      expect(p.slot).toBeLessThan(backlog.at(-1)!.slot);
     }
+    // Back at its position, a reserved send goes without asking the gate again; early, it waits.
+    const position = reserved[0]!.slot;
+    expect(await sender.acquire(now, position, true)).toMatchObject(position - now > 100 ? { kind: 'wait', slot: position } : { kind: 'send' });
+    now = position;
+    expect(await sender.acquire(now, position, true)).toEqual({ kind: 'send' });
   });
 });
