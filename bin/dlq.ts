@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseCommandLine } from '../lib/ops/command-line.ts';
 import { inspectLocalDeadLetters, listDeadLetters, purgeDeadLetters, redriveDeadLetters, type QueuePair } from '../lib/ops/dlq.ts';
 import { queues, type QueueKey } from '../lib/topology.ts';
 
@@ -13,29 +13,17 @@ const usage = `usage: npm run dlq -- <list|redrive|purge> --queue <${Object.keys
   --yes           purge: skip the confirmation
   --help          this text`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      queue: { type: 'string' },
-      local: { type: 'string' },
-      stack: { type: 'string' },
-      max: { type: 'string' },
-      rate: { type: 'string' },
-      yes: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const { values, positionals } = parseCommandLine(
+  usage,
+  {
+    queue: { type: 'string' },
+    local: { type: 'string' },
+    stack: { type: 'string' },
+    max: { type: 'string' },
+    rate: { type: 'string' },
+    yes: { type: 'boolean', default: false },
+  },
+);
 const command = positionals[0];
 const key = values.queue as QueueKey | undefined;
 if (!command || !['list', 'redrive', 'purge'].includes(command) || !key || !(key in queues)) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PortInUseError, projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
+import { parseCommandLine } from '../lib/ops/command-line.ts';
 import { setActivitySink } from '../shared/activity.ts';
 
 const usage = `usage: npm start [-- options]
@@ -15,25 +15,12 @@ Runs the whole system locally: the API, the queues and their consumers, the Twil
 
 Environment: PORT, PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, TWILIO_MPS, LOG_LEVEL.`;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      memory: { type: 'boolean', default: false },
-      fast: { type: 'boolean', default: false },
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }));
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const { values } = parseCommandLine(usage, {
+  memory: { type: 'boolean', default: false },
+  fast: { type: 'boolean', default: false },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+});
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`The port must be a whole number from 0 to 65535, not ${values.port ?? process.env.PORT}.\n`);

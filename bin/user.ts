@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { parseCommandLine } from '../lib/ops/command-line.ts';
 import { createUser, signIn } from '../lib/ops/users.ts';
 
 const usage = `usage: npm run user -- <create|token> --stack <name> --email <address> [--password <password>]
@@ -13,26 +13,14 @@ const usage = `usage: npm run user -- <create|token> --stack <name> --email <add
   --help              this text
 The token is an ID token for the API's Authorization header (Bearer), valid one hour.`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      stack: { type: 'string', default: 'TwilioNotifications' },
-      email: { type: 'string' },
-      password: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-const { values, positionals } = parsed;
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const { values, positionals } = parseCommandLine(
+  usage,
+  {
+    stack: { type: 'string', default: 'TwilioNotifications' },
+    email: { type: 'string' },
+    password: { type: 'string' },
+  },
+);
 const command = positionals[0];
 const password = values.password ?? process.env.PASSWORD;
 if (!command || !['create', 'token'].includes(command) || !values.email || !password) {
