@@ -62,7 +62,7 @@ twilio-message-system is running locally.
   Dev token (user "dev", valid 12 h; POST /local/token {"userId":"…"} makes others):
     ${devToken}
 
-  Walkthrough: README.md, "Run it locally". Run the reconciler now: curl -X POST ${runtime.url}/local/schedules/reconcile
+  Walkthrough: README.md, "Walkthrough with curl". Run the reconciler now: curl -X POST ${runtime.url}/local/schedules/reconcile
   Try:  curl ${runtime.url}/health
 Press Ctrl+C to stop.
 `);
