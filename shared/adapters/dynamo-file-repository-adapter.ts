@@ -270,3 +270,18 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, gsi1pk: _g1p, gsi1sk: _g1s, ...rest } = item;
   return rest as T;
 }
+
+/** One page of a partition's items, newest first (the sort keys are ULIDs), keys dropped. */
+export async function pagePartition<T>(client: DynamoDBDocumentClient, tableName: string, pk: string, page: PageRequest): Promise<Page<T>> {
+  const out = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :u',
+      ExpressionAttributeValues: { ':u': pk },
+      ScanIndexForward: false,
+      Limit: page.limit,
+      ExclusiveStartKey: page.startKey,
+    }),
+  );
+  return { items: (out.Items ?? []).map((i) => stripKeys<T>(i)), lastKey: out.LastEvaluatedKey };
+}

@@ -3,14 +3,13 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import type { Page, PageRequest, Rule, RuleRepository } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
-import { stripKeys } from './dynamo-file-repository-adapter.ts';
+import { pagePartition, stripKeys } from './dynamo-file-repository-adapter.ts';
 
 /** NotificationRules in DynamoDB: partition `userId`, sort `ruleId`, so matching reads one partition. */
 export class DynamoRuleRepository implements RuleRepository {
@@ -36,18 +35,8 @@ export class DynamoRuleRepository implements RuleRepository {
     return Item ? stripKeys<Rule>(Item) : undefined;
   }
 
-  async list(userId: string, page: PageRequest): Promise<Page<Rule>> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :u',
-        ExpressionAttributeValues: { ':u': userId },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: page.startKey,
-      }),
-    );
-    return { items: (out.Items ?? []).map((i) => stripKeys<Rule>(i)), lastKey: out.LastEvaluatedKey };
+  list(userId: string, page: PageRequest): Promise<Page<Rule>> {
+    return pagePartition<Rule>(this.client, this.tableName, userId, page);
   }
 
   async count(userId: string): Promise<number> {

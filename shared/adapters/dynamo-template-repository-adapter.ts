@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { readConfig } from '../config.ts';
 import type { Template } from '../domain/templates.ts';
 import type { Page, PageRequest, TemplateRepository } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
-import { stripKeys } from './dynamo-file-repository-adapter.ts';
+import { pagePartition, stripKeys } from './dynamo-file-repository-adapter.ts';
 
 const templateKey = (userId: string, templateId: string) => ({ pk: userId, sk: templateId });
 /** The item that reserves a name for one template of the user's; names compare case-insensitively. */
@@ -28,18 +28,8 @@ export class DynamoTemplateRepository implements TemplateRepository {
     return Item ? stripKeys<Template>(Item) : undefined;
   }
 
-  async list(userId: string, page: PageRequest): Promise<Page<Template>> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :u',
-        ExpressionAttributeValues: { ':u': userId },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ExclusiveStartKey: page.startKey,
-      }),
-    );
-    return { items: (out.Items ?? []).map((i) => stripKeys<Template>(i)), lastKey: out.LastEvaluatedKey };
+  list(userId: string, page: PageRequest): Promise<Page<Template>> {
+    return pagePartition<Template>(this.client, this.tableName, userId, page);
   }
 
   async create(userId: string, template: Template): Promise<boolean> {
