@@ -1,5 +1,5 @@
 import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
-import { settingsOf } from '../shared/domain/send-api.ts';
+import { settingsOf } from '../shared/domain/settings.ts';
 import { json, userRoute } from '../shared/http.ts';
 
 const settings = new DynamoSettingsRepository();

@@ -1,5 +1,5 @@
 import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
-import { updateSettings } from '../shared/domain/send-api.ts';
+import { updateSettings } from '../shared/domain/settings.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { settingsSchema } from '../shared/schemas/notification.schema.ts';
 

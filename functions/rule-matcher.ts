@@ -1,6 +1,7 @@
 import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
+import { DynamoSendGuards } from '../shared/adapters/dynamo-send-guards-adapter.ts';
 import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
 import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
@@ -20,6 +21,7 @@ const deps = {
   store: new S3FileStore(),
   templates: new DynamoTemplateRepository(),
   settings: new DynamoSettingsRepository(),
+  contacts: new DynamoSendGuards(),
 };
 
 export const handler = queueConsumer(queues.upload, async (record) => {

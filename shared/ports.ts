@@ -132,6 +132,8 @@ export interface NotificationRecord {
   metadata?: Record<string, unknown>;
   /** The body ends with the opt-out line; sending it records the recipient as told how to opt out. */
   optOutLine?: boolean;
+  /** Rule notifications: the opt-out line added to the text rendered at send, when it fits and says nothing of STOP. */
+  optOutFooter?: string;
   /** MMS images of an API send: the user's uploaded files. */
   media?: Array<{ objectKey: string; fileName: string }>;
   /** Epoch ms until which a sender holds the right to send; absent when nobody does. */

@@ -7,6 +7,7 @@ import type {
   NotificationRepository,
   RuleRepository,
   ScheduledSends,
+  SendGuards,
   SettingsRepository,
   TemplateRepository,
 } from '../ports.ts';
@@ -16,6 +17,7 @@ import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
 import { matchingRules } from './rule-matching.ts';
+import { settingsOf } from './settings.ts';
 
 export interface FanOutDeps {
   files: FileRepository;
@@ -27,6 +29,8 @@ export interface FanOutDeps {
   templates?: TemplateRepository;
   /** The owner's quiet hours, which hold rule notifications too. */
   settings?: SettingsRepository;
+  /** Who has been told how to opt out: the first text to a recipient carries the owner's opt-out line. */
+  contacts?: Pick<SendGuards, 'hasContacted'>;
 }
 
 /** SQS's longest delay: a held notification due sooner gets its timer at once, later ones from the sweep. */
@@ -64,13 +68,15 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
   const createdAt = now().toISOString();
   const named = await templateBodies(deps.templates, file.userId, matches);
+  const settings = matches.length > 0 && deps.settings ? await settingsOf(deps.settings, file.userId) : undefined;
   // Inside the owner's quiet hours, the notifications wait as scheduled until the window ends.
-  const quiet = matches.length > 0 ? (await deps.settings?.get(file.userId))?.quietHours : undefined;
-  const heldUntil = quiet ? quietHoursEnd(now().getTime(), quiet) : undefined;
+  const heldUntil = settings?.quietHours ? quietHoursEnd(now().getTime(), settings.quietHours) : undefined;
+  const footerFor = optOutLines(deps.contacts, file.userId, settings?.optOutFooter ?? null);
   const status = heldUntil !== undefined ? 'scheduled' : 'pending';
   const held = heldUntil !== undefined ? { sendAt: new Date(heldUntil).toISOString(), dueAt: new Date(heldUntil).toISOString() } : {};
-  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, (rule) => {
+  const stored = await mapLimit(matches, FAN_OUT_CONCURRENCY, async (rule) => {
     const messageTemplate = rule.templateId ? named.get(rule.templateId) : rule.messageTemplate;
+    const optOutFooter = rule.notifyVia === 'email' ? undefined : await footerFor(rule.target);
     return deps.notifications.createIfAbsent({
       userId: file.userId,
       notificationId: notificationIdFor(file.fileId, rule.ruleId),
@@ -86,6 +92,7 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
       history: [{ status, at: createdAt }],
       ...held,
       ...(messageTemplate ? { messageTemplate } : {}),
+      ...(optOutFooter ? { optOutLine: true, optOutFooter } : {}),
       file: {
         fileName: file.fileName,
         fileType: file.fileType,
@@ -108,6 +115,24 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
   await deps.files.indexFile(file);
   return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
+}
+
+/**
+ * The opt-out line for a recipient who has not had one from this user yet, asked once per
+ * recipient however many rules match. Every rule notification to a new recipient carries it
+ * until one of them is sent, as API sends do.
+ */
+function optOutLines(contacts: FanOutDeps['contacts'], userId: string, footer: string | null) {
+  const asked = new Map<string, Promise<string | undefined>>();
+  return (target: string): Promise<string | undefined> => {
+    if (!contacts || !footer) return Promise.resolve(undefined);
+    let answer = asked.get(target);
+    if (!answer) {
+      answer = contacts.hasContacted(userId, target).then((told) => (told ? undefined : footer));
+      asked.set(target, answer);
+    }
+    return answer;
+  };
 }
 
 /** The bodies of the templates the matched rules name; a deleted one falls back to the default text. */

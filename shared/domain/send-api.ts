@@ -22,13 +22,9 @@ import { toE164 } from './phone.ts';
 import { URGENT } from './priority.ts';
 import { quietHoursEnd } from './quiet-hours.ts';
 import { smsSize } from './sms-segments.ts';
+import { mentionsStop, settingsOf } from './settings.ts';
 import { renderUserTemplate } from './templates.ts';
 
-export const DEFAULT_SETTINGS: UserSettings = Object.freeze({
-  quietHours: null,
-  dedupWindowSeconds: 60,
-  optOutFooter: ' Reply STOP to opt out.',
-});
 /** Twilio refuses longer bodies (21617). */
 export const MAX_BODY_LENGTH = MAX_TEMPLATE_LENGTH;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -71,23 +67,6 @@ export class NotReschedulableError extends AppError {
 
 const bad = (field: string, message: string) => new ValidationError(message, [{ field, message }]);
 
-/** The user's settings, or the defaults for any never saved. */
-export async function settingsOf(settings: SettingsRepository, userId: string): Promise<UserSettings> {
-  return (await settings.get(userId)) ?? DEFAULT_SETTINGS;
-}
-
-/** Saves the user's settings; fields left out keep their value, `null` clears quiet hours or the opt-out line. */
-export async function updateSettings(settings: SettingsRepository, userId: string, input: Partial<UserSettings>): Promise<UserSettings> {
-  const current = await settingsOf(settings, userId);
-  const next: UserSettings = {
-    quietHours: input.quietHours === undefined ? current.quietHours : input.quietHours,
-    dedupWindowSeconds: input.dedupWindowSeconds ?? current.dedupWindowSeconds,
-    optOutFooter: input.optOutFooter === undefined ? current.optOutFooter : input.optOutFooter,
-  };
-  await settings.put(userId, next);
-  return next;
-}
-
 /** The recipient as stored: E.164 for phone channels, a lower-case address for email. */
 function recipientOf(req: SendRequest): string {
   if (req.channel === 'email') {
@@ -115,7 +94,6 @@ function afterQuietHours(due: number, priority: number, settings: UserSettings, 
 }
 
 /** Whether the text already tells the recipient how to opt out. */
-const mentionsStop = (text: string) => /\bSTOP\b/i.test(text);
 
 /**
  * Creates one API send. Everything that can refuse the request is checked before anything is

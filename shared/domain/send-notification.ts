@@ -14,8 +14,9 @@ import type {
   SendGuards,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
-import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateUses } from './message-template.ts';
+import { DEFAULT_TEMPLATE, formatKb, MAX_TEMPLATE_LENGTH, renderTemplate, templateUses } from './message-template.ts';
 import { isPriority } from './priority.ts';
+import { mentionsStop } from './settings.ts';
 import { smsSize } from './sms-segments.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
@@ -34,7 +35,7 @@ export interface SendDeps {
   breaker: CircuitBreaker;
   /** Where Twilio should post this notification's status callbacks. */
   statusCallbackUrl: (n: NotificationRecord) => string;
-  /** Remembers recipients who got the opt-out line (API sends). */
+  /** Remembers recipients who got the opt-out line. */
   contacts?: Pick<SendGuards, 'recordContact'>;
 }
 
@@ -163,7 +164,8 @@ async function recordAccepted(deps: SendDeps, n: NotificationRecord, messageSid:
   const advanced = await deps.notifications.advance(n.userId, n.notificationId, { status: 'queued', at: now().toISOString(), messageSid, size });
   // A status callback got there first and moved the status on; the SID still belongs here.
   if (!advanced) await deps.notifications.recordMessageSid(n.userId, n.notificationId, messageSid, size);
-  if (n.optOutLine) await deps.contacts?.recordContact(n.userId, n.target, now().toISOString());
+  const toldHowToOptOut = n.optOutLine && (n.optOutFooter === undefined || body.endsWith(n.optOutFooter));
+  if (toldHowToOptOut) await deps.contacts?.recordContact(n.userId, n.target, now().toISOString());
 }
 
 /** How far before the notification's creation a search reaches, for clocks that disagree. */
@@ -261,16 +263,23 @@ async function mediaUrlsOf(store: FileStore, n: NotificationRecord): Promise<str
  */
 async function messageBody(store: FileStore, n: NotificationRecord): Promise<string> {
   if (n.body !== undefined || !n.file) return n.body ?? '';
+  const text = await renderRuleText(store, n, n.file);
+  // The line goes only where it fits within Twilio's limit and the text does not already speak of STOP.
+  const footer = n.optOutFooter;
+  return footer && !mentionsStop(text) && text.length + footer.length <= MAX_TEMPLATE_LENGTH ? text + footer : text;
+}
+
+async function renderRuleText(store: FileStore, n: NotificationRecord, file: NonNullable<NotificationRecord['file']>): Promise<string> {
   const template = n.messageTemplate ?? DEFAULT_TEMPLATE;
   const downloadUrl = templateUses(template, 'downloadUrl')
-    ? await store.presignDownload(n.file.objectKey, n.file.fileName, DOWNLOAD_URL_TTL_SECONDS)
+    ? await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS)
     : '';
   return renderTemplate(template, {
-    fileName: n.file.fileName,
-    fileType: n.file.fileType,
-    sizeKb: formatKb(n.file.sizeBytes),
-    tags: n.file.tags.join(', '),
-    uploadedAt: n.file.uploadedAt,
+    fileName: file.fileName,
+    fileType: file.fileType,
+    sizeKb: formatKb(file.sizeBytes),
+    tags: file.tags.join(', '),
+    uploadedAt: file.uploadedAt,
     downloadUrl,
   });
 }

@@ -288,9 +288,13 @@ describe('POST /notifications, end to end', () => {
 
     const { fileId } = await olga.upload({ fileName: 'plan.txt', contentType: 'text/plain', content: 'x'.repeat(2048) });
     await eventually(async () => ((await messagesTo(to)).length === 1 ? true : undefined), 20_000, 'the rule\'s message');
-    expect((await messagesTo(to))[0]!.body).toBe('Got plan.txt (2 KB).');
+    // The first text to a recipient tells them how to opt out; the next one does not repeat it.
+    expect((await messagesTo(to))[0]!.body).toBe('Got plan.txt (2 KB). Reply STOP to opt out.');
     const listed = await olga.request('GET', `/notifications?fileId=${fileId}&source=rule`);
     expect(listed.body.items).toHaveLength(1);
     expect(listed.body.items[0]).toMatchObject({ source: 'rule', fileId });
+    await olga.upload({ fileName: 'plan-2.txt', contentType: 'text/plain', content: 'x'.repeat(1024) });
+    await eventually(async () => ((await messagesTo(to)).length === 2 ? true : undefined), 20_000, "the rule's second message");
+    expect((await messagesTo(to)).map((m: { body: string }) => m.body).sort()).toEqual(['Got plan-2.txt (1 KB).', 'Got plan.txt (2 KB). Reply STOP to opt out.']);
   });
 });

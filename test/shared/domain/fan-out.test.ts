@@ -9,6 +9,7 @@ import {
   FakeNotificationQueue,
   FakeNotificationRepository,
   FakeRuleRepository,
+  FakeSendGuards,
   FakeSettingsRepository,
   frozenClock,
 } from '../../support/fake-ports.ts';
@@ -257,5 +258,31 @@ describe('recordUploadAndFanOut', () => {
     }
     expect(deps.queue.enqueued.every((r) => r.dueAt === '2030-01-01T09:40:00.000Z')).toBe(true);
     expect(deps.queue.enqueued).toHaveLength(2);
+  });
+
+  it("gives a new recipient's texts the owner's opt-out line, and nobody already told of it", async () => {
+    const deps = {
+      ...(await setup({
+        rules: [rule('R1'), rule('R2', { notifyVia: 'whatsapp' }), rule('R3', { target: '+14155550199' }), rule('R4', { notifyVia: 'email', target: 'ops@example.com' })],
+      })),
+      settings: new FakeSettingsRepository(),
+      contacts: new FakeSendGuards(),
+    };
+    await deps.contacts.recordContact(userId, '+14155550199');
+    await recordUploadAndFanOut(deps, event, clock);
+    const footers = Object.fromEntries(deps.notifications.all().map((n) => [n.ruleId, [n.optOutLine, n.optOutFooter]]));
+    expect(footers).toEqual({
+      R1: [true, ' Reply STOP to opt out.'],
+      R2: [true, ' Reply STOP to opt out.'],
+      R3: [undefined, undefined],
+      R4: [undefined, undefined],
+    });
+  });
+
+  it('adds no opt-out line when the owner turned it off', async () => {
+    const deps = { ...(await setup({ rules: [rule('R1')] })), settings: new FakeSettingsRepository(), contacts: new FakeSendGuards() };
+    await deps.settings.put(userId, { quietHours: null, dedupWindowSeconds: 60, optOutFooter: null });
+    await recordUploadAndFanOut(deps, event, clock);
+    expect(deps.notifications.all()[0]?.optOutFooter).toBeUndefined();
   });
 });

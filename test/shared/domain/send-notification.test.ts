@@ -11,6 +11,7 @@ import {
   FakeNotificationRepository,
   FakeOptOutRepository,
   FakeRateLimiter,
+  FakeSendGuards,
   frozenClock,
 } from '../../support/fake-ports.ts';
 
@@ -420,5 +421,33 @@ describe('pacing and the circuit breaker', () => {
     seed();
     expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
     expect(breaker.failures).toBe(0);
+  });
+});
+
+describe('the opt-out line on rule notifications', () => {
+  const footer = ' Reply STOP to opt out.';
+
+  it('ends the rendered text with it and records the recipient as told', async () => {
+    const contacts = new FakeSendGuards();
+    seed({ optOutLine: true, optOutFooter: footer });
+    expect(await sendNotification({ ...deps, contacts }, ref, firstReceive, clock)).toBe('sent');
+    expect(gateway.sent[0]?.body).toBe(`New file uploaded: q3-report.pdf (200 KB)${footer}`);
+    expect(await contacts.hasContacted('alice', '+14155550100')).toBe(true);
+  });
+
+  it('leaves it off a text that already speaks of STOP, and then does not count the recipient as told', async () => {
+    const contacts = new FakeSendGuards();
+    seed({ optOutLine: true, optOutFooter: footer, messageTemplate: '{{fileName}} is in. Text STOP to end these.' });
+    await sendNotification({ ...deps, contacts }, ref, firstReceive, clock);
+    expect(gateway.sent[0]?.body).toBe('q3-report.pdf is in. Text STOP to end these.');
+    expect(await contacts.hasContacted('alice', '+14155550100')).toBe(false);
+  });
+
+  it('leaves it off where it would take the text past 1,600 characters', async () => {
+    const contacts = new FakeSendGuards();
+    seed({ optOutLine: true, optOutFooter: footer, messageTemplate: `${'x'.repeat(1590)}{{fileType}}` });
+    await sendNotification({ ...deps, contacts }, ref, firstReceive, clock);
+    expect(gateway.sent[0]?.body).toHaveLength(1593);
+    expect(await contacts.hasContacted('alice', '+14155550100')).toBe(false);
   });
 });

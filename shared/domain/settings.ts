@@ -1,0 +1,27 @@
+import type { SettingsRepository, UserSettings } from '../ports.ts';
+
+export const DEFAULT_SETTINGS: UserSettings = Object.freeze({
+  quietHours: null,
+  dedupWindowSeconds: 60,
+  optOutFooter: ' Reply STOP to opt out.',
+});
+
+/** The user's settings, or the defaults for any never saved. */
+export async function settingsOf(settings: SettingsRepository, userId: string): Promise<UserSettings> {
+  return (await settings.get(userId)) ?? DEFAULT_SETTINGS;
+}
+
+/** Saves the user's settings; fields left out keep their value, `null` clears quiet hours or the opt-out line. */
+export async function updateSettings(settings: SettingsRepository, userId: string, input: Partial<UserSettings>): Promise<UserSettings> {
+  const current = await settingsOf(settings, userId);
+  const next: UserSettings = {
+    quietHours: input.quietHours === undefined ? current.quietHours : input.quietHours,
+    dedupWindowSeconds: input.dedupWindowSeconds ?? current.dedupWindowSeconds,
+    optOutFooter: input.optOutFooter === undefined ? current.optOutFooter : input.optOutFooter,
+  };
+  await settings.put(userId, next);
+  return next;
+}
+
+/** A text that already tells the reader about STOP needs no opt-out line. */
+export const mentionsStop = (text: string) => /\bSTOP\b/i.test(text);
