@@ -4,6 +4,7 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { DynamoRateLimiter } from '../shared/adapters/dynamo-rate-limiter-adapter.ts';
 import { DynamoSendGuards } from '../shared/adapters/dynamo-send-guards-adapter.ts';
+import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-adapter.ts';
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
@@ -52,6 +53,7 @@ const deps = {
   breaker: new DynamoCircuitBreaker(config.BREAKER_THRESHOLD, config.BREAKER_COOLDOWN_SECONDS * 1000, config.STATE_TABLE),
   store: new S3FileStore(),
   contacts: new DynamoSendGuards(config.STATE_TABLE),
+  settings: new DynamoSettingsRepository(config.STATE_TABLE),
   statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
     `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };

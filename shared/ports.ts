@@ -134,6 +134,8 @@ export interface NotificationRecord {
   optOutLine?: boolean;
   /** Rule notifications: the opt-out line added to the text rendered at send, when it fits and says nothing of STOP. */
   optOutFooter?: string;
+  /** API sends: the recipient's time zone as the request gave it, for quiet hours. */
+  timezone?: string;
   /** MMS images of an API send: the user's uploaded files. */
   media?: Array<{ objectKey: string; fileName: string }>;
   /** Epoch ms until which a sender holds the right to send; absent when nobody does. */
@@ -196,8 +198,11 @@ export interface ScheduledSends {
    * it; false otherwise. A sender claims only pending notifications, so the two never both win.
    */
   cancel(userId: string, notificationId: string, at: string, now: number): Promise<boolean>;
-  /** Moves a still-scheduled notification to a new time (back among the due items); false when no longer scheduled. */
-  reschedule(userId: string, notificationId: string, sendAt: string, at: string): Promise<boolean>;
+  /**
+   * Moves a still-scheduled notification to a new time (back among the due items); false when no
+   * longer scheduled, or when `dueAt` is given and the notification is no longer due then.
+   */
+  reschedule(userId: string, notificationId: string, sendAt: string, at: string, dueAt?: string): Promise<boolean>;
   /** API sends whose timer is not yet on the queue and that are due at or before `until`, soonest first. */
   listDue(shard: number, until: string, page: PageRequest): Promise<Page<NotificationRecord>>;
   readonly dueShards: number;

@@ -207,16 +207,22 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     });
   }
 
-  async reschedule(userId: string, notificationId: string, sendAt: string, at: string): Promise<boolean> {
+  async reschedule(userId: string, notificationId: string, sendAt: string, at: string, dueAt?: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(userId, notificationId),
           UpdateExpression: 'SET sendAt = :sendAt, dueAt = :sendAt, dueShard = :shard, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :scheduled',
+          ConditionExpression: `attribute_exists(pk) AND #status = :scheduled${dueAt === undefined ? '' : ' AND dueAt = :dueAt'}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sendAt': sendAt, ':shard': dueShardOf(notificationId), ':at': at, ':scheduled': 'scheduled' },
+          ExpressionAttributeValues: {
+            ':sendAt': sendAt,
+            ':shard': dueShardOf(notificationId),
+            ':at': at,
+            ':scheduled': 'scheduled',
+            ...(dueAt === undefined ? {} : { ':dueAt': dueAt }),
+          },
         }),
       );
       return true;

@@ -17,7 +17,7 @@ import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
 import { matchingRules } from './rule-matching.ts';
-import { settingsOf } from './settings.ts';
+import { settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 
 export interface FanOutDeps {
   files: FileRepository;
@@ -33,8 +33,6 @@ export interface FanOutDeps {
   contacts?: Pick<SendGuards, 'hasContacted'>;
 }
 
-/** SQS's longest delay: a held notification due sooner gets its timer at once, later ones from the sweep. */
-const TIMER_HORIZON_MS = 15 * 60_000;
 
 export interface StoredObjectEvent {
   key: string;

@@ -11,7 +11,6 @@ import type {
   SendGuards,
   SettingsRepository,
   TemplateRepository,
-  UserSettings,
 } from '../ports.ts';
 import { MAX_SCHEDULE_AHEAD_MS, type SendRequest } from '../schemas/notification.schema.ts';
 import { mapLimit } from './fan-out.ts';
@@ -19,17 +18,13 @@ import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
 import { cancelableStatuses } from './notification-status.ts';
 import { toE164 } from './phone.ts';
-import { URGENT } from './priority.ts';
-import { quietHoursEnd } from './quiet-hours.ts';
 import { smsSize } from './sms-segments.ts';
-import { mentionsStop, settingsOf } from './settings.ts';
+import { afterQuietHours, mentionsStop, settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 import { renderUserTemplate } from './templates.ts';
 
 /** Twilio refuses longer bodies (21617). */
 export const MAX_BODY_LENGTH = MAX_TEMPLATE_LENGTH;
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-/** SQS's longest delay: sends due sooner get their timer on the queue at once. */
-export const TIMER_HORIZON_MS = 15 * 60_000;
 /** A schedule this far in the past is a mistake, not clock skew between client and server. */
 const PAST_GRACE_MS = 1_000;
 /** How long a guard may point at a notification not yet written before a retry may take it over. */
@@ -86,14 +81,6 @@ function checkSchedule(sendAt: string, now: number): number {
   return at;
 }
 
-/** When a send due at `due` goes: at the end of quiet hours when it falls inside them, unless urgent. */
-function afterQuietHours(due: number, priority: number, settings: UserSettings, timezone: string | undefined): number {
-  if (priority >= URGENT || !settings.quietHours) return due;
-  const end = quietHoursEnd(due, { ...settings.quietHours, timezone: timezone ?? settings.quietHours.timezone });
-  return end ?? due;
-}
-
-/** Whether the text already tells the recipient how to opt out. */
 
 /**
  * Creates one API send. Everything that can refuse the request is checked before anything is
@@ -177,6 +164,7 @@ export async function createSend(
     ...(due > now ? { sendAt: new Date(due).toISOString() } : {}),
     dueAt: new Date(due).toISOString(),
     ...(req.metadata !== undefined ? { metadata: req.metadata } : {}),
+    ...(req.timezone !== undefined ? { timezone: req.timezone } : {}),
     ...(media ? { media } : {}),
     ...(footer ? { optOutLine: true } : {}),
     ...(size ? { encoding: size.encoding, segments: size.segments } : {}),
@@ -328,7 +316,7 @@ export async function rescheduleSend(
   if (current.status !== 'scheduled') throw new NotReschedulableError(current.status);
   const now = clock().getTime();
   const settings = await settingsOf(deps.settings, userId);
-  const due = afterQuietHours(checkSchedule(sendAt, now), current.priority ?? 1, settings, undefined);
+  const due = afterQuietHours(checkSchedule(sendAt, now), current.priority ?? 1, settings, current.timezone);
   if (due <= now) throw bad('sendAt', 'sendAt must be in the future; to send now, cancel and send again.');
   const dueAt = new Date(due).toISOString();
   if (!(await deps.notifications.reschedule(userId, notificationId, dueAt, new Date(now).toISOString()))) {

@@ -12,11 +12,12 @@ import type {
   RateLimiter,
   ScheduledSends,
   SendGuards,
+  SettingsRepository,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, MAX_TEMPLATE_LENGTH, renderTemplate, templateUses } from './message-template.ts';
 import { isPriority } from './priority.ts';
-import { mentionsStop } from './settings.ts';
+import { afterQuietHours, mentionsStop, settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 import { smsSize } from './sms-segments.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
@@ -26,7 +27,7 @@ export const CLAIM_LEASE_MS = 60_000;
 const THROTTLED = new Set(['20429', 'HTTP_429']);
 
 export interface SendDeps {
-  notifications: NotificationRepository & Pick<ScheduledSends, 'promote'>;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'promote' | 'reschedule'>;
   gateway: MessageGateway;
   email: EmailGateway;
   store: FileStore;
@@ -37,6 +38,8 @@ export interface SendDeps {
   statusCallbackUrl: (n: NotificationRecord) => string;
   /** Remembers recipients who got the opt-out line. */
   contacts?: Pick<SendGuards, 'recordContact'>;
+  /** The owners' quiet hours, read again when a scheduled send's time comes. */
+  settings?: SettingsRepository;
 }
 
 export interface Delivery {
@@ -247,9 +250,30 @@ async function promoteIfDue(
   if (due > at) {
     throw new DeferError('Not due yet.', Math.ceil((due - at) / 1000), JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }), due);
   }
+  const heldUntil = await quietHoursHold(deps, current, at);
+  if (heldUntil !== undefined) {
+    const dueAt = new Date(heldUntil).toISOString();
+    const held = { userId: current.userId, notificationId: current.notificationId };
+    // Conditional on the time it was due, so a reschedule or cancel made meanwhile wins.
+    if (!(await deps.notifications.reschedule(held.userId, held.notificationId, dueAt, now().toISOString(), current.dueAt))) return undefined;
+    reportActivity(`notification ${held.notificationId} held by quiet hours until ${dueAt}`, { notificationId: held.notificationId });
+    // Back among the due items, so the sweep sets a timer for a later end; a near one is set here.
+    if (heldUntil - at <= TIMER_HORIZON_MS) throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), JSON.stringify({ ...held, dueAt }), heldUntil);
+    return undefined;
+  }
   await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());
   // Whoever promoted it, what counts is its status now.
   return deps.notifications.get(current.userId, current.notificationId);
+}
+
+/**
+ * Quiet hours are read again when a scheduled send's time comes, so a window saved (or moved)
+ * after it was scheduled still holds it: the end of the window, or undefined when it may go.
+ */
+async function quietHoursHold(deps: SendDeps, n: NotificationRecord, at: number): Promise<number | undefined> {
+  if (!deps.settings) return undefined;
+  const until = afterQuietHours(at, n.priority ?? 0, await settingsOf(deps.settings, n.userId), n.timezone);
+  return until > at ? until : undefined;
 }
 
 async function mediaUrlsOf(store: FileStore, n: NotificationRecord): Promise<string[]> {

@@ -185,9 +185,9 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
     return true;
   }
 
-  async reschedule(userId: string, notificationId: string, sendAt: string, when: string): Promise<boolean> {
+  async reschedule(userId: string, notificationId: string, sendAt: string, when: string, dueAt?: string): Promise<boolean> {
     const n = this.items.get(at(userId, notificationId));
-    if (!n || n.status !== 'scheduled') return false;
+    if (!n || n.status !== 'scheduled' || (dueAt !== undefined && n.dueAt !== dueAt)) return false;
     n.sendAt = sendAt;
     n.dueAt = sendAt;
     n.updatedAt = when;
@@ -462,6 +462,9 @@ export function frozenClock(iso = '2030-01-01T00:00:00.000Z') {
   return Object.assign(now, {
     advance(byMs: number) {
       ms += byMs;
+    },
+    set(to: string) {
+      ms = Date.parse(to);
     },
   });
 }

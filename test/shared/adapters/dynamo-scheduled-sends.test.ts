@@ -113,6 +113,17 @@ describe('DynamoNotificationRepository, API sends', () => {
     expect(await repo.reschedule(userId, n.notificationId, '2031-03-01T12:20:00.000Z', T0)).toBe(false);
   });
 
+  it('moves a send held for quiet hours only while it is still due at the time its timer was set for', async () => {
+    const userId = newUser();
+    const n = apiSend(userId);
+    await repo.createIfAbsent(n);
+    expect(await repo.reschedule(userId, n.notificationId, '2031-03-01T12:30:00.000Z', T0, '2031-01-01T00:00:00.000Z')).toBe(false);
+    expect(await repo.reschedule(userId, n.notificationId, '2031-03-01T12:30:00.000Z', T0, n.dueAt)).toBe(true);
+    expect(await repo.get(userId, n.notificationId)).toMatchObject({ status: 'scheduled', dueAt: '2031-03-01T12:30:00.000Z' });
+    // The timer set for the old time no longer matches.
+    expect(await repo.reschedule(userId, n.notificationId, '2031-03-01T13:00:00.000Z', T0, n.dueAt)).toBe(false);
+  });
+
   it('cancels a scheduled or pending send unless a sender holds its claim, and a canceled one is never claimed', async () => {
     const userId = newUser();
     const scheduled = apiSend(userId);

@@ -46,6 +46,7 @@ beforeEach(() => {
     limiter: new FakeRateLimiter(),
     breaker: new FakeCircuitBreaker(),
     contacts: deps.guards,
+    settings: deps.settings,
     statusCallbackUrl: () => 'https://api.test/twilio/status',
   };
 });
@@ -157,6 +158,49 @@ describe('quiet hours', () => {
   it('reads the window in the recipient\'s time zone when the request names one', async () => {
     // 10:00 in New York is 07:00 in Los Angeles: outside a 09:00–17:00 window there.
     expect((await send({ body: 'Hi', timezone: 'America/Los_Angeles' })).notification.status).toBe('pending');
+  });
+
+  describe('saved after a send was scheduled', () => {
+    const window = { start: '09:00', end: '17:00', timezone: 'America/New_York' };
+    const saveWindow = (quietHours: typeof window | null) => deps.settings.put('alice', { quietHours, dedupWindowSeconds: 60, optOutFooter: null });
+    const inAMinute = () => new Date(clock().getTime() + 60_000).toISOString();
+
+    it('holds the send when its time comes inside the window, until the window ends', async () => {
+      await saveWindow(null);
+      const { notification: n } = await send({ body: 'Hi', sendAt: inAMinute() });
+      await saveWindow(window);
+      clock.advance(60_000);
+      expect(await deliverTimers()).toEqual(['skipped']);
+      expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ status: 'scheduled', dueAt: '2030-01-07T22:00:00.000Z' });
+      expect(gateway.sent).toEqual([]);
+
+      // 17:00 in New York: the sweep sets its timer, and then it goes.
+      clock.set('2030-01-07T21:50:00.000Z');
+      expect((await sweepDueSends(deps, clock)).enqueued).toBe(1);
+      clock.set('2030-01-07T22:00:00.000Z');
+      expect(await deliverTimers()).toEqual(['sent']);
+    });
+
+    it('puts a timer for a window ending within 15 minutes back on the queue at once', async () => {
+      clock.set('2030-01-07T21:50:00.000Z');
+      await saveWindow(null);
+      const { notification: n } = await send({ body: 'Hi', sendAt: inAMinute() });
+      await saveWindow(window);
+      clock.advance(60_000);
+      const timer = deps.queue.enqueued.splice(0)[0]!;
+      const deferred = await sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock).catch((err: unknown) => err);
+      expect(deferred).toBeInstanceOf(DeferError);
+      expect(JSON.parse((deferred as DeferError).body!)).toEqual({ userId: 'alice', notificationId: n.notificationId, dueAt: '2030-01-07T22:00:00.000Z' });
+    });
+
+    it('lets urgent sends and recipients outside the window go at their time', async () => {
+      await saveWindow(null);
+      await send({ body: 'Urgent', sendAt: inAMinute(), priority: 10 });
+      await send({ body: 'West', sendAt: inAMinute(), timezone: 'America/Los_Angeles' });
+      await saveWindow(window);
+      clock.advance(60_000);
+      expect(await deliverTimers()).toEqual(['sent', 'sent']);
+    });
   });
 });
 
