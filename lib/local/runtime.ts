@@ -21,6 +21,7 @@ import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
 import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
+import { buildOpenApiDocument } from '../openapi/document.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -222,6 +223,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const method = req.method ?? 'GET';
 
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    // The API reference (docs/openapi.json), naming this server.
+    if (method === 'GET' && path === '/openapi.json') return sendJson(res, 200, buildOpenApiDocument({ serverUrl: url }));
     if (method === 'GET' && path === '/local/queues') {
       // For operator commands (npm run dlq): where the embedded SQS listens and each queue's URLs.
       const pairs = Object.fromEntries(
