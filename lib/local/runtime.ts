@@ -22,6 +22,7 @@ import { TwilioSimulator } from './twilio-simulator.ts';
 import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
 import { buildOpenApiDocument } from '../openapi/document.ts';
+import { repairIndexes } from './index-repair.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -130,6 +131,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const engines = await startEngines({ dataDir: opts.dataDir, dynamoProcess: opts.dynamoProcess });
   const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
   if (opts.dataDir) await releaseOrphanedMessages(engines, resources);
+  // A crash can tear the embedded DynamoDB's item and index writes apart (see index-repair.ts).
+  if (opts.dataDir) await repairIndexes(engines);
   const secrets = localSecrets(opts.dataDir);
   const auth = new LocalAuth(secrets.jwtSecret);
   const twilio = {
