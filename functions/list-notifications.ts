@@ -1,13 +1,10 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
-import { pagedList, pageQuery, userRoute } from '../shared/http.ts';
-import * as z from 'zod/mini';
+import { pagedList, userRoute } from '../shared/http.ts';
 import { toE164 } from '../shared/domain/phone.ts';
-import { notificationFilters } from '../shared/schemas/notification.schema.ts';
+import { listNotificationsQuery as query } from '../shared/schemas/notification-query.schema.ts';
 
 const notifications = new DynamoNotificationRepository();
-
-const query = z.strictObject({ ...pageQuery, ...notificationFilters });
 
 // `to` is matched as stored: E.164 for phone numbers (so "+1 415 555 0100" finds them too), lower case for email.
 const recipient = (to: string | undefined) => (to === undefined ? undefined : (toE164(to) ?? to.toLowerCase()));

@@ -1,15 +1,16 @@
-import * as z from 'zod/mini';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { optOutByApi, phoneParam } from '../shared/domain/opt-outs.ts';
 import { json, userRoute } from '../shared/http.ts';
+import { phoneParams } from '../shared/schemas/path-params.schema.ts';
+import { optOutRequestSchema } from '../shared/schemas/opt-out.schema.ts';
 
 const deps = { optOuts: new DynamoOptOutRepository(), notifications: new DynamoNotificationRepository() };
 
 export const handler = userRoute(
   {
-    params: z.object({ phone: z.string().check(z.minLength(1), z.maxLength(32)) }),
-    body: z.strictObject({ optedOut: z.boolean({ error: 'optedOut must be true or false.' }) }),
+    params: phoneParams,
+    body: optOutRequestSchema,
   },
   async ({ params, body }) => json(200, await optOutByApi(deps, phoneParam(params.phone), body.optedOut)),
 );

@@ -95,7 +95,7 @@ export function userRoute<
   spec: { body?: B; query?: Q; params?: P },
   fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
 ) {
-  return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
+  const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
     .use(httpErrors())
     .handler(async (event, context) => {
@@ -105,6 +105,15 @@ export function userRoute<
       const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
       return fn({ userId, body, query, params, event, context } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
     });
+  // The API reference (lib/openapi) is checked against the schemas a route really validates with.
+  return Object.assign(handler, { validates: spec as RouteSchemas });
+}
+
+/** The schemas a user route validates its body, query and path parameters with. */
+export interface RouteSchemas {
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  params?: z.ZodMiniType;
 }
 
 /** `limit`: a whole number from 1 to 100, `fallback` when absent. */
@@ -123,6 +132,9 @@ export const pageQuery = {
   limit: limitParam(20),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };
+
+/** The query of a list with no filters: `limit` and `cursor`, nothing else. */
+export const pageOnlyQuery = z.strictObject(pageQuery);
 
 /**
  * Runs a paged query with a tamper-checked cursor bound to the user and the filters, and

@@ -38,7 +38,15 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     ),
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
+  crash: async (size) => (await import('./crash.ts')).crashBenchmark({ uploads: crashUploads(size) }),
 };
+
+/** Uploads in flight at the crash: CRASH_UPLOADS overrides the size's number (200, or 20 for tiny). */
+function crashUploads(size: BenchSize): number {
+  const n = Number(process.env.CRASH_UPLOADS ?? (size === 'tiny' ? 20 : 200));
+  if (!(Number.isInteger(n) && n >= 3)) throw new Error('CRASH_UPLOADS is a whole number, 3 or more.');
+  return n;
+}
 
 const run = promisify(execFile);
 
@@ -73,6 +81,7 @@ export const defaultRuns: Record<string, number> = {
   ingest: 1,
   sends: 1,
   console: 1,
+  crash: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

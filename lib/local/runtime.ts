@@ -21,6 +21,8 @@ import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
 import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
+import { buildOpenApiDocument } from '../openapi/document.ts';
+import { repairIndexes } from './index-repair.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -129,6 +131,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const engines = await startEngines({ dataDir: opts.dataDir, dynamoProcess: opts.dynamoProcess });
   const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
   if (opts.dataDir) await releaseOrphanedMessages(engines, resources);
+  // A crash can tear the embedded DynamoDB's item and index writes apart (see index-repair.ts).
+  if (opts.dataDir) await repairIndexes(engines);
   const secrets = localSecrets(opts.dataDir);
   const auth = new LocalAuth(secrets.jwtSecret);
   const twilio = {
@@ -222,6 +226,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const method = req.method ?? 'GET';
 
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    // The API reference (docs/openapi.json), naming this server.
+    if (method === 'GET' && path === '/openapi.json') return sendJson(res, 200, buildOpenApiDocument({ serverUrl: url }));
     if (method === 'GET' && path === '/local/queues') {
       // For operator commands (npm run dlq): where the embedded SQS listens and each queue's URLs.
       const pairs = Object.fromEntries(

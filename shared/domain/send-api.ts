@@ -12,7 +12,7 @@ import type {
   SettingsRepository,
   TemplateRepository,
 } from '../ports.ts';
-import { MAX_SCHEDULE_AHEAD_MS, type SendRequest } from '../schemas/notification.schema.ts';
+import { MAX_BATCH, MAX_SCHEDULE_AHEAD_MS, type SendRequest } from '../schemas/notification.schema.ts';
 import { mapLimit } from './fan-out.ts';
 import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
@@ -177,7 +177,7 @@ export async function createSend(
   return { statusCode: 201, notification: stored };
 }
 
-export const MAX_BATCH = 100;
+export { MAX_BATCH };
 const BATCH_CONCURRENCY = 8;
 
 export type BatchResult =

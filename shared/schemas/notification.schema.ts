@@ -69,6 +69,16 @@ export const sendRequestSchema = z
 
 export type SendRequest = z.output<typeof sendRequestSchema>;
 
+/** Sends one POST /notifications/batch takes at most. */
+export const MAX_BATCH = 100;
+
+/** POST /notifications/batch: each item is checked against sendRequestSchema on its own, so one bad item fails alone. */
+export const batchRequestSchema = z.strictObject({
+  items: z
+    .array(z.unknown(), { error: 'items must be an array of sends.' })
+    .check(z.minLength(1, 'items must hold at least one send.'), z.maxLength(MAX_BATCH, `items may hold at most ${MAX_BATCH} sends.`)),
+});
+
 /** PATCH /notifications/{id}. */
 export const rescheduleSchema = z.strictObject({ sendAt: isoTime });
 

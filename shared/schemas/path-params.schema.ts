@@ -17,5 +17,8 @@ export const messageIdParams = z.object({
 /** `{notificationId}` in a path. */
 export const notificationIdParams = z.object({ notificationId: z.string().check(z.minLength(1), z.maxLength(128)) });
 
+/** `{phone}` in a path: checked as a phone number by the domain, which names the problem. */
+export const phoneParams = z.object({ phone: z.string().check(z.minLength(1), z.maxLength(32)) });
+
 /** `{templateId}` in a path. */
 export const templateIdParams = z.object({ templateId: id });
