@@ -7,7 +7,7 @@ import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
 import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';
 import { reportActivity } from './activity.ts';
-import { logger } from './logger.ts';
+import { correlationOf, logger, withCorrelation, withInvocation } from './logger.ts';
 
 /** How long a deferred record stays hidden: exponential in its receives, with jitter, capped. */
 export function backoffSeconds(receiveCount: number, base: number, max: number, random: () => number = Math.random): number {
@@ -87,8 +87,14 @@ export function queueConsumer(
     }
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
-    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+    withInvocation(context, () =>
+      // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
+      // Each record's ids (a notification's, a message's SID) go on every line its handling writes.
+      processPartialResponse(event, (record: SQSRecord) => withCorrelation(correlationOf(parseOrRaw(record.body)), () => handleRecord(record)), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+    );
 }
 
 function parseOrRaw(body: string): unknown {
