@@ -6,6 +6,8 @@ import { isValidTwilioBodySignature, isValidTwilioSignature } from './adapters/t
 import { configParts, readConfig } from './config.ts';
 import { ForbiddenError, ValidationError } from './errors.ts';
 import type { CorrelationKeys } from './logger.ts';
+import { metricNames } from './metric-names.ts';
+import { countMetric } from './metrics.ts';
 import { httpErrors, logged, rawBody, type HttpResult } from './http.ts';
 
 export type FormParams = Record<string, string | string[]>;
@@ -99,6 +101,7 @@ export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
       const valid = bodyHashed
         ? isValidTwilioBodySignature(authToken, signature, url, body)
         : !isJson(event.headers['content-type']) && isValidTwilioSignature(authToken, signature, url, parseForm(body));
+      if (!valid) countMetric(metricNames.signatureFailures);
       if (!valid) throw new ForbiddenError('The X-Twilio-Signature header is missing or does not match this request.');
       const params = bodyHashed && isJson(event.headers['content-type']) ? parseJsonParams(body) : parseForm(body);
       return fn({ params, query, event });
