@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Handlers' log lines (activity included) stay out of the test output; LOG_LEVEL=INFO shows them.
+    // Metrics are not written as EMF lines either; tests that look at them install their own sink.
+    env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

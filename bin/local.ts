@@ -70,6 +70,12 @@ Press Ctrl+C to stop.
 // One line per event a person follows, under the banner; phone numbers arrive masked.
 setActivitySink((line) => process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${line}\n`));
 
+// Once a minute, what the metrics counted in it (sends by outcome, callbacks by status, …), if anything.
+setInterval(() => {
+  const line = runtime.metrics.takeMinute();
+  if (line) process.stdout.write(`${new Date().toISOString().slice(11, 19)}  last minute: ${line}\n`);
+}, 60_000).unref();
+
 let stopping = false;
 const shutdown = async () => {
   if (stopping) return;

@@ -4,11 +4,16 @@ import { SqsMessageIngestQueue } from '../shared/adapters/sqs-message-ingest-que
 import { acceptMessage, RATE_LIMIT, userOwner } from '../shared/domain/messages.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { createMessageSchema } from '../shared/schemas/message.schema.ts';
+import { metricNames } from '../shared/metric-names.ts';
+import { countMetric } from '../shared/metrics.ts';
 
 const deps = { messages: new DynamoMessageRepository(), admission: new DynamoMessageAdmission(), queue: new SqsMessageIngestQueue() };
 
+const ingestOutcome = { accepted: 'accepted', limited: 'rateLimited', duplicate: 'duplicate' } as const;
+
 export const handler = userRoute({ body: createMessageSchema }, async ({ userId, body }) => {
   const outcome = await acceptMessage(deps, userOwner(userId), body);
+  countMetric(metricNames.ingest, ['outcome', ingestOutcome[outcome.kind]]);
   switch (outcome.kind) {
     case 'duplicate':
       return json(200, { messageId: outcome.messageId, duplicate: true });

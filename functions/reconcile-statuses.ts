@@ -5,6 +5,8 @@ import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-
 import { readConfig } from '../shared/config.ts';
 import { reconcileStatuses, type ReconcileReport } from '../shared/domain/reconcile-statuses.ts';
 import { logger } from '../shared/logger.ts';
+import { metricNames } from '../shared/metric-names.ts';
+import { countMetric } from '../shared/metrics.ts';
 
 const number = (fallback: number) => z._default(z.coerce.number().check(z.gte(0)), fallback);
 const config = readConfig(
@@ -24,6 +26,8 @@ export const handler = async (_event: ScheduledEvent): Promise<ReconcileReport> 
     limit: config.RECONCILE_LIMIT,
     concurrency: config.RECONCILE_CONCURRENCY,
   });
+  countMetric(metricNames.reconciliationStuck, undefined, report.checked);
+  countMetric(metricNames.reconciliationFixes, undefined, report.applied);
   if (report.failed > 0) logger.warn('Reconciliation could not ask Twilio about some messages; the next run tries again', { ...report });
   else logger.info('Reconciled notification statuses', { ...report });
   return report;

@@ -10,6 +10,9 @@ import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
 import { configParts, readConfig } from '../shared/config.ts';
 import { sendNotification } from '../shared/domain/send-notification.ts';
+import { GiveUpError, RetryLaterError } from '../shared/errors.ts';
+import { metricNames } from '../shared/metric-names.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
 import { queues } from '../lib/topology.ts';
 
@@ -66,8 +69,14 @@ export const handler = queueConsumer([queues.notification, queues.priority], asy
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).
   const ref = refSchema.parse(body && typeof body === 'object' && 'payload' in body ? body.payload : body);
-  return sendNotification(deps, ref, {
+  const result = await sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),
     maxReceives: queues.notification.maxReceiveCount,
+  }).catch((err: unknown) => {
+    if (err instanceof RetryLaterError) countMetric(metricNames.sends, ['outcome', 'retry']);
+    if (err instanceof GiveUpError) countMetric(metricNames.sends, ['outcome', 'gaveUp']);
+    throw err;
   });
+  countMetric(metricNames.sends, ['outcome', result]);
+  return result;
 });

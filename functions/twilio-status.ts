@@ -6,6 +6,8 @@ import { receiveStatusCallback } from '../shared/domain/status-callback.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { reportActivity } from '../shared/activity.ts';
 import { logger } from '../shared/logger.ts';
+import { metricNames } from '../shared/metric-names.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { field, twilioWebhook, twiml } from '../shared/twilio-webhook.ts';
 
 const config = readConfig(z.object({ STATUS_UPDATE_DEADLINE_MS: z._default(z.coerce.number().check(z.gt(0)), 3_000) }));
@@ -28,6 +30,8 @@ export const handler = twilioWebhook(async ({ params, query }) => {
     },
     config.STATUS_UPDATE_DEADLINE_MS,
   );
+  countMetric(metricNames.statusCallbacks, ['status', messageStatus]);
+  if (outcome.result === 'deferred') countMetric(metricNames.statusCallbacksDeferred);
   if (outcome.result === 'applied') {
     reportActivity(`message ${messageSid} ${messageStatus}${errorCode ? ` (${errorCode})` : ''}`, { messageSid, messageStatus, ...(userId && notificationId ? { notificationId } : {}) });
   }

@@ -245,6 +245,7 @@ export class NotificationStack extends Stack {
     const twilioMps = String(props.twilioMps ?? this.node.tryGetContext('twilioMps') ?? 1);
     const emailFrom: string = props.emailFrom ?? this.node.tryGetContext('emailFrom') ?? 'notifications@example.com';
     const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
+    const logLevel: string = this.node.tryGetContext('logLevel') ?? 'INFO';
 
     this.functions = mapSpecs(functions, (name, spec) => {
       const fn = new AppFunction(this, pascal(name), {
@@ -255,6 +256,7 @@ export class NotificationStack extends Stack {
       this.wire(fn, spec);
       fn.addEnvironment(commonEnv.publicBaseUrl, publicBaseUrl);
       fn.addEnvironment(commonEnv.twilioFromNumber, twilioFromNumber);
+      fn.addEnvironment(commonEnv.logLevel, logLevel);
       if ('twilio' in spec && spec.twilio) {
         fn.addEnvironment(commonEnv.twilioMps, twilioMps);
         fn.addEnvironment(commonEnv.emailFrom, emailFrom);
@@ -419,13 +421,7 @@ export class NotificationStack extends Stack {
    * and records why each wildcard those grants produce is acceptable.
    */
   private wire(fn: AppFunction, spec: FunctionSpec): void {
-    const wildcards: NagPackSuppression[] = [
-      {
-        id: 'AwsSolutions-IAM5',
-        appliesTo: ['Resource::*'],
-        reason: 'The only statement on Resource::* is xray:PutTraceSegments and xray:PutTelemetryRecords from active tracing; X-Ray has no resource-level permissions for them.',
-      },
-    ];
+    const wildcards: NagPackSuppression[] = [];
 
     for (const [key, access] of entries<TableKey, Access | undefined>(spec.tables ?? {})) {
       if (!access) continue;

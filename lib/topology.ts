@@ -629,4 +629,6 @@ export const commonEnv = {
   twilioMessagingServiceSid: 'TWILIO_MESSAGING_SERVICE_SID',
   /** Set only when the senders have a per-minute cap besides the per-second rate. */
   twilioMpm: 'TWILIO_MPM',
+  /** The handlers' log level (DEBUG, INFO, WARN, ERROR, SILENT); the `logLevel` context value when deployed. */
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;

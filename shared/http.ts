@@ -3,7 +3,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { cursorKey, openCursor, sealCursor } from './cursor.ts';
 import { AppError, UnauthorizedError, ValidationError } from './errors.ts';
-import { logger } from './logger.ts';
+import { correlationOf, logger, withCorrelation, withInvocation, type CorrelationKeys } from './logger.ts';
 import type { Page, PageRequest } from './ports.ts';
 import * as z from 'zod/mini';
 import type { ValidationIssues } from './validation.ts';
@@ -95,7 +95,7 @@ export function userRoute<
   spec: { body?: B; query?: Q; params?: P },
   fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
 ) {
-  const handler = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
+  const route = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
     .use(httpErrors())
     .handler(async (event, context) => {
@@ -105,8 +105,12 @@ export function userRoute<
       const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
       return fn({ userId, body, query, params, event, context } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
     });
-  // The API reference (lib/openapi) is checked against the schemas a route really validates with.
-  return Object.assign(handler, { validates: spec as RouteSchemas });
+  // The ids in the path (a notification's, a file's) go on every line the request writes; the API
+  // reference (lib/openapi) is checked against the schemas a route really validates with.
+  return Object.assign(
+    logged(route, (event) => correlationOf(event.pathParameters)),
+    { validates: spec as RouteSchemas },
+  );
 }
 
 /** The schemas a user route validates its body, query and path parameters with. */
@@ -114,6 +118,15 @@ export interface RouteSchemas {
   body?: z.ZodMiniType;
   query?: z.ZodMiniType;
   params?: z.ZodMiniType;
+}
+
+/**
+ * An HTTP handler whose every log line carries the invocation's Lambda context and the
+ * correlation keys `keysOf` finds in its event.
+ */
+export function logged<E, R>(handler: (event: E, context: Context) => Promise<R>, keysOf: (event: E) => CorrelationKeys) {
+  return (event: E, context: Context): Promise<R> =>
+    withInvocation(context, () => withCorrelation(keysOf(event), () => handler(event, context)));
 }
 
 /** `limit`: a whole number from 1 to 100, `fallback` when absent. */

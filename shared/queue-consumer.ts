@@ -7,7 +7,9 @@ import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
 import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';
 import { reportActivity } from './activity.ts';
-import { logger } from './logger.ts';
+import { metricNames } from './metric-names.ts';
+import { countMetric, timeMetric } from './metrics.ts';
+import { correlationOf, logger, withCorrelation, withInvocation } from './logger.ts';
 
 /** How long a deferred record stays hidden: exponential in its receives, with jitter, capped. */
 export function backoffSeconds(receiveCount: number, base: number, max: number, random: () => number = Math.random): number {
@@ -40,14 +42,15 @@ export function queueConsumer(
   const lanes = (Array.isArray(queue) ? queue : [queue]).map((spec: QueueSpec) => {
     const urls = readConfig(z.object({ [spec.envVar]: z.string().check(z.minLength(1)), [spec.dlqEnvVar]: z.string().check(z.minLength(1)) }));
     const queueUrl = String(urls[spec.envVar]);
-    return { queueUrl, dlqUrl: String(urls[spec.dlqEnvVar]), name: queueUrl.split('/').at(-1) };
+    return { queueUrl, dlqUrl: String(urls[spec.dlqEnvVar]), name: queueUrl.split('/').at(-1), queue: spec.name };
   });
   const laneOf = (record: SQSRecord) => lanes.find((lane) => record.eventSourceARN?.split(':').at(-1) === lane.name) ?? lanes[0]!;
   const retry = readConfig(retryConfig);
 
   const handleRecord = async (record: SQSRecord) => {
-    const { queueUrl, dlqUrl, name } = laneOf(record);
+    const { queueUrl, dlqUrl, name, queue } = laneOf(record);
     const details = { messageId: record.messageId, receiveCount: record.attributes.ApproximateReceiveCount };
+    const started = performance.now();
     try {
       return await recordHandler(record);
     } catch (err) {
@@ -56,6 +59,7 @@ export function queueConsumer(
         const delaySeconds = err.delayAt(Date.now());
         await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: err.body ?? record.body, DelaySeconds: delaySeconds }));
         logger.debug('Record deferred by a fresh copy', { ...details, delaySeconds, reason: err.message });
+        countMetric(metricNames.deferrals, ['queue', queue]);
         return;
       }
       if (err instanceof GiveUpError) {
@@ -84,11 +88,19 @@ export function queueConsumer(
         logger.warn('Record failed; it will be retried', { ...details, error: err as Error });
       }
       throw err;
+    } finally {
+      timeMetric(metricNames.processingTime, performance.now() - started, ['queue', queue]);
     }
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
-    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+    withInvocation(context, () =>
+      // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
+      // Each record's ids (a notification's, a message's SID) go on every line its handling writes.
+      processPartialResponse(event, (record: SQSRecord) => withCorrelation(correlationOf(parseOrRaw(record.body)), () => handleRecord(record)), new BatchProcessor(EventType.SQS), {
+        context,
+        throwOnFullBatchFailure: false,
+      }),
+    );
 }
 
 function parseOrRaw(body: string): unknown {

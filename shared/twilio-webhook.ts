@@ -5,7 +5,10 @@ import { twilioCredentials } from './adapters/twilio-credentials.ts';
 import { isValidTwilioBodySignature, isValidTwilioSignature } from './adapters/twilio-signature.ts';
 import { configParts, readConfig } from './config.ts';
 import { ForbiddenError, ValidationError } from './errors.ts';
-import { httpErrors, rawBody, type HttpResult } from './http.ts';
+import type { CorrelationKeys } from './logger.ts';
+import { metricNames } from './metric-names.ts';
+import { countMetric } from './metrics.ts';
+import { httpErrors, logged, rawBody, type HttpResult } from './http.ts';
 
 export type FormParams = Record<string, string | string[]>;
 
@@ -83,7 +86,7 @@ export function calledBaseUrl(event: APIGatewayProxyEventV2, publicBaseUrl: stri
  */
 export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
   const baseUrl = readConfig(configParts.publicBaseUrl).PUBLIC_BASE_URL.replace(/\/+$/, '');
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
+  const webhook = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(httpHeaderNormalizer())
     .use(httpErrors())
     .handler(async (event) => {
@@ -98,8 +101,30 @@ export function twilioWebhook(fn: (req: TwilioRequest) => Promise<HttpResult>) {
       const valid = bodyHashed
         ? isValidTwilioBodySignature(authToken, signature, url, body)
         : !isJson(event.headers['content-type']) && isValidTwilioSignature(authToken, signature, url, parseForm(body));
+      if (!valid) countMetric(metricNames.signatureFailures);
       if (!valid) throw new ForbiddenError('The X-Twilio-Signature header is missing or does not match this request.');
       const params = bodyHashed && isJson(event.headers['content-type']) ? parseJsonParams(body) : parseForm(body);
       return fn({ params, query, event });
     });
+  return logged(webhook, correlationOfWebhook);
+}
+
+/**
+ * The correlation keys of a Twilio request: the message's or call's SID from the body, and the
+ * notification a status callback's URL names (`n`). Read before the signature check, for the
+ * log lines only.
+ */
+export function correlationOfWebhook(event: APIGatewayProxyEventV2): CorrelationKeys {
+  let params: FormParams = {};
+  try {
+    params = isJson(event.headers?.['content-type']) ? parseJsonParams(rawBody(event)) : parseForm(rawBody(event));
+  } catch {
+    // A body that does not parse is refused by the handler; its lines carry no keys.
+  }
+  const query = new URLSearchParams(event.rawQueryString ?? '');
+  return {
+    notificationId: query.get('n') ?? undefined,
+    messageSid: field(params, 'MessageSid') ?? field(params, 'SmsSid'),
+    callSid: field(params, 'CallSid'),
+  };
 }

@@ -54,7 +54,9 @@ export class AppFunction extends Construct {
       timeout: Duration.seconds(spec.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
+      // No active tracing: the X-Ray SDK would cost more cold start than the traces would tell
+      // beyond the correlated logs and the metrics (README, "Observability").
+      tracing: lambda.Tracing.DISABLED,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,

@@ -23,6 +23,8 @@ import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
 import { buildOpenApiDocument } from '../openapi/document.ts';
 import { repairIndexes } from './index-repair.ts';
+import { LocalMetrics } from './local-metrics.ts';
+import { setMetricSink } from '../../shared/metrics.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -96,6 +98,8 @@ export interface LocalRuntime {
   runSchedule(name: keyof typeof schedules): Promise<unknown>;
   token(userId: string): Promise<string>;
   stop(): Promise<void>;
+  /** The handlers' metrics, counted here instead of written as EMF (GET /local/metrics). */
+  metrics: LocalMetrics;
 }
 
 /** Secrets that only matter locally, kept with the data so tokens and cursors survive restarts. */
@@ -187,6 +191,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   }
   logger.setLogLevel((opts.logLevel ?? 'WARN') as 'WARN');
 
+  const metrics = new LocalMetrics();
+  setMetricSink(metrics.record);
+
   const handlers = {} as Record<FunctionName, ApiHandler & SqsHandler>;
   for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, (typeof functions)[FunctionName]]>) {
     const mod = (await import(pathToFileURL(join(projectRoot, spec.entry)).href)) as { handler: ApiHandler & SqsHandler };
@@ -228,6 +235,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
     // The API reference (docs/openapi.json), naming this server.
     if (method === 'GET' && path === '/openapi.json') return sendJson(res, 200, buildOpenApiDocument({ serverUrl: url }));
+    // The counters the deployed functions write to CloudWatch, as this process has counted them.
+    if (method === 'GET' && path === '/local/metrics') return sendJson(res, 200, metrics.snapshot());
     if (method === 'GET' && path === '/local/queues') {
       // For operator commands (npm run dlq): where the embedded SQS listens and each queue's URLs.
       const pairs = Object.fromEntries(
@@ -351,6 +360,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     consumers: Object.fromEntries(Object.values(queues).map((q) => [q.name, q.consumer])),
     schedules: Object.fromEntries(Object.entries(schedules).map(([name, spec]) => [name, spec.function])),
     runSchedule,
+    metrics,
     token: (userId) => auth.issue(userId),
     async stop() {
       for (const timer of timers) clearInterval(timer);

@@ -1,6 +1,8 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CircuitBreaker } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
+import { metricNames } from '../metric-names.ts';
+import { countMetric } from '../metrics.ts';
 
 const KEY = { pk: 'CIRCUIT', sk: 'twilio' };
 /** How long a sender trusts the state it read; a second of staleness costs a few calls at most. */
@@ -44,6 +46,7 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
     let openUntil = Number(Attributes?.openUntil ?? 0);
     if (failures >= this.threshold && openUntil <= now) {
       openUntil = now + this.cooldownMs;
+      countMetric(metricNames.breakerOpens);
       await this.client.send(
         new UpdateCommand({ TableName: this.tableName, Key: KEY, UpdateExpression: 'SET openUntil = :until', ExpressionAttributeValues: { ':until': openUntil } }),
       );

@@ -1,5 +1,7 @@
 import { maskPhone, reportActivity } from '../activity.ts';
 import { DeferError, GiveUpError, RetryLaterError } from '../errors.ts';
+import { metricNames } from '../metric-names.ts';
+import { countMetric } from '../metrics.ts';
 import type {
   CircuitBreaker,
   EmailGateway,
@@ -136,6 +138,7 @@ export async function sendNotification(
   // Throttling (429) says Twilio is up and busy, which pacing handles; only failures open the circuit.
   if (outcome.kind === 'retryable' && !THROTTLED.has(outcome.errorCode)) await deps.breaker.recordFailure(now().getTime());
   else await deps.breaker.recordSuccess();
+  if (outcome.kind === 'retryable' && THROTTLED.has(outcome.errorCode)) countMetric(metricNames.throttled);
 
   switch (outcome.kind) {
     case 'accepted':
@@ -156,6 +159,7 @@ export async function sendNotification(
         await fail(deps, n, outcome.errorCode, errorMessage, now);
         throw new GiveUpError(errorMessage, { status: 'failed', errorCode: outcome.errorCode, attempts: n.attempts });
       }
+      countMetric(metricNames.sendErrors, ['errorCode', outcome.errorCode]);
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Twilio send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
   }
@@ -211,6 +215,7 @@ async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, de
         await fail(deps, n, outcome.errorCode, outcome.errorMessage, now);
         throw new GiveUpError(outcome.errorMessage, { status: 'failed', errorCode: outcome.errorCode, attempts: n.attempts });
       }
+      countMetric(metricNames.sendErrors, ['errorCode', outcome.errorCode]);
       await deps.notifications.release(n.userId, n.notificationId, outcome);
       throw new RetryLaterError(`Email send failed (${outcome.errorCode}): ${outcome.errorMessage}`, outcome.errorCode);
   }
@@ -229,6 +234,7 @@ function deferUnlessSend(ref: { userId: string; notificationId: string }, at: nu
 
 async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, errorMessage: string, now: () => Date) {
   await deps.notifications.advance(n.userId, n.notificationId, { status: 'failed', at: now().toISOString(), errorCode, errorMessage });
+  countMetric(metricNames.sendErrors, ['errorCode', errorCode]);
   reportActivity(`notification ${n.notificationId} failed (${errorCode}): ${errorMessage}`, { notificationId: n.notificationId, errorCode });
 }
 

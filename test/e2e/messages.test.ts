@@ -52,6 +52,13 @@ describe('POST /messages', () => {
       processedAt: expect.any(String),
     });
     expect(processed.processingMs).toBeGreaterThanOrEqual(0);
+
+    // The counters the deployed functions write to CloudWatch, here counted by the runtime.
+    const { status, body } = await api.request('GET', '/local/metrics');
+    expect(status).toBe(200);
+    expect(body.namespace).toBe('TwilioNotifications');
+    expect(body.metrics['Ingest outcome=accepted']).toBeGreaterThanOrEqual(1);
+    expect(body.metrics['ProcessingTime queue=message-ingest']).toMatchObject({ count: expect.any(Number), averageMs: expect.any(Number) });
   });
 
   it('refuses invalid input with 400 naming every bad field, and stores nothing', async () => {

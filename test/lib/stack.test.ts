@@ -166,9 +166,11 @@ describe('NotificationStack', () => {
           Architectures: ['arm64'],
           MemorySize: spec.memoryMb,
           Timeout: spec.timeoutSeconds,
-          TracingConfig: { Mode: 'Active' },
           LoggingConfig: { LogGroup: { Ref: logicalId(stack.functions[name].logGroup) } },
         });
+        // Active tracing is off (README, "Observability"): on, it would trace nothing but the invocation.
+        expect(resources[functionId(name)]!.Properties.TracingConfig).toBeUndefined();
+        expect(resources[functionId(name)]!.Properties.Environment.Variables[commonEnv.logLevel]).toBe('INFO');
       }
     });
 
@@ -186,6 +188,7 @@ describe('NotificationStack', () => {
         'POWERTOOLS_SERVICE_NAME',
         commonEnv.publicBaseUrl,
         commonEnv.twilioFromNumber,
+        commonEnv.logLevel,
         ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
         ...(spec.bucket || ('media' in spec && spec.media) || ('messageMedia' in spec && spec.messageMedia) ? [commonEnv.bucket] : []),
@@ -231,11 +234,9 @@ describe('NotificationStack', () => {
       }
     });
 
-    it('allows Resource "*" only for the X-Ray tracing actions', () => {
+    it('allows no function Resource "*"', () => {
       for (const [name] of functionEntries) {
-        for (const statement of statementsOf(name).filter((s) => s.Resource === '*')) {
-          expect(actions(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-        }
+        expect(statementsOf(name).filter((s) => s.Resource === '*')).toEqual([]);
       }
     });
 
