@@ -304,12 +304,16 @@ export class FakeOptOutRepository implements OptOutRepository {
 
   async add(optOut: OptOut): Promise<void> {
     if (this.entries.has(optOut.phone)) return;
+    const lastOptIn = this.changes.get(optOut.phone)?.findLast((c) => c.action === 'opt_in');
+    if (lastOptIn && lastOptIn.at >= optOut.at) return;
     this.entries.set(optOut.phone, { ...optOut });
     this.changes.set(optOut.phone, [...(this.changes.get(optOut.phone) ?? []), { action: 'opt_out', source: optOut.source, at: optOut.at }]);
   }
 
   async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date(0).toISOString() }): Promise<boolean> {
-    if (!this.entries.delete(phone)) return false;
+    const entry = this.entries.get(phone);
+    if (!entry || entry.at >= change.at) return false;
+    this.entries.delete(phone);
     this.changes.set(phone, [...(this.changes.get(phone) ?? []), { action: 'opt_in', ...change }]);
     return true;
   }
