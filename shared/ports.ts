@@ -73,7 +73,8 @@ export interface FileSearch {
 }
 
 export interface RuleRepository {
-  create(userId: string, rule: Rule): Promise<void>;
+  /** Stores the rule unless the user already has `maxRules` (exactly, even when creates race); false then. */
+  create(userId: string, rule: Rule, maxRules?: number): Promise<boolean>;
   get(userId: string, ruleId: string): Promise<Rule | undefined>;
   list(userId: string, page: PageRequest): Promise<Page<Rule>>;
   /** How many rules the user has; counts keys only. */

@@ -98,9 +98,11 @@ export class FakeFileRepository implements FileRepository {
 export class FakeRuleRepository implements RuleRepository {
   private readonly rules = new Map<string, { userId: string; rule: Rule }>();
 
-  async create(userId: string, rule: Rule): Promise<void> {
+  async create(userId: string, rule: Rule, maxRules = Number.MAX_SAFE_INTEGER): Promise<boolean> {
     if (this.rules.has(at(userId, rule.ruleId))) throw new Error(`Rule ${rule.ruleId} already exists.`);
+    if ((await this.count(userId)) >= maxRules) return false;
     this.rules.set(at(userId, rule.ruleId), { userId, rule: copy(rule) });
+    return true;
   }
 
   async get(userId: string, ruleId: string): Promise<Rule | undefined> {
