@@ -6,6 +6,9 @@ import type { SimulatedMessage } from './message.ts';
 export const MESSAGING_SERVICE_SENDER = '+15005550006';
 const ALPHANUMERIC_SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
+/** Twilio refuses a body longer than this, however it would be split into segments. */
+export const MAX_BODY_CHARACTERS = 1600;
+
 export type Rejection = { code: number; message: string };
 
 /** The 400 Twilio answers for a send it refuses, including its test credentials' magic numbers. */
@@ -16,6 +19,9 @@ export function rejectionFor(message: SimulatedMessage): Rejection | null {
   }
   if (message.body === '' && message.mediaUrls.length === 0) {
     return { code: 21602, message: 'Message body is required.' };
+  }
+  if ([...message.body].length > MAX_BODY_CHARACTERS) {
+    return { code: 21617, message: `The concatenated message body exceeds the ${MAX_BODY_CHARACTERS} character limit.` };
   }
 
   const from = message.from === null ? null : stripChannel(message.from);
