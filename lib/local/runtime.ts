@@ -219,7 +219,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const refusal = frontRefusal(req, publicHosts);
     if (refusal) return sendJson(res, refusal.status, errorBody(refusal.code, refusal.message));
-    if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res);
+    if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res, { secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey });
     const body = await readBody(req, MAX_BODY_BYTES);
     if (!body) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than 10 MB.'));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
