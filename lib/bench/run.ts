@@ -38,6 +38,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     ),
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
+  'pattern-cost': async (size) => (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
 };
 
 const run = promisify(execFile);
@@ -73,6 +74,7 @@ export const defaultRuns: Record<string, number> = {
   ingest: 1,
   sends: 1,
   console: 1,
+  'pattern-cost': 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */
