@@ -16,6 +16,9 @@ const mediaConfig = z.object({
   MEDIA_EXTRA_ORIGINS: z._default(z.string(), ''),
 });
 
+/** Where Twilio's API serves an account's resources, media among them. */
+const API_MEDIA_PATH = '/2010-04-01/Accounts/';
+
 /** Redirects followed at most; Twilio's media URL redirects once, to its CDN. */
 const MAX_REDIRECTS = 3;
 
@@ -83,7 +86,9 @@ export class HttpMediaSource implements MediaSource {
   /** Why `target` may not be fetched, or undefined when it may. */
   private refusalOf(target: URL): string | undefined {
     if (target.username || target.password) return 'credentials in the URL';
-    if (target.origin === this.apiOrigin()) return undefined;
+    // Twilio's API origin serves media under the account's resources only; locally that origin
+    // is the runtime's own front, whose other paths (the local S3 among them) are not media.
+    if (target.origin === this.apiOrigin()) return target.pathname.startsWith(API_MEDIA_PATH) ? undefined : 'not a Twilio media path';
     if (list(this.config.MEDIA_EXTRA_ORIGINS).includes(target.origin.toLowerCase())) return undefined;
     if (target.protocol !== 'https:') return `not https (${target.protocol})`;
     const host = target.hostname.toLowerCase();

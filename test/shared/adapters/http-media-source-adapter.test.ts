@@ -38,6 +38,7 @@ describe('HttpMediaSource: only Twilio media hosts, redirects checked hop by hop
     ['another host', 'https://evil.example/x.png'],
     ['a look-alike host', 'https://api.twilio.com.evil.example/x.png'],
     ['plain http to a Twilio host', 'http://media.twiliocdn.com/x.png'],
+    ['another path on the Twilio API origin', 'https://api.twilio.com/local/s3/uploads-local/uploads/alice/F1'],
   ])('refuses %s without fetching it', async (_what, url) => {
     const { impl, asked } = fakeFetch({ [url]: image });
     const result = await new HttpMediaSource(credentials, impl).download(url);
