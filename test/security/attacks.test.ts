@@ -308,7 +308,7 @@ describe('costly patterns and oversize messages', () => {
         headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ To: '+14155550100', From: runtime.twilio.fromNumber, Body: 'x'.repeat(length) }).toString(),
       });
-      const body = await answer.json();
+      const body = (await answer.json()) as { code?: number };
       record('oversize messages', answer.status, { accepted: answer.status === 201 || body.code !== 21617 });
     }
     expectClean('oversize messages', 3);
