@@ -9,7 +9,7 @@ import { SendGridEmailGateway } from '../shared/adapters/sendgrid-email-gateway-
 import { TwilioMessageGateway } from '../shared/adapters/twilio-message-gateway-adapter.ts';
 import { configParts, readConfig } from '../shared/config.ts';
 import { sendNotification } from '../shared/domain/send-notification.ts';
-import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
+import { parseRecordBody, queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
 import { queues } from '../lib/topology.ts';
 
 const config = readConfig(
@@ -57,10 +57,10 @@ const deps = {
 };
 
 export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {
-  const body: unknown = JSON.parse(record.body);
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).
-  const ref = refSchema.parse(body && typeof body === 'object' && 'payload' in body ? body.payload : body);
+  const body = parseRecordBody(record.body, z.union([z.object({ payload: refSchema }), refSchema]), 'a notification reference');
+  const ref = 'payload' in body ? body.payload : body;
   return sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),
     maxReceives: queues.notification.maxReceiveCount,
