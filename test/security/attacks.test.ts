@@ -290,6 +290,31 @@ describe('SSRF through inbound MMS media', () => {
   });
 });
 
+describe('input hygiene', () => {
+  it('refuses control and bidi-override characters in tags and templates, writing nothing', async () => {
+    const rulesBefore = (await user.request('GET', '/rules')).body.items.length;
+    const templatesBefore = (await user.request('GET', '/templates')).body.items.length;
+    const attempts: Array<[string, string, unknown]> = [
+      ['POST', '/uploads', { fileName: 'a.pdf', contentType: 'application/pdf', size: 1, tags: ['fin\u202Eance'] }],
+      ['POST', '/uploads', { fileName: 'a.pdf', contentType: 'application/pdf', size: 1, tags: ['a\u0000b'] }],
+      ['POST', '/uploads', { fileName: 'invoice\u202Efdp.exe', contentType: 'application/pdf', size: 1 }],
+      ['POST', '/templates', { name: 'x', body: 'Pay \u202E{{fileName}}' }],
+      ['POST', '/templates', { name: 'x\u001b[31m', body: 'Hi' }],
+      ['POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', messageTemplate: 'New \u2066{{fileName}}' }],
+      ['POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', messageTemplate: 'Bell \u0007' }],
+    ];
+    for (const [method, path, body] of attempts) {
+      const answer = await user.request(method, path, body);
+      const wrote =
+        (await user.request('GET', '/rules')).body.items.length !== rulesBefore ||
+        (await user.request('GET', '/templates')).body.items.length !== templatesBefore ||
+        answer.status < 300;
+      record('input hygiene', answer.status, { wrote });
+    }
+    expectClean('input hygiene', attempts.length);
+  });
+});
+
 describe('costly patterns and oversize messages', () => {
   it('refuses patterns too costly to run on every upload', async () => {
     const patterns = ['(((.{0,10}){0,10}){0,10})', '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})', '[a-z]{0,1000}', '((((.{0,5}){0,5}){0,5}){0,5})', '(.{0,100}){0,10}'];
