@@ -40,10 +40,10 @@ function parseEvent(body: string) {
   let json: unknown;
   try {
     json = JSON.parse(body);
-  } catch {
-    throw new GiveUpError('The record body is not JSON, so not an S3 event.', { status: 'malformed_event', attempts: 1 });
+  } catch (err) {
+    throw new GiveUpError('The record body is not JSON, so not an S3 event.', { status: 'malformed_event', attempts: 1 }, { cause: err });
   }
   const parsed = s3EventSchema.safeParse(json);
-  if (!parsed.success) throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 });
+  if (!parsed.success) throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 }, { cause: parsed.error });
   return parsed.data;
 }

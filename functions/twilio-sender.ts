@@ -13,7 +13,7 @@ import { sendNotification } from '../shared/domain/send-notification.ts';
 import { GiveUpError, RetryLaterError } from '../shared/errors.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
+import { parseRecordBody, queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
 import { queues } from '../lib/topology.ts';
 
 const config = readConfig(
@@ -65,10 +65,10 @@ const deps = {
 };
 
 export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {
-  const body: unknown = JSON.parse(record.body);
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).
-  const ref = refSchema.parse(body && typeof body === 'object' && 'payload' in body ? body.payload : body);
+  const body = parseRecordBody(record.body, z.union([z.object({ payload: refSchema }), refSchema]), 'a notification reference');
+  const ref = 'payload' in body ? body.payload : body;
   const result = await sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),
     maxReceives: queues.notification.maxReceiveCount,

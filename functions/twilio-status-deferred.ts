@@ -4,7 +4,7 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { applyStatusCallback } from '../shared/domain/status-callback.ts';
 import { RetryLaterError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
-import { queueConsumer } from '../shared/queue-consumer.ts';
+import { parseRecordBody, queueConsumer } from '../shared/queue-consumer.ts';
 
 const notifications = new DynamoNotificationRepository();
 const nonEmpty = z.string().check(z.minLength(1));
@@ -16,13 +16,13 @@ const callbackSchema = z.object({
 });
 
 export const handler = queueConsumer(queues.statusCallback, async (record) => {
-  const callback = callbackSchema.parse(JSON.parse(record.body));
+  const callback = parseRecordBody(record.body, callbackSchema, 'a status callback');
   let result;
   try {
     result = await applyStatusCallback(notifications, callback);
   } catch (err) {
     // The store that made the webhook defer may still be struggling: come back after a backoff.
-    throw new RetryLaterError(`Could not store the status callback yet: ${err instanceof Error ? err.message : String(err)}`);
+    throw new RetryLaterError(`Could not store the status callback yet: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
   }
   if (result === 'unknown') logger.warn('Deferred status callback for an unknown message', { messageSid: callback.messageSid });
   return result;

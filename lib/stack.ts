@@ -426,7 +426,8 @@ export class NotificationStack extends Stack {
     for (const [key, access] of entries<TableKey, Access | undefined>(spec.tables ?? {})) {
       if (!access) continue;
       const table = this.tables[key];
-      fn.useTable(table, access, tables[key].envVar);
+      // Batches write the files table's search-index items; deletes are declared per function.
+      fn.useTable(table, access, tables[key].envVar, { delete: spec.deletes?.includes(key), batchWrite: key === 'files' });
       const indexes = tables[key].indexes.map((index) => index.name);
       if (indexes.length > 0) {
         wildcards.push({

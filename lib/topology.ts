@@ -179,6 +179,8 @@ export interface FunctionSpec {
   readonly messageMedia?: Access;
   /** Reads every queue's (and dead-letter queue's) attributes, for GET /metrics. */
   readonly queueStats?: boolean;
+  /** Tables the function deletes items from; no other function gets DeleteItem. */
+  readonly deletes?: readonly TableKey[];
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -236,6 +238,7 @@ export const functions = {
     entry: 'functions/delete-rule.ts',
     description: 'DELETE /rules/{ruleId}',
     tables: { rules: 'readWrite' },
+    deletes: ['rules'],
   },
   'list-notifications': {
     ...api,
@@ -423,6 +426,7 @@ export const functions = {
     entry: 'functions/delete-template.ts',
     description: 'DELETE /templates/{templateId}',
     tables: { templates: 'readWrite' },
+    deletes: ['templates'],
   },
   'get-settings': {
     ...api,

@@ -75,8 +75,10 @@ export class RetryLaterError extends Error {
   constructor(
     message: string,
     readonly errorCode?: string,
+    /** `cause`: the error behind it, kept for the log. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'RetryLaterError';
   }
 }
@@ -117,8 +119,10 @@ export class GiveUpError extends Error {
   constructor(
     message: string,
     readonly outcome: { status: string; errorCode?: string; attempts: number },
+    /** `cause`: the error behind it, kept for the log and the dead letter. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'GiveUpError';
   }
 }

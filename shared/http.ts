@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { cursorKey, openCursor, sealCursor } from './cursor.ts';
-import { AppError, UnauthorizedError, ValidationError } from './errors.ts';
+import { AppError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
 import { correlationOf, logger, withCorrelation, withInvocation, type CorrelationKeys } from './logger.ts';
 import type { Page, PageRequest } from './ports.ts';
 import * as z from 'zod/mini';
@@ -38,7 +38,14 @@ export function rawBody(event: APIGatewayProxyEventV2): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/** `application/json`, with or without parameters such as `; charset=utf-8`. */
+const isJsonContentType = (value: string | undefined) => /^application\/json\s*(;|$)/i.test(value ?? '');
+
 function jsonBody(event: APIGatewayProxyEventV2): unknown {
+  // A form or text/plain body is what a cross-site page can send without a preflight; refuse it.
+  if (!isJsonContentType(event.headers?.['content-type'])) {
+    throw new UnsupportedMediaTypeError('Send the request body as JSON with the header Content-Type: application/json.');
+  }
   const text = rawBody(event);
   if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.');
   try {

@@ -73,7 +73,8 @@ export interface FileSearch {
 }
 
 export interface RuleRepository {
-  create(userId: string, rule: Rule): Promise<void>;
+  /** Stores the rule unless the user already has `maxRules` (exactly, even when creates race); false then. */
+  create(userId: string, rule: Rule, maxRules?: number): Promise<boolean>;
   get(userId: string, ruleId: string): Promise<Rule | undefined>;
   list(userId: string, page: PageRequest): Promise<Page<Rule>>;
   /** How many rules the user has; counts keys only. */
@@ -246,9 +247,9 @@ export interface OptOutChange {
 /** Recipients who opted out of messages from this deployment's sender. */
 export interface OptOutRepository {
   get(phone: string): Promise<OptOut | undefined>;
-  /** Records the opt-out; repeating it keeps the first record and adds nothing to the history. */
+  /** Records the opt-out; repeating it, or one dated before the latest opt-in, changes nothing. */
   add(optOut: OptOut): Promise<void>;
-  /** False when the number was not opted out; an opt-in goes into the history. */
+  /** False when the number was not opted out, or was opted out after `at`; an opt-in goes into the history. */
   remove(phone: string, change?: { source: OptOutSource; at: string }): Promise<boolean>;
   /** Every opt-out and opt-in of the number, oldest first. */
   history(phone: string): Promise<OptOutChange[]>;

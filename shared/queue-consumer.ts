@@ -70,20 +70,21 @@ export function queueConsumer(
               payload: parseOrRaw(record.body),
               status: err.outcome.status,
               error: err.message,
+              ...(err.cause !== undefined ? { cause: describeCause(err.cause) } : {}),
               ...(err.outcome.errorCode ? { errorCode: err.outcome.errorCode } : {}),
               retryCount: err.outcome.attempts,
               failedAt: new Date().toISOString(),
             }),
           }),
         );
-        logger.warn('Record given up; sent to the dead-letter queue', { ...details, reason: err.message });
+        logger.warn('Record given up; sent to the dead-letter queue', { ...details, reason: err.message, ...causeOf(err) });
         reportActivity(`gave up on a ${name} record, now on its dead-letter queue: ${err.message}`, { ...details });
         return;
       }
       if (err instanceof RetryLaterError) {
         const delay = backoffSeconds(receiveCountOf(record), retry.RETRY_BASE_SECONDS, retry.RETRY_MAX_SECONDS);
         await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }));
-        logger.info('Record deferred; it will come back', { ...details, delaySeconds: delay, reason: err.message });
+        logger.info('Record deferred; it will come back', { ...details, delaySeconds: delay, reason: err.message, ...causeOf(err) });
       } else {
         logger.warn('Record failed; it will be retried', { ...details, error: err as Error });
       }
@@ -102,6 +103,32 @@ export function queueConsumer(
       }),
     );
 }
+
+/**
+ * A record's body as `schema` has it. A body that is not JSON, or not of that shape, will not
+ * become one on a retry: it goes to the dead-letter queue on its first receive (GiveUpError,
+ * status `malformed_record`), the parser's error kept as the cause.
+ */
+export function parseRecordBody<S extends z.ZodMiniType>(body: string, schema: S, what: string): z.output<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (err) {
+    throw new GiveUpError(`The record body is not JSON, so not ${what}.`, { status: 'malformed_record', attempts: 1 }, { cause: err });
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new GiveUpError(`The record body is not ${what}.`, { status: 'malformed_record', attempts: 1 }, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/** A cause in a few words for logs and dead letters: its name and message, or its text. */
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+const causeOf = (err: Error): { cause?: string } => (err.cause !== undefined ? { cause: describeCause(err.cause) } : {});
 
 function parseOrRaw(body: string): unknown {
   try {

@@ -48,10 +48,15 @@ function parseJsonParams(body: string): FormParams {
   return params;
 }
 
-/** The single value of a form field. */
+/**
+ * The single value of a form field. A repeated key is refused (400): Twilio's signature covers
+ * the sorted values of a key, so `A=x&A=y` and `A=y&A=x` carry the same signature, and a handler
+ * that read the first would let a captured request be replayed with its values swapped.
+ */
 export const field = (params: FormParams, name: string): string | undefined => {
   const value = params[name];
-  return Array.isArray(value) ? value[0] : value;
+  if (Array.isArray(value)) throw new ValidationError(`The form field ${name} appears more than once; send it once.`);
+  return value;
 };
 
 const escapeXml = (text: string) =>

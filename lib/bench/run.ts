@@ -39,6 +39,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
   crash: async (size) => (await import('./crash.ts')).crashBenchmark({ uploads: crashUploads(size) }),
+  'pattern-cost': async (size) => (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
 };
 
 /** Uploads in flight at the crash: CRASH_UPLOADS overrides the size's number (200, or 20 for tiny). */
@@ -82,6 +83,7 @@ export const defaultRuns: Record<string, number> = {
   sends: 1,
   console: 1,
   crash: 1,
+  'pattern-cost': 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

@@ -15,6 +15,16 @@ import type { Access, FunctionSpec } from '../topology.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/** What the adapters read with: single items, queries, and batches of gets. */
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+/** What every writer writes with: conditional puts and updates. */
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/**
+ * Concurrent executions set aside for each function Twilio calls: a flood of webhooks (signed
+ * or not) is throttled there instead of taking the whole account's concurrency from the API.
+ */
+export const WEBHOOK_RESERVED_CONCURRENCY = 20;
+
 export interface AppFunctionProps {
   readonly spec: FunctionSpec;
   /** Powertools service name shared by every function of the application. */
@@ -57,6 +67,7 @@ export class AppFunction extends Construct {
       // No active tracing: the X-Ray SDK would cost more cold start than the traces would tell
       // beyond the correlated logs and the metrics (README, "Observability").
       tracing: lambda.Tracing.DISABLED,
+      ...(spec.webhook ? { reservedConcurrentExecutions: WEBHOOK_RESERVED_CONCURRENCY } : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
@@ -90,14 +101,19 @@ export class AppFunction extends Construct {
     this.function.addEnvironment(name, value);
   }
 
-  /** Grants `access` to the table's items and indexes and passes its name in `envVar`. */
-  useTable(table: dynamodb.ITable, access: Access, envVar: string): void {
-    const grants = {
-      read: () => table.grantReadData(this.function),
-      write: () => table.grantWriteData(this.function),
-      readWrite: () => table.grantReadWriteData(this.function),
-    } satisfies Record<Access, () => iam.Grant>;
-    grants[access]();
+  /**
+   * Grants `access` to the table's items and indexes and passes its name in `envVar`: only the
+   * item actions the code uses (no Scan anywhere); DeleteItem and BatchWriteItem only when asked
+   * for, as few functions delete or write in batches.
+   */
+  useTable(table: dynamodb.ITable, access: Access, envVar: string, extra: { delete?: boolean; batchWrite?: boolean } = {}): void {
+    const actions = [
+      ...(access !== 'write' ? TABLE_READ_ACTIONS : []),
+      ...(access !== 'read' ? TABLE_WRITE_ACTIONS : []),
+      ...(access !== 'read' && extra.delete ? ['dynamodb:DeleteItem'] : []),
+      ...(access !== 'read' && extra.batchWrite ? ['dynamodb:BatchWriteItem'] : []),
+    ];
+    table.grant(this.function, ...actions);
     this.addEnvironment(envVar, table.tableName);
   }
 

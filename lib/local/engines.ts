@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo, type ListenOptions } from 'node:net';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -90,6 +90,27 @@ async function dynamoInChild(path: string | undefined, port: number): Promise<Dy
 }
 
 /**
+ * Runs `start` with every server it opens on all interfaces bound to loopback instead. The
+ * embedded SQS/S3 engine takes no listen address and opens 0.0.0.0, which would offer its
+ * unauthenticated queues and bucket to the whole network.
+ */
+async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const listen = NetServer.prototype.listen;
+  NetServer.prototype.listen = function (this: NetServer, ...args: unknown[]) {
+    const [options] = args;
+    if (typeof options === 'object' && options !== null && (options as ListenOptions).host === '0.0.0.0') {
+      args[0] = { ...(options as ListenOptions), host: '127.0.0.1' };
+    }
+    return (listen as (...a: unknown[]) => NetServer).apply(this, args);
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    NetServer.prototype.listen = listen;
+  }
+}
+
+/**
  * Starts the engines; with a data directory their state outlives the process. `dynamoPort`
  * asks for that port (a restarted engine keeps its clients' endpoint); any free one otherwise.
  * `dynamoProcess` runs the DynamoDB engine in a child process (for measuring CPU).
@@ -106,13 +127,15 @@ export async function startEngines(opts: { dataDir?: string; dynamoPort?: number
   // glibc does not resolve subdomains of localhost, so the process resolves them itself.
   const restoreDns = interceptLocalhostDns();
   // A one-message spy buffer: the S3 event bridge observes uploads as they happen and keeps none.
-  const fauxqs = await startFauxqs({
-    port: 0,
-    logger: false,
-    dataDir: fauxqsPath,
-    messageSpies: { bufferSize: 1 },
-    defaultRegion: LOCAL_REGION,
-  });
+  const fauxqs = await onLoopback(() =>
+    startFauxqs({
+      port: 0,
+      logger: false,
+      dataDir: fauxqsPath,
+      messageSpies: { bufferSize: 1 },
+      defaultRegion: LOCAL_REGION,
+    }),
+  );
 
   return {
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,

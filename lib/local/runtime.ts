@@ -10,6 +10,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
 import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
 import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
@@ -225,8 +226,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const consoleDir = opts.consoleDir ?? join(projectRoot, 'web/dist');
   const consoleConfig = consoleConfigScript({ apiBaseUrl: '', auth: 'local', phone: true, twilioNumber: twilio.fromNumber });
 
+  const publicHosts = [new URL(publicBaseUrl).hostname.toLowerCase()];
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res);
+    const refusal = frontRefusal(req, publicHosts);
+    if (refusal) return sendJson(res, refusal.status, errorBody(refusal.code, refusal.message));
+    if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res, { secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey });
     const body = await readBody(req, MAX_BODY_BYTES);
     if (!body) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than 10 MB.'));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;

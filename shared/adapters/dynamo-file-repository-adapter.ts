@@ -272,12 +272,19 @@ export function stripKeys<T>(item: Record<string, unknown>): T {
 }
 
 /** One page of a partition's items, newest first (the sort keys are ULIDs), keys dropped. */
-export async function pagePartition<T>(client: DynamoDBDocumentClient, tableName: string, pk: string, page: PageRequest): Promise<Page<T>> {
+export async function pagePartition<T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  page: PageRequest,
+  /** Only sort keys from this one on; a partition keeps its bookkeeping items below it. */
+  skFrom?: string,
+): Promise<Page<T>> {
   const out = await client.send(
     new QueryCommand({
       TableName: tableName,
-      KeyConditionExpression: 'pk = :u',
-      ExpressionAttributeValues: { ':u': pk },
+      KeyConditionExpression: skFrom === undefined ? 'pk = :u' : 'pk = :u AND sk >= :from',
+      ExpressionAttributeValues: skFrom === undefined ? { ':u': pk } : { ':u': pk, ':from': skFrom },
       ScanIndexForward: false,
       Limit: page.limit,
       ExclusiveStartKey: page.startKey,

@@ -11,7 +11,9 @@ const key = (phone: string) => ({ pk: 'OPTOUT', sk: phone });
  * read with a GetItem per send, and a number is never listed, so one partition is no hot spot
  * for reads DynamoDB's adaptive capacity cannot absorb. An opt-in keeps the item (`optedOut`
  * false) so that its `history` of changes, appended in the same conditional write as each
- * change, is kept forever; items written before `optedOut` existed are opted out.
+ * change, is kept forever; items written before `optedOut` existed are opted out. A change
+ * dated before the item's latest one is not applied, so the newest consent wins whatever order
+ * the changes arrive in.
  */
 export class DynamoOptOutRepository implements OptOutRepository {
   constructor(
@@ -29,7 +31,8 @@ export class DynamoOptOutRepository implements OptOutRepository {
     await this.change(
       optOut.phone,
       'SET phone = :phone, #source = :source, #at = :at, optedOut = :true',
-      'attribute_not_exists(pk) OR optedOut = :false',
+      // Never over a newer opt-in: a replayed or late STOP must not undo a later START.
+      'attribute_not_exists(pk) OR (optedOut = :false AND (attribute_not_exists(optedInAt) OR optedInAt < :at))',
       { ':phone': optOut.phone, ':source': optOut.source, ':at': optOut.at },
       { action: 'opt_out', source: optOut.source, at: optOut.at },
     );
@@ -39,7 +42,8 @@ export class DynamoOptOutRepository implements OptOutRepository {
     return this.change(
       phone,
       'SET optedOut = :false, optedInAt = :at',
-      'attribute_exists(pk) AND (optedOut = :true OR attribute_not_exists(optedOut))',
+      // Never over a newer opt-out: a replayed or late START must not undo a later STOP.
+      'attribute_exists(pk) AND (optedOut = :true OR attribute_not_exists(optedOut)) AND #at < :at',
       { ':at': change.at },
       { action: 'opt_in', ...change },
     );
@@ -61,7 +65,7 @@ export class DynamoOptOutRepository implements OptOutRepository {
           Key: key(phone),
           UpdateExpression: `${set}, history = list_append(if_not_exists(history, :empty), :entry)`,
           ConditionExpression: condition,
-          ExpressionAttributeNames: set.includes('#source') ? { '#source': 'source', '#at': 'at' } : undefined,
+          ExpressionAttributeNames: set.includes('#source') ? { '#source': 'source', '#at': 'at' } : { '#at': 'at' },
           ExpressionAttributeValues: { ...values, ':true': true, ':false': false, ':empty': [], ':entry': [entry] },
         }),
       );

@@ -7,15 +7,33 @@ const mediaConfig = z.object({
   TWILIO_API_BASE_URL: z._default(z.url(), 'https://api.twilio.com'),
   MEDIA_MAX_BYTES: z._default(z.coerce.number().check(z.gt(0)), 5 * 1024 * 1024),
   MEDIA_TIMEOUT_MS: z._default(z.coerce.number().check(z.gt(0)), 5_000),
+  /**
+   * Hosts media may come from, over https: Twilio's API and the CDN its media URLs redirect to.
+   * `*.` allows every subdomain. The origin of TWILIO_API_BASE_URL (the simulator locally) is
+   * always allowed; MEDIA_EXTRA_ORIGINS adds whole origins (tests host media on loopback).
+   */
+  MEDIA_ALLOWED_HOSTS: z._default(z.string(), 'api.twilio.com,*.twiliocdn.com,s3-external-1.amazonaws.com'),
+  MEDIA_EXTRA_ORIGINS: z._default(z.string(), ''),
 });
+
+/** Where Twilio's API serves an account's resources, media among them. */
+const API_MEDIA_PATH = '/2010-04-01/Accounts/';
+
+/** Redirects followed at most; Twilio's media URL redirects once, to its CDN. */
+const MAX_REDIRECTS = 3;
+
+const list = (value: string) => value.split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
 
 const refused = (reason: string): MediaDownload => ({ kind: 'refused', reason });
 
 /**
  * Downloads MMS media over HTTP(S). Images only, judged by the response's own content type;
  * at most MEDIA_MAX_BYTES, counted as the bytes arrive (a Content-Length can lie); the whole
- * download within MEDIA_TIMEOUT_MS. The account's credentials go only to Twilio's own API
- * origin (accounts may require HTTP auth on media URLs); fetch drops them on a redirect elsewhere.
+ * download within MEDIA_TIMEOUT_MS. Only Twilio's media hosts over https are fetched (see
+ * MEDIA_ALLOWED_HOSTS), never an address the sender of a webhook picks; redirects are followed by
+ * hand and each hop is checked again. The account's credentials go only to Twilio's own API origin
+ * (accounts may require HTTP auth on media URLs). A failed connection is recorded as such, without
+ * the network's own words, so the stored reason tells nothing about what listens where.
  */
 export class HttpMediaSource implements MediaSource {
   private readonly config = readConfig(mediaConfig);
@@ -32,15 +50,21 @@ export class HttpMediaSource implements MediaSource {
     } catch {
       return refused('not a URL');
     }
-    if (target.protocol !== 'https:' && target.protocol !== 'http:') return refused(`unsupported scheme ${target.protocol}`);
-    const headers: Record<string, string> = {};
-    if (target.origin === new URL(this.config.TWILIO_API_BASE_URL).origin) {
-      const { accountSid, authToken } = await this.credentials();
-      headers.Authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-    }
     const { MEDIA_MAX_BYTES: maxBytes, MEDIA_TIMEOUT_MS: timeoutMs } = this.config;
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await this.fetchImpl(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      let response: Response | undefined;
+      for (let hop = 0; ; hop++) {
+        const refusal = this.refusalOf(target);
+        if (refusal) return refused(refusal);
+        response = await this.fetchImpl(target, { headers: await this.headersFor(target), signal, redirect: 'manual' });
+        if (response.status < 300 || response.status >= 400) break;
+        const location = response.headers.get('location');
+        await response.body?.cancel().catch(() => undefined);
+        if (!location) return refused(`HTTP ${response.status} without a Location`);
+        if (hop >= MAX_REDIRECTS) return refused(`more than ${MAX_REDIRECTS} redirects`);
+        target = new URL(location, target);
+      }
       const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!response.ok) return await discard(response, `HTTP ${response.status}`);
       if (!contentType.startsWith('image/')) return await discard(response, `not an image (${contentType || 'no content type'})`);
@@ -55,8 +79,33 @@ export class HttpMediaSource implements MediaSource {
       return { kind: 'downloaded', bytes: Buffer.concat(chunks), contentType };
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      return refused(timedOut ? `no complete answer within ${timeoutMs} ms` : `download failed: ${err instanceof Error ? err.message : String(err)}`);
+      return refused(timedOut ? `no complete answer within ${timeoutMs} ms` : 'download failed');
     }
+  }
+
+  /** Why `target` may not be fetched, or undefined when it may. */
+  private refusalOf(target: URL): string | undefined {
+    if (target.username || target.password) return 'credentials in the URL';
+    // Twilio's API origin serves media under the account's resources only; locally that origin
+    // is the runtime's own front, whose other paths (the local S3 among them) are not media.
+    if (target.origin === this.apiOrigin()) return target.pathname.startsWith(API_MEDIA_PATH) ? undefined : 'not a Twilio media path';
+    if (list(this.config.MEDIA_EXTRA_ORIGINS).includes(target.origin.toLowerCase())) return undefined;
+    if (target.protocol !== 'https:') return `not https (${target.protocol})`;
+    const host = target.hostname.toLowerCase();
+    const allowed = list(this.config.MEDIA_ALLOWED_HOSTS).some((pattern) =>
+      pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
+    );
+    return allowed ? undefined : `not a Twilio media host (${host})`;
+  }
+
+  private apiOrigin(): string {
+    return new URL(this.config.TWILIO_API_BASE_URL).origin;
+  }
+
+  private async headersFor(target: URL): Promise<Record<string, string>> {
+    if (target.origin !== this.apiOrigin()) return {};
+    const { accountSid, authToken } = await this.credentials();
+    return { Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}` };
   }
 }
 

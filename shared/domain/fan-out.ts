@@ -16,7 +16,7 @@ import { quietHoursEnd } from './quiet-hours.ts';
 import { fileTypeOf } from './file-type.ts';
 import { parseObjectKey } from './files.ts';
 import { notificationIdFor } from './ids.ts';
-import { matchingRules } from './rule-matching.ts';
+import { matchWithinBudget } from './rule-matching.ts';
 import { settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 
 export interface FanOutDeps {
@@ -63,7 +63,8 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   if (!file) return { fileId: owner.fileId, matched: 0, enqueued: 0 };
 
   const rules = await deps.rules.listAll(file.userId);
-  const matches = matchingRules(rules, { eventType: 'file_upload', ...file });
+  // Within the upload's matching budget: rules whose pattern did not run in time are counted, not matched.
+  const { matched: matches, unchecked } = matchWithinBudget(rules, { eventType: 'file_upload', ...file });
   const createdAt = now().toISOString();
   const named = await templateBodies(deps.templates, file.userId, matches);
   const settings = matches.length > 0 && deps.settings ? await settingsOf(deps.settings, file.userId) : undefined;
@@ -112,7 +113,7 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   // The search index (about twenty writes) comes after the notifications are on their way, so it
   // adds nothing to upload-to-delivered time; a retry after a crash here finishes it.
   await deps.files.indexFile(file);
-  return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length };
+  return { fileId: file.fileId, matched: matches.length, enqueued: toSend.length, ...(unchecked > 0 ? { unchecked } : {}) };
 }
 
 /**

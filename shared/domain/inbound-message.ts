@@ -85,7 +85,9 @@ export interface InboundOutcome {
  * Handles one inbound message: stores it once (by MessageSid) with copies of its images, then
  * acts on a keyword. Every step is idempotent, so when Twilio repeats the webhook the message is
  * not stored twice, while a keyword's effect is applied again (to the same end) in case the
- * first attempt stopped half-way.
+ * first attempt stopped half-way. A keyword is dated by the message's first receipt, and the
+ * opt-out list never lets an older change override a newer one, so a repeated or replayed START
+ * cannot undo a later STOP.
  */
 export async function handleInboundMessage(deps: InboundDeps, input: InboundInput, now: () => Date = () => new Date()): Promise<InboundOutcome> {
   let stored = false;
@@ -108,15 +110,17 @@ export async function handleInboundMessage(deps: InboundDeps, input: InboundInpu
 
   const keyword = keywordOf(input.body);
   const phone = phoneOf(input.from);
+  // Dated by the message's first receipt, so a repeat of an old keyword cannot undo a newer one.
+  const at = inbound.receivedAt;
   switch (keyword) {
     case 'opt-out': {
       // The list first: a sender that claims a notification after this point suppresses it itself.
-      await deps.optOuts.add({ phone, source: 'keyword', at: now().toISOString() });
+      await deps.optOuts.add({ phone, source: 'keyword', at });
       const suppressed = await suppressPendingTo(deps.notifications, phone, now);
       return { reply: OPT_OUT_REPLY, keyword, stored, suppressed };
     }
     case 'opt-in':
-      await deps.optOuts.remove(phone, { source: 'keyword', at: now().toISOString() });
+      await deps.optOuts.remove(phone, { source: 'keyword', at });
       return { reply: OPT_IN_REPLY, keyword, stored, suppressed: 0 };
     case 'help':
       return { reply: deps.helpText, keyword, stored, suppressed: 0 };

@@ -1,3 +1,5 @@
+import { unsafeCharacters } from './text-hygiene.ts';
+
 /** The variables a file upload offers a message template. */
 export const templateVariables = ['fileName', 'fileType', 'sizeKb', 'tags', 'uploadedAt', 'downloadUrl'] as const;
 export type TemplateVariable = (typeof templateVariables)[number];
@@ -19,6 +21,8 @@ export function templateProblems(template: string): string[] {
         `available: ${templateVariables.map((n) => `{{${n}}}`).join(', ')}.`,
     );
   }
+  const unsafe = unsafeCharacters(template, { lineBreaks: true });
+  if (unsafe) problems.push(`The template must not contain ${unsafe}.`);
   const leftover = template.replace(placeholder, '');
   if (leftover.includes('{{') || leftover.includes('}}')) {
     problems.push('The template has an unclosed "{{" or a stray "}}".');

@@ -1,4 +1,4 @@
-import { patternFinds } from './user-pattern.ts';
+import { compileUserPattern, patternFinds } from './user-pattern.ts';
 
 export type EventType = 'file_upload';
 
@@ -32,6 +32,54 @@ export function ruleMatches(rule: RuleCriteria, upload: UploadFacts): boolean {
 }
 
 /** Every rule the upload matches, in the given order; cheap checks run before the pattern. */
-export function matchingRules<R extends RuleCriteria>(rules: readonly R[], upload: UploadFacts): R[] {
-  return rules.filter((rule) => ruleMatches(rule, upload));
+export function matchingRules<R extends RuleCriteria>(rules: readonly R[], upload: UploadFacts, budget?: MatchBudget): R[] {
+  return matchWithinBudget(rules, upload, budget).matched;
+}
+
+/**
+ * How long one upload's pattern matching may take. Past it, the rules whose patterns are still
+ * to run are not matched (and counted), so one user's costly patterns cannot hold up the
+ * queue every user's uploads share.
+ */
+export interface MatchBudget {
+  ms: number;
+  /** Milliseconds on a monotonic clock; performance.now by default. */
+  clock?: () => number;
+}
+
+/** Per upload; together with what one pattern may cost at save (MAX_PROGRAM_SIZE), an upload's matching stays under 20 ms. */
+export const DEFAULT_MATCH_BUDGET: MatchBudget = { ms: 10 };
+
+/**
+ * Matches the upload against the rules: the cheap checks first for every rule, then the
+ * patterns, each distinct pattern run once, until the budget is spent. `unchecked` counts the
+ * rules whose pattern did not run in time; they do not match.
+ */
+export function matchWithinBudget<R extends RuleCriteria>(
+  rules: readonly R[],
+  upload: UploadFacts,
+  budget: MatchBudget = DEFAULT_MATCH_BUDGET,
+): { matched: R[]; unchecked: number } {
+  const clock = budget.clock ?? (() => performance.now());
+  const cheap = { ...upload };
+  const candidates = rules.filter((rule) => ruleMatches({ ...rule, fileNameRegex: null }, cheap));
+  // Compiling is bounded by the pattern's length and cached across uploads; only running counts.
+  for (const rule of candidates) if (rule.fileNameRegex != null) compileUserPattern(rule.fileNameRegex);
+  const found = new Map<string, boolean>();
+  const started = clock();
+  let unchecked = 0;
+  const matched = candidates.filter((rule) => {
+    const pattern = rule.fileNameRegex;
+    if (pattern == null) return true;
+    const known = found.get(pattern);
+    if (known !== undefined) return known;
+    if (clock() - started >= budget.ms) {
+      unchecked += 1;
+      return false;
+    }
+    const result = patternFinds(pattern, upload.fileName);
+    found.set(pattern, result);
+    return result;
+  });
+  return { matched, unchecked };
 }

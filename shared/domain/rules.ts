@@ -9,8 +9,7 @@ export const DEFAULT_MAX_RULES_PER_USER = 1000;
 
 /**
  * Stores a validated rule for its owner, within the per-user cap that bounds what one upload
- * can cost to match. The count and the write are separate requests, so two creates racing at
- * the cap may both pass: the cap is a bound on cost, not an exact quota.
+ * can cost to match. The repository keeps the cap exactly, even when creates race.
  */
 export async function createRule(
   rules: RuleRepository,
@@ -20,13 +19,12 @@ export async function createRule(
 ): Promise<Rule> {
   if (fields.templateId != null) await checkRuleTemplate(opts.templates, userId, fields.templateId);
   const maxRules = opts.maxRules ?? DEFAULT_MAX_RULES_PER_USER;
-  if ((await rules.count(userId)) >= maxRules) {
-    throw new LimitExceededError(`You have ${maxRules} rules, the most one user may have; delete one before adding another.`);
-  }
   const now = opts.now ?? new Date();
   const at = now.toISOString();
   const rule: Rule = { ...fields, ruleId: newId(now.getTime()), createdAt: at, updatedAt: at };
-  await rules.create(userId, rule);
+  if (!(await rules.create(userId, rule, maxRules))) {
+    throw new LimitExceededError(`You have ${maxRules} rules, the most one user may have; delete one before adding another.`);
+  }
   return rule;
 }
 

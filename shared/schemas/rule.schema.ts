@@ -1,6 +1,6 @@
 import { toE164 } from '../domain/phone.ts';
 import { MAX_TEMPLATE_LENGTH, templateProblems } from '../domain/message-template.ts';
-import { compileUserPattern, MAX_PATTERN_LENGTH, UserPatternError } from '../domain/user-pattern.ts';
+import { checkPatternCost, compileUserPattern, MAX_PATTERN_LENGTH, UserPatternError } from '../domain/user-pattern.ts';
 import * as z from 'zod/mini';
 import '../validation.ts';
 
@@ -25,6 +25,7 @@ const fields = {
       z.superRefine((pattern, ctx) => {
         try {
           compileUserPattern(pattern);
+          checkPatternCost(pattern);
         } catch (err) {
           if (!(err instanceof UserPatternError)) throw err;
           ctx.issues.push({ code: 'custom', message: err.message, input: pattern });

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { unsafeCharacters } from '../domain/text-hygiene.ts';
 import '../validation.ts';
 
 /** Content types an upload may declare; anything else is refused before a URL is signed. */
@@ -34,6 +35,7 @@ export const createUploadSchema = z.strictObject({
     z.minLength(1, 'fileName must not be empty.'),
     z.maxLength(255, 'fileName must be at most 255 characters.'),
     z.regex(safeName, 'fileName must not contain "/", "\\" or control characters.'),
+    z.refine((n) => unsafeCharacters(n) === undefined, 'fileName must not contain bidirectional text controls, which make a name read otherwise than it is.'),
     z.refine((n) => n.trim() === n && n !== '.' && n !== '..', 'fileName must not be "." or "..", nor start or end with spaces.'),
   ),
   contentType: z.pipe(
@@ -52,6 +54,7 @@ export const createUploadSchema = z.strictObject({
           z.trim(),
           z.minLength(1, 'tags must not be empty.'),
           z.maxLength(50, 'each tag must be at most 50 characters.'),
+          z.refine((tag) => unsafeCharacters(tag) === undefined, 'tags must not contain control characters or bidirectional text controls.'),
         ),
       )
       .check(

@@ -304,14 +304,14 @@ describe('tenant isolation, tried as an attacker would', () => {
   });
 
   it('records nothing for the owner when an object lands under their prefix without their upload request', async () => {
-    // Real S3 refuses such a form (the policy pins the key); the local engine does not check
-    // policies, so this shows the next line of defence: no upload intent, no file.
+    // S3 refuses such a form (the policy pins the key), and so does the local S3 front; the
+    // next line of defence stands behind it: no upload intent, no file.
     const forged = await mallory.request('POST', '/uploads', { fileName: 'x.pdf', contentType: 'application/pdf', size: 1 });
     const form = new FormData();
     for (const [k, v] of Object.entries(forged.body.fields as Record<string, string>)) form.append(k, v);
     form.set('key', `uploads/${enc(aliceId)}/${forged.body.fileId}`);
     form.append('file', new Blob(['x'], { type: 'application/pdf' }), 'x.pdf');
-    await fetch(forged.body.url, { method: 'POST', body: form });
+    expect((await fetch(forged.body.url, { method: 'POST', body: form })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await alice.request('GET', '/files')).body.items).toHaveLength(2);
     expect((await alice.request('GET', `/files/${forged.body.fileId}`)).status).toBe(404);

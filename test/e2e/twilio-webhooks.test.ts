@@ -65,6 +65,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
   mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;
 
+  // Inbound media is fetched only from Twilio's hosts; this test hosts its own on loopback.
+  process.env.MEDIA_EXTRA_ORIGINS = mediaUrl;
   runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT' });
   api = new ApiClient(runtime.url);
   dynamo = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint });
@@ -80,7 +82,7 @@ afterAll(async () => {
   dynamo?.destroy();
   s3?.destroy();
   await runtime?.stop();
-  for (const key of ['HELP_TEXT', 'MEDIA_MAX_BYTES', 'MEDIA_TIMEOUT_MS', 'STATUS_UPDATE_DEADLINE_MS', 'RETRY_BASE_SECONDS', 'RETRY_MAX_SECONDS']) {
+  for (const key of ['HELP_TEXT', 'MEDIA_MAX_BYTES', 'MEDIA_TIMEOUT_MS', 'MEDIA_EXTRA_ORIGINS', 'STATUS_UPDATE_DEADLINE_MS', 'RETRY_BASE_SECONDS', 'RETRY_MAX_SECONDS']) {
     delete process.env[key];
   }
 });

@@ -83,6 +83,25 @@ describe('POST /rules refuses bad input and writes nothing', () => {
     expect(await itemsOf('rules', user.userId)).toEqual([]);
   });
 
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['multipart', 'multipart/form-data; boundary=x'],
+    ['no type', ''],
+  ])('answers 415 UNSUPPORTED_MEDIA_TYPE to a JSON body sent as %s, and stores nothing', async (_what, contentType) => {
+    const user = await newUser();
+    const response = await user.request('POST', '/rules', JSON.stringify(smsRule()), { 'content-type': contentType });
+    expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(response.body.error.message).toContain('application/json');
+    expect(await itemsOf('rules', user.userId)).toEqual([]);
+  });
+
+  it('accepts application/json with a charset (control)', async () => {
+    const user = await newUser();
+    const response = await user.request('POST', '/rules', JSON.stringify(smsRule()), { 'content-type': 'application/json; charset=utf-8' });
+    expect(response.status).toBe(201);
+  });
+
   it('names the offending field in the error details', async () => {
     const user = await newUser();
     const response = await user.request('POST', '/rules', smsRule({ target: 'call me' }));

@@ -179,13 +179,25 @@ describe('twilio-sender', () => {
     expect(messagesTo(n.target)[0]).toMatchObject({ to: `whatsapp:${n.target}`, from: `whatsapp:${runtime.twilio.fromNumber}` });
   });
 
-  it('fails only the malformed record of a batch', async () => {
+  it('sends a malformed record to the DLQ on its first receive, with the cause, and holds up none of its batch', async () => {
     const n = await pendingNotification();
-    const bad = record('{"userId": 1}');
+    const marker = randomUUID();
+    const wrongShape = record(JSON.stringify({ userId: 1, marker }));
+    const notJson = record(`{"marker": "${marker}", `);
     const good = refRecord(n);
 
-    expect(await invoke(bad, good)).toEqual({ batchItemFailures: [{ itemIdentifier: bad.messageId }] });
+    expect(await invoke(wrongShape, notJson, good)).toEqual({ batchItemFailures: [] });
     expect(messagesTo(n.target)).toHaveLength(1);
+    const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
+    const letters: Array<{ payload: unknown; status: string; error: string; cause?: string; retryCount: number }> = [];
+    for (let i = 0; i < 5 && letters.length < 2; i++) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      letters.push(...(Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((m) => JSON.stringify(m.payload).includes(marker)));
+    }
+    sqs.destroy();
+    expect(letters).toHaveLength(2);
+    for (const letter of letters) expect(letter).toMatchObject({ status: 'malformed_record', retryCount: 1, cause: expect.stringMatching(/Error/) });
+    expect(letters.map((l) => l.cause).join(' ')).toMatch(/SyntaxError/);
   });
 
   it('skips a record for a notification that does not exist', async () => {

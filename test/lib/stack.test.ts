@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStack } from '../../lib/stack.ts';
+import { WEBHOOK_RESERVED_CONCURRENCY } from '../../lib/constructs/app-function.ts';
 import {
   bucket as bucketSpec,
   commonEnv,
@@ -563,6 +564,41 @@ describe('NotificationStack with a Messaging Service and a per-minute cap', () =
       const variables = all[id(name)]!.Properties.Environment.Variables;
       expect(variables[commonEnv.twilioMessagingServiceSid]).toBe(spec.twilio ? `MG${'0'.repeat(32)}` : undefined);
       expect(variables[commonEnv.twilioMpm]).toBe(spec.twilio ? '120' : undefined);
+    }
+  });
+});
+
+describe('NotificationStack: least privilege on tables, and webhooks that cannot starve the account', () => {
+  const tableActions = (name: FunctionName) => statementsOf(name).flatMap(actions).filter((a) => a.startsWith('dynamodb:'));
+  const webhooks = functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name);
+
+  it('grants Scan to no function', () => {
+    for (const [name] of functionEntries) expect(tableActions(name), name).not.toContain('dynamodb:Scan');
+  });
+
+  it('grants DeleteItem only to the functions that delete, and BatchWriteItem only on the files table', () => {
+    for (const [name, spec] of functionEntries) {
+      expect(tableActions(name).includes('dynamodb:DeleteItem'), name).toBe((spec.deletes ?? []).length > 0);
+      for (const statement of statementsOf(name).filter((s) => actions(s).includes('dynamodb:BatchWriteItem'))) {
+        expect(mentions(statement, logicalId(stack.tables.files)), name).toBe(true);
+        expect(mentions(statement, logicalId(stack.tables.rules)), name).toBe(false);
+      }
+    }
+    expect(tableActions('delete-rule')).toContain('dynamodb:DeleteItem');
+  });
+
+  it('leaves the internet-facing webhooks no Scan, DeleteItem or BatchWriteItem', () => {
+    expect(webhooks.length).toBeGreaterThanOrEqual(2);
+    for (const name of webhooks) {
+      expect(tableActions(name), name).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+      for (const dropped of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(tableActions(name), name).not.toContain(dropped);
+    }
+  });
+
+  it('reserves concurrency for each webhook function, and for no other', () => {
+    for (const [name, spec] of functionEntries) {
+      const props = resources[functionId(name)]!.Properties;
+      expect(props.ReservedConcurrentExecutions, name).toBe(spec.webhook ? WEBHOOK_RESERVED_CONCURRENCY : undefined);
     }
   });
 });

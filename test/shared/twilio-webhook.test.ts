@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { twilioBodySignature, twilioSignature } from '../../shared/adapters/twilio-signature.ts';
-import { twilioWebhook, twiml, type TwilioRequest } from '../../shared/twilio-webhook.ts';
+import { field, twilioWebhook, twiml, type TwilioRequest } from '../../shared/twilio-webhook.ts';
 
 const token = 'webhook0test0token';
 
@@ -205,6 +205,19 @@ describe('twilioWebhook', () => {
       expect(response.statusCode).toBe(400);
       expect(seen).toEqual([]);
     });
+  });
+
+  it('refuses a repeated key the handler reads, whose values a replay could swap under the same signature', async () => {
+    process.env.PUBLIC_BASE_URL = 'https://api.example.com';
+    const handler = twilioWebhook(async ({ params }) => twiml(field(params, 'MessageStatus')));
+    const pairs: Array<[string, string]> = [['MessageSid', 'SM0123'], ['MessageStatus', 'undelivered'], ['MessageStatus', 'sent']];
+    const signature = twilioSignature(token, 'https://api.example.com/twilio/status', paramsOf(pairs));
+    const response = (await handler(
+      event({ path: '/twilio/status', body: form(pairs), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } }),
+      {} as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(String(response.body)).error.message).toContain('MessageStatus appears more than once');
   });
 
   it('escapes the TwiML reply', () => {

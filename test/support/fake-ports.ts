@@ -98,9 +98,11 @@ export class FakeFileRepository implements FileRepository {
 export class FakeRuleRepository implements RuleRepository {
   private readonly rules = new Map<string, { userId: string; rule: Rule }>();
 
-  async create(userId: string, rule: Rule): Promise<void> {
+  async create(userId: string, rule: Rule, maxRules = Number.MAX_SAFE_INTEGER): Promise<boolean> {
     if (this.rules.has(at(userId, rule.ruleId))) throw new Error(`Rule ${rule.ruleId} already exists.`);
+    if ((await this.count(userId)) >= maxRules) return false;
     this.rules.set(at(userId, rule.ruleId), { userId, rule: copy(rule) });
+    return true;
   }
 
   async get(userId: string, ruleId: string): Promise<Rule | undefined> {
@@ -304,12 +306,16 @@ export class FakeOptOutRepository implements OptOutRepository {
 
   async add(optOut: OptOut): Promise<void> {
     if (this.entries.has(optOut.phone)) return;
+    const lastOptIn = this.changes.get(optOut.phone)?.findLast((c) => c.action === 'opt_in');
+    if (lastOptIn && lastOptIn.at >= optOut.at) return;
     this.entries.set(optOut.phone, { ...optOut });
     this.changes.set(optOut.phone, [...(this.changes.get(optOut.phone) ?? []), { action: 'opt_out', source: optOut.source, at: optOut.at }]);
   }
 
   async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date(0).toISOString() }): Promise<boolean> {
-    if (!this.entries.delete(phone)) return false;
+    const entry = this.entries.get(phone);
+    if (!entry || entry.at >= change.at) return false;
+    this.entries.delete(phone);
     this.changes.set(phone, [...(this.changes.get(phone) ?? []), { action: 'opt_in', ...change }]);
     return true;
   }

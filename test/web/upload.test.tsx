@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseTags, Upload } from '../../web/src/pages/Upload.tsx';
+import { s3ErrorXml } from '../../lib/local/s3-error.ts';
 import { describeStorageError, postToStorage } from '../../web/src/upload.ts';
 import { fakeApi, renderSignedIn } from './support.tsx';
 
@@ -69,6 +70,18 @@ describe('postToStorage', () => {
     await expect(done).rejects.toThrow('The upload link expired before the file was sent; upload it again.');
     expect(describeStorageError(400, '<Error><Code>EntityTooLarge</Code></Error>')).toBe('The file is larger than the upload allows.');
     expect(describeStorageError(500, '')).toBe('Storage answered 500; the file was not stored.');
+  });
+
+  it('shows the words the local S3 refuses a policy breach with, as S3 gives them', () => {
+    const condition = s3ErrorXml(
+      { status: 403, code: 'AccessDenied', message: 'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "a&b/pdf"]' },
+      'R1',
+    );
+    expect(describeStorageError(403, condition)).toBe(
+      'Storage refused the upload: Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "a&b/pdf"].',
+    );
+    const tooLarge = s3ErrorXml({ status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' }, 'R2');
+    expect(describeStorageError(400, tooLarge)).toBe('The file is larger than the upload allows.');
   });
 });
 

@@ -7,13 +7,18 @@ export interface UploadProgress {
 
 /** Why storage refused an upload, in words: S3 answers XML such as <Error><Code>…</Code><Message>…</Message></Error>. */
 export function describeStorageError(status: number, body: string): string {
-  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  const code = xmlText(/<Code>([^<]*)<\/Code>/.exec(body)?.[1]);
+  const message = xmlText(/<Message>([^<]*)<\/Message>/.exec(body)?.[1]);
   if (code === 'EntityTooLarge') return 'The file is larger than the upload allows.';
   if (code === 'AccessDenied' && /expired/i.test(message ?? '')) return 'The upload link expired before the file was sent; upload it again.';
   if (code === 'AccessDenied') return `Storage refused the upload${message ? `: ${message}` : ''}.`;
   if (code) return `Storage refused the upload (${code}${message ? `: ${message}` : ''}).`;
   return `Storage answered ${status}; the file was not stored.`;
+}
+
+/** An XML text node's characters, entities decoded. */
+function xmlText(text: string | undefined): string | undefined {
+  return text?.replace(/&(lt|gt|amp|quot|apos);/g, (_, name: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[name]!);
 }
 
 /**

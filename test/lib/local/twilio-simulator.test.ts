@@ -193,6 +193,10 @@ describe('TwilioSimulator: sending messages', () => {
     expect(sim.messages()).toMatchObject([{ to: fields.To, from: fields.From, status: 'failed', errorCode: code, accepted: false }]);
   });
 
+  it('accepts a body of exactly 1,600 characters (control for 21617)', async () => {
+    expect((await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'é'.repeat(1600) })).status).toBe(201);
+  });
+
   it('applies the magic numbers to whatsapp: addresses and accepts other whatsapp addresses', async () => {
     const rejected = await sendMessage({ To: 'whatsapp:+15005550001', From: `whatsapp:${VALID_FROM}`, Body: 'hi' });
     const accepted = await sendMessage({ To: `whatsapp:${VALID_TO}`, From: `whatsapp:${VALID_FROM}`, Body: 'hi' });
@@ -207,6 +211,7 @@ describe('TwilioSimulator: sending messages', () => {
     [{ To: VALID_TO, From: VALID_FROM }, 21602],
     [{ To: VALID_TO, Body: 'hi' }, 21603],
     [{ To: 'not-a-number', From: VALID_FROM, Body: 'hi' }, 21211],
+    [{ To: VALID_TO, From: VALID_FROM, Body: 'x'.repeat(1601) }, 21617],
   ])('rejects %o with code %i', async (fields, code) => {
     const response = await sendMessage(fields);
 

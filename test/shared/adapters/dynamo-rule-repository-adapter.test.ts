@@ -162,3 +162,25 @@ describe('DynamoRuleRepository', () => {
     expect(await repo.listAll(userId)).toEqual([]);
   });
 });
+
+describe('DynamoRuleRepository: the per-user cap', () => {
+  it('keeps the cap exactly when creates race for the last places', async () => {
+    const userId = newUser();
+    await createRules(userId, 8);
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => repo.create(userId, rule(), 10)));
+    expect(outcomes.filter(Boolean)).toHaveLength(2);
+    expect(await repo.count(userId)).toBe(10);
+  });
+
+  it('gives a place back when a rule is deleted, and when a create fails', async () => {
+    const userId = newUser();
+    const [first] = await createRules(userId, 3);
+    expect(await repo.create(userId, rule(), 3)).toBe(false);
+    await expect(repo.create(userId, first!, 4)).rejects.toThrow();
+    expect(await repo.create(userId, rule(), 4)).toBe(true);
+    expect(await repo.delete(userId, first!.ruleId)).toBe(true);
+    expect(await repo.create(userId, rule(), 4)).toBe(true);
+    expect(await repo.count(userId)).toBe(4);
+    expect((await repo.list(userId, { limit: 10 })).items).toHaveLength(4);
+  });
+});

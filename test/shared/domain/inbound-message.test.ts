@@ -188,10 +188,24 @@ describe('handleInboundMessage', () => {
   });
 
   it('opts the sender back in on START, and answers HELP with the configured text', async () => {
-    await handleInboundMessage(deps, message('STOP'), clock);
-    expect((await handleInboundMessage(deps, message('start', { messageSid: 'SM2' }), clock)).reply).toBe(OPT_IN_REPLY);
+    const later = frozenClock('2030-01-01T12:00:00.000Z');
+    await handleInboundMessage(deps, message('STOP'), later);
+    later.advance(1000);
+    expect((await handleInboundMessage(deps, message('start', { messageSid: 'SM2' }), later)).reply).toBe(OPT_IN_REPLY);
     expect(await deps.optOuts.get('+14155550100')).toBeUndefined();
-    expect((await handleInboundMessage(deps, message('HELP', { messageSid: 'SM3' }), clock)).reply).toBe('help!');
+    expect((await handleInboundMessage(deps, message('HELP', { messageSid: 'SM3' }), later)).reply).toBe('help!');
+  });
+
+  it('does not let a replayed START, already stored, undo a later STOP', async () => {
+    const later = frozenClock('2030-01-01T12:00:00.000Z');
+    await handleInboundMessage(deps, message('STOP', { messageSid: 'SM1' }), later);
+    later.advance(1000);
+    await handleInboundMessage(deps, message('START', { messageSid: 'SM2' }), later);
+    later.advance(1000);
+    await handleInboundMessage(deps, message('STOP', { messageSid: 'SM3' }), later);
+    later.advance(1000);
+    await handleInboundMessage(deps, message('START', { messageSid: 'SM2' }), later);
+    expect(await deps.optOuts.get('+14155550100')).toMatchObject({ at: '2030-01-01T12:00:02.000Z' });
   });
 });
 

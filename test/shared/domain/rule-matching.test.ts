@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { matchingRules, ruleMatches, type RuleCriteria, type UploadFacts } from '../../../shared/domain/rule-matching.ts';
+import { matchingRules, matchWithinBudget, ruleMatches, type RuleCriteria, type UploadFacts } from '../../../shared/domain/rule-matching.ts';
 
 const anyUpload: RuleCriteria = { eventType: 'file_upload', isActive: true };
 
@@ -144,5 +144,34 @@ describe('matchingRules', () => {
 
   it('returns nothing when no rule matches', () => {
     expect(matchingRules([{ ...anyUpload, fileType: 'png' }], upload())).toEqual([]);
+  });
+});
+
+describe('matchWithinBudget', () => {
+  /** A clock that moves a millisecond each time it is read, so the budget is spent after that many reads. */
+  const ticking = () => {
+    let now = 0;
+    return () => now++;
+  };
+  const withPattern = (fileNameRegex: string): RuleCriteria => ({ ...anyUpload, fileNameRegex });
+
+  it('stops running patterns once the upload’s budget is spent, counting the rules left unchecked', () => {
+    const rules = Array.from({ length: 10 }, (_, i) => withPattern(`report${i}?`));
+    const { matched, unchecked } = matchWithinBudget(rules, upload(), { ms: 3, clock: ticking() });
+    expect(matched.length + unchecked).toBe(10);
+    expect(unchecked).toBeGreaterThan(0);
+    expect(matched.length).toBeLessThanOrEqual(3);
+  });
+
+  it('still matches every rule without a pattern, and runs a pattern shared by many rules once', () => {
+    const rules = [anyUpload, ...Array.from({ length: 50 }, () => withPattern('report')), { ...anyUpload, fileType: 'pdf' }];
+    const { matched, unchecked } = matchWithinBudget(rules, upload(), { ms: 2, clock: ticking() });
+    expect(unchecked).toBe(0);
+    expect(matched).toHaveLength(52);
+  });
+
+  it('matches all as matchingRules does when the budget suffices (control)', () => {
+    const rules = [withPattern('^quarterly'), withPattern('^annual'), anyUpload];
+    expect(matchWithinBudget(rules, upload(), { ms: 1e9 })).toEqual({ matched: matchingRules(rules, upload()), unchecked: 0 });
   });
 });

@@ -110,6 +110,18 @@ describe('createRuleSchema', () => {
     expect(issues).toEqual([{ path: 'fileNameRegex', message: expect.stringMatching(/backreferences/) }]);
   });
 
+  it.each(['(((.{0,10}){0,10}){0,10})', '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})', '[a-z]{0,1000}'])(
+    'refuses %s, too costly to run on every upload, naming its size',
+    (pattern) => {
+      const issues = issuesOf(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }));
+      expect(issues).toEqual([{ path: 'fileNameRegex', message: expect.stringMatching(/too costly .* compiles to \d+ steps, at most 500/) }]);
+    },
+  );
+
+  it.each(['^(invoice|report)-\\d+-.*\\.(pdf|csv)$', '(?i)q[1-4][-_ ]?20\\d\\d', '.{0,200}', '((.{0,5}){0,5})'])('accepts the everyday pattern %s', (pattern) => {
+    expect(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }).success).toBe(true);
+  });
+
   it('refuses a malformed pattern with an issue on fileNameRegex', () => {
     expect(issuesOf(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: '([a-z' })).map((i) => i.path)).toEqual(['fileNameRegex']);
   });
