@@ -1,5 +1,6 @@
 import { useId, type ReactNode } from 'react';
-import type { Notification } from './api.ts';
+import { smsSize } from '../../shared/domain/sms-segments.ts';
+import { ApiError, type Notification } from './api.ts';
 import { describeFailure, formatTime } from './format.ts';
 import { BASE, Link } from './router.tsx';
 
@@ -122,4 +123,38 @@ export function NotificationTable({
       </table>
     </div>
   );
+}
+
+/** The server's validation problems, by field; those naming no field of the form go under "form". */
+export function problemsByField(err: unknown, fields: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (!(err instanceof ApiError)) return out;
+  const problems = err.fieldProblems();
+  for (const p of problems) {
+    const field = p.field.split('.')[0] ?? '';
+    const key = fields.includes(field) ? field : 'form';
+    (out[key] ??= []).push(p.message);
+  }
+  if (problems.length === 0) out.form = [err.message];
+  return out;
+}
+
+/** A message as it will be sent, with its SMS segment count and encoding. */
+export function SmsPreview({ body, note, testId = 'segments' }: { body: string; note?: string; testId?: string }) {
+  const size = smsSize(body);
+  return (
+    <div className="preview" aria-live="polite">
+      <strong>Preview</strong>
+      <p className="bubble">{body}</p>
+      <p className="muted" data-testid={testId}>
+        {size.segments} segment{size.segments === 1 ? '' : 's'} · {size.encoding} · {size.units} {size.encoding === 'GSM-7' ? 'septets' : 'UTF-16 units'}
+        {note ?? ''}
+      </p>
+    </div>
+  );
+}
+
+/** A form's problems that name none of its fields. */
+export function FormProblems({ problems }: { problems?: string[] }) {
+  return problems?.length ? <ErrorText error={new Error(problems.join(' '))} /> : null;
 }
