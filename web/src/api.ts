@@ -2,6 +2,7 @@
 
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
 import { takePrefetched } from './prefetch.ts';
+import { postFileWithProgress } from './upload.ts';
 
 export { notificationStatuses, type NotificationStatus } from '../../shared/domain/notification-status.ts';
 /** Statuses after which nothing more is expected (`read` only ever follows `delivered`). */
@@ -336,6 +337,23 @@ export class Api {
   }
   postMessage(input: { from: string; to: string; message: string }) {
     return this.request<{ messageId: string; status: string; receivedAt: string; duplicate?: boolean }>('POST', '/messages', input);
+  }
+  /** Attaches an image to a message, with real upload progress (XMLHttpRequest), as POST /messages/{id}/media takes it. */
+  async attachMedia(messageId: string, file: File, onProgress: (p: { loaded: number; total: number }) => void): Promise<Media> {
+    const token = this.opts.getToken();
+    const answer = await postFileWithProgress(
+      `${this.opts.baseUrl}/messages/${encodeURIComponent(messageId)}/media`,
+      file,
+      { 'content-type': file.type || 'application/octet-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      onProgress,
+    );
+    if (answer.status >= 200 && answer.status < 300) return answer.body as Media;
+    const error = (answer.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    if (answer.status === 401 && token) this.opts.onUnauthorized?.();
+    throw new ApiError(answer.status, error?.code ?? `HTTP_${answer.status}`, error?.message ?? `The API answered ${answer.status}.`, error?.details);
+  }
+  listMedia(messageId: string) {
+    return this.request<{ items: Media[] }>('GET', `/messages/${encodeURIComponent(messageId)}/media`);
   }
   metrics(signal?: AbortSignal) {
     return this.request<Metrics>('GET', '/metrics', undefined, signal);

@@ -1,5 +1,4 @@
 import { useId, type ReactNode } from 'react';
-import { smsSize } from '../../shared/domain/sms-segments.ts';
 import { ApiError, type Notification } from './api.ts';
 import { describeFailure, formatTime } from './format.ts';
 import { BASE, Link } from './router.tsx';
@@ -137,21 +136,6 @@ export function problemsByField(err: unknown, fields: readonly string[]): Record
   }
   if (problems.length === 0) out.form = [err.message];
   return out;
-}
-
-/** A message as it will be sent, with its SMS segment count and encoding. */
-export function SmsPreview({ body, note, testId = 'segments' }: { body: string; note?: string; testId?: string }) {
-  const size = smsSize(body);
-  return (
-    <div className="preview" aria-live="polite">
-      <strong>Preview</strong>
-      <p className="bubble">{body}</p>
-      <p className="muted" data-testid={testId}>
-        {size.segments} segment{size.segments === 1 ? '' : 's'} · {size.encoding} · {size.units} {size.encoding === 'GSM-7' ? 'septets' : 'UTF-16 units'}
-        {note ?? ''}
-      </p>
-    </div>
-  );
 }
 
 /** A form's problems that name none of its fields. */

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateProblems } from '../../../shared/domain/message-template.ts';
 import { compileUserPattern, UserPatternError } from '../../../shared/domain/user-pattern.ts';
 import { channels, type Channel, type Rule, type RuleInput } from '../api.ts';
-import { ErrorText, Field, problemsByField, SmsPreview } from '../components.tsx';
+import { ErrorText, Field, problemsByField } from '../components.tsx';
+import { SmsPreview } from '../sms-preview.tsx';
 
 export { problemsByField } from '../components.tsx';
 import { useFocusOnMount } from '../hooks.ts';
