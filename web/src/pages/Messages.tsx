@@ -105,25 +105,25 @@ export function Messages() {
             <table>
               <thead>
                 <tr>
+                  <th scope="col">Message</th>
                   <th scope="col">Status</th>
                   <th scope="col">From</th>
                   <th scope="col">To</th>
-                  <th scope="col">Message</th>
                   <th scope="col">Received</th>
                 </tr>
               </thead>
               <tbody>
                 {page.items.map((m) => (
                   <tr key={m.messageId} data-status={m.status}>
+                    <td className="message-cell">
+                      <Link to={`${BASE}/messages/${encodeURIComponent(m.messageId)}`}>{m.message}</Link>
+                      {m.media.length ? <span className="muted"> · {m.media.length} image{m.media.length === 1 ? '' : 's'}</span> : null}
+                    </td>
                     <td>
                       <StatusBadge status={m.status} />
                     </td>
                     <td>{m.from}</td>
                     <td>{m.to}</td>
-                    <td>
-                      <Link to={`${BASE}/messages/${encodeURIComponent(m.messageId)}`}>{m.message}</Link>
-                      {m.media.length ? <span className="muted"> · {m.media.length} image{m.media.length === 1 ? '' : 's'}</span> : null}
-                    </td>
                     <td>{formatTime(m.receivedAt)}</td>
                   </tr>
                 ))}

@@ -245,7 +245,8 @@ export function SendForm({ onSent }: { onSent: (n: Notification) => void }) {
     try {
       const sent = await api.sendNotification(toSendInput(draft, template));
       onSent(sent);
-      setDraft((d) => ({ ...blankSend, channel: d.channel }));
+      // The next message often goes to the same number the same way.
+      setDraft((d) => ({ ...blankSend, to: d.to, channel: d.channel }));
     } catch (err) {
       setServer(problemsByField(err, FIELDS));
     } finally {
