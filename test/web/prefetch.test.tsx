@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+/// <reference types="vite/client" />
 import { afterEach, describe, expect, it } from 'vitest';
 import { Api } from '../../web/src/api.ts';
 import { readConfig } from '../../web/src/config.ts';
@@ -61,5 +62,31 @@ describe("the console's settings", () => {
   it('default to the local sign-in when the block is empty', () => {
     document.head.innerHTML = '<script type="application/json" id="console-config">{}</script>';
     expect(readConfig()).toMatchObject({ apiBaseUrl: '', auth: 'local' });
+  });
+});
+
+describe("index.html's early list requests", () => {
+  it('are exactly the first list request of the page they are made for, so the page takes them', async () => {
+    const { cleanup, waitFor } = await import('@testing-library/react');
+    const { fakeApi, renderSignedIn } = await import('./support.tsx');
+    const html = (await import('../../web/index.html?raw')).default;
+    const lists = Object.fromEntries([...html.matchAll(/'(\/app\/\w+)': '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
+    const pages = {
+      '/app/files': (await import('../../web/src/pages/Files.tsx')).Files,
+      '/app/rules': (await import('../../web/src/pages/Rules.tsx')).Rules,
+      '/app/messages': (await import('../../web/src/pages/Messages.tsx')).Messages,
+      '/app/sends': (await import('../../web/src/pages/Sends.tsx')).Sends,
+    };
+    expect(Object.keys(lists).sort()).toEqual(Object.keys(pages).sort());
+    for (const [path, Page] of Object.entries(pages)) {
+      const metrics = { messages: { totalProcessed: 0, queueSize: 0, avgProcessingMs: null }, notifications: { sentToday: 0, failedLast24h: 0, scheduled: 0 }, queues: {} };
+      const api = fakeApi(({ path: asked }) => ({ status: 200, body: asked === '/metrics' ? metrics : { items: [], limit: 20, offset: 0 } }));
+      renderSignedIn(<Page />, api.fetchImpl);
+      const list = lists[path]!.split('?')[0]!;
+      await waitFor(() => expect(api.requests.some((r) => r.path.startsWith(`${list}?`))).toBe(true));
+      expect(api.requests.find((r) => r.path.startsWith(`${list}?`))!.path).toBe(lists[path]);
+      cleanup();
+      localStorage.clear();
+    }
   });
 });
