@@ -18,7 +18,7 @@ export default defineConfig({
   server: {
     // `npx vite web` during development: the API of a running `npm start` on the same origin.
     proxy: Object.fromEntries(
-      ['/uploads', '/files', '/rules', '/notifications', '/local', '/config.js', '/health'].map((p) => [p, 'http://localhost:3000']),
+      ['/uploads', '/files', '/rules', '/notifications', '/local', '/config.js', '/health', '/templates', '/settings', '/opt-outs', '/messages', '/metrics'].map((p) => [p, 'http://localhost:3000']),
     ),
   },
 });

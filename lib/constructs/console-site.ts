@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -9,6 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { inlineConsoleConfig, inlineScripts } from '../console-page.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,15 +20,17 @@ export interface ConsoleSiteProps {
   userPool: cognito.UserPool;
   /** Where the site bucket's server access logs go. */
   accessLogsBucket: s3.IBucket;
-  /** Synthesize without building the console (stack tests): a placeholder page is deployed. */
+  /** Synthesize without building the console (stack tests): web/index.html stands in for the built page. */
   skipBundling?: boolean;
 }
 
 /**
  * The web console, deployed: the built app in a private bucket that only CloudFront reads
  * (origin access control), served over HTTPS with security headers; Cognito's hosted sign-in
- * (authorization code with PKCE) through an app client and domain of its own; and a config.js
- * written at deploy time with the API URL and those settings, so one build serves every stage.
+ * (authorization code with PKCE) through an app client and domain of its own; and index.html
+ * written at deploy time with the API URL and those settings in its settings block, so one build
+ * serves every stage. Hashed assets are cached for a year (their names change with their
+ * content); index.html is revalidated on every visit.
  */
 export class ConsoleSite extends Construct {
   readonly bucket: s3.Bucket;
@@ -33,9 +39,17 @@ export class ConsoleSite extends Construct {
   readonly domain: cognito.UserPoolDomain;
   /** `https://<distribution domain>`: the one origin the API's and the upload bucket's CORS allow. */
   readonly origin: string;
+  /** The built console (Vite's output), or undefined when bundling is skipped. */
+  private readonly buildDir: string | undefined;
+  /** The console's index.html as built, before its settings are written in. */
+  private readonly page: string;
 
   constructor(scope: Construct, id: string, private readonly props: ConsoleSiteProps) {
     super(scope, id);
+    this.buildDir = props.skipBundling ? undefined : buildConsole();
+    this.page = readFileSync(join(this.buildDir ?? join(projectRoot, 'web'), 'index.html'), 'utf8');
+    // index.html's inline script (it starts the first list request early) runs by its hash alone.
+    const scriptHashes = inlineScripts(this.page).map((s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -56,7 +70,7 @@ export class ConsoleSite extends Construct {
         // The app calls the API, S3 (presigned uploads) and Cognito's token endpoint, all over HTTPS.
         contentSecurityPolicy: {
           contentSecurityPolicy:
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+            `default-src 'self'; script-src ${["'self'", ...scriptHashes].join(' ')}; style-src 'self'; img-src 'self' data: https:; ` +
             "connect-src 'self' https:; frame-ancestors 'none'; base-uri 'self'; form-action 'self' https:",
           override: true,
         },
@@ -107,7 +121,11 @@ export class ConsoleSite extends Construct {
     ]);
   }
 
-  /** Uploads the built console and its config.js (API URL, sign-in settings), and refreshes CloudFront. */
+  /**
+   * Uploads the built console: first its hashed assets, cached for good (old ones stay, so an open
+   * tab can still load the chunks it names), then index.html with this stage's settings written in
+   * (API URL, sign-in settings), revalidated on every visit, and refreshes it in CloudFront.
+   */
   deploy(apiUrl: string): s3deploy.BucketDeployment {
     const region = Stack.of(this).region;
     const config = {
@@ -120,18 +138,25 @@ export class ConsoleSite extends Construct {
         redirectUri: `${this.origin}/app/callback`,
       },
     };
-    const deployment = new s3deploy.BucketDeployment(this, 'Files', {
+    const assets = new s3deploy.BucketDeployment(this, 'Assets', {
       destinationBucket: this.bucket,
-      sources: [
-        this.props.skipBundling ? s3deploy.Source.data('index.html', '<!doctype html><title>console</title>') : consoleBuild(),
-        // Deploy-time values: the page loads this script alongside its bundle (see web/src/config.ts).
-        s3deploy.Source.data('config.js', `window.__CONSOLE_CONFIG__ = ${Stack.of(this).toJsonString(config)};\n`),
-      ],
-      distribution: this.distribution,
-      distributionPaths: ['/index.html', '/config.js'],
-      cacheControl: [s3deploy.CacheControl.noCache()],
+      sources: [this.buildDir ? s3deploy.Source.asset(this.buildDir, { exclude: ['index.html'] }) : s3deploy.Source.data('assets/placeholder.js', '')],
+      cacheControl: [s3deploy.CacheControl.fromString(IMMUTABLE)],
+      prune: false,
       memoryLimit: 512,
     });
+    const deployment = new s3deploy.BucketDeployment(this, 'Files', {
+      destinationBucket: this.bucket,
+      // Deploy-time values go into the page itself: a first visit waits on no request for them (see web/src/config.ts).
+      sources: [s3deploy.Source.data('index.html', inlineConsoleConfig(this.page, Stack.of(this).toJsonString(config)))],
+      distribution: this.distribution,
+      distributionPaths: ['/index.html'],
+      cacheControl: [s3deploy.CacheControl.noCache()],
+      // Pruning would delete the assets the other deployment put there.
+      prune: false,
+      memoryLimit: 512,
+    });
+    deployment.node.addDependency(assets);
 
     const stack = Stack.of(this);
     for (const child of stack.node.children) {
@@ -157,22 +182,16 @@ export class ConsoleSite extends Construct {
   }
 }
 
-/** The console built by Vite at synth time, into the asset's own folder. */
-function consoleBuild(): s3deploy.ISource {
-  return s3deploy.Source.asset(join(projectRoot, 'web'), {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling: {
-      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:24'),
-      local: {
-        tryBundle(outputDir: string) {
-          execFileSync(
-            process.execPath,
-            [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(projectRoot, 'web/vite.config.ts'), '--outDir', outputDir, '--emptyOutDir', '--logLevel', 'warn'],
-            { cwd: projectRoot, stdio: 'inherit' },
-          );
-          return true;
-        },
-      },
-    },
-  });
+/** How long browsers and CloudFront keep a hashed asset: a year, never revalidated. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** The console built by Vite at synth time, into a folder of its own. */
+function buildConsole(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'console-build-'));
+  execFileSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(projectRoot, 'web/vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: projectRoot, stdio: 'inherit' },
+  );
+  return outDir;
 }

@@ -1,6 +1,7 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { inlineConsoleConfig, scriptSafeJson } from '../console-page.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,10 +30,12 @@ export function consoleConfigScript(config: Record<string, unknown>): string {
 
 /**
  * Serves the built console (web/dist) for GET and HEAD requests no route claimed: a file when one
- * is there (hashed assets are cached for good), else index.html for page navigations, so a
- * console address such as /app/files/… opens on reload. Answers false when it has nothing to say.
+ * is there (hashed assets are cached for good, index.html is revalidated every time), else
+ * index.html for page navigations, so a console address such as /app/files/… opens on reload.
+ * index.html carries `config` in its settings block (see lib/console-page.ts). Answers false
+ * when it has nothing to say.
  */
-export function serveConsole(dir: string, req: IncomingMessage, res: ServerResponse, path: string): boolean {
+export function serveConsole(dir: string, req: IncomingMessage, res: ServerResponse, path: string, config?: Record<string, unknown>): boolean {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') return false;
   const root = resolve(dir);
@@ -61,13 +64,15 @@ export function serveConsole(dir: string, req: IncomingMessage, res: ServerRespo
     file = index;
   }
   const immutable = file.startsWith(join(root, 'assets') + sep);
+  const page = file === index && config ? Buffer.from(inlineConsoleConfig(readFileSync(file, 'utf8'), scriptSafeJson(config))) : undefined;
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': String(statSync(file).size),
+    'content-length': String(page ? page.length : statSync(file).size),
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     ...CONSOLE_SECURITY_HEADERS,
   });
   if (method === 'HEAD') res.end();
+  else if (page) res.end(page);
   else createReadStream(file).pipe(res);
   return true;
 }

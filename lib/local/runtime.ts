@@ -224,7 +224,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   );
 
   const consoleDir = opts.consoleDir ?? join(projectRoot, 'web/dist');
-  const consoleConfig = consoleConfigScript({ apiBaseUrl: '', auth: 'local', phone: true, twilioNumber: twilio.fromNumber });
+  const consoleSettings = { apiBaseUrl: '', auth: 'local', phone: true, twilioNumber: twilio.fromNumber };
+  const consoleConfig = consoleConfigScript(consoleSettings);
 
   const publicHosts = [new URL(publicBaseUrl).hostname.toLowerCase()];
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -273,7 +274,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }).end(consoleConfig);
       return;
     }
-    if (!match && serveConsole(consoleDir, req, res, path)) return;
+    if (!match && serveConsole(consoleDir, req, res, path, consoleSettings)) return;
     if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
     let claims: Record<string, string | number> | undefined;
     if (match.route.auth === 'user') {

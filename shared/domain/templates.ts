@@ -1,6 +1,9 @@
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { TemplateRepository } from '../ports.ts';
 import { newId } from './ids.ts';
+import { templateVariablesOf } from './template-variables.ts';
+
+export { renderUserTemplate, templateVariablesOf } from './template-variables.ts';
 
 /** A user's reusable message text with `{{variables}}`. */
 export interface Template {
@@ -11,39 +14,6 @@ export interface Template {
   variables: string[];
   createdAt: string;
   updatedAt: string;
-}
-
-const placeholder = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const variableName = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/** The variables a template body names, in order of first use; throws a 400 naming what is malformed. */
-export function templateVariablesOf(body: string): string[] {
-  const names: string[] = [];
-  for (const m of body.matchAll(placeholder)) {
-    const name = m[1] ?? '';
-    if (!variableName.test(name)) {
-      throw new ValidationError(`body: {{${name}}} is not a variable name; use letters, digits and _ (not starting with a digit), such as {{firstName}}.`, [
-        { field: 'body', message: `Bad variable {{${name}}}.` },
-      ]);
-    }
-    if (!names.includes(name)) names.push(name);
-  }
-  const leftover = body.replace(placeholder, '');
-  if (leftover.includes('{{') || leftover.includes('}}')) {
-    throw new ValidationError('body: the template has an unclosed "{{" or a stray "}}".', [{ field: 'body', message: 'Unbalanced braces.' }]);
-  }
-  return names;
-}
-
-/** Fills every variable; a missing one is a 400 that names it. */
-export function renderUserTemplate(body: string, variables: Record<string, string>): string {
-  const missing = templateVariablesOf(body).filter((name) => !Object.hasOwn(variables, name));
-  if (missing.length > 0) {
-    throw new ValidationError(`variables: missing ${missing.map((n) => `"${n}"`).join(', ')}, which the template uses.`, [
-      ...missing.map((name) => ({ field: `variables.${name}`, message: `Missing template variable "${name}".` })),
-    ]);
-  }
-  return body.replace(placeholder, (_, name: string) => variables[name] ?? '');
 }
 
 export class TemplateNameTakenError extends AppError {

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Aspects, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { SynthesisMessage } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { inlineScripts } from '../../lib/console-page.ts';
+import { projectRoot } from '../../lib/local/runtime.ts';
 import { NotificationStack } from '../../lib/stack.ts';
 import { WEBHOOK_RESERVED_CONCURRENCY } from '../../lib/constructs/app-function.ts';
 import {
@@ -503,13 +507,33 @@ describe('NotificationStack', () => {
       expect(distribution.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
     });
 
-    it('writes config.js at deploy time with the API URL and the hosted sign-in settings, so one build serves every stage', () => {
-      const [[, deployment]] = ofType('Custom::CDKBucketDeployment') as [[string, Resource]];
-      expect(deployment.Properties.DestinationBucketName).toEqual({ Ref: logicalId(stack.console.bucket) });
-      expect(deployment.Properties.DistributionPaths).toEqual(['/index.html', '/config.js']);
-      const markers = JSON.stringify(deployment.Properties.SourceMarkers);
+    it("writes the stage's settings into index.html at deploy time (API URL, hosted sign-in), so one build serves every stage", () => {
+      const deployments = ofType('Custom::CDKBucketDeployment').map(([, d]) => d);
+      const page = deployments.find((d) => JSON.stringify(d.Properties.DistributionPaths ?? []).includes('/index.html'))!;
+      expect(page.Properties.DestinationBucketName).toEqual({ Ref: logicalId(stack.console.bucket) });
+      expect(page.Properties.DistributionPaths).toEqual(['/index.html']);
+      const markers = JSON.stringify(page.Properties.SourceMarkers);
       expect(markers).toContain(logicalId(stack.console.client));
       expect(markers).toContain('HttpApi');
+    });
+
+    it('caches hashed assets for a year and revalidates index.html on every visit, and no deployment deletes the other\'s files', () => {
+      const deployments = ofType('Custom::CDKBucketDeployment').map(([, d]) => d.Properties);
+      expect(deployments).toHaveLength(2);
+      const page = deployments.find((d) => d.DistributionPaths)!;
+      const assets = deployments.find((d) => !d.DistributionPaths)!;
+      expect(assets.SystemMetadata).toEqual({ 'cache-control': 'public, max-age=31536000, immutable' });
+      expect(page.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
+      expect([assets.Prune, page.Prune]).toEqual([false, false]);
+    });
+
+    it("lets index.html's one inline script run by its hash, and no other inline script", () => {
+      const [[, policy]] = ofType('AWS::CloudFront::ResponseHeadersPolicy') as [[string, Resource]];
+      const csp: string = policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+      const scripts = inlineScripts(readFileSync(join(projectRoot, 'web/index.html'), 'utf8'));
+      expect(scripts).toHaveLength(1);
+      const hash = createHash('sha256').update(scripts[0]!).digest('base64');
+      expect(/script-src ([^;]*)/.exec(csp)![1]).toBe(`'self' 'sha256-${hash}'`);
     });
 
     it('signs in through Cognito hosted UI with the authorization code flow (PKCE, no secret) back to the console', () => {

@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { findChromium } from '../../lib/local/chromium.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 
@@ -27,6 +28,27 @@ let consoleDir: string;
 
 async function shot(name: string) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** A real PNG of `size`×`size` pixels in a gradient, so the thumbnail shows something. */
+function png(size: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'ascii');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'ascii'), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const rows = Buffer.alloc(size * (1 + size * 3));
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) rows.set([242, Math.round((x / size) * 255), Math.round((y / size) * 255)], y * (1 + size * 3) + 1 + x * 3);
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 async function open(label: string) {
@@ -168,5 +190,113 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.evaluate("localStorage.getItem('tms.session')")).toBeNull();
+  }, 180_000);
+
+  it('sends now and later, manages templates and settings, and follows a posted message to processed with an image', async () => {
+    const to = '+14155550124';
+    const sender = '+14155550177';
+    onTestFailed(() => shot('failed-messaging'));
+    await page.goto(runtime.consoleUrl);
+    await page.getByLabel('User name').fill('dana');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Upload' }).waitFor();
+
+    // A template: its variables appear as fields while it is typed; then an edit.
+    await open('Templates');
+    await page.getByRole('button', { name: 'New template' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('visit');
+    await page.getByLabel('Template text').fill('Hi {{name}}, see you at {{time}}.');
+    await page.getByLabel('Sample name').fill('Ana');
+    await page.getByLabel('Sample time').fill('9:00');
+    await expect.poll(() => page.locator('.preview .bubble').textContent()).toBe('Hi Ana, see you at 9:00.');
+    await shot('templates-form');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.getByText('Template "visit" created.').waitFor();
+    await page.getByRole('button', { name: 'Edit template visit' }).click();
+    await page.getByLabel('Template text').fill('Hello {{name}}, see you at {{time}}.');
+    await page.getByRole('button', { name: 'Save template' }).click();
+    await page.getByText('Template "visit" saved.').waitFor();
+    await shot('templates');
+
+    // Send with the template now: it reaches delivered, with its history.
+    await open('Sends');
+    await page.getByLabel('To', { exact: true }).fill(to);
+    await page.getByLabel('Template', { exact: true }).selectOption({ label: 'visit' });
+    await page.getByLabel('name', { exact: true }).fill('Ana');
+    await page.getByLabel('time', { exact: true }).fill('9:00');
+    await expect.poll(() => page.locator('.preview .bubble').textContent()).toBe('Hello Ana, see you at 9:00.');
+    await shot('send-form');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText(`Sent to ${to}.`).waitFor();
+    const sent = page.locator('li.send', { hasText: 'Hello Ana' });
+    await sent.and(page.locator('[data-status="delivered"]')).waitFor(EVENTUALLY);
+    await sent.getByText('History').click();
+    await expect.poll(() => sent.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents()).toEqual(expect.arrayContaining(['sent', 'delivered']));
+
+    // Schedule one for tomorrow, move it, then cancel it.
+    const tomorrow = new Date(Date.now() + 24 * 3_600_000);
+    const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await page.getByLabel('Message', { exact: true }).fill('Your parcel comes tomorrow');
+    await page.getByLabel('Send at').fill(local(tomorrow));
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    await page.getByText(`Scheduled for ${to}`).waitFor();
+    const later = page.locator('li.send', { hasText: 'Your parcel comes tomorrow' });
+    await later.and(page.locator('[data-status="scheduled"]')).waitFor();
+    await later.getByRole('button', { name: `Reschedule the send to ${to}` }).click();
+    await later.getByLabel('New time').fill(local(new Date(tomorrow.getTime() + 3_600_000)));
+    await later.getByRole('button', { name: 'Save time' }).click();
+    await page.getByText(`Send to ${to} moved to`).waitFor();
+    await shot('sends');
+    await later.getByRole('button', { name: `Cancel the send to ${to}` }).click();
+    await later.and(page.locator('[data-status="canceled"]')).waitFor();
+
+    // Post a message and see it processed; its page shows the processing time; attach an image.
+    await open('Messages');
+    await page.getByText('Post a message').click();
+    await page.getByLabel('From number').fill(sender);
+    await page.getByLabel('Text').fill('Photo of the damaged box attached');
+    await page.getByRole('button', { name: 'Post message' }).click();
+    await page.getByText('Message received; it is being processed.').waitFor();
+    const results = page.locator('section[aria-labelledby="message-results"] tbody tr');
+    const row = results.filter({ hasText: 'Photo of the damaged box' });
+    await row.and(page.locator('[data-status="processed"]')).waitFor(EVENTUALLY);
+    await page.getByLabel('From', { exact: true }).fill(sender);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => results.count()).toBe(1);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.getByTestId('metrics').textContent()).toMatch(/Messages processed[1-9]/);
+    await shot('messages');
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Message' }).waitFor();
+    await expect.poll(() => page.getByTestId('processing').textContent()).toMatch(/took \d+ ms/);
+    await page.getByLabel('Attach an image').setInputFiles({ name: 'box.png', mimeType: 'image/png', buffer: png(160) });
+    await page.getByText('box.png attached.').waitFor(EVENTUALLY);
+    expect(await page.locator('.upload-progress progress').getAttribute('value')).toBe('100');
+    const thumb = page.getByRole('img', { name: /Attached image, image\/png/ });
+    await thumb.waitFor();
+    await expect.poll(() => thumb.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBe(160);
+    await shot('message');
+
+    // Quiet hours with their time zone, and a number's opt-out history.
+    await open('Settings');
+    await page.getByLabel('Quiet hours').check();
+    await page.getByLabel('Quiet from').fill('21:00');
+    await page.getByLabel('Quiet until').fill('08:00');
+    await page.getByLabel('Time zone').fill('America/New_York');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved. Quiet hours: 21:00–08:00 America/New_York.').waitFor();
+    await page.getByLabel('Phone number').fill(to);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByTestId('opt-out-result').getByText('can receive').waitFor();
+    await shot('settings');
+
+    // At a phone's width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [label, name] of [['Sends', 'sends-phone-width'], ['Messages', 'messages-phone-width'], ['Templates', 'templates-phone-width'], ['Settings', 'settings-phone-width']] as const) {
+      await open(label);
+      await page.waitForLoadState('networkidle');
+      await shot(name);
+    }
+    await page.setViewportSize({ width: 1200, height: 800 });
   }, 180_000);
 });

@@ -10,17 +10,28 @@ const Rules = lazy(() => import('./pages/Rules.tsx').then((m) => ({ default: m.R
 const Notifications = lazy(() => import('./pages/Notifications.tsx').then((m) => ({ default: m.Notifications })));
 const FilePage = lazy(() => import('./pages/FilePage.tsx').then((m) => ({ default: m.FilePage })));
 const Phone = lazy(() => import('./pages/Phone.tsx').then((m) => ({ default: m.Phone })));
+const Sends = lazy(() => import('./pages/Sends.tsx').then((m) => ({ default: m.Sends })));
+const Templates = lazy(() => import('./pages/Templates.tsx').then((m) => ({ default: m.Templates })));
+const Settings = lazy(() => import('./pages/Settings.tsx').then((m) => ({ default: m.Settings })));
+const Messages = lazy(() => import('./pages/Messages.tsx').then((m) => ({ default: m.Messages })));
+const MessagePage = lazy(() => import('./pages/MessagePage.tsx').then((m) => ({ default: m.MessagePage })));
 
 const pages = [
   { path: `${BASE}/upload`, label: 'Upload' },
   { path: `${BASE}/files`, label: 'Files' },
   { path: `${BASE}/rules`, label: 'Rules' },
   { path: `${BASE}/notifications`, label: 'Notifications' },
+  { path: `${BASE}/sends`, label: 'Sends' },
+  { path: `${BASE}/templates`, label: 'Templates' },
+  { path: `${BASE}/messages`, label: 'Messages' },
+  { path: `${BASE}/settings`, label: 'Settings' },
 ];
 
 function route(path: string, phone: boolean) {
   const file = new RegExp(`^${BASE}/files/([^/]+)$`).exec(path);
   if (file) return <FilePage key={file[1]} fileId={decodeURIComponent(file[1]!)} />;
+  const message = new RegExp(`^${BASE}/messages/([^/]+)$`).exec(path);
+  if (message) return <MessagePage key={message[1]} messageId={decodeURIComponent(message[1]!)} />;
   switch (path) {
     case `${BASE}/files`:
       return <Files />;
@@ -32,6 +43,14 @@ function route(path: string, phone: boolean) {
       return phone ? <Phone /> : <NotFound />;
     case `${BASE}/upload`:
       return <Upload />;
+    case `${BASE}/sends`:
+      return <Sends />;
+    case `${BASE}/templates`:
+      return <Templates />;
+    case `${BASE}/messages`:
+      return <Messages />;
+    case `${BASE}/settings`:
+      return <Settings />;
     default:
       return <NotFound />;
   }

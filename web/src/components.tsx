@@ -1,5 +1,5 @@
 import { useId, type ReactNode } from 'react';
-import type { Notification } from './api.ts';
+import { ApiError, type Notification } from './api.ts';
 import { describeFailure, formatTime } from './format.ts';
 import { BASE, Link } from './router.tsx';
 
@@ -122,4 +122,23 @@ export function NotificationTable({
       </table>
     </div>
   );
+}
+
+/** The server's validation problems, by field; those naming no field of the form go under "form". */
+export function problemsByField(err: unknown, fields: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (!(err instanceof ApiError)) return out;
+  const problems = err.fieldProblems();
+  for (const p of problems) {
+    const field = p.field.split('.')[0] ?? '';
+    const key = fields.includes(field) ? field : 'form';
+    (out[key] ??= []).push(p.message);
+  }
+  if (problems.length === 0) out.form = [err.message];
+  return out;
+}
+
+/** A form's problems that name none of its fields. */
+export function FormProblems({ problems }: { problems?: string[] }) {
+  return problems?.length ? <ErrorText error={new Error(problems.join(' '))} /> : null;
 }

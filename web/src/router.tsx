@@ -1,4 +1,5 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { forgetPrefetched } from './prefetch.ts';
 
 /** The console's pages live under /app/, apart from the API's paths on the same origin. */
 export const BASE = '/app';
@@ -6,6 +7,7 @@ export const BASE = '/app';
 const listeners = new Set<() => void>();
 
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  forgetPrefetched();
   if (opts.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   for (const l of listeners) l();

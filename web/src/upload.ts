@@ -52,3 +52,35 @@ export function postToStorage(
     xhr.send(form);
   });
 }
+
+/**
+ * Sends a file as the raw body of a POST to the API (with the caller's headers), through
+ * XMLHttpRequest for real upload progress; answers the status and the parsed JSON body.
+ */
+export function postFileWithProgress(
+  url: string,
+  file: Blob,
+  headers: Record<string, string>,
+  onProgress: (p: UploadProgress) => void,
+): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable) onProgress({ loaded: Math.min(e.loaded, file.size), total: file.size });
+    });
+    xhr.addEventListener('load', () => {
+      let body: unknown;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) onProgress({ loaded: file.size, total: file.size });
+      resolve({ status: xhr.status, body });
+    });
+    xhr.addEventListener('error', () => reject(new Error('The upload failed on the network; check the connection and try again.')));
+    xhr.send(file);
+  });
+}

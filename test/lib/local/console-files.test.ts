@@ -77,6 +77,27 @@ describe('serving the console', () => {
     expect(await answer.text()).toContain('npm start');
   });
 
+  it("writes the console's settings into index.html's settings block, safe inside the script element", async () => {
+    const page = join(dir, 'with-config');
+    mkdirSync(page, { recursive: true });
+    writeFileSync(join(page, 'index.html'), '<head><script type="application/json" id="console-config">{}</script></head>');
+    const local = createServer((req, res) => {
+      if (!serveConsole(page, req, res, new URL(req.url ?? '/', 'http://x').pathname, { auth: 'local', twilioNumber: '</script><b>' })) res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => local.listen(0, '127.0.0.1', () => r()));
+    try {
+      const answer = await fetch(`http://127.0.0.1:${(local.address() as AddressInfo).port}/app/files`, { headers: html });
+      const text = await answer.text();
+      expect(Number(answer.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      expect(answer.headers.get('cache-control')).toBe('no-cache');
+      const json = /id="console-config">(.*?)<\/script>/.exec(text)![1]!;
+      expect(json).not.toContain('<');
+      expect(JSON.parse(json)).toEqual({ auth: 'local', twilioNumber: '</script><b>' });
+    } finally {
+      await new Promise((r) => local.close(r));
+    }
+  });
+
   it('hands the console its settings as a script', () => {
     expect(consoleConfigScript({ auth: 'local' })).toBe('window.__CONSOLE_CONFIG__ = {"auth":"local"};\n');
   });

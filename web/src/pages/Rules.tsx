@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateProblems } from '../../../shared/domain/message-template.ts';
-import { smsSize } from '../../../shared/domain/sms-segments.ts';
 import { compileUserPattern, UserPatternError } from '../../../shared/domain/user-pattern.ts';
-import { ApiError, channels, type Channel, type Rule, type RuleInput } from '../api.ts';
-import { ErrorText, Field } from '../components.tsx';
+import { channels, type Channel, type Rule, type RuleInput } from '../api.ts';
+import { ErrorText, Field, problemsByField } from '../components.tsx';
+import { SmsPreview } from '../sms-preview.tsx';
+
+export { problemsByField } from '../components.tsx';
 import { useFocusOnMount } from '../hooks.ts';
 import { useSession } from '../session.tsx';
 
@@ -42,20 +44,6 @@ export function toInput(d: Draft): RuleInput {
     isActive: d.isActive,
     messageTemplate: d.messageTemplate || null,
   };
-}
-
-/** The server's validation problems, by field; those naming no field of the form go under "form". */
-export function problemsByField(err: unknown, fields: readonly string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  if (!(err instanceof ApiError)) return out;
-  const problems = err.fieldProblems();
-  for (const p of problems) {
-    const field = p.field.split('.')[0] ?? '';
-    const key = fields.includes(field) ? field : 'form';
-    (out[key] ??= []).push(p.message);
-  }
-  if (problems.length === 0) out.form = [err.message];
-  return out;
 }
 
 /** The pattern's problem as the server words it, or undefined when RE2 takes it. */
@@ -252,7 +240,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule?: Rule; onSaved: (rule: Ru
       uploadedAt: new Date().toISOString(),
       downloadUrl: 'https://files.example.com/d/0123456789abcdef0123456789abcdef?X-Amz-Signature=0123456789abcdef',
     });
-    return { body, size: smsSize(body) };
+    return { body };
   }, [draft.messageTemplate, names[0]]);
 
   const submit = async (e: FormEvent) => {
@@ -336,15 +324,10 @@ function RuleForm({ rule, onSaved, onCancel }: { rule?: Rule; onSaved: (rule: Ru
           />
         )}
       </Field>
-      <div className="preview" aria-live="polite">
-        <strong>Preview</strong>
-        <p className="bubble">{preview.body}</p>
-        <p className="muted" data-testid="segments">
-          {preview.size.segments} segment{preview.size.segments === 1 ? '' : 's'} · {preview.size.encoding} · {preview.size.units}{' '}
-          {preview.size.encoding === 'GSM-7' ? 'septets' : 'UTF-16 units'}
-          {draft.messageTemplate.includes('{{downloadUrl}}') ? ' (with a sample download link; real links vary in length)' : ''}
-        </p>
-      </div>
+      <SmsPreview
+        body={preview.body}
+        note={draft.messageTemplate.includes('{{downloadUrl}}') ? ' (with a sample download link; real links vary in length)' : undefined}
+      />
       <label className="checkbox">
         <input type="checkbox" name="isActive" checked={draft.isActive} onChange={(e) => set('isActive', e.target.checked)} /> Active
       </label>
