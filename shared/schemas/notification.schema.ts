@@ -72,7 +72,7 @@ export type SendRequest = z.output<typeof sendRequestSchema>;
 /** PATCH /notifications/{id}. */
 export const rescheduleSchema = z.strictObject({ sendAt: isoTime });
 
-export const notificationSources = ['rule', 'api'] as const;
+export const notificationSources = ['rule', 'api', 'missed-call', 'conversation'] as const;
 
 /** GET /notifications filters, besides paging. */
 export const notificationFilters = {
