@@ -335,3 +335,158 @@ describe('calls', () => {
     expectError(await alice.request('GET', '/calls?from=12'), 400, 'VALIDATION_ERROR', /from must be a phone number/);
   });
 });
+
+/** A hand-off receiver: records each event with whether its signature checks out; answers `statuses` in turn, then 200. */
+async function handoffReceiver(statuses: number[] = []) {
+  const received: Array<{ body: any; validSignature: boolean; id: string | undefined }> = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const timestamp = String(req.headers['x-handoff-timestamp']);
+      const expected = `sha256=${createHmac('sha256', process.env.HANDOFF_SECRET!).update(`${timestamp}.${body}`).digest('hex')}`;
+      received.push({ body: JSON.parse(body), validSignature: req.headers['x-handoff-signature'] === expected, id: req.headers['x-handoff-id'] as string | undefined });
+      res.writeHead(statuses.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/handoff`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A missed call from `caller`, settled; its conversation's id. */
+async function missedCall(user: ApiClient, line: { number: string }, caller: string): Promise<string> {
+  const played = await call({ from: caller, to: line.number, answer: 'no-answer', voicemail: false });
+  return (await settledCall(user, played.callSid)).conversationId as string;
+}
+
+const text = (from: string, to: string, body: string) => api.request('POST', '/local/twilio/inbound', { from, to, body });
+
+describe('conversations', () => {
+  it('files the caller\'s texts into the conversation and the line owner\'s messages, and sends replies from the line', async () => {
+    const alice = await newUser();
+    const line = await newLine(alice);
+    const caller = freshNumber();
+    const conversationId = await missedCall(alice, line, caller);
+    expect((await text(caller, line.number, 'Can you fix a leak today?')).body.status).toBe(200);
+    const joined = await eventually(async () => {
+      const { body } = await alice.request('GET', `/conversations/${conversationId}`);
+      return body.messages.length === 2 ? body : undefined;
+    }, 20_000, 'the text to join the conversation');
+    expect(joined.messages.map((m: { direction: string; body: string }) => [m.direction, m.body])).toEqual([
+      ['outbound', expect.stringMatching(/^Sorry we missed your call/)],
+      ['inbound', 'Can you fix a leak today?'],
+    ]);
+    // The line's owner sees the text in the message store too; before lines it was nobody's.
+    const stored = await eventually(async () => {
+      const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(caller)}`);
+      return body.items.length === 1 ? body.items[0] : undefined;
+    }, 20_000, 'the message in the owner\'s store');
+    expect(stored).toMatchObject({ from: caller, to: line.number, message: 'Can you fix a leak today?', source: 'twilio' });
+
+    const reply = await alice.request('POST', `/conversations/${conversationId}/messages`, { body: 'Yes, we can come at 3pm.' });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ direction: 'outbound', body: 'Yes, we can come at 3pm.', notificationId: expect.any(String) });
+    const sent = await eventually(async () => {
+      const mine = (await messagesTo(caller)).filter((m) => m.body === 'Yes, we can come at 3pm.');
+      return mine.length === 1 ? mine[0] : undefined;
+    }, 20_000, 'the reply to be sent');
+    expect(sent.from).toBe(line.number);
+    expect((await alice.request('GET', `/notifications/${reply.body.notificationId}`)).body).toMatchObject({ source: 'conversation', from: line.number });
+
+    const list = await alice.request('GET', `/conversations?lineId=${line.lineId}&status=open`);
+    expect(list.body.items.map((c: { conversationId: string }) => c.conversationId)).toEqual([conversationId]);
+  });
+
+  it('closes and reopens; a closed conversation takes no replies and the next missed call opens a new one', async () => {
+    const alice = await newUser();
+    const line = await newLine(alice, { replyWindowHours: 0 });
+    const caller = freshNumber();
+    const first = await missedCall(alice, line, caller);
+    expect((await alice.request('PATCH', `/conversations/${first}`, { status: 'closed' })).body.status).toBe('closed');
+    expectError(await alice.request('POST', `/conversations/${first}/messages`, { body: 'Hello?' }), 409, 'CONVERSATION_CLOSED');
+    const second = await missedCall(alice, line, caller);
+    expect(second).not.toBe(first);
+    expectError(await alice.request('PATCH', `/conversations/${first}`, { status: 'open' }), 409, 'CONFLICT', /Another conversation/);
+    expect((await alice.request('PATCH', `/conversations/${second}`, { status: 'closed' })).status).toBe(200);
+    expect((await alice.request('PATCH', `/conversations/${first}`, { status: 'open' })).body.status).toBe('open');
+    expect((await alice.request('GET', '/conversations?status=closed')).body.items.map((c: { conversationId: string }) => c.conversationId)).toEqual([second]);
+    expectError(await alice.request('PATCH', `/conversations/${first}`, { status: 'archived' }), 400, 'VALIDATION_ERROR');
+    expectError(await alice.request('POST', `/conversations/${first}/messages`, { body: '' }), 400, 'VALIDATION_ERROR', /body must not be empty/);
+  });
+
+  it('hands an unanswered customer message off once, signed, and marks the conversation', async () => {
+    const receiver = await handoffReceiver();
+    try {
+      const alice = await newUser();
+      const line = await newLine(alice, { handoffUrl: receiver.url });
+      const caller = freshNumber();
+      const conversationId = await missedCall(alice, line, caller);
+      await text(caller, line.number, 'Hello? Anyone there?');
+      await text(caller, line.number, 'Still waiting.');
+      const marked = await eventually(async () => {
+        const { body } = await alice.request('GET', `/conversations/${conversationId}`);
+        return body.needsAttention && receiver.received.length > 0 ? body : undefined;
+      }, 20_000, 'the hand-off');
+      expect(marked.needsAttention).toBe(true);
+      await new Promise((r) => setTimeout(r, 2_500)); // the second message's timer has fired by now, and must not have sent again
+      expect(receiver.received).toHaveLength(1);
+      const [event] = receiver.received;
+      expect(event!.validSignature).toBe(true);
+      expect(event!.body).toMatchObject({ type: 'conversation.needs_attention', conversationId, lineId: line.lineId, customer: caller });
+      expect(event!.body.messages.at(-1)).toMatchObject({ direction: 'inbound', body: 'Still waiting.' });
+      expect(event!.id).toBe(event!.body.id);
+
+      // The business answers: nobody needs to take over any more.
+      await alice.request('POST', `/conversations/${conversationId}/messages`, { body: 'Sorry! Calling you now.' });
+      expect((await alice.request('GET', `/conversations/${conversationId}`)).body.needsAttention).toBe(false);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('raises no hand-off when the business answers in time', async () => {
+    const receiver = await handoffReceiver();
+    try {
+      const alice = await newUser();
+      const line = await newLine(alice, { handoffUrl: receiver.url });
+      const caller = freshNumber();
+      const conversationId = await missedCall(alice, line, caller);
+      await text(caller, line.number, 'Are you open Sunday?');
+      await eventually(async () => ((await alice.request('GET', `/conversations/${conversationId}`)).body.messages.length === 2 ? true : undefined));
+      await alice.request('POST', `/conversations/${conversationId}/messages`, { body: 'Yes, 10 to 4.' });
+      await new Promise((r) => setTimeout(r, 2_500)); // past the timer
+      expect(receiver.received).toEqual([]);
+      expect((await alice.request('GET', `/conversations/${conversationId}`)).body.needsAttention).toBe(false);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('retries a hand-off the receiver refused, with backoff, until it is taken', async () => {
+    const receiver = await handoffReceiver([500, 503]);
+    try {
+      const alice = await newUser();
+      const line = await newLine(alice, { handoffUrl: receiver.url });
+      const caller = freshNumber();
+      await missedCall(alice, line, caller);
+      await text(caller, line.number, 'Hello?');
+      await eventually(async () => (receiver.received.length === 3 ? true : undefined), 30_000, 'the third attempt');
+      expect(receiver.received.every((r) => r.validSignature && r.id === receiver.received[0]!.id)).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answers 404 for another user\'s conversation and a missing one', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const line = await newLine(alice);
+    const conversationId = await missedCall(alice, line, freshNumber());
+    expectError(await bob.request('GET', `/conversations/${conversationId}`), 404, 'NOT_FOUND');
+    expectError(await bob.request('POST', `/conversations/${conversationId}/messages`, { body: 'hi' }), 404, 'NOT_FOUND');
+    expectError(await bob.request('PATCH', `/conversations/${conversationId}`, { status: 'closed' }), 404, 'NOT_FOUND');
+    expect((await bob.request('GET', '/conversations')).body.items).toEqual([]);
+    expectError(await alice.request('GET', '/conversations/01ARZ3NDEKTSV4RRFFQ69G5FAV'), 404, 'NOT_FOUND');
+  });
+});
