@@ -38,6 +38,8 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
     ),
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
+  voice: async (size) =>
+    (await import('./voice.ts')).voiceBenchmark({ calls: size === 'tiny' ? 100 : 1_000, missedShare: 0.7, callsPerSecond: 100, lines: size === 'tiny' ? 3 : 10 }),
 };
 
 const run = promisify(execFile);
@@ -73,6 +75,7 @@ export const defaultRuns: Record<string, number> = {
   ingest: 1,
   sends: 1,
   console: 1,
+  voice: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */
