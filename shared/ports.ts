@@ -781,7 +781,9 @@ export interface ConversationRepository {
 export type VoiceTask =
   | { kind: 'missed-call'; callId: string }
   | { kind: 'inbound'; userId: string; lineId: string; from: string; body: string; messageSid: string; receivedAt: string }
-  | { kind: 'handoff'; conversationId: string; since: string; timerId: string };
+  | { kind: 'handoff'; conversationId: string; since: string; timerId: string }
+  /** A line claimed `number`: the messages kept for it become `userId`'s. */
+  | { kind: 'adopt'; number: string; userId: string };
 
 export interface VoiceTaskQueue {
   /** Throws when it could not be queued. */
@@ -792,4 +794,18 @@ export interface VoiceTaskQueue {
 export interface HandoffNotifier {
   /** Throws when the receiver did not take it (a non-2xx answer, a network failure). */
   deliver(url: string, event: Record<string, unknown>): Promise<void>;
+}
+
+/** Inbound messages kept for a number before any line claimed it (`unclaimed#<To>`). */
+export interface UnclaimedMessages {
+  /** The number's unclaimed messages, a page at a time. */
+  list(number: string, page: PageRequest): Promise<Page<MessageRecord>>;
+  /** Removes the unclaimed copy once the owner's copy is written. */
+  remove(message: MessageRecord): Promise<void>;
+}
+
+/** Copies stored objects within the bucket. */
+export interface ObjectCopier {
+  /** Copies `from` to `to` unless `to` exists; nothing when `from` is missing. */
+  copyIfAbsent(from: string, to: string): Promise<void>;
 }

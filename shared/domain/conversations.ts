@@ -13,7 +13,13 @@ import type {
   HandoffNotifier,
   VoiceTask,
   VoiceTaskQueue,
+  UnclaimedMessages,
+  MessageRepository,
+  MediaRepository,
+  ObjectCopier,
 } from '../ports.ts';
+import { mediaObjectKey } from './message-media.ts';
+import { userOwner } from './messages.ts';
 import type { SendRequest } from '../schemas/notification.schema.ts';
 import { RetryLaterError } from '../errors.ts';
 import { newId, stableId } from './ids.ts';
@@ -33,6 +39,7 @@ export interface VoiceWorkerDeps {
   handoff: HandoffNotifier;
   /** How long a customer message may wait for the business before the hand-off (HANDOFF_AFTER_SECONDS). */
   handoffAfterSeconds: number;
+  adoption: AdoptionDeps;
 }
 
 /** The missed-call reply with its variables filled in. */
@@ -51,6 +58,8 @@ export function runVoiceTask(deps: VoiceWorkerDeps, task: VoiceTask, now: () => 
       return fileInbound(deps, task, now);
     case 'handoff':
       return handOff(deps, task, now);
+    case 'adopt':
+      return adoptUnclaimed(deps.adoption, task.number, task.userId);
   }
 }
 
@@ -224,4 +233,37 @@ export async function setConversationStatus(conversations: ConversationRepositor
     throw new AppError('Another conversation with this customer is open on the line; close it first.', { code: 'CONFLICT', statusCode: 409 });
   }
   return presentConversation({ ...c, status });
+}
+
+export interface AdoptionDeps {
+  unclaimed: UnclaimedMessages;
+  messages: Pick<MessageRepository, 'putIfAbsent'>;
+  media: MediaRepository;
+  objects: ObjectCopier;
+}
+
+/**
+ * A line claimed `number`: every message kept for it while no line held it becomes the line
+ * owner's, images included (copied under the owner, whose objects are named by owner). Each step
+ * writes only what is absent and the unclaimed copy goes last, so a redelivered task finishes the job.
+ */
+export async function adoptUnclaimed(deps: AdoptionDeps, number: string, userId: string): Promise<number> {
+  const owner = userOwner(userId);
+  let moved = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.unclaimed.list(number, { limit: 50, startKey });
+    for (const message of page.items) {
+      for (const item of message.media) {
+        await deps.objects.copyIfAbsent(mediaObjectKey(message.owner, item.mediaId), mediaObjectKey(owner, item.mediaId));
+        const record = await deps.media.getMedia(message.owner, item.mediaId);
+        if (record) await deps.media.putMediaIfAbsent({ ...record, owner, objectKey: mediaObjectKey(owner, item.mediaId) });
+      }
+      await deps.messages.putIfAbsent({ ...message, owner });
+      await deps.unclaimed.remove(message);
+      moved += 1;
+    }
+    startKey = page.lastKey;
+  } while (startKey);
+  return moved;
 }

@@ -1,5 +1,5 @@
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { LineRecord, LineRepository, NumberWebhooks, PhoneNumberRegistry } from '../ports.ts';
+import type { LineRecord, LineRepository, NumberWebhooks, PhoneNumberRegistry, VoiceTaskQueue } from '../ports.ts';
 import { LOOP_MESSAGE, type CreateLine, type UpdateLine } from '../schemas/line.schema.ts';
 import { newId } from './ids.ts';
 
@@ -8,6 +8,8 @@ export interface LineDeps {
   numbers: PhoneNumberRegistry;
   /** Where this deployment's voice and messaging webhooks listen. */
   webhooks: NumberWebhooks;
+  /** Hands the messages kept for the number, before any line held it, to the new line's owner. */
+  tasks?: VoiceTaskQueue;
 }
 
 export class NumberNotOwnedError extends AppError {
@@ -50,6 +52,7 @@ export async function createLine(deps: LineDeps, userId: string, input: CreateLi
     await deps.lines.releaseNumber(claim);
     throw err;
   }
+  await deps.tasks?.enqueue({ kind: 'adopt', number: line.number, userId });
   return line;
 }
 

@@ -49,4 +49,5 @@ export const voiceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('missed-call'), callId: z.string() }),
   z.object({ kind: z.literal('inbound'), userId: z.string(), lineId: z.string(), from: z.string(), body: z.string(), messageSid: z.string(), receivedAt: z.string() }),
   z.object({ kind: z.literal('handoff'), conversationId: z.string(), since: z.string(), timerId: z.string() }),
+  z.object({ kind: z.literal('adopt'), number: z.string(), userId: z.string() }),
 ]);

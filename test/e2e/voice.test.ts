@@ -38,6 +38,8 @@ function expectError(response: { status: number; body: any }, status: number, co
   if (mentions) expect(response.body.error.message).toMatch(mentions);
 }
 
+const text = (from: string, to: string, body: string) => api.request('POST', '/local/twilio/inbound', { from, to, body });
+
 export async function newLine(user: ApiClient, fields: Record<string, unknown> = {}) {
   const response = await user.request('POST', '/lines', { number: freshNumber(true), forwardTo: freshNumber(), businessName: 'Acme Plumbing', ...fields });
   expect(response.status, response.text).toBe(201);
@@ -110,6 +112,21 @@ describe('lines', () => {
     expectError(await alice.request('PATCH', `/lines/${line.lineId}`, { forwardTo: line.number }), 400, 'VALIDATION_ERROR', /forwardTo must differ/);
     expectError(await alice.request('PATCH', `/lines/${line.lineId}`, { number: freshNumber(true) }), 400, 'VALIDATION_ERROR', /number cannot change/);
     expect((await alice.request('GET', `/lines/${line.lineId}`)).body).toEqual(line);
+  });
+
+  it('gives the line\'s owner the messages that reached its number before the line existed', async () => {
+    const alice = await newUser();
+    const number = freshNumber(true);
+    const sender = freshNumber();
+    expect((await text(sender, number, 'Anyone there? I called earlier.')).body.status).toBe(200);
+    expect((await alice.request('GET', `/messages?from=${encodeURIComponent(sender)}`)).body.items).toEqual([]);
+    await newLine(alice, { number });
+    const adopted = await eventually(async () => {
+      const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(sender)}`);
+      return body.items.length === 1 ? body.items[0] : undefined;
+    }, 20_000, 'the earlier message to become the owner\'s');
+    expect(adopted).toMatchObject({ from: sender, to: number, message: 'Anyone there? I called earlier.', source: 'twilio' });
+    expect((await alice.request('GET', `/messages/${adopted.messageId}`)).status).toBe(200);
   });
 
   it('answers 404 for an unknown line and another user\'s', async () => {
@@ -360,7 +377,6 @@ async function missedCall(user: ApiClient, line: { number: string }, caller: str
   return (await settledCall(user, played.callSid)).conversationId as string;
 }
 
-const text = (from: string, to: string, body: string) => api.request('POST', '/local/twilio/inbound', { from, to, body });
 
 describe('conversations', () => {
   it('files the caller\'s texts into the conversation and the line owner\'s messages, and sends replies from the line', async () => {
@@ -434,7 +450,7 @@ describe('conversations', () => {
       const [event] = receiver.received;
       expect(event!.validSignature).toBe(true);
       expect(event!.body).toMatchObject({ type: 'conversation.needs_attention', conversationId, lineId: line.lineId, customer: caller });
-      expect(event!.body.messages.at(-1)).toMatchObject({ direction: 'inbound', body: 'Still waiting.' });
+      expect(event!.body.messages).toContainEqual(expect.objectContaining({ direction: 'inbound', body: 'Hello? Anyone there?' }));
       expect(event!.id).toBe(event!.body.id);
 
       // The business answers: nobody needs to take over any more.
