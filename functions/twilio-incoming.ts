@@ -6,6 +6,8 @@ import { HttpMediaSource } from '../shared/adapters/http-media-source-adapter.ts
 import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { SqsMessageIngestQueue } from '../shared/adapters/sqs-message-ingest-queue-adapter.ts';
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
 import { readConfig } from '../shared/config.ts';
 import { DEFAULT_HELP_TEXT, handleInboundMessage } from '../shared/domain/inbound-message.ts';
 import { ValidationError } from '../shared/errors.ts';
@@ -17,6 +19,7 @@ const MAX_MEDIA = 10;
 
 const config = readConfig(z.object({ HELP_TEXT: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(1600)), DEFAULT_HELP_TEXT) }));
 const messageStore = new DynamoMessageRepository();
+const lineRepository = new DynamoLineRepository();
 const deps = {
   messages: new DynamoInboundMessageRepository(),
   optOuts: new DynamoOptOutRepository(),
@@ -25,6 +28,7 @@ const deps = {
   mediaStore: new S3MediaStore(),
   helpText: config.HELP_TEXT,
   store: { messages: messageStore, queue: new SqsMessageIngestQueue(), media: messageStore },
+  lines: { claimOf: (number: string) => lineRepository.claimOf(number), tasks: new SqsVoiceTaskQueue() },
 };
 
 function mediaOf(params: FormParams): Array<{ url: string; contentType: string }> {

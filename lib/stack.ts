@@ -85,6 +85,8 @@ export class NotificationStack extends Stack {
   readonly console: ConsoleSite;
   readonly twilioSecret: secretsmanager.Secret;
   readonly cursorSecret: secretsmanager.Secret;
+  /** Signs hand-off events to lines' handoffUrl. */
+  readonly handoffSecret: secretsmanager.Secret;
   readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
@@ -146,6 +148,10 @@ export class NotificationStack extends Stack {
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSigningKey', {
       description: 'Key that signs list cursors, so a forged or foreign cursor is refused.',
+      generateSecretString: { excludePunctuation: true, passwordLength: 64 },
+    });
+    this.handoffSecret = new secretsmanager.Secret(this, 'HandoffSigningKey', {
+      description: 'Key that signs hand-off events (X-Handoff-Signature), which their receivers check.',
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
@@ -282,6 +288,18 @@ export class NotificationStack extends Stack {
     for (const [name, spec] of entries<FunctionName, FunctionSpec>(functions)) {
       if (spec.statusCallbacks) this.functions[name].addEnvironment(commonEnv.statusCallbackBaseUrl, statusWebhook.url);
     }
+    // Line creation points each number at the webhooks' Function URLs (the voice one, when deployed).
+    const webhookBase = (path: string) => {
+      const fn = routes.find((r) => r.path === path)?.function;
+      const url = fn ? this.webhookUrls[fn] : undefined;
+      // The handler trims the Function URL's trailing slash before appending the route's path.
+      return url ? url.url : publicBaseUrl;
+    };
+    for (const [name, spec] of entries<FunctionName, FunctionSpec>(functions)) {
+      if (!spec.configuresNumbers) continue;
+      this.functions[name].addEnvironment(commonEnv.voiceWebhookBaseUrl, webhookBase('/twilio/voice'));
+      this.functions[name].addEnvironment(commonEnv.smsWebhookBaseUrl, webhookBase('/twilio/incoming'));
+    }
 
     for (const [key, spec] of entries<QueueKey, QueueSpec>(queues)) {
       // The consumer defers records by changing their visibility (the event source's consume
@@ -343,6 +361,9 @@ export class NotificationStack extends Stack {
     // The number's "A message comes in" webhook in the Twilio console.
     const incoming = routes.find((r) => r.path === '/twilio/incoming')!;
     new CfnOutput(this, 'TwilioIncomingWebhookUrl', { value: `${this.webhookUrls[incoming.function]!.url}twilio/incoming` });
+    // The number's "A call comes in" webhook and call status callback (line creation sets both itself).
+    const voice = routes.find((r) => r.path === '/twilio/voice')!;
+    new CfnOutput(this, 'TwilioVoiceWebhookUrl', { value: `${this.webhookUrls[voice.function]!.url}twilio/voice` });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
@@ -481,6 +502,7 @@ export class NotificationStack extends Stack {
 
     if (spec.twilio) fn.useSecret(this.twilioSecret, commonEnv.twilioSecretId);
     if (spec.pages) fn.useSecret(this.cursorSecret, commonEnv.cursorSecretId);
+    if (spec.handoffs) fn.useSecret(this.handoffSecret, commonEnv.handoffSecretId);
 
     NagSuppressions.addResourceSuppressions(fn.role, wildcards, true);
   }
@@ -490,6 +512,12 @@ export class NotificationStack extends Stack {
   }
 
   private suppressFindings(): void {
+    NagSuppressions.addResourceSuppressions(this.handoffSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'The hand-off key is shared with the receivers of hand-off events; it is rotated by replacing the value together with them, and needs no rotation Lambda.',
+      },
+    ]);
     NagSuppressions.addResourceSuppressions(this.cursorSecret, [
       {
         id: 'AwsSolutions-SMG4',

@@ -4,8 +4,8 @@
  * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
  */
 
-export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages' | 'templates';
-export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest' | 'priority';
+export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages' | 'templates' | 'voice';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest' | 'priority' | 'voice';
 
 export interface IndexSpec {
   readonly name: string;
@@ -107,6 +107,26 @@ export const tables = {
     sortKey: 'sk',
     indexes: [],
   },
+  /**
+   * Business lines, their calls and conversations (see the README's "Voice" section for every key).
+   * Lines at `user#<sub>`/`line#<id>`; a number's claim at `number#<E164>`; a call at `call#<CallSid>`;
+   * a conversation and its messages at `conv#<id>`; the open conversation of a line and customer at
+   * `open#<lineId>#<customer>`; the auto-reply window at `autoreply#<lineId>#<caller>`. Calls and
+   * conversations carry their owner's list keys for the indexes, sorted by `listSort` (time, then id).
+   */
+  voice: {
+    name: 'Voice',
+    envVar: 'VOICE_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      { name: 'byOwner', partitionKey: 'ownerKey', sortKey: 'listSort' },
+      { name: 'byLine', partitionKey: 'lineKey', sortKey: 'listSort' },
+      { name: 'byStatus', partitionKey: 'statusKey', sortKey: 'listSort' },
+      { name: 'byFrom', partitionKey: 'fromKey', sortKey: 'listSort' },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
 } as const satisfies Record<TableKey, TableSpec>;
 
 export type FunctionName =
@@ -147,7 +167,20 @@ export type FunctionName =
   | 'put-settings'
   | 'create-notifications-batch'
   | 'get-opt-out'
-  | 'put-opt-out';
+  | 'put-opt-out'
+  | 'create-line'
+  | 'list-lines'
+  | 'get-line'
+  | 'update-line'
+  | 'delete-line'
+  | 'twilio-voice'
+  | 'voice-worker'
+  | 'list-calls'
+  | 'get-call'
+  | 'list-conversations'
+  | 'get-conversation'
+  | 'reply-conversation'
+  | 'update-conversation';
 
 export type Access = 'read' | 'write' | 'readWrite';
 
@@ -181,6 +214,10 @@ export interface FunctionSpec {
   readonly queueStats?: boolean;
   /** Tables the function deletes items from; no other function gets DeleteItem. */
   readonly deletes?: readonly TableKey[];
+  /** Points Twilio numbers at this deployment, so it needs the voice and inbound webhooks' URLs. */
+  readonly configuresNumbers?: boolean;
+  /** Signs hand-off events, so it needs the hand-off signing secret. */
+  readonly handoffs?: boolean;
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -270,9 +307,9 @@ export const functions = {
     ...api,
     entry: 'functions/twilio-incoming.ts',
     description: 'POST /twilio/incoming: inbound messages, opt-out keywords and MMS media',
-    tables: { state: 'readWrite', notifications: 'readWrite', messages: 'readWrite' },
+    tables: { state: 'readWrite', notifications: 'readWrite', messages: 'readWrite', voice: 'read' },
     messageMedia: 'readWrite',
-    sendsTo: ['ingest'],
+    sendsTo: ['ingest', 'voice'],
     twilio: true,
     webhook: true,
   },
@@ -461,6 +498,102 @@ export const functions = {
     description: 'PUT /opt-outs/{phone}: opts a number out on a user\'s word',
     tables: { state: 'readWrite', notifications: 'readWrite' },
   },
+  'create-line': {
+    ...api,
+    entry: 'functions/create-line.ts',
+    description: 'POST /lines: claims a Twilio number for a line and points its webhooks here',
+    tables: { voice: 'readWrite' },
+    deletes: ['voice'],
+    sendsTo: ['voice'],
+    twilio: true,
+    configuresNumbers: true,
+  },
+  'list-lines': {
+    ...api,
+    entry: 'functions/list-lines.ts',
+    description: 'GET /lines',
+    tables: { voice: 'read' },
+    pages: true,
+  },
+  'get-line': {
+    ...api,
+    entry: 'functions/get-line.ts',
+    description: 'GET /lines/{lineId}',
+    tables: { voice: 'read' },
+  },
+  'update-line': {
+    ...api,
+    entry: 'functions/update-line.ts',
+    description: 'PATCH /lines/{lineId}',
+    tables: { voice: 'readWrite' },
+  },
+  'delete-line': {
+    ...api,
+    entry: 'functions/delete-line.ts',
+    description: 'DELETE /lines/{lineId}: deletes a line and frees its number',
+    tables: { voice: 'readWrite' },
+    deletes: ['voice'],
+  },
+  'twilio-voice': {
+    ...api,
+    entry: 'functions/twilio-voice.ts',
+    description: 'POST /twilio/voice[/dial-status|/recording|/status]: a line\'s calls, answered in TwiML',
+    tables: { voice: 'readWrite' },
+    sendsTo: ['voice'],
+    twilio: true,
+    webhook: true,
+  },
+  'voice-worker': {
+    memoryMb: 512,
+    timeoutSeconds: 30,
+    entry: 'functions/voice-worker.ts',
+    description: 'Voice queue consumer: missed-call auto-replies, inbound texts into conversations, hand-off timers, adopting a new line\'s messages',
+    tables: { voice: 'readWrite', notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read', messages: 'readWrite' },
+    deletes: ['messages'],
+    sendsTo: ['notification', 'priority', 'voice'],
+    messageMedia: 'readWrite',
+    handoffs: true,
+  },
+  'list-calls': {
+    ...api,
+    entry: 'functions/list-calls.ts',
+    description: 'GET /calls: a user\'s calls by line, status and caller, newest first',
+    tables: { voice: 'read' },
+    pages: true,
+  },
+  'get-call': {
+    ...api,
+    entry: 'functions/get-call.ts',
+    description: 'GET /calls/{callId}',
+    tables: { voice: 'read', notifications: 'read' },
+  },
+  'list-conversations': {
+    ...api,
+    entry: 'functions/list-conversations.ts',
+    description: 'GET /conversations',
+    tables: { voice: 'read' },
+    pages: true,
+  },
+  'get-conversation': {
+    ...api,
+    entry: 'functions/get-conversation.ts',
+    description: 'GET /conversations/{conversationId}: one conversation with its messages',
+    tables: { voice: 'read', notifications: 'read' },
+  },
+  'reply-conversation': {
+    ...api,
+    entry: 'functions/reply-conversation.ts',
+    description: 'POST /conversations/{conversationId}/messages: the business replies from the line\'s number',
+    tables: { voice: 'readWrite', notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
+    sendsTo: ['notification', 'priority'],
+  },
+  'update-conversation': {
+    ...api,
+    entry: 'functions/update-conversation.ts',
+    description: 'PATCH /conversations/{conversationId}: closes or reopens',
+    tables: { voice: 'readWrite' },
+    deletes: ['voice'],
+  },
 } as const satisfies Record<FunctionName, FunctionSpec>;
 
 export interface QueueSpec {
@@ -543,6 +676,18 @@ export const queues = {
     visibilityTimeoutSeconds: 6 * functions['twilio-sender'].timeoutSeconds,
     maxConcurrency: 5,
   },
+  /** Missed calls to answer, customers' texts to file into conversations, and hand-off timers (delayed records). */
+  voice: {
+    name: 'voice',
+    envVar: 'VOICE_QUEUE_URL',
+    dlqEnvVar: 'VOICE_DLQ_URL',
+    consumer: 'voice-worker',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['voice-worker'].timeoutSeconds,
+    maxConcurrency: 10,
+  },
 } as const satisfies Record<QueueKey, QueueSpec>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
@@ -589,6 +734,21 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/notifications/batch', function: 'create-notifications-batch', auth: 'user' },
   { method: 'GET', path: '/opt-outs/{phone}', function: 'get-opt-out', auth: 'user' },
   { method: 'PUT', path: '/opt-outs/{phone}', function: 'put-opt-out', auth: 'user' },
+  { method: 'POST', path: '/lines', function: 'create-line', auth: 'user' },
+  { method: 'GET', path: '/lines', function: 'list-lines', auth: 'user' },
+  { method: 'GET', path: '/lines/{lineId}', function: 'get-line', auth: 'user' },
+  { method: 'PATCH', path: '/lines/{lineId}', function: 'update-line', auth: 'user' },
+  { method: 'DELETE', path: '/lines/{lineId}', function: 'delete-line', auth: 'user' },
+  { method: 'POST', path: '/twilio/voice', function: 'twilio-voice', auth: 'twilio' },
+  { method: 'POST', path: '/twilio/voice/dial-status', function: 'twilio-voice', auth: 'twilio' },
+  { method: 'POST', path: '/twilio/voice/recording', function: 'twilio-voice', auth: 'twilio' },
+  { method: 'POST', path: '/twilio/voice/status', function: 'twilio-voice', auth: 'twilio' },
+  { method: 'GET', path: '/calls', function: 'list-calls', auth: 'user' },
+  { method: 'GET', path: '/calls/{callId}', function: 'get-call', auth: 'user' },
+  { method: 'GET', path: '/conversations', function: 'list-conversations', auth: 'user' },
+  { method: 'GET', path: '/conversations/{conversationId}', function: 'get-conversation', auth: 'user' },
+  { method: 'POST', path: '/conversations/{conversationId}/messages', function: 'reply-conversation', auth: 'user' },
+  { method: 'PATCH', path: '/conversations/{conversationId}', function: 'update-conversation', auth: 'user' },
 ];
 
 /**
@@ -635,4 +795,10 @@ export const commonEnv = {
   twilioMpm: 'TWILIO_MPM',
   /** The handlers' log level (DEBUG, INFO, WARN, ERROR, SILENT); the `logLevel` context value when deployed. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** Where line creation points a number's voice webhooks (the voice webhook's Function URL); PUBLIC_BASE_URL when unset. */
+  voiceWebhookBaseUrl: 'VOICE_WEBHOOK_BASE_URL',
+  /** Where line creation points a number's messaging webhook (the inbound webhook's Function URL); PUBLIC_BASE_URL when unset. */
+  smsWebhookBaseUrl: 'SMS_WEBHOOK_BASE_URL',
+  /** The secret that signs hand-off events (HMAC-SHA256); HANDOFF_SECRET holds the key itself locally. */
+  handoffSecretId: 'HANDOFF_SECRET_ID',
 } as const;

@@ -1,6 +1,7 @@
 import type { Channel, Rule, RuleFields } from './schemas/rule.schema.ts';
 import type { NotificationStatus } from './domain/notification-status.ts';
 import type { Template } from './domain/templates.ts';
+import type { BusinessHours } from './domain/business-hours.ts';
 
 /** A file as the API shows it, less the download link, which is made per request. */
 export interface FileRecord {
@@ -93,8 +94,8 @@ export interface StatusChange {
   errorCode?: string;
 }
 
-/** Where a notification came from: a rule matching an upload, or a call to POST /notifications. */
-export type NotificationSource = 'rule' | 'api';
+/** Where a notification came from: a rule matching an upload, a call to POST /notifications, or a line's calls and conversations. */
+export type NotificationSource = 'rule' | 'api' | 'missed-call' | 'conversation';
 
 export interface NotificationRecord {
   userId: string;
@@ -106,6 +107,8 @@ export interface NotificationRecord {
   ruleId?: string;
   channel: Channel;
   target: string;
+  /** The number it is sent from, when not the deployment's own (a line's number). */
+  from?: string;
   status: NotificationStatus;
   messageSid?: string;
   errorCode?: string;
@@ -322,6 +325,8 @@ export interface FileStore {
 
 export interface OutboundMessage {
   to: string;
+  /** The sending number, when not the deployment's own. */
+  from?: string;
   body: string;
   mediaUrls: string[];
   statusCallback: string;
@@ -617,4 +622,198 @@ export interface QueueStatsSource {
 export interface NotificationCounts {
   /** Notifications in `status` whose upload happened at or after `since` (epoch ms), or at any time. */
   count(userId: string, status: NotificationStatus, since?: number): Promise<number>;
+}
+
+/** A business line (POST /lines): the Twilio number callers dial and what happens to their calls. */
+export interface LineRecord {
+  userId: string;
+  lineId: string;
+  number: string;
+  forwardTo: string;
+  businessName?: string;
+  ringSeconds: number;
+  missedCallReply: string;
+  voicemail: boolean;
+  businessHours?: BusinessHours;
+  replyWindowHours: number;
+  handoffUrl?: string;
+  /** Twilio's SID of the number (PN…), as IncomingPhoneNumbers named it. */
+  numberSid?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Which line holds a number: the webhooks know only the number dialled. */
+export interface NumberClaim {
+  number: string;
+  userId: string;
+  lineId: string;
+}
+
+export interface LineRepository {
+  /** Takes the number for the line; false when another line holds it. */
+  claimNumber(claim: NumberClaim, at: string): Promise<boolean>;
+  /** Gives the number back, if this line still holds it. */
+  releaseNumber(claim: NumberClaim): Promise<void>;
+  claimOf(number: string): Promise<NumberClaim | undefined>;
+  create(line: LineRecord): Promise<void>;
+  get(userId: string, lineId: string): Promise<LineRecord | undefined>;
+  list(userId: string, page: PageRequest): Promise<Page<LineRecord>>;
+  /** Replaces the line if it still has `expectedUpdatedAt`; false when it changed or vanished. */
+  replace(line: LineRecord, expectedUpdatedAt: string): Promise<boolean>;
+  delete(userId: string, lineId: string): Promise<boolean>;
+}
+
+/** The URLs a number's Twilio configuration points at. */
+export interface NumberWebhooks {
+  voiceUrl: string;
+  voiceStatusCallback: string;
+  smsUrl: string;
+}
+
+/** The numbers of the Twilio account (IncomingPhoneNumbers): which it owns, and where their webhooks go. */
+export interface PhoneNumberRegistry {
+  /** The account's number, or undefined when the account does not own it. */
+  find(number: string): Promise<{ sid: string; number: string } | undefined>;
+  /** Points the number's voice and messaging webhooks at this deployment. */
+  pointAt(sid: string, webhooks: NumberWebhooks): Promise<void>;
+}
+
+export type CallStatus = 'ringing' | 'answered' | 'missed' | 'voicemail' | 'failed';
+
+/** One inbound call to a line (GET /calls), keyed by Twilio's CallSid. */
+export interface CallRecord {
+  callId: string;
+  userId: string;
+  lineId: string;
+  from: string;
+  to: string;
+  status: CallStatus;
+  dialStatus?: string;
+  /** Why the call was not put through: outside business hours. */
+  afterHours?: boolean;
+  durationSeconds?: number;
+  recordingUrl?: string;
+  recordingSeconds?: number;
+  autoReply?: { notificationId: string; status: string };
+  /** Why no auto-reply went: the caller opted out, or got one within the line's reply window. */
+  autoReplySkipped?: 'opted-out' | 'reply-window';
+  conversationId?: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface CallFilter {
+  lineId?: string;
+  status?: CallStatus;
+  from?: string;
+}
+
+export interface CallRepository {
+  /** Records the call unless it is known; either way returns the stored one. */
+  startIfAbsent(call: CallRecord): Promise<CallRecord>;
+  get(callId: string): Promise<CallRecord | undefined>;
+  /** Settles a ringing call as answered, missed or failed; false when it was settled already. */
+  settle(callId: string, update: { status: CallStatus; dialStatus?: string }): Promise<boolean>;
+  /** Stores the voicemail; a missed call becomes `voicemail`. */
+  recordVoicemail(callId: string, recording: { url: string; seconds: number }): Promise<void>;
+  /** Stores the end of the call once; a call still ringing at its end becomes `failed` when Twilio says so. */
+  finish(callId: string, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void>;
+  recordAutoReply(callId: string, outcome: Pick<CallRecord, 'autoReply' | 'autoReplySkipped' | 'conversationId'>): Promise<void>;
+  /** The user's calls passing the filter, newest first; a page may hold fewer than `limit`. */
+  list(userId: string, filter: CallFilter, page: PageRequest): Promise<Page<CallRecord>>;
+}
+
+/**
+ * Holds a line's auto-reply to one caller for the reply window, by one conditional write: the
+ * call that holds it may take it again (a retry), another call only once it has expired.
+ */
+export interface AutoReplyGuard {
+  take(lineId: string, caller: string, callId: string, now: number, expiresAt: number): Promise<boolean>;
+}
+
+export type ConversationStatus = 'open' | 'closed';
+
+export interface ConversationRecord {
+  conversationId: string;
+  userId: string;
+  lineId: string;
+  customer: string;
+  status: ConversationStatus;
+  needsAttention: boolean;
+  lastMessageAt: string;
+  createdAt: string;
+  /** The first customer message since the business last replied (ISO); absent when nothing waits. */
+  awaitingReplySince?: string;
+  /** The `awaitingReplySince` a hand-off was raised for, and the one whose event was delivered. */
+  handoffFor?: string;
+  handoffSentFor?: string;
+}
+
+export interface ConversationMessage {
+  /** Sorts the conversation's messages in time: a ULID. */
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  body: string;
+  at: string;
+  notificationId?: string;
+  messageSid?: string;
+}
+
+export interface ConversationRepository {
+  /** The open conversation between the line and the customer, opening one (with `conversationId`) when there is none. */
+  openFor(input: { userId: string; lineId: string; customer: string; conversationId: string; at: string }): Promise<ConversationRecord>;
+  /** The open conversation between the line and the customer, if any. */
+  findOpen(lineId: string, customer: string): Promise<ConversationRecord | undefined>;
+  get(conversationId: string): Promise<ConversationRecord | undefined>;
+  /** Adds the message unless one with its id is there; false when it was. */
+  addMessage(conversationId: string, message: ConversationMessage): Promise<boolean>;
+  messages(conversationId: string): Promise<ConversationMessage[]>;
+  /** A customer message arrived: it waits for a reply from `at` unless an earlier one waits already. */
+  markInbound(conversationId: string, at: string): Promise<void>;
+  /** The business replied: nothing waits, nobody needs to take over. */
+  markReplied(conversationId: string, at: string): Promise<void>;
+  /**
+   * Raises the hand-off for the message waiting since `since`, once: true for the timer that
+   * raised it (`timerId`, again on its redeliveries); false when answered meanwhile or raised by another timer.
+   */
+  raiseHandoff(conversationId: string, since: string, timerId: string): Promise<boolean>;
+  /** Records that the hand-off event for `since` was delivered. */
+  markHandoffSent(conversationId: string, since: string): Promise<void>;
+  /** Closes or reopens; false when reopening would make a second open conversation with the customer. */
+  setStatus(conversation: ConversationRecord, status: ConversationStatus): Promise<boolean>;
+  list(userId: string, filter: { lineId?: string; status?: ConversationStatus }, page: PageRequest): Promise<Page<ConversationRecord>>;
+}
+
+/** Work the voice webhooks hand to the voice worker, and the hand-off timers it sets itself. */
+export type VoiceTask =
+  | { kind: 'missed-call'; callId: string }
+  | { kind: 'inbound'; userId: string; lineId: string; from: string; body: string; messageSid: string; receivedAt: string }
+  | { kind: 'handoff'; conversationId: string; since: string; timerId: string }
+  /** A line claimed `number`: the messages kept for it become `userId`'s. */
+  | { kind: 'adopt'; number: string; userId: string };
+
+export interface VoiceTaskQueue {
+  /** Throws when it could not be queued. */
+  enqueue(task: VoiceTask, delaySeconds?: number): Promise<void>;
+}
+
+/** An HMAC-signed POST of a hand-off event to a line's `handoffUrl`. */
+export interface HandoffNotifier {
+  /** Throws when the receiver did not take it (a non-2xx answer, a network failure). */
+  deliver(url: string, event: Record<string, unknown>): Promise<void>;
+}
+
+/** Inbound messages kept for a number before any line claimed it (`unclaimed#<To>`). */
+export interface UnclaimedMessages {
+  /** The number's unclaimed messages, a page at a time. */
+  list(number: string, page: PageRequest): Promise<Page<MessageRecord>>;
+  /** Removes the unclaimed copy once the owner's copy is written. */
+  remove(message: MessageRecord): Promise<void>;
+}
+
+/** Copies stored objects within the bucket. */
+export interface ObjectCopier {
+  /** Copies `from` to `to` unless `to` exists; nothing when `from` is missing. */
+  copyIfAbsent(from: string, to: string): Promise<void>;
 }

@@ -40,6 +40,8 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
   crash: async (size) => (await import('./crash.ts')).crashBenchmark({ uploads: crashUploads(size) }),
   'pattern-cost': async (size) => (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
+  voice: async (size) =>
+    (await import('./voice.ts')).voiceBenchmark({ calls: size === 'tiny' ? 100 : 1_000, missedShare: 0.7, callsPerSecond: 100, lines: size === 'tiny' ? 3 : 10 }),
 };
 
 /** Uploads in flight at the crash: CRASH_UPLOADS overrides the size's number (200, or 20 for tiny). */
@@ -84,6 +86,7 @@ export const defaultRuns: Record<string, number> = {
   console: 1,
   crash: 1,
   'pattern-cost': 1,
+  voice: 1,
 };
 
 /** Several runs of one benchmark as one result: each numeric figure from the median run, with the range over all of them. */

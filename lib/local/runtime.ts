@@ -20,6 +20,8 @@ import { bridgeObjectCreatedEvents } from './s3-events.ts';
 import type { Meter } from '../bench/meter.ts';
 import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
+import { TwilioPhoneNumbers } from './twilio-phone-numbers.ts';
+import { TwilioVoiceSimulator } from './twilio-voice-simulator.ts';
 import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
 import { buildOpenApiDocument } from '../openapi/document.ts';
@@ -34,6 +36,8 @@ export const DEFAULT_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
 export const DEFAULT_TWILIO_AUTH_TOKEN = 'local0auth0token0000000000000000';
 /** The key the SendGrid simulator accepts unless SENDGRID_API_KEY says otherwise. */
 export const DEFAULT_SENDGRID_API_KEY = 'SG.local-sendgrid-key';
+/** The key that signs hand-off events locally unless HANDOFF_SECRET says otherwise. */
+export const DEFAULT_HANDOFF_SECRET = 'local0handoff0secret000000000000';
 /** Twilio's magic "valid sender" test number. */
 export const DEFAULT_FROM_NUMBER = '+15005550006';
 
@@ -73,6 +77,8 @@ export interface LocalRuntimeOptions {
   fast?: boolean;
   /** The built web console it serves at / (default web/dist, which `npm start` builds first). */
   consoleDir?: string;
+  /** Numbers the simulated Twilio account owns besides +15005550006 (a line can claim them). */
+  ownedNumbers?: string[];
 }
 
 /** The environment `fast` sets, unless the variable is set already. */
@@ -86,6 +92,10 @@ export interface LocalRuntime {
   engines: Engines;
   resources: Provisioned;
   simulator: TwilioSimulator;
+  /** The simulated account's numbers (IncomingPhoneNumbers). */
+  phoneNumbers: TwilioPhoneNumbers;
+  /** Plays calls through the voice webhooks (POST /local/twilio/calls). */
+  voiceCalls: TwilioVoiceSimulator;
   sendgrid: SendGridSimulator;
   /** Where the web console opens. */
   consoleUrl: string;
@@ -181,6 +191,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     SENDGRID_API_KEY: sendgridApiKey,
     EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@localhost.localdomain',
     CURSOR_SECRET: secrets.cursorSecret,
+    HANDOFF_SECRET: process.env.HANDOFF_SECRET ?? DEFAULT_HANDOFF_SECRET,
     POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
   });
@@ -218,6 +229,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     storeFile: opts.dataDir ? join(opts.dataDir, 'twilio-messages.jsonl') : undefined,
     ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
   });
+
+  const phoneNumbers = new TwilioPhoneNumbers(twilio, opts.ownedNumbers);
+  const voiceCalls = new TwilioVoiceSimulator({ ...twilio, publicBaseUrl, numbers: phoneNumbers });
 
   const router = new Router(
     routes.map((r) => ({ ...r, handler: handlers[r.function], timeoutSeconds: functions[r.function].timeoutSeconds })),
@@ -266,6 +280,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).
       return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
     }
+    if (await phoneNumbers.handle(req, res, body)) return;
+    if (await voiceCalls.handle(req, res, body)) return;
     if (await simulator.handle(req, res, body)) return;
     if (await sendgrid.handle(req, res, body)) return;
 
@@ -360,6 +376,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     engines,
     resources,
     simulator,
+    phoneNumbers,
+    voiceCalls,
     sendgrid,
     routes: Object.fromEntries(router.routes().map((r) => [`${r.method} ${r.path}`, r.function])),
     consumers: Object.fromEntries(Object.values(queues).map((q) => [q.name, q.consumer])),

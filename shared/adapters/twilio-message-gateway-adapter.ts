@@ -40,9 +40,12 @@ export class TwilioMessageGateway implements MessageGateway, MessageStatusSource
   async send(message: OutboundMessage): Promise<SendOutcome> {
     const { accountSid, authToken } = await this.credentials();
     const from = message.to.startsWith('whatsapp:') ? `whatsapp:${this.config.TWILIO_FROM_NUMBER}` : this.config.TWILIO_FROM_NUMBER;
-    const sender: Record<string, string> = this.config.TWILIO_MESSAGING_SERVICE_SID
-      ? { MessagingServiceSid: this.config.TWILIO_MESSAGING_SERVICE_SID }
-      : { From: from };
+    // A line's messages go from the line's own number, which its customers know.
+    const sender: Record<string, string> = message.from
+      ? { From: message.from }
+      : this.config.TWILIO_MESSAGING_SERVICE_SID
+        ? { MessagingServiceSid: this.config.TWILIO_MESSAGING_SERVICE_SID }
+        : { From: from };
     const form = new URLSearchParams({ To: message.to, ...sender, Body: message.body, StatusCallback: message.statusCallback });
     for (const url of message.mediaUrls) form.append('MediaUrl', url);
 

@@ -44,6 +44,7 @@ export function presentNotification(n: NotificationRecord) {
     ...(n.ruleId !== undefined ? { ruleId: n.ruleId } : {}),
     channel: n.channel,
     target: n.target,
+    ...(n.from !== undefined ? { from: n.from } : {}),
     status: n.status,
     ...(n.body !== undefined ? { body: n.body } : {}),
     ...(n.templateId !== undefined ? { templateId: n.templateId } : {}),

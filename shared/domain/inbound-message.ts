@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { bucket } from '../../lib/topology.ts';
 import { stableId } from './ids.ts';
-import { unclaimedOwner } from './messages.ts';
+import { unclaimedOwner, userOwner } from './messages.ts';
 import { checkImage, mediaObjectKey, storeImage } from './message-media.ts';
 import type {
   InboundMedia,
@@ -14,7 +14,9 @@ import type {
   MediaSource,
   MediaStore,
   NotificationMaintenance,
+  NumberClaim,
   OptOutRepository,
+  VoiceTaskQueue,
 } from '../ports.ts';
 
 /** Carrier-standard opt-out words; Twilio's own opt-out handling recognises the same list. */
@@ -61,6 +63,11 @@ export interface InboundDeps {
    * `inbound-media/`.
    */
   store?: { messages: MessageRepository; queue: MessageIngestQueue; media: MediaRepository };
+  /**
+   * Lines: a message to a line's number belongs to the line's owner, and joins the conversation
+   * with its sender through the voice queue.
+   */
+  lines?: { claimOf(number: string): Promise<NumberClaim | undefined>; tasks: VoiceTaskQueue };
 }
 
 export interface InboundInput {
@@ -91,9 +98,11 @@ export interface InboundOutcome {
  */
 export async function handleInboundMessage(deps: InboundDeps, input: InboundInput, now: () => Date = () => new Date()): Promise<InboundOutcome> {
   let stored = false;
+  const claim = deps.lines ? await deps.lines.claimOf(phoneOf(input.to)) : undefined;
+  const owner = claim ? userOwner(claim.userId) : unclaimedOwner(phoneOf(input.to));
   let inbound = await deps.messages.get(input.from, input.messageSid);
   if (!inbound) {
-    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item, unclaimedOwner(phoneOf(input.to)))));
+    const media = await Promise.all(input.media.map((item) => copyMedia(deps, item, owner)));
     const candidate = {
       messageSid: input.messageSid,
       from: input.from,
@@ -106,9 +115,20 @@ export async function handleInboundMessage(deps: InboundDeps, input: InboundInpu
     inbound = stored ? candidate : ((await deps.messages.get(input.from, input.messageSid)) ?? candidate);
   }
   // Every time, not only the first: a repeat finishes what an attempt that stopped half-way began.
-  if (deps.store) await keepInMessageStore(deps.store, inbound);
+  if (deps.store) await keepInMessageStore(deps.store, inbound, owner);
 
   const keyword = keywordOf(input.body);
+  if (claim && !keyword && deps.lines) {
+    await deps.lines.tasks.enqueue({
+      kind: 'inbound',
+      userId: claim.userId,
+      lineId: claim.lineId,
+      from: phoneOf(input.from),
+      body: input.body,
+      messageSid: input.messageSid,
+      receivedAt: inbound.receivedAt,
+    });
+  }
   const phone = phoneOf(input.from);
   // Dated by the message's first receipt, so a repeat of an old keyword cannot undo a newer one.
   const at = inbound.receivedAt;
@@ -169,15 +189,14 @@ async function copyMedia(deps: InboundDeps, item: { url: string; contentType: st
 }
 
 /**
- * Files an inbound message in the message store, under the owner of the number it was sent to;
- * no line claims numbers yet, so that is `unclaimed#<To>`, visible to nobody until a line claims
- * it. Its id derives from the MessageSid and the first receipt, so repeats write the same item,
+ * Files an inbound message in the message store, under the owner of the number it was sent to:
+ * the user whose line holds it, else `unclaimed#<To>`, visible to nobody. Its id derives from the MessageSid and the first receipt, so repeats write the same item,
  * and the ingest queue takes it to `processed` like a posted message (idempotently).
  */
-export async function keepInMessageStore(store: NonNullable<InboundDeps['store']>, inbound: InboundMessage): Promise<void> {
+export async function keepInMessageStore(store: NonNullable<InboundDeps['store']>, inbound: InboundMessage, owner?: string): Promise<void> {
   const to = phoneOf(inbound.to);
   const message: MessageRecord = {
-    owner: unclaimedOwner(to),
+    owner: owner ?? unclaimedOwner(to),
     messageId: stableId(Date.parse(inbound.receivedAt), inbound.messageSid),
     from: phoneOf(inbound.from),
     to,
@@ -186,7 +205,7 @@ export async function keepInMessageStore(store: NonNullable<InboundDeps['store']
     status: 'received',
     source: 'twilio',
     media: inbound.media.flatMap((m) =>
-      m.sha256 && m.key === mediaObjectKey(unclaimedOwner(to), m.sha256) ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }] : [],
+      m.sha256 && m.key === mediaObjectKey(owner ?? unclaimedOwner(to), m.sha256) ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }] : [],
     ),
     messageSid: inbound.messageSid,
   };

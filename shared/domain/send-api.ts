@@ -7,6 +7,7 @@ import type {
   NotificationRecord,
   NotificationRef,
   NotificationRepository,
+  NotificationSource,
   ScheduledSends,
   SendGuards,
   SettingsRepository,
@@ -95,7 +96,7 @@ export async function createSend(
   userId: string,
   req: SendRequest,
   clock: () => Date = () => new Date(),
-  opts: { enqueue?: boolean } = {},
+  opts: { enqueue?: boolean; source?: NotificationSource; from?: string } = {},
 ): Promise<SendAnswer> {
   const now = clock().getTime();
   const at = new Date(now).toISOString();
@@ -150,9 +151,10 @@ export async function createSend(
   const record: NotificationRecord = {
     userId,
     notificationId,
-    source: 'api',
+    source: opts.source ?? 'api',
     channel: req.channel,
     target: to,
+    ...(opts.from !== undefined ? { from: opts.from } : {}),
     status,
     attempts: 0,
     createdAt: at,

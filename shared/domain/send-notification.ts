@@ -130,6 +130,7 @@ export async function sendNotification(
 
   const outcome = await deps.gateway.send({
     to,
+    ...(n.from ? { from: n.channel === 'whatsapp' ? `whatsapp:${n.from}` : n.from } : {}),
     body,
     mediaUrls,
     statusCallback: deps.statusCallbackUrl(n),

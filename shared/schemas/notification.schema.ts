@@ -82,7 +82,7 @@ export const batchRequestSchema = z.strictObject({
 /** PATCH /notifications/{id}. */
 export const rescheduleSchema = z.strictObject({ sendAt: isoTime });
 
-export const notificationSources = ['rule', 'api'] as const;
+export const notificationSources = ['rule', 'api', 'missed-call', 'conversation'] as const;
 
 /** GET /notifications filters, besides paging. */
 export const notificationFilters = {

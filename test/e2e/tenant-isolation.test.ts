@@ -14,13 +14,15 @@ let mallory: ApiClient;
 const aliceId = `alice+${randomUUID()}@example.com`;
 const malloryId = `mallory-${randomUUID()}`;
 const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], messageIds: [] as string[], templateIds: [] as string[], cursors: {} as Record<string, string> };
+/** Alice's lines, calls and conversations. */
+const voice = { lineIds: [] as string[], numbers: [] as string[], callIds: [] as string[], conversationIds: [] as string[] };
 const aliceImage = sampleImages.png('alice-secret-image');
 
 type Response = Awaited<ReturnType<ApiClient['request']>>;
 
 /** Nothing in the answer names anything of Alice's, save the id the request itself named. */
 function revealsNothing(response: Response, asked?: string) {
-  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds, ...owned.templateIds]) {
+  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds, ...owned.templateIds, ...voice.lineIds, ...voice.callIds, ...voice.conversationIds]) {
     if (secret !== asked) expect(response.text).not.toContain(secret);
   }
 }
@@ -79,6 +81,27 @@ beforeAll(async () => {
   }
   expect((await alice.request('POST', `/messages/${owned.messageIds[0]}/media`, aliceImage, { 'content-type': 'image/png' })).status).toBe(201);
   owned.cursors.messages = (await alice.request('GET', '/messages?limit=1')).body.nextCursor;
+
+  // Voice: two lines, an answered call to each (no auto-reply), and a conversation from a customer's text to each.
+  for (const [i, number] of ['+14155550191', '+14155550192'].entries()) {
+    runtime.phoneNumbers.add(number);
+    const line = await alice.request('POST', '/lines', { number, forwardTo: '+14155550199', businessName: 'alice-secret business' });
+    expect(line.status).toBe(201);
+    voice.lineIds.push(line.body.lineId);
+    voice.numbers.push(number);
+    const played = await api.request('POST', '/local/twilio/calls', { from: `+1415555017${i}`, to: number, answer: 'answered' });
+    voice.callIds.push(played.body.callSid);
+    await api.request('POST', '/local/twilio/inbound', { from: `+1415555018${i}`, to: number, body: 'alice-secret question' });
+  }
+  voice.conversationIds.push(
+    ...(await eventually(async () => {
+      const { body } = await alice.request('GET', '/conversations');
+      return body.items.length === 2 ? body.items.map((c: { conversationId: string }) => c.conversationId) : undefined;
+    }, 15_000, "Alice's conversations")),
+  );
+  owned.cursors.lines = (await alice.request('GET', '/lines?limit=1')).body.nextCursor;
+  owned.cursors.calls = (await alice.request('GET', '/calls?limit=1')).body.nextCursor;
+  owned.cursors.conversations = (await alice.request('GET', '/conversations?limit=1')).body.nextCursor;
   for (const [name, cursor] of Object.entries(owned.cursors)) expect(cursor, name).toEqual(expect.any(String));
 }, 60_000);
 
@@ -267,6 +290,55 @@ const attacks: Record<string, () => Promise<void>> = {
   'PUT /opt-outs/{phone}': async () => {
     refused(await mallory.request('PUT', `/opt-outs/${enc('+14155550143')}`, { optedOut: false }), 403, 'FORBIDDEN');
   },
+  'POST /lines': async () => {
+    // A number belongs to one line: Mallory cannot take Alice's, nor smuggle an owner in.
+    for (const number of voice.numbers) refused(await mallory.request('POST', '/lines', { number, forwardTo: '+14155550198' }), 409, 'CONFLICT');
+    refused(await mallory.request('POST', '/lines', { number: '+15005550006', forwardTo: '+14155550198', userId: aliceId }), 400, 'VALIDATION_ERROR');
+  },
+  'GET /lines': async () => {
+    const response = await mallory.request('GET', '/lines');
+    expect(response.body.items).toEqual([]);
+    revealsNothing(response);
+    refused(await mallory.request('GET', `/lines?limit=1&cursor=${enc(owned.cursors.lines!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /lines/{lineId}': async () => {
+    for (const id of voice.lineIds) refused(await mallory.request('GET', `/lines/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'PATCH /lines/{lineId}': async () => {
+    for (const id of voice.lineIds) refused(await mallory.request('PATCH', `/lines/${id}`, { forwardTo: '+14155550198' }), 404, 'NOT_FOUND', id);
+  },
+  'DELETE /lines/{lineId}': async () => {
+    for (const id of voice.lineIds) refused(await mallory.request('DELETE', `/lines/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'GET /calls': async () => {
+    for (const query of ['', `lineId=${voice.lineIds[0]}`, 'status=answered', `from=${enc('+14155550170')}`]) {
+      const response = await mallory.request('GET', `/calls?${query}`);
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual([]);
+      revealsNothing(response, voice.lineIds[0]);
+    }
+    refused(await mallory.request('GET', `/calls?limit=1&cursor=${enc(owned.cursors.calls!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /calls/{callId}': async () => {
+    for (const id of voice.callIds) refused(await mallory.request('GET', `/calls/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'GET /conversations': async () => {
+    for (const query of ['', `lineId=${voice.lineIds[0]}`, 'status=open']) {
+      const response = await mallory.request('GET', `/conversations?${query}`);
+      expect(response.body.items).toEqual([]);
+      revealsNothing(response, voice.lineIds[0]);
+    }
+    refused(await mallory.request('GET', `/conversations?limit=1&cursor=${enc(owned.cursors.conversations!)}`), 400, 'INVALID_CURSOR');
+  },
+  'GET /conversations/{conversationId}': async () => {
+    for (const id of voice.conversationIds) refused(await mallory.request('GET', `/conversations/${id}`), 404, 'NOT_FOUND', id);
+  },
+  'POST /conversations/{conversationId}/messages': async () => {
+    for (const id of voice.conversationIds) refused(await mallory.request('POST', `/conversations/${id}/messages`, { body: 'hi' }), 404, 'NOT_FOUND', id);
+  },
+  'PATCH /conversations/{conversationId}': async () => {
+    for (const id of voice.conversationIds) refused(await mallory.request('PATCH', `/conversations/${id}`, { status: 'closed' }), 404, 'NOT_FOUND', id);
+  },
 };
 
 describe('tenant isolation, tried as an attacker would', () => {
@@ -286,6 +358,10 @@ describe('tenant isolation, tried as an attacker would', () => {
     expect((await alice.request('GET', '/notifications')).body.items).toHaveLength(5);
     expect((await alice.request('GET', `/notifications/${owned.notificationIds.at(-1)}`)).body.status).toBe('scheduled');
     expect((await alice.request('GET', `/templates/${owned.templateIds[0]}`)).body.body).toBe('Hi {{name}}');
+    expect((await alice.request('GET', '/lines')).body.items.map((l: { forwardTo: string }) => l.forwardTo)).toEqual(['+14155550199', '+14155550199']);
+    expect((await alice.request('GET', '/calls')).body.items).toHaveLength(2);
+    const conversations = (await alice.request('GET', '/conversations')).body.items;
+    expect(conversations.map((c: { status: string }) => c.status)).toEqual(['open', 'open']);
   });
 
   it('signs download links that expire within 15 minutes', async () => {

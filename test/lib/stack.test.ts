@@ -201,6 +201,8 @@ describe('NotificationStack', () => {
         ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps, commonEnv.emailFrom] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
         ...('statusCallbacks' in spec && spec.statusCallbacks ? [commonEnv.statusCallbackBaseUrl] : []),
+        ...('configuresNumbers' in spec && spec.configuresNumbers ? [commonEnv.voiceWebhookBaseUrl, commonEnv.smsWebhookBaseUrl] : []),
+        ...('handoffs' in spec && spec.handoffs ? [commonEnv.handoffSecretId] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
@@ -216,7 +218,7 @@ describe('NotificationStack', () => {
     it('gives the Twilio webhooks Function URLs, names the status one on every send, and outputs the inbound one', () => {
       const urls = ofType('AWS::Lambda::Url');
       const webhooks = functionEntries.filter(([, spec]) => 'webhook' in spec && spec.webhook).map(([name]) => name);
-      expect(webhooks.sort()).toEqual(['twilio-incoming', 'twilio-status']);
+      expect(webhooks.sort()).toEqual(['twilio-incoming', 'twilio-status', 'twilio-voice']);
       expect(urls.map(([, url]) => url.Properties.TargetFunctionArn)).toEqual(
         expect.arrayContaining(webhooks.map((name) => ({ 'Fn::GetAtt': [functionId(name), 'Arn'] }))),
       );

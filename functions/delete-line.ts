@@ -1,0 +1,11 @@
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { deleteLine } from '../shared/domain/lines.ts';
+import { noContent, userRoute } from '../shared/http.ts';
+import { lineIdParams } from '../shared/schemas/line.schema.ts';
+
+const lines = new DynamoLineRepository();
+
+export const handler = userRoute({ params: lineIdParams }, async ({ userId, params }) => {
+  await deleteLine(lines, userId, params.lineId);
+  return noContent();
+});

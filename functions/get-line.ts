@@ -1,0 +1,8 @@
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { getLine, presentLine } from '../shared/domain/lines.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { lineIdParams } from '../shared/schemas/line.schema.ts';
+
+const lines = new DynamoLineRepository();
+
+export const handler = userRoute({ params: lineIdParams }, async ({ userId, params }) => json(200, presentLine(await getLine(lines, userId, params.lineId))));

@@ -1,0 +1,12 @@
+import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { replyToConversation } from '../shared/domain/conversations.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { conversationIdParams, conversationReplySchema } from '../shared/schemas/voice.schema.ts';
+import { pipelineSend } from '../shared/voice-sends.ts';
+
+const deps = { conversations: new DynamoConversationRepository(), lines: new DynamoLineRepository(), send: pipelineSend() };
+
+export const handler = userRoute({ params: conversationIdParams, body: conversationReplySchema }, async ({ userId, params, body }) =>
+  json(201, await replyToConversation(deps, userId, params.conversationId, body.body)),
+);

@@ -1,0 +1,49 @@
+import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
+import { callEnded, dialEnded, incomingCall, recordingDone, type CallStep } from '../shared/domain/calls.ts';
+import { toE164 } from '../shared/domain/phone.ts';
+import { NotFoundError, ValidationError } from '../shared/errors.ts';
+import { field, twilioWebhook, type FormParams } from '../shared/twilio-webhook.ts';
+import { voiceTwiml } from '../shared/voice-twiml.ts';
+
+const deps = { lines: new DynamoLineRepository(), calls: new DynamoCallRepository(), tasks: new SqsVoiceTaskQueue() };
+
+const required = (params: FormParams, name: string): string => {
+  const value = field(params, name);
+  if (!value) throw new ValidationError(`${name} is required.`);
+  return value;
+};
+const seconds = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+/** Twilio's caller id may be withheld ("anonymous"); such a caller is kept as sent and gets no SMS. */
+const number = (params: FormParams, name: string) => {
+  const value = required(params, name);
+  return toE164(value) ?? value;
+};
+
+/**
+ * Every voice webhook of a line's number, told apart by path. One function serves them so that
+ * the relative action URLs in its TwiML reach it on whichever URL Twilio was given (its Function
+ * URL deployed, the API locally); each path is its own small domain step.
+ */
+export const handler = twilioWebhook(async ({ params, event }) => {
+  const callSid = required(params, 'CallSid');
+  let step: CallStep;
+  switch (event.rawPath.replace(/\/+$/, '')) {
+    case '/twilio/voice':
+      step = await incomingCall(deps, { callSid, from: number(params, 'From'), to: number(params, 'To') });
+      break;
+    case '/twilio/voice/dial-status':
+      step = await dialEnded(deps, { callSid, dialStatus: required(params, 'DialCallStatus') });
+      break;
+    case '/twilio/voice/recording':
+      step = await recordingDone(deps, { callSid, url: field(params, 'RecordingUrl'), seconds: seconds(field(params, 'RecordingDuration')) ?? 0 });
+      break;
+    case '/twilio/voice/status':
+      step = await callEnded(deps, { callSid, callStatus: required(params, 'CallStatus'), durationSeconds: seconds(field(params, 'CallDuration')) });
+      break;
+    default:
+      throw new NotFoundError(`The voice webhook ${event.rawPath}`);
+  }
+  return voiceTwiml(step);
+});

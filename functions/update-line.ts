@@ -1,0 +1,10 @@
+import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
+import { presentLine, updateLine } from '../shared/domain/lines.ts';
+import { json, userRoute } from '../shared/http.ts';
+import { lineIdParams, updateLineSchema } from '../shared/schemas/line.schema.ts';
+
+const lines = new DynamoLineRepository();
+
+export const handler = userRoute({ body: updateLineSchema, params: lineIdParams }, async ({ userId, body, params }) =>
+  json(200, presentLine(await updateLine(lines, userId, params.lineId, body))),
+);

@@ -1,0 +1,53 @@
+import * as z from 'zod/mini';
+import { pageQuery } from '../http.ts';
+import { toE164 } from '../domain/phone.ts';
+import '../validation.ts';
+
+const ulid = (name: string) => z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, `${name} is not a ${name.replace(/Id$/, '')} id.`));
+const callStatuses = ['ringing', 'answered', 'missed', 'voicemail', 'failed'] as const;
+const conversationStatuses = ['open', 'closed'] as const;
+const e164 = (name: string) =>
+  z.pipe(
+    z.string(),
+    z.transform((value, ctx) => {
+      const n = toE164(value);
+      if (!n) ctx.issues.push({ code: 'custom', message: `${name} must be a phone number in E.164 form, such as +14155550100.`, input: value });
+      return n ?? z.NEVER;
+    }),
+  );
+
+/** GET /calls. */
+export const callListQuery = z.strictObject({
+  ...pageQuery,
+  lineId: z.optional(ulid('lineId')),
+  status: z.optional(z.enum(callStatuses, { error: `status must be one of ${callStatuses.join(', ')}.` })),
+  from: z.optional(e164('from')),
+});
+
+/** `{callId}`: a Twilio CallSid. */
+export const callIdParams = z.object({ callId: z.string().check(z.regex(/^CA[0-9a-fA-F]{32}$/, 'callId is a CallSid: CA followed by 32 hex digits.')) });
+
+/** GET /conversations. */
+export const conversationListQuery = z.strictObject({
+  ...pageQuery,
+  lineId: z.optional(ulid('lineId')),
+  status: z.optional(z.enum(conversationStatuses, { error: 'status must be open or closed.' })),
+});
+
+export const conversationIdParams = z.object({ conversationId: ulid('conversationId') });
+
+/** POST /conversations/{id}/messages. */
+export const conversationReplySchema = z.strictObject({
+  body: z.string({ error: 'body must be a string.' }).check(z.trim(), z.minLength(1, 'body must not be empty.'), z.maxLength(1_600, 'body must be at most 1600 characters.')),
+});
+
+/** PATCH /conversations/{id}. */
+export const conversationUpdateSchema = z.strictObject({ status: z.enum(conversationStatuses, { error: 'status must be open or closed.' }) });
+
+/** One record on the voice queue. */
+export const voiceTaskSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('missed-call'), callId: z.string() }),
+  z.object({ kind: z.literal('inbound'), userId: z.string(), lineId: z.string(), from: z.string(), body: z.string(), messageSid: z.string(), receivedAt: z.string() }),
+  z.object({ kind: z.literal('handoff'), conversationId: z.string(), since: z.string(), timerId: z.string() }),
+  z.object({ kind: z.literal('adopt'), number: z.string(), userId: z.string() }),
+]);
