@@ -10,6 +10,8 @@ import { fileIdParams, messageIdParams, notificationIdParams, phoneParams, ruleI
 import { createRuleSchema, patchRuleSchema } from '../../shared/schemas/rule.schema.ts';
 import { createTemplateSchema, patchTemplateSchema } from '../../shared/schemas/template.schema.ts';
 import { createUploadSchema } from '../../shared/schemas/upload.schema.ts';
+import { createLineSchema, lineIdParams, updateLineSchema } from '../../shared/schemas/line.schema.ts';
+import { callIdParams, callListQuery, conversationIdParams, conversationListQuery, conversationReplySchema, conversationUpdateSchema } from '../../shared/schemas/voice.schema.ts';
 import { pageOf, schemaRef, type JsonSchema } from './components.ts';
 
 /** One answer of an operation: its description and, when it has a body, the body's schema. */
@@ -42,6 +44,8 @@ const notification: Answer = { description: 'The notification.', schema: schemaR
 const rule: Answer = { description: 'The rule.', schema: schemaRef('Rule') };
 const template: Answer = { description: 'The template.', schema: schemaRef('Template') };
 const conflict = (description: string): Answer => ({ description, schema: schemaRef('Error') });
+const line: Answer = { description: 'The line.', schema: schemaRef('Line') };
+const voiceTwiml: Answer = { description: 'TwiML for the call.', mediaType: 'text/xml', schema: { type: 'string' } };
 const twiml: Answer = { description: 'TwiML (an empty `<Response/>` unless there is a reply).', mediaType: 'text/xml', schema: { type: 'string' } };
 
 /**
@@ -234,6 +238,90 @@ export const operations: Record<string, Operation> = {
     params: phoneParams,
     body: optOutRequestSchema,
     answers: { 200: { description: 'The number\'s opt-out state.', schema: schemaRef('OptOut') }, 403: { description: 'An opt-in through the API.', schema: schemaRef('Error') } },
+  },
+  'POST /lines': {
+    tag: 'Voice',
+    summary: 'Create a line on a number the Twilio account owns',
+    description: "Points the number's voice and messaging webhooks at this deployment. Messages the number received before any line claimed it become the caller's.",
+    body: createLineSchema,
+    answers: {
+      201: line,
+      409: conflict('NUMBER_TAKEN: another line has this number.'),
+      422: conflict('NUMBER_NOT_OWNED: the Twilio account does not own the number.'),
+      502: conflict('TWILIO_UNAVAILABLE: Twilio refused to point the number here; nothing was kept.'),
+    },
+  },
+  'GET /lines': { tag: 'Voice', summary: "The caller's lines", query: pageOnlyQuery, answers: { 200: { description: 'A page of lines.', schema: pageOf('Line') } } },
+  'GET /lines/{lineId}': { tag: 'Voice', summary: 'One line', params: lineIdParams, answers: { 200: line } },
+  'PATCH /lines/{lineId}': {
+    tag: 'Voice',
+    summary: 'Change some fields of a line',
+    description: '`null` clears an optional field. The number cannot change: delete the line and create another.',
+    params: lineIdParams,
+    body: updateLineSchema,
+    answers: { 200: line },
+  },
+  'DELETE /lines/{lineId}': {
+    tag: 'Voice',
+    summary: 'Delete a line and free its number',
+    description: 'Its calls and conversations stay readable.',
+    params: lineIdParams,
+    answers: { 204: { description: 'Deleted.' } },
+  },
+  'GET /calls': { tag: 'Voice', summary: "The caller's calls, newest first", query: callListQuery, answers: { 200: { description: 'A page of calls.', schema: pageOf('Call') } } },
+  'GET /calls/{callId}': { tag: 'Voice', summary: 'One call', params: callIdParams, answers: { 200: { description: 'The call.', schema: schemaRef('Call') } } },
+  'GET /conversations': {
+    tag: 'Voice',
+    summary: "The caller's conversations",
+    query: conversationListQuery,
+    answers: { 200: { description: 'A page of conversations.', schema: pageOf('Conversation') } },
+  },
+  'GET /conversations/{conversationId}': {
+    tag: 'Voice',
+    summary: 'One conversation with its messages in order',
+    params: conversationIdParams,
+    answers: { 200: { description: 'The conversation.', schema: schemaRef('ConversationWithMessages') } },
+  },
+  'PATCH /conversations/{conversationId}': {
+    tag: 'Voice',
+    summary: 'Close or reopen a conversation',
+    params: conversationIdParams,
+    body: conversationUpdateSchema,
+    answers: { 200: { description: 'The conversation.', schema: schemaRef('Conversation') } },
+  },
+  'POST /conversations/{conversationId}/messages': {
+    tag: 'Voice',
+    summary: "Reply to the customer from the line's number",
+    description: 'Sent through the notification pipeline (opt-outs, pacing, exactly once, status callbacks).',
+    params: conversationIdParams,
+    body: conversationReplySchema,
+    answers: { 201: { description: 'The reply, with the notification that sends it.', schema: { type: 'object' } } },
+  },
+  'POST /twilio/voice': {
+    tag: 'Twilio webhooks',
+    summary: 'An incoming call',
+    description: "Within business hours `<Dial>` to the line's `forwardTo`; outside, voicemail; a number no line holds, a short `<Say>` and `<Hangup/>`.",
+    rawBody: [{ mediaType: 'application/x-www-form-urlencoded', schema: schemaRef('TwilioVoiceWebhook') }],
+    answers: { 200: voiceTwiml },
+  },
+  'POST /twilio/voice/dial-status': {
+    tag: 'Twilio webhooks',
+    summary: "The forwarded call's outcome",
+    description: '`no-answer`, `busy`, `failed` and `canceled` make the call missed: one auto-reply SMS, and voicemail TwiML when the line has it.',
+    rawBody: [{ mediaType: 'application/x-www-form-urlencoded', schema: schemaRef('TwilioVoiceWebhook') }],
+    answers: { 200: voiceTwiml },
+  },
+  'POST /twilio/voice/recording': {
+    tag: 'Twilio webhooks',
+    summary: "A voicemail's recording",
+    rawBody: [{ mediaType: 'application/x-www-form-urlencoded', schema: schemaRef('TwilioVoiceWebhook') }],
+    answers: { 200: voiceTwiml },
+  },
+  'POST /twilio/voice/status': {
+    tag: 'Twilio webhooks',
+    summary: "A call's final status",
+    rawBody: [{ mediaType: 'application/x-www-form-urlencoded', schema: schemaRef('TwilioVoiceWebhook') }],
+    answers: { 200: voiceTwiml },
   },
 };
 
