@@ -42,6 +42,7 @@ const commonErrors = {
   Unauthorized: errorAnswer('UNAUTHORIZED: the bearer token is missing or invalid.'),
   BadSignature: errorAnswer('FORBIDDEN: X-Twilio-Signature is missing or wrong; nothing happens.'),
   NotFound: errorAnswer("NOT_FOUND: no such object, or another user's (the two answer alike)."),
+  NotJson: errorAnswer('UNSUPPORTED_MEDIA_TYPE: the body was not sent with Content-Type: application/json.'),
   InternalError: errorAnswer('INTERNAL_ERROR: something failed on the server side; nothing internal is shown.'),
 } satisfies Record<string, Answer>;
 
@@ -57,6 +58,7 @@ function responses(route: RouteSpec, op: Operation): Record<string, unknown> {
   if (route.auth === 'user') answers[401] ??= 'Unauthorized';
   if (route.auth === 'twilio') answers[403] ??= 'BadSignature';
   if (route.path.includes('{')) answers[404] ??= 'NotFound';
+  if (op.body) answers[415] ??= 'NotJson';
   answers[500] ??= 'InternalError';
   return Object.fromEntries(
     Object.entries(answers)

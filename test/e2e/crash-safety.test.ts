@@ -68,8 +68,15 @@ describe('a crash of npm start (kill -9) with uploads in flight', () => {
       // Each notification names the one message its file got.
       const sids = new Set((messages as Array<{ sid: string }>).map((m) => m.sid));
       for (const n of notifications.values()) expect(sids.has(n.messageSid)).toBe(true);
+
+      // A final status callback that died with the process is made up by reconciliation (every
+      // 10 s under --fast for statuses quiet for 30 s), which must still find each open one.
+      await eventually(async () => {
+        const { body } = await again.request('GET', '/notifications?limit=100');
+        return body.items.length === UPLOADS && body.items.every((n: { status: string }) => n.status === 'delivered') ? true : undefined;
+      }, 120_000, 'every notification to be delivered');
     } finally {
       await second.stop();
     }
-  }, 240_000);
+  }, 360_000);
 });

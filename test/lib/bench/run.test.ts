@@ -71,7 +71,11 @@ describe('npm run bench', () => {
     for (const name of ['scheduled sends early', 'scheduled sends lost', 'scheduled sends doubled', 'canceled sends sent']) expect(sends[name]!.value).toBe(0);
     expect(typeof sends['priority send to simulator p95']!.value).toBe('number');
     expect(sends['batch sends accepted']!.value).toBeGreaterThan(0);
-  }, 420_000);
+
+    // kill -9 with uploads in flight, a restart on the same state: the lost and the doubled are counted.
+    const crash = figuresOf('crash');
+    for (const name of ['uploads lost', 'uploads texted twice']) expect(typeof crash[name]!.value).toBe('number');
+  }, 600_000);
 
   it('refuses an unknown benchmark by name', async () => {
     await expect(runBenchmarks({ size: 'tiny', only: ['nope'], outDir })).rejects.toThrow(/Unknown benchmark nope/);
