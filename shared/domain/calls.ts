@@ -69,7 +69,7 @@ export async function dialEnded(deps: CallDeps, input: { callSid: string; dialSt
   }
   const call = await deps.calls.get(input.callSid);
   if (!call) return { kind: 'hangup' };
-  const settled = await deps.calls.settle(call.callId, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
+  const settled = await deps.calls.settle(call, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
   if (answered) return { kind: 'hangup' };
   const missed = settled || call.status === 'missed' || call.status === 'voicemail';
   if (!missed) return { kind: 'hangup' };
@@ -80,7 +80,8 @@ export async function dialEnded(deps: CallDeps, input: { callSid: string; dialSt
 
 /** The voicemail's recording: its URL and length on the call, which becomes `voicemail`. */
 export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { callSid: string; url?: string; seconds: number }): Promise<CallStep> {
-  if (input.url && (await deps.calls.get(input.callSid))) await deps.calls.recordVoicemail(input.callSid, { url: input.url, seconds: input.seconds });
+  const call = input.url ? await deps.calls.get(input.callSid) : undefined;
+  if (call && input.url) await deps.calls.recordVoicemail(call, { url: input.url, seconds: input.seconds });
   return { kind: 'hangup' };
 }
 
@@ -91,7 +92,9 @@ export async function callEnded(
   now: Date = new Date(),
 ): Promise<CallStep> {
   if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(input.callStatus)) return { kind: 'nothing' };
-  await deps.calls.finish(input.callSid, {
+  const call = await deps.calls.get(input.callSid);
+  if (!call) return { kind: 'nothing' };
+  await deps.calls.finish(call, {
     endedAt: now.toISOString(),
     ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
     failed: input.callStatus !== 'completed',

@@ -181,6 +181,8 @@ describe('calls', () => {
     expect(played.dialStatus).toBe('no-answer');
     expect(played.twiml[0]).toContain(`<Dial timeout="15" action="/twilio/voice/dial-status" method="POST" callerId="${caller}">${line.forwardTo}</Dial>`);
     expect(played.twiml[1]).toMatch(/<Say>Sorry, nobody could take your call at Acme Plumbing\. Please leave a message after the tone\.<\/Say><Record action="\/twilio\/voice\/recording"/);
+    const listed = (await api.request('GET', '/local/twilio/calls')).body.items;
+    expect(listed.find((c: { callSid: string }) => c.callSid === played.callSid)).toMatchObject({ from: caller, to: line.number, answer: 'no-answer' });
     expect(played.webhooks.map((w) => [new URL(w.url).pathname, w.status])).toEqual([
       ['/twilio/voice', 200],
       ['/twilio/voice/dial-status', 200],
