@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerMissedCall, handOff, renderReply, type VoiceWorkerDeps } from '../../../shared/domain/conversations.ts';
 import { RetryLaterError } from '../../../shared/errors.ts';
-import type { CallRecord, ConversationRecord, LineRecord } from '../../../shared/ports.ts';
+import type { CallRecord, ConversationRecord, ConversationRepository, LineRecord } from '../../../shared/ports.ts';
 import { FakeOptOutRepository } from '../../support/fake-ports.ts';
 
 const line: LineRecord = {
@@ -35,7 +35,7 @@ function world() {
       recordAutoReply: async (id, outcome) => void calls.set(id, { ...calls.get(id)!, ...outcome }),
     } as VoiceWorkerDeps['calls'],
     lines: { get: async () => line } as unknown as VoiceWorkerDeps['lines'],
-    conversations: {
+    conversations: ({
       openFor: async (input) => {
         const open = [...conversations.values()].find((c) => c.lineId === input.lineId && c.customer === input.customer && c.status === 'open');
         if (open) return open;
@@ -53,7 +53,7 @@ function world() {
         return true;
       },
       markHandoffSent: async (id, since) => void conversations.set(id, { ...conversations.get(id)!, handoffSentFor: since }),
-    } as unknown as VoiceWorkerDeps['conversations'],
+    } satisfies Pick<ConversationRepository, 'openFor' | 'get' | 'addMessage' | 'messages' | 'raiseHandoff' | 'markHandoffSent'>) as unknown as ConversationRepository,
     guard: {
       take: async (lineId, caller, callId, now, expiresAt) => {
         const held = guards.get(`${lineId}#${caller}`);
