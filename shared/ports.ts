@@ -688,8 +688,8 @@ export interface CallRecord {
   recordingUrl?: string;
   recordingSeconds?: number;
   autoReply?: { notificationId: string; status: string };
-  /** Why no auto-reply went: the caller opted out, or got one within the line's reply window. */
-  autoReplySkipped?: 'opted-out' | 'reply-window';
+  /** Why no auto-reply went: the caller opted out, got one within the line's reply window, or withheld their number. */
+  autoReplySkipped?: 'opted-out' | 'reply-window' | 'no-caller-id';
   conversationId?: string;
   startedAt: string;
   endedAt?: string;

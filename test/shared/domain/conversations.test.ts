@@ -124,6 +124,13 @@ describe('missed-call auto-reply', () => {
     expect(w.calls.get('CA3')!.autoReplySkipped).toBe('opted-out');
   });
 
+  it('texts nobody when the caller withheld their number', async () => {
+    const w = world();
+    w.missed('CA1', 'anonymous');
+    expect(await answerMissedCall(w.deps, 'CA1', clock)).toBe('no-caller-id');
+    expect(w.sends).toEqual([]);
+  });
+
   it('uses "we" when the line has no business name', () => {
     expect(renderReply('{{ businessName }} will call {{callerNumber}}.', { callerNumber: '+1' })).toBe('we will call +1.');
   });
