@@ -85,15 +85,24 @@ export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { call
   return { kind: 'hangup' };
 }
 
-/** The call's final status callback: when it ended and how long it lasted, stored once. */
+/**
+ * The call's final status callback: when it ended and how long it lasted, stored once. A call
+ * that ends still `ringing` never reached the dial-status webhook (the caller hung up first, or
+ * that webhook failed): nobody answered it, so it is missed and gets its auto-reply, unless
+ * Twilio says the call itself failed.
+ */
 export async function callEnded(
-  deps: Pick<CallDeps, 'calls'>,
+  deps: Pick<CallDeps, 'calls' | 'tasks'>,
   input: { callSid: string; callStatus: string; durationSeconds?: number },
   now: Date = new Date(),
 ): Promise<CallStep> {
   if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(input.callStatus)) return { kind: 'nothing' };
-  const call = await deps.calls.get(input.callSid);
+  let call = await deps.calls.get(input.callSid);
   if (!call) return { kind: 'nothing' };
+  if (call.status === 'ringing' && input.callStatus !== 'failed' && (await deps.calls.settle(call, { status: 'missed' }))) {
+    call = { ...call, status: 'missed' };
+  }
+  if (call.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
   await deps.calls.finish(call, {
     endedAt: now.toISOString(),
     ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),

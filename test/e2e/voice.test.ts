@@ -311,6 +311,19 @@ describe('calls', () => {
     expect(await messagesTo(caller)).toHaveLength(1);
   });
 
+  it('treats a call that ends still ringing (its dial-status never came) as missed, and texts the caller', async () => {
+    const alice = await newUser();
+    const line = await newLine(alice);
+    const caller = freshNumber();
+    const base = { CallSid: `CA${randomBytes(16).toString('hex')}`, AccountSid: runtime.twilio.accountSid, From: caller, To: line.number };
+    expect((await signedPost('/twilio/voice', { ...base, CallStatus: 'ringing' })).text).toContain('<Dial');
+    expect((await signedPost('/twilio/voice/status', { ...base, CallStatus: 'completed', CallDuration: '7' })).status).toBe(200);
+    const logged = await settledCall(alice, base.CallSid);
+    expect(logged).toMatchObject({ status: 'missed', durationSeconds: 7, autoReply: expect.any(Object) });
+    expect(logged).not.toHaveProperty('dialStatus');
+    await eventually(async () => ((await messagesTo(caller)).length === 1 ? true : undefined), 20_000, 'the auto-reply');
+  });
+
   it('answers an unknown CallSid without recording anything', async () => {
     const response = await signedPost('/twilio/voice/dial-status', { CallSid: `CA${randomBytes(16).toString('hex')}`, DialCallStatus: 'no-answer' });
     expect(response.status).toBe(200);
