@@ -10,12 +10,14 @@ const Rules = lazy(() => import('./pages/Rules.tsx').then((m) => ({ default: m.R
 const Notifications = lazy(() => import('./pages/Notifications.tsx').then((m) => ({ default: m.Notifications })));
 const FilePage = lazy(() => import('./pages/FilePage.tsx').then((m) => ({ default: m.FilePage })));
 const Phone = lazy(() => import('./pages/Phone.tsx').then((m) => ({ default: m.Phone })));
+const Voice = lazy(() => import('./pages/Voice.tsx').then((m) => ({ default: m.Voice })));
 
 const pages = [
   { path: `${BASE}/upload`, label: 'Upload' },
   { path: `${BASE}/files`, label: 'Files' },
   { path: `${BASE}/rules`, label: 'Rules' },
   { path: `${BASE}/notifications`, label: 'Notifications' },
+  { path: `${BASE}/voice`, label: 'Voice' },
 ];
 
 function route(path: string, phone: boolean) {
@@ -28,6 +30,8 @@ function route(path: string, phone: boolean) {
       return <Rules />;
     case `${BASE}/notifications`:
       return <Notifications />;
+    case `${BASE}/voice`:
+      return <Voice />;
     case `${BASE}/phone`:
       return phone ? <Phone /> : <NotFound />;
     case `${BASE}/upload`:
