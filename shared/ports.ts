@@ -696,8 +696,8 @@ export interface CallRecord {
   recordingUrl?: string;
   recordingSeconds?: number;
   autoReply?: { notificationId: string; status: string };
-  /** Why no auto-reply went: the caller opted out, or got one within the line's reply window. */
-  autoReplySkipped?: 'opted-out' | 'reply-window';
+  /** Why no auto-reply went: the caller opted out, got one within the line's reply window, or withheld their number. */
+  autoReplySkipped?: 'opted-out' | 'reply-window' | 'no-caller-id';
   conversationId?: string;
   startedAt: string;
   endedAt?: string;
@@ -714,11 +714,11 @@ export interface CallRepository {
   startIfAbsent(call: CallRecord): Promise<CallRecord>;
   get(callId: string): Promise<CallRecord | undefined>;
   /** Settles a ringing call as answered, missed or failed; false when it was settled already. */
-  settle(callId: string, update: { status: CallStatus; dialStatus?: string }): Promise<boolean>;
+  settle(call: CallRecord, update: { status: CallStatus; dialStatus?: string }): Promise<boolean>;
   /** Stores the voicemail; a missed call becomes `voicemail`. */
-  recordVoicemail(callId: string, recording: { url: string; seconds: number }): Promise<void>;
+  recordVoicemail(call: CallRecord, recording: { url: string; seconds: number }): Promise<void>;
   /** Stores the end of the call once; a call still ringing at its end becomes `failed` when Twilio says so. */
-  finish(callId: string, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void>;
+  finish(call: CallRecord, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void>;
   recordAutoReply(callId: string, outcome: Pick<CallRecord, 'autoReply' | 'autoReplySkipped' | 'conversationId'>): Promise<void>;
   /** The user's calls passing the filter, newest first; a page may hold fewer than `limit`. */
   list(userId: string, filter: CallFilter, page: PageRequest): Promise<Page<CallRecord>>;

@@ -192,6 +192,26 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       await ok('GET', `/opt-outs/${encodeURIComponent('+14155550194')}`);
       await ok('PUT', `/opt-outs/${encodeURIComponent('+14155550194')}`, { optedOut: true });
       if (i % 10 === 0) await runtime.runSchedule('sweepScheduled');
+      // Voice: a line, an answered call (no SMS, so the delivered count stays the uploads'), a customer's text into a conversation.
+      const lineNumber = `+1628500${String(i).padStart(4, '0')}`;
+      runtime.phoneNumbers.add(lineNumber);
+      const line = await ok('POST', '/lines', { number: lineNumber, forwardTo: '+14155550193' });
+      await ok('GET', '/lines?limit=20');
+      await ok('PATCH', `/lines/${line.lineId}`, { ringSeconds: 25 });
+      await ok('GET', `/lines/${line.lineId}`);
+      const call = await runtime.voiceCalls.play({ from: '+14155550192', to: lineNumber, answer: 'answered' });
+      await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from: '+14155550191', to: lineNumber, body: `warm call back ${i}` });
+      await ok('GET', `/calls/${call.callSid}`);
+      await ok('GET', `/calls?lineId=${line.lineId}`);
+      const [conversation] = await eventually(async () => {
+        const items = (await ok('GET', `/conversations?lineId=${line.lineId}`)).items as Array<{ conversationId: string }>;
+        return items.length > 0 ? items : undefined;
+      }, 30_000, 'the conversation');
+      await ok('GET', `/conversations/${conversation!.conversationId}`);
+      await ok('PATCH', `/conversations/${conversation!.conversationId}`, { status: 'closed' });
+      // Closed: the reply route answers 409 and sends nothing.
+      await user.request('POST', `/conversations/${conversation!.conversationId}/messages`, { body: 'warm' });
+      await ok('DELETE', `/lines/${line.lineId}`);
     }
     for (const [name, { durationsMs, cpuMs }] of Object.entries(meter.usage.invocations).sort()) {
       const wall = summarize(durationsMs);

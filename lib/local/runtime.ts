@@ -77,7 +77,7 @@ export interface LocalRuntimeOptions {
   fast?: boolean;
   /** The built web console it serves at / (default web/dist, which `npm start` builds first). */
   consoleDir?: string;
-  /** Numbers the simulated Twilio account owns besides +15005550006 (a line can claim them). */
+  /** Numbers the simulated Twilio account owns besides +15005550006 (a line can claim them); TWILIO_OWNED_NUMBERS (comma-separated) when unset. */
   ownedNumbers?: string[];
 }
 
@@ -230,7 +230,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
   });
 
-  const phoneNumbers = new TwilioPhoneNumbers(twilio, opts.ownedNumbers);
+  const phoneNumbers = new TwilioPhoneNumbers(
+    twilio,
+    opts.ownedNumbers ?? (process.env.TWILIO_OWNED_NUMBERS ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+  );
   const voiceCalls = new TwilioVoiceSimulator({ ...twilio, publicBaseUrl, numbers: phoneNumbers });
 
   const router = new Router(

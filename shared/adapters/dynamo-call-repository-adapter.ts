@@ -46,9 +46,8 @@ export class DynamoCallRepository implements CallRepository, AutoReplyGuard {
     return Item ? toCall(Item) : undefined;
   }
 
-  async settle(callId: string, update: { status: CallStatus; dialStatus?: string }): Promise<boolean> {
-    const call = await this.get(callId);
-    if (!call) return false;
+  settle(call: CallRecord, update: { status: CallStatus; dialStatus?: string }): Promise<boolean> {
+    const callId = call.callId;
     return conditional(
       this.client.send(
         new UpdateCommand({
@@ -68,9 +67,8 @@ export class DynamoCallRepository implements CallRepository, AutoReplyGuard {
     );
   }
 
-  async recordVoicemail(callId: string, recording: { url: string; seconds: number }): Promise<void> {
-    const call = await this.get(callId);
-    if (!call) return;
+  async recordVoicemail(call: CallRecord, recording: { url: string; seconds: number }): Promise<void> {
+    const callId = call.callId;
     const status = call.status === 'missed' ? 'voicemail' : call.status;
     await this.client.send(
       new UpdateCommand({
@@ -83,9 +81,9 @@ export class DynamoCallRepository implements CallRepository, AutoReplyGuard {
     );
   }
 
-  async finish(callId: string, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void> {
-    const call = await this.get(callId);
-    if (!call || call.endedAt) return;
+  async finish(call: CallRecord, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void> {
+    const callId = call.callId;
+    if (call.endedAt) return;
     const status: CallStatus = call.status === 'ringing' && end.failed ? 'failed' : call.status;
     await conditional(
       this.client.send(

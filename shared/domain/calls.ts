@@ -69,7 +69,7 @@ export async function dialEnded(deps: CallDeps, input: { callSid: string; dialSt
   }
   const call = await deps.calls.get(input.callSid);
   if (!call) return { kind: 'hangup' };
-  const settled = await deps.calls.settle(call.callId, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
+  const settled = await deps.calls.settle(call, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
   if (answered) return { kind: 'hangup' };
   const missed = settled || call.status === 'missed' || call.status === 'voicemail';
   if (!missed) return { kind: 'hangup' };
@@ -80,18 +80,30 @@ export async function dialEnded(deps: CallDeps, input: { callSid: string; dialSt
 
 /** The voicemail's recording: its URL and length on the call, which becomes `voicemail`. */
 export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { callSid: string; url?: string; seconds: number }): Promise<CallStep> {
-  if (input.url && (await deps.calls.get(input.callSid))) await deps.calls.recordVoicemail(input.callSid, { url: input.url, seconds: input.seconds });
+  const call = input.url ? await deps.calls.get(input.callSid) : undefined;
+  if (call && input.url) await deps.calls.recordVoicemail(call, { url: input.url, seconds: input.seconds });
   return { kind: 'hangup' };
 }
 
-/** The call's final status callback: when it ended and how long it lasted, stored once. */
+/**
+ * The call's final status callback: when it ended and how long it lasted, stored once. A call
+ * that ends still `ringing` never reached the dial-status webhook (the caller hung up first, or
+ * that webhook failed): nobody answered it, so it is missed and gets its auto-reply, unless
+ * Twilio says the call itself failed.
+ */
 export async function callEnded(
-  deps: Pick<CallDeps, 'calls'>,
+  deps: Pick<CallDeps, 'calls' | 'tasks'>,
   input: { callSid: string; callStatus: string; durationSeconds?: number },
   now: Date = new Date(),
 ): Promise<CallStep> {
   if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(input.callStatus)) return { kind: 'nothing' };
-  await deps.calls.finish(input.callSid, {
+  let call = await deps.calls.get(input.callSid);
+  if (!call) return { kind: 'nothing' };
+  if (call.status === 'ringing' && input.callStatus !== 'failed' && (await deps.calls.settle(call, { status: 'missed' }))) {
+    call = { ...call, status: 'missed' };
+  }
+  if (call.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
+  await deps.calls.finish(call, {
     endedAt: now.toISOString(),
     ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
     failed: input.callStatus !== 'completed',

@@ -23,6 +23,7 @@ import { userOwner } from './messages.ts';
 import type { SendRequest } from '../schemas/notification.schema.ts';
 import { RetryLaterError } from '../errors.ts';
 import { newId, stableId } from './ids.ts';
+import { toE164 } from './phone.ts';
 import type { SendAnswer } from './send-api.ts';
 
 /** Sends one message through the notification pipeline (opt-outs, pacing, exactly-once, status callbacks). */
@@ -75,6 +76,10 @@ export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, no
   if (!call || call.autoReply || call.autoReplySkipped) return 'done';
   const line = await deps.lines.get(call.userId, call.lineId);
   if (!line) return 'no-line';
+  if (!toE164(call.from)) {
+    await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'no-caller-id' });
+    return 'no-caller-id';
+  }
   const at = now();
   const conversation = await deps.conversations.openFor({ userId: call.userId, lineId: call.lineId, customer: call.from, conversationId: newId(at.getTime()), at: at.toISOString() });
   if (await deps.optOuts.get(call.from)) {

@@ -80,9 +80,13 @@ export async function updateLine(lines: LineRepository, userId: string, lineId: 
   return line;
 }
 
-/** Deletes the line and frees its number; its calls and conversations stay readable. */
+/**
+ * Deletes the line and frees its number; its calls and conversations stay readable. The number
+ * goes first: a delete that stops half-way leaves a line that can be deleted again, never a
+ * number held by a line that is gone.
+ */
 export async function deleteLine(lines: LineRepository, userId: string, lineId: string): Promise<void> {
   const line = await getLine(lines, userId, lineId);
-  await lines.delete(userId, lineId);
   await lines.releaseNumber({ number: line.number, userId, lineId });
+  await lines.delete(userId, lineId);
 }

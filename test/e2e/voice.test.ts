@@ -181,6 +181,8 @@ describe('calls', () => {
     expect(played.dialStatus).toBe('no-answer');
     expect(played.twiml[0]).toContain(`<Dial timeout="15" action="/twilio/voice/dial-status" method="POST" callerId="${caller}">${line.forwardTo}</Dial>`);
     expect(played.twiml[1]).toMatch(/<Say>Sorry, nobody could take your call at Acme Plumbing\. Please leave a message after the tone\.<\/Say><Record action="\/twilio\/voice\/recording"/);
+    const listed = (await api.request('GET', '/local/twilio/calls')).body.items;
+    expect(listed.find((c: { callSid: string }) => c.callSid === played.callSid)).toMatchObject({ from: caller, to: line.number, answer: 'no-answer' });
     expect(played.webhooks.map((w) => [new URL(w.url).pathname, w.status])).toEqual([
       ['/twilio/voice', 200],
       ['/twilio/voice/dial-status', 200],
@@ -307,6 +309,19 @@ describe('calls', () => {
     expect(after.autoReply.notificationId).toBe(first.autoReply.notificationId);
     expect((await alice.request('GET', '/calls')).body.items).toHaveLength(1);
     expect(await messagesTo(caller)).toHaveLength(1);
+  });
+
+  it('treats a call that ends still ringing (its dial-status never came) as missed, and texts the caller', async () => {
+    const alice = await newUser();
+    const line = await newLine(alice);
+    const caller = freshNumber();
+    const base = { CallSid: `CA${randomBytes(16).toString('hex')}`, AccountSid: runtime.twilio.accountSid, From: caller, To: line.number };
+    expect((await signedPost('/twilio/voice', { ...base, CallStatus: 'ringing' })).text).toContain('<Dial');
+    expect((await signedPost('/twilio/voice/status', { ...base, CallStatus: 'completed', CallDuration: '7' })).status).toBe(200);
+    const logged = await settledCall(alice, base.CallSid);
+    expect(logged).toMatchObject({ status: 'missed', durationSeconds: 7, autoReply: expect.any(Object) });
+    expect(logged).not.toHaveProperty('dialStatus');
+    await eventually(async () => ((await messagesTo(caller)).length === 1 ? true : undefined), 20_000, 'the auto-reply');
   });
 
   it('answers an unknown CallSid without recording anything', async () => {

@@ -15,6 +15,7 @@ const Templates = lazy(() => import('./pages/Templates.tsx').then((m) => ({ defa
 const Settings = lazy(() => import('./pages/Settings.tsx').then((m) => ({ default: m.Settings })));
 const Messages = lazy(() => import('./pages/Messages.tsx').then((m) => ({ default: m.Messages })));
 const MessagePage = lazy(() => import('./pages/MessagePage.tsx').then((m) => ({ default: m.MessagePage })));
+const Voice = lazy(() => import('./pages/Voice.tsx').then((m) => ({ default: m.Voice })));
 
 const pages = [
   { path: `${BASE}/upload`, label: 'Upload' },
@@ -25,6 +26,7 @@ const pages = [
   { path: `${BASE}/templates`, label: 'Templates' },
   { path: `${BASE}/messages`, label: 'Messages' },
   { path: `${BASE}/settings`, label: 'Settings' },
+  { path: `${BASE}/voice`, label: 'Voice' },
 ];
 
 function route(path: string, phone: boolean) {
@@ -39,6 +41,8 @@ function route(path: string, phone: boolean) {
       return <Rules />;
     case `${BASE}/notifications`:
       return <Notifications />;
+    case `${BASE}/voice`:
+      return <Voice />;
     case `${BASE}/phone`:
       return phone ? <Phone /> : <NotFound />;
     case `${BASE}/upload`:

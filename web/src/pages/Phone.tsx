@@ -28,6 +28,27 @@ export function Phone() {
   const [from, setFrom] = useState('');
   const [body, setBody] = useState('STOP');
   const [sent, setSent] = useState('');
+  const [callAnswer, setCallAnswer] = useState('no-answer');
+  const [callVoicemail, setCallVoicemail] = useState(true);
+  const [called, setCalled] = useState('');
+
+  // Plays a call from the phone to the system's number through the voice webhooks (POST /local/twilio/calls).
+  const placeCall = async (e: FormEvent) => {
+    e.preventDefault();
+    setCalled('');
+    try {
+      const played = await api.request<{ callSid: string; dialStatus: string | null }>('POST', '/local/twilio/calls', {
+        from: from.trim(),
+        to: ourNumber,
+        answer: callAnswer,
+        voicemail: callVoicemail,
+      });
+      setCalled(`Called ${ourNumber} from ${from.trim()}: ${played.dialStatus ?? 'not put through'} (${played.callSid}).`);
+      setError(undefined);
+    } catch (err) {
+      setError(err);
+    }
+  };
 
   useEffect(
     () =>
@@ -83,6 +104,30 @@ export function Phone() {
         </div>
         <p role="status" className="status-line">
           {sent}
+        </p>
+      </form>
+      <form className="card phone-form" aria-label="Place a call" onSubmit={(e) => placeCall(e)}>
+        <Field label="The forwarded phone">
+          {(p) => (
+            <select {...p} name="answer" value={callAnswer} onChange={(e) => setCallAnswer(e.target.value)}>
+              {['answered', 'no-answer', 'busy', 'failed', 'canceled'].map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <label>
+          <input type="checkbox" checked={callVoicemail} onChange={(e) => setCallVoicemail(e.target.checked)} /> Leave a voicemail when offered
+        </label>
+        <div className="actions">
+          <button type="submit" disabled={!from.trim()}>
+            Place a call
+          </button>
+        </div>
+        <p role="status" className="status-line">
+          {called}
         </p>
       </form>
       <ErrorText error={error} />
