@@ -206,6 +206,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     authToken: twilio.authToken,
     storeFile: opts.dataDir ? join(opts.dataDir, 'twilio-messages.jsonl') : undefined,
     ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
+    // The account owns the sender number, and any listed in LOCAL_TWILIO_NUMBERS (comma-separated).
+    ownedNumbers: [twilio.fromNumber, ...(process.env.LOCAL_TWILIO_NUMBERS ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '')],
   });
 
   const router = new Router(
