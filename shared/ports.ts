@@ -611,3 +611,9 @@ export interface NotificationCounts {
   /** Notifications in `status` whose upload happened at or after `since` (epoch ms), or at any time. */
   count(userId: string, status: NotificationStatus, since?: number): Promise<number>;
 }
+
+/** Each user's share of the API: a token bucket per user, refilled at a steady rate. */
+export interface UserRateLimiter {
+  /** Takes one request from the user's bucket, or says in how many seconds one will be there. */
+  admit(userId: string): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
+}
