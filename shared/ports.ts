@@ -617,3 +617,10 @@ export interface UserRateLimiter {
   /** Takes one request from the user's bucket, or says in how many seconds one will be there. */
   admit(userId: string): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
 }
+
+/** A cap on one user's long polls at once, so one client cannot hold the account's concurrency. */
+export interface LongPollSlots {
+  /** A slot held for at most `leaseMs`, or undefined when the user holds every slot. */
+  acquire(userId: string, leaseMs: number): Promise<number | undefined>;
+  release(userId: string, slot: number): Promise<void>;
+}

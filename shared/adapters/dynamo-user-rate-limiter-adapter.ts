@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { UserRateLimiter } from '../ports.ts';
+import type { LongPollSlots, UserRateLimiter } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 
 /** The partition of the per-user buckets in the state table; the deployed grant is limited to it. */
@@ -64,5 +64,67 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+}
+
+/**
+ * Slots for a user's concurrent long polls, in the buckets' partition: one item per user with a
+ * map from slot number to the time its lease ends. A poll takes a free or expired slot with one
+ * conditional update and frees it when it answers; a poll whose Lambda died frees its slot when
+ * the lease ends, so a crash never locks a user out for longer than one poll.
+ */
+export class DynamoLongPollSlots implements LongPollSlots {
+  constructor(
+    private readonly maxPerUser: number,
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = documentClient,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async acquire(userId: string, leaseMs: number): Promise<number | undefined> {
+    const key = { pk: USER_RATE_PARTITION, sk: `longpoll#${userId}` };
+    // One update both makes the map on the first poll and reads the slots.
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET slots = if_not_exists(slots, :empty)',
+        ExpressionAttributeValues: { ':empty': {} },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const slots = (Attributes?.slots ?? {}) as Record<string, number>;
+    const now = this.clock();
+    for (let slot = 0; slot < this.maxPerUser; slot++) {
+      if ((slots[String(slot)] ?? 0) > now) continue;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET slots.#slot = :until',
+            ConditionExpression: 'attribute_not_exists(slots.#slot) OR slots.#slot <= :now',
+            ExpressionAttributeNames: { '#slot': String(slot) },
+            ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+          }),
+        );
+        return slot;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  async release(userId: string, slot: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: USER_RATE_PARTITION, sk: `longpoll#${userId}` },
+        UpdateExpression: 'SET slots.#slot = :free',
+        ExpressionAttributeNames: { '#slot': String(slot) },
+        ExpressionAttributeValues: { ':free': 0 },
+      }),
+    );
   }
 }
