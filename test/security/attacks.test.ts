@@ -315,6 +315,19 @@ describe('input hygiene', () => {
   });
 });
 
+describe('one client flooding the API', () => {
+  it('is held to its own token bucket (429 with Retry-After), and another user is still served', async () => {
+    const flooder = api.as(await runtime.token(`flooder-${randomUUID()}`));
+    const answers = await Promise.all(Array.from({ length: 150 }, () => flooder.request('GET', '/rules')));
+    for (const answer of answers) record('API flood', answer.status);
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited.every((a) => Number(a.headers.get('retry-after')) >= 1)).toBe(true);
+    expect((await user.request('GET', '/rules')).status).toBe(200);
+    expectClean('API flood', 150);
+  });
+});
+
 describe('costly patterns and oversize messages', () => {
   it('refuses patterns too costly to run on every upload', async () => {
     const patterns = ['(((.{0,10}){0,10}){0,10})', '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})', '[a-z]{0,1000}', '((((.{0,5}){0,5}){0,5}){0,5})', '(.{0,100}){0,10}'];
