@@ -146,7 +146,7 @@ describe('sendNotification', () => {
 
   it('sends again once the recipient opts back in', async () => {
     await optOuts.add({ phone: '+14155550100', source: 'keyword', at: '2030-01-01T09:00:00.000Z' });
-    await optOuts.remove('+14155550100');
+    await optOuts.remove('+14155550100', { source: 'keyword', at: '2030-01-01T09:01:00.000Z' });
     seed();
     expect(await sendNotification(deps, ref, firstReceive, clock)).toBe('sent');
   });
