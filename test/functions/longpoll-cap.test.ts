@@ -21,9 +21,9 @@ describe('a cap on one user’s concurrent long polls', () => {
     const holder = api.as(await runtime.token('holder'));
     const other = api.as(await runtime.token('other'));
     const polls = await Promise.all([
-      holder.request('GET', '/notifications/longpoll?timeout=2'),
-      holder.request('GET', '/notifications/longpoll?timeout=2'),
-      holder.request('GET', '/notifications/longpoll?timeout=2'),
+      holder.request('GET', '/notifications/longpoll?timeout=4'),
+      holder.request('GET', '/notifications/longpoll?timeout=4'),
+      holder.request('GET', '/notifications/longpoll?timeout=4'),
       other.request('GET', '/notifications/longpoll?timeout=1'),
     ]);
     const mine = polls.slice(0, 3).map((p) => p.status).sort();

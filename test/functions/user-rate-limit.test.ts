@@ -7,7 +7,7 @@ let api: ApiClient;
 
 beforeAll(async () => {
   // A small bucket, so the test reaches its end in a few requests.
-  Object.assign(process.env, { USER_RATE_PER_SECOND: '0.2', USER_RATE_BURST: '3' });
+  Object.assign(process.env, { USER_RATE_PER_SECOND: '0.01', USER_RATE_BURST: '3' });
   runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT' });
   api = new ApiClient(runtime.url);
 });
