@@ -1,12 +1,23 @@
+import * as z from 'zod/mini';
 import { DynamoNotificationFeed } from '../shared/adapters/dynamo-notification-feed-adapter.ts';
+import { DynamoLongPollSlots } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
+import { readConfig } from '../shared/config.ts';
 import { cursorKey, openCursor, sealCursor } from '../shared/cursor.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { waitForNotifications } from '../shared/domain/notification-feed.ts';
-import { InvalidCursorError } from '../shared/errors.ts';
+import { InvalidCursorError, TooManyRequestsError } from '../shared/errors.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { feedPosition, longpollQuery } from '../shared/schemas/longpoll.schema.ts';
 
 const feed = new DynamoNotificationFeed();
+const config = readConfig(
+  z.object({
+    STATE_TABLE: z.optional(z.string()),
+    /** Long polls one user may hold open at once. */
+    LONGPOLL_MAX_PER_USER: z._default(z.coerce.number().check(z.int(), z.gte(1)), 5),
+  }),
+);
+const slots = config.STATE_TABLE ? new DynamoLongPollSlots(config.LONGPOLL_MAX_PER_USER, config.STATE_TABLE) : undefined;
 /** Time kept back from the function's timeout to answer after the wait. */
 const ANSWER_MARGIN_MS = 2_000;
 
@@ -20,6 +31,15 @@ export const handler = userRoute({ query: longpollQuery }, async ({ userId, quer
     position = opened.data;
   }
   const waitMs = Math.max(0, Math.min(query.timeout * 1000, context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS));
-  const result = await waitForNotifications({ feed }, userId, position, { waitMs, limit: query.limit });
-  return json(200, { items: result.items.map(presentNotification), cursor: sealCursor(key, { ...result.position }, binding) });
+  // The lease outlives the function's timeout, so a poll that dies frees its slot soon after.
+  const slot = slots ? await slots.acquire(userId, context.getRemainingTimeInMillis() + ANSWER_MARGIN_MS) : undefined;
+  if (slots && slot === undefined) {
+    throw new TooManyRequestsError(`At most ${config.LONGPOLL_MAX_PER_USER} long polls may be open at once per user; wait for one to answer.`, 1);
+  }
+  try {
+    const result = await waitForNotifications({ feed }, userId, position, { waitMs, limit: query.limit });
+    return json(200, { items: result.items.map(presentNotification), cursor: sealCursor(key, { ...result.position }, binding) });
+  } finally {
+    if (slots && slot !== undefined) await slots.release(userId, slot);
+  }
 });

@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
+import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import {
   bucket as bucketSpec,
   commonEnv,
@@ -253,6 +254,11 @@ export class NotificationStack extends Stack {
     const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
     const logLevel: string = this.node.tryGetContext('logLevel') ?? 'INFO';
 
+    // Requests per second and burst of each user's bucket on the user routes (cdk.json context, or these).
+    const userRate = {
+      perSecond: Number(this.node.tryGetContext('userRatePerSecond') ?? 20),
+      burst: Number(this.node.tryGetContext('userRateBurst') ?? 100),
+    };
     this.functions = mapSpecs(functions, (name, spec) => {
       const fn = new AppFunction(this, pascal(name), {
         spec,
@@ -266,6 +272,10 @@ export class NotificationStack extends Stack {
       if ('twilio' in spec && spec.twilio) {
         fn.addEnvironment(commonEnv.twilioMps, twilioMps);
         fn.addEnvironment(commonEnv.emailFrom, emailFrom);
+      }
+      // Each user's token bucket (shared/http.ts): only its partition of the state table.
+      if (routes.some((route) => route.function === name && route.auth === 'user')) {
+        fn.useUserRateLimit(this.tables.state, tables.state.envVar, USER_RATE_PARTITION, userRate);
       }
       return fn;
     });

@@ -145,3 +145,13 @@ export class UnsupportedMediaTypeError extends AppError {
     super(message, { code: 'UNSUPPORTED_MEDIA_TYPE', statusCode: 415 });
   }
 }
+
+/** 429: the caller's share of the API is used up for now; `retryAfterSeconds` goes in Retry-After. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { code: 'RATE_LIMITED', statusCode: 429 });
+  }
+}

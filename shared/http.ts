@@ -2,9 +2,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { cursorKey, openCursor, sealCursor } from './cursor.ts';
-import { AppError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
+import { AppError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
 import { correlationOf, logger, withCorrelation, withInvocation, type CorrelationKeys } from './logger.ts';
-import type { Page, PageRequest } from './ports.ts';
+import type { Page, PageRequest, UserRateLimiter } from './ports.ts';
+import { readConfig } from './config.ts';
+import { DynamoUserRateLimiter } from './adapters/dynamo-user-rate-limiter-adapter.ts';
 import * as z from 'zod/mini';
 import type { ValidationIssues } from './validation.ts';
 
@@ -58,9 +60,11 @@ function jsonBody(event: APIGatewayProxyEventV2): unknown {
 /** Maps any error to the contract's error body; unexposed ones become a generic 500. */
 export const errorResponse = (err: unknown): HttpResult => {
   if (err instanceof AppError && err.expose) {
-    return json(err.statusCode, {
+    const response = json(err.statusCode, {
       error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) },
     });
+    if (err instanceof TooManyRequestsError) response.headers = { ...response.headers, 'retry-after': String(err.retryAfterSeconds) };
+    return response;
   }
   logger.error('Request failed', err as Error);
   return json(500, { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side; try again shortly.' } });
@@ -107,6 +111,7 @@ export function userRoute<
     .use(httpErrors())
     .handler(async (event, context) => {
       const userId = userIdOf(event);
+      await admitUser(userId);
       const body = spec.body ? parseWith(spec.body, jsonBody(event), 'body') : undefined;
       const query = parseWith(spec.query ?? z.object({}), event.queryStringParameters ?? {}, 'query');
       const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
@@ -134,6 +139,32 @@ export interface RouteSchemas {
 export function logged<E, R>(handler: (event: E, context: Context) => Promise<R>, keysOf: (event: E) => CorrelationKeys) {
   return (event: E, context: Context): Promise<R> =>
     withInvocation(context, () => withCorrelation(keysOf(event), () => handler(event, context)));
+}
+
+const userRateConfig = z.object({
+  STATE_TABLE: z.optional(z.string()),
+  /** Requests per second each user's bucket refills with, and how many it holds (the burst). */
+  USER_RATE_PER_SECOND: z._default(z.coerce.number().check(z.gt(0)), 20),
+  USER_RATE_BURST: z._default(z.coerce.number().check(z.gte(1)), 100),
+});
+let userLimiter: UserRateLimiter | null | undefined;
+
+/**
+ * Takes one request from the user's token bucket (shared by every Lambda through the state
+ * table), or throws 429 RATE_LIMITED with Retry-After, so one client cannot use up the API the
+ * other users share. Without a state table configured, nothing is limited.
+ */
+async function admitUser(userId: string): Promise<void> {
+  if (userLimiter === undefined) {
+    const config = readConfig(userRateConfig);
+    userLimiter = config.STATE_TABLE ? new DynamoUserRateLimiter(config.USER_RATE_PER_SECOND, config.USER_RATE_BURST, config.STATE_TABLE) : null;
+  }
+  const limiter = userLimiter;
+  if (!limiter) return;
+  const outcome = await limiter.admit(userId);
+  if (!outcome.admitted) {
+    throw new TooManyRequestsError(`Too many requests from this user; try again in ${outcome.retryAfterSeconds} s.`, outcome.retryAfterSeconds);
+  }
 }
 
 /** `limit`: a whole number from 1 to 100, `fallback` when absent. */

@@ -817,3 +817,16 @@ export interface ObjectCopier {
   /** Copies `from` to `to` unless `to` exists; nothing when `from` is missing. */
   copyIfAbsent(from: string, to: string): Promise<void>;
 }
+
+/** Each user's share of the API: a token bucket per user, refilled at a steady rate. */
+export interface UserRateLimiter {
+  /** Takes one request from the user's bucket, or says in how many seconds one will be there. */
+  admit(userId: string): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }>;
+}
+
+/** A cap on one user's long polls at once, so one client cannot hold the account's concurrency. */
+export interface LongPollSlots {
+  /** A slot held for at most `leaseMs`, or undefined when the user holds every slot. */
+  acquire(userId: string, leaseMs: number): Promise<number | undefined>;
+  release(userId: string, slot: number): Promise<void>;
+}

@@ -1,6 +1,11 @@
 // Runs one benchmark in this process and prints its result as the last line of stdout.
 import { benchmarks, type BenchSize } from './run.ts';
 
+// A benchmark drives the system as one synthetic user at full speed; each user's API bucket
+// (USER_RATE_PER_SECOND, shared/http.ts) would measure itself instead of the system.
+process.env.USER_RATE_PER_SECOND ??= '1000000';
+process.env.USER_RATE_BURST ??= '1000000';
+
 const [name, size] = process.argv.slice(2);
 const benchmark = benchmarks[name ?? ''];
 if (!benchmark || (size !== 'tiny' && size !== 'default')) {

@@ -117,6 +117,23 @@ export class AppFunction extends Construct {
     this.addEnvironment(envVar, table.tableName);
   }
 
+  /**
+   * Lets the function keep per-user token buckets in `table`, reading and updating only the items
+   * of `partition` (a condition on the leading key), and passes the table and the limits on.
+   */
+  useUserRateLimit(table: dynamodb.ITable, envVar: string, partition: string, rate: { perSecond: number; burst: number }): void {
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [partition] } },
+      }),
+    );
+    this.addEnvironment(envVar, table.tableName);
+    this.addEnvironment('USER_RATE_PER_SECOND', String(rate.perSecond));
+    this.addEnvironment('USER_RATE_BURST', String(rate.burst));
+  }
+
   /** Lets the function send to the queue and passes its URL in `envVar`. */
   useQueue(queue: sqs.IQueue, envVar: string): void {
     queue.grantSendMessages(this.function);

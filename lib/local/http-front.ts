@@ -70,7 +70,9 @@ const safeDecode = (s: string) => {
   }
 };
 
-const TEXT_TYPES = /^(application\/(json|x-www-form-urlencoded|xml|javascript)|text\/)/i;
+// A form body is not among them: HTTP APIs and Function URLs deliver it base64-encoded, and a
+// handler that read it as text would work locally and fail deployed.
+const TEXT_TYPES = /^(application\/(json|xml|javascript)|text\/)/i;
 
 /**
  * Builds the API Gateway HTTP API (payload 2.0) event Lambda would receive for this request,

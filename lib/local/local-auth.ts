@@ -26,16 +26,15 @@ export class LocalAuth {
   }
 
   /** The token's claims, or undefined when it is missing, forged, expired or without an expiry. */
-  async verify(authorization: string | undefined): Promise<Record<string, string | number> | undefined> {
+  async verify(authorization: string | undefined): Promise<Record<string, string> | undefined> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match?.[1]) return undefined;
     try {
       // A token that never expires is refused, as Cognito's always carry `exp`.
       const { payload } = await jwtVerify(match[1], this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) return undefined;
-      return Object.fromEntries(
-        Object.entries(payload).map(([k, v]) => [k, typeof v === 'number' ? v : Array.isArray(v) ? v.join(' ') : String(v)]),
-      );
+      // API Gateway's JWT authorizer hands every claim on as a string: numbers too, arrays as "[a b]".
+      return Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]));
     } catch {
       return undefined;
     }

@@ -10,6 +10,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
 import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
@@ -228,6 +229,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     authToken: twilio.authToken,
     storeFile: opts.dataDir ? join(opts.dataDir, 'twilio-messages.jsonl') : undefined,
     ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
+    // The account owns the sender number, and any listed in LOCAL_TWILIO_NUMBERS (comma-separated).
+    ownedNumbers: [twilio.fromNumber, ...(process.env.LOCAL_TWILIO_NUMBERS ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '')],
   });
 
   const phoneNumbers = new TwilioPhoneNumbers(
@@ -245,9 +248,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const consoleConfig = consoleConfigScript(consoleSettings);
 
   const publicHosts = [new URL(publicBaseUrl).hostname.toLowerCase()];
+  // The console is served by the front itself, under either local name.
+  const consoleOrigins = [url, `http://127.0.0.1:${port}`];
+  const apiMethods = routes.map((route) => route.method);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const refusal = frontRefusal(req, publicHosts);
     if (refusal) return sendJson(res, refusal.status, errorBody(refusal.code, refusal.message));
+    const preflight = preflightAnswer(req, consoleOrigins, apiMethods);
+    if (preflight) return void res.writeHead(preflight.status, preflight.headers).end(preflight.body);
     if (req.url?.startsWith(`${S3_PROXY_PREFIX}/`)) return proxyToS3(engines.awsEndpoint, req, res, { secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey });
     const body = await readBody(req, MAX_BODY_BYTES);
     if (!body) return sendJson(res, 413, errorBody('PAYLOAD_TOO_LARGE', 'The request body is larger than 10 MB.'));

@@ -204,6 +204,8 @@ describe('NotificationStack', () => {
         ...('configuresNumbers' in spec && spec.configuresNumbers ? [commonEnv.voiceWebhookBaseUrl, commonEnv.smsWebhookBaseUrl] : []),
         ...('handoffs' in spec && spec.handoffs ? [commonEnv.handoffSecretId] : []),
         ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
+        // Each user's token bucket, on the user routes.
+        ...(routes.some((r) => r.function === name && r.auth === 'user') ? [tables.state.envVar, 'USER_RATE_PER_SECOND', 'USER_RATE_BURST'] : []),
       ];
       const variables = resources[functionId(name)]!.Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual([...new Set(expected)].sort());
@@ -248,7 +250,8 @@ describe('NotificationStack', () => {
     });
 
     it('lets list-rules read rules but not write them', () => {
-      const all = statementsOf('list-rules').flatMap(actions);
+      // (Its one write is to its own token bucket in the state table, asserted with the buckets.)
+      const all = statementsOf('list-rules').filter((s) => mentions(s, logicalId(stack.tables.rules))).flatMap(actions);
       expect(all).toContain('dynamodb:Query');
       expect(all).not.toContain('dynamodb:PutItem');
       expect(all).not.toContain('dynamodb:DeleteItem');
@@ -625,6 +628,27 @@ describe('NotificationStack: least privilege on tables, and webhooks that cannot
     for (const [name, spec] of functionEntries) {
       const props = resources[functionId(name)]!.Properties;
       expect(props.ReservedConcurrentExecutions, name).toBe(spec.webhook ? WEBHOOK_RESERVED_CONCURRENCY : undefined);
+    }
+  });
+});
+
+describe('NotificationStack: each user’s token bucket', () => {
+  const userRouteFunctions = [...new Set(routes.filter((r) => r.auth === 'user').map((r) => r.function))];
+
+  it('lets every user-route function read and update only the buckets’ partition of the state table, with the limits set', () => {
+    for (const name of userRouteFunctions) {
+      const bucket = statementsOf(name).find((s) => JSON.stringify(s).includes('dynamodb:LeadingKeys'));
+      expect(bucket, name).toBeDefined();
+      expect(actions(bucket!).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+      expect(JSON.stringify(bucket)).toContain('RATE#USER');
+      const variables = resources[functionId(name)]!.Properties.Environment.Variables;
+      expect(variables).toMatchObject({ USER_RATE_PER_SECOND: '20', USER_RATE_BURST: '100', STATE_TABLE: expect.anything() });
+    }
+  });
+
+  it('gives no bucket to the webhooks, which Twilio calls without a user', () => {
+    for (const [name, spec] of functionEntries.filter(([, s]) => s.webhook)) {
+      expect(statementsOf(name).some((s) => JSON.stringify(s).includes('dynamodb:LeadingKeys')), `${name} ${spec.description}`).toBe(false);
     }
   });
 });

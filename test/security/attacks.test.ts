@@ -315,6 +315,26 @@ describe('input hygiene', () => {
   });
 });
 
+describe('one client flooding the API', () => {
+  it('is held to its own token bucket (429 with Retry-After), and another user is still served', async () => {
+    const flooder = api.as(await runtime.token(`flooder-${randomUUID()}`));
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 300 }, () => flooder.request('GET', '/rules')));
+    const seconds = (Date.now() - started) / 1000;
+    for (const answer of answers) record('API flood', answer.status);
+    // However fast the machine answers, the bucket admits its burst (100) plus its refill (20 a
+    // second) over the flood, and a second's worth more at most (a schedule idle under a second is
+    // moved on, not restarted); the rest is 429 with Retry-After.
+    const admitted = answers.filter((a) => a.status === 200).length;
+    expect(admitted).toBeLessThanOrEqual(100 + Math.ceil(20 * (seconds + 1)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBe(answers.length - admitted);
+    expect(limited.every((a) => Number(a.headers.get('retry-after')) >= 1)).toBe(true);
+    expect((await user.request('GET', '/rules')).status).toBe(200);
+    expectClean('API flood', 300);
+  });
+});
+
 describe('costly patterns and oversize messages', () => {
   it('refuses patterns too costly to run on every upload', async () => {
     const patterns = ['(((.{0,10}){0,10}){0,10})', '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})', '[a-z]{0,1000}', '((((.{0,5}){0,5}){0,5}){0,5})', '(.{0,100}){0,10}'];

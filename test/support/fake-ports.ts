@@ -312,7 +312,7 @@ export class FakeOptOutRepository implements OptOutRepository {
     this.changes.set(optOut.phone, [...(this.changes.get(optOut.phone) ?? []), { action: 'opt_out', source: optOut.source, at: optOut.at }]);
   }
 
-  async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date(0).toISOString() }): Promise<boolean> {
+  async remove(phone: string, change: { source: OptOutSource; at: string } = { source: 'keyword', at: new Date().toISOString() }): Promise<boolean> {
     const entry = this.entries.get(phone);
     if (!entry || entry.at >= change.at) return false;
     this.entries.delete(phone);

@@ -1,6 +1,8 @@
 /** Requests the simulator makes to the app, signed as Twilio signs them: status callbacks and inbound webhooks. */
 import { twilioSignature } from '../../../shared/adapters/twilio-signature.ts';
-import { API_VERSION, type SimulatedMessage } from './message.ts';
+import { API_VERSION, rawDlrDoneDate, type SimulatedMessage } from './message.ts';
+
+const FINAL_WITH_RECEIPT = new Set(['delivered', 'undelivered']);
 
 /** The form fields of a status callback for the message's current status. */
 export function statusCallbackParams(message: SimulatedMessage): Record<string, string> {
@@ -16,6 +18,8 @@ export function statusCallbackParams(message: SimulatedMessage): Record<string, 
   };
   if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
   if (message.errorCode !== null) params.ErrorCode = String(message.errorCode);
+  // Carriers' delivery receipts date the final status; Twilio passes it on.
+  if (FINAL_WITH_RECEIPT.has(message.status)) params.RawDlrDoneDate = rawDlrDoneDate(message.dateUpdated);
   return params;
 }
 

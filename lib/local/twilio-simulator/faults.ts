@@ -29,6 +29,10 @@ export const faultConfigSchema = z.strictObject({
   dropCallbacks: z.boolean().default(false),
   /** 0..1: fraction of accepted messages whose final status is `undelivered` with ErrorCode 30003 instead of `delivered`. */
   failDeliveryRate: rate.default(0),
+  /** 0..1: fraction of accepted messages whose final status is `failed` with ErrorCode 30008 (Unknown error). */
+  failedRate: rate.default(0),
+  /** 0..1: fraction of accepted messages that report `sending` (with its callback) before `sent`, as Twilio sometimes does. */
+  sendingRate: rate.default(0),
 });
 
 /** The effective fault config, with every default filled in. */

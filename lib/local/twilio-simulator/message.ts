@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 export const API_VERSION = '2010-04-01';
 
-export const messageStatusSchema = z.enum(['accepted', 'queued', 'sent', 'delivered', 'undelivered', 'failed']);
+export const messageStatusSchema = z.enum(['accepted', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed']);
 export type SimulatedMessageStatus = z.infer<typeof messageStatusSchema>;
 
 /** One message the simulator accepted or rejected, as kept in memory and in the store file. */
@@ -88,8 +88,14 @@ export function toRfc2822(iso: string): string {
   return new Date(iso).toUTCString().replace('GMT', '+0000');
 }
 
-export function newMessageSid(): string {
-  return `SM${randomBytes(16).toString('hex')}`;
+/** Twilio names a message with media `MM…`, any other `SM…`. */
+export function newMessageSid(withMedia = false): string {
+  return `${withMedia ? 'MM' : 'SM'}${randomBytes(16).toString('hex')}`;
+}
+
+/** `RawDlrDoneDate` as carriers write it on a final callback: YYMMDDhhmm, UTC. */
+export function rawDlrDoneDate(iso: string): string {
+  return iso.slice(2, 16).replace(/[-T:]/g, '');
 }
 
 export const GSM7_BASIC = new Set(

@@ -12,7 +12,7 @@ export const MAX_BODY_CHARACTERS = 1600;
 export type Rejection = { code: number; message: string };
 
 /** The 400 Twilio answers for a send it refuses, including its test credentials' magic numbers. */
-export function rejectionFor(message: SimulatedMessage): Rejection | null {
+export function rejectionFor(message: SimulatedMessage, ownedNumbers?: ReadonlySet<string>): Rejection | null {
   if (message.to === '') return { code: 21604, message: "A 'To' phone number is required." };
   if (message.from === null && message.messagingServiceSid === null) {
     return { code: 21603, message: "A 'From' phone number is required." };
@@ -39,6 +39,20 @@ export function rejectionFor(message: SimulatedMessage): Rejection | null {
     }
     if (toE164(from) === undefined && !ALPHANUMERIC_SENDER_ID.test(from)) {
       return { code: 21212, message: `The 'From' number ${from} is not a valid phone number, shortcode, or alphanumeric sender ID.` };
+    }
+    // Only a number of the account sends (its test number aside), as with Twilio.
+    if (ownedNumbers && toE164(from) !== undefined && from !== MESSAGING_SERVICE_SENDER && !ownedNumbers.has(from)) {
+      return {
+        code: 21606,
+        message: `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination/account.`,
+      };
+    }
+    // Carriers in the US and Canada take no alphanumeric sender IDs.
+    if (toE164(from) === undefined && stripChannel(message.to).startsWith('+1')) {
+      return {
+        code: 21612,
+        message: `The 'To' phone number: ${stripChannel(message.to)}, is not currently reachable using the 'From' phone number: ${from} via SMS.`,
+      };
     }
   }
 

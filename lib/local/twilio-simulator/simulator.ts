@@ -38,6 +38,7 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 const CALLBACK_RETRY_DELAY_MS = 100;
 const UNDELIVERED_ERROR = { code: 30003, message: 'Unreachable destination handset' };
+const FAILED_ERROR = { code: 30008, message: 'Unknown error' };
 
 export interface SimulatorLogger {
   warn(message: string, details: Record<string, unknown>): void;
@@ -57,12 +58,19 @@ export interface TwilioSimulatorOptions {
   random?: () => number;
   /** Where failed callback deliveries are reported; defaults to the process's structured logger. */
   logger?: SimulatorLogger;
+  /**
+   * The numbers the account owns: a send from any other number is refused with 21606, as Twilio
+   * does (the test number +15005550006 always sends). Undefined: any valid number sends.
+   */
+  ownedNumbers?: readonly string[];
 }
 
 /** The outcome of one accepted message, decided when it is accepted so later fault changes do not alter it. */
 interface DeliveryPlan {
   callbackUrl: string | null;
-  finalStatus: 'delivered' | 'undelivered';
+  finalStatus: 'delivered' | 'undelivered' | 'failed';
+  /** Reports `sending` before `sent`. */
+  sending?: boolean;
 }
 
 /** Twilio's Messages REST API and status callbacks, simulated in process. */
@@ -77,6 +85,7 @@ export class TwilioSimulator {
   private readonly random: () => number;
   private readonly logger: SimulatorLogger;
   private readonly store = new Map<string, SimulatedMessage>();
+  private readonly ownedNumbers: ReadonlySet<string> | undefined;
   private faults: FaultConfig = faultConfigSchema.parse({});
   private bucket = { tokens: 0, refilledAt: 0 };
   private readonly progressRuns = new Set<Promise<void>>();
@@ -93,6 +102,7 @@ export class TwilioSimulator {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? processLogger;
+    this.ownedNumbers = opts.ownedNumbers ? new Set(opts.ownedNumbers) : undefined;
     if (this.storeFile) {
       this.load(this.storeFile);
       // Twilio keeps delivering while nobody listens; the simulator picks up where its last run stopped.
@@ -288,7 +298,7 @@ export class TwilioSimulator {
     const statusCallback = form.get('StatusCallback') || null;
     const timestamp = this.now().toISOString();
     const message: SimulatedMessage = {
-      sid: newMessageSid(),
+      sid: newMessageSid(mediaUrls.length > 0),
       accountSid: this.accountSid,
       accepted: true,
       from,
@@ -307,7 +317,7 @@ export class TwilioSimulator {
       dateSent: null,
     };
 
-    const rejection = rejectionFor(message);
+    const rejection = rejectionFor(message, this.ownedNumbers);
     if (rejection) {
       this.save({ ...message, accepted: false, status: 'failed', errorCode: rejection.code, errorMessage: rejection.message });
       sendTwilioError(res, { ...rejection, status: 400 });
@@ -319,7 +329,8 @@ export class TwilioSimulator {
     this.counts.sendTimes.push(this.now().getTime());
     this.startProgress(message.sid, {
       callbackUrl: this.faults.dropCallbacks ? null : statusCallback,
-      finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : 'delivered',
+      finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : this.roll(this.faults.failedRate) ? 'failed' : 'delivered',
+      sending: this.roll(this.faults.sendingRate),
     });
     if (this.roll(this.faults.acceptThenFailRate)) {
       sendTwilioError(res, { code: 20500, message: 'Internal Server Error', status: 500 });
@@ -390,7 +401,12 @@ export class TwilioSimulator {
   /** Moves an accepted message to sent and then to its final status, posting a callback after each step. */
   private async progress(sid: string, plan: DeliveryPlan): Promise<void> {
     const { sent, delivered } = this.callbackDelays;
-    if (!(await this.wait(sent))) return;
+    if (plan.sending) {
+      if (!(await this.wait(sent / 2))) return;
+      const sendingMessage = this.update(sid, { status: 'sending' });
+      if (plan.callbackUrl) await this.postStatusCallback(plan.callbackUrl, sendingMessage);
+      if (!(await this.wait(sent / 2))) return;
+    } else if (!(await this.wait(sent))) return;
     const sentAt = this.now().toISOString();
     const sentMessage = this.update(sid, { status: 'sent', dateSent: sentAt });
     if (plan.callbackUrl) await this.postStatusCallback(plan.callbackUrl, sentMessage);
@@ -400,7 +416,9 @@ export class TwilioSimulator {
     const finalMessage =
       plan.finalStatus === 'undelivered'
         ? this.update(sid, { status: 'undelivered', errorCode: UNDELIVERED_ERROR.code, errorMessage: UNDELIVERED_ERROR.message })
-        : this.update(sid, { status: 'delivered' });
+        : plan.finalStatus === 'failed'
+          ? this.update(sid, { status: 'failed', errorCode: FAILED_ERROR.code, errorMessage: FAILED_ERROR.message })
+          : this.update(sid, { status: 'delivered' });
     if (plan.callbackUrl) await this.postStatusCallback(plan.callbackUrl, finalMessage);
   }
 

@@ -137,7 +137,8 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
     expect(event).not.toHaveProperty('pathParameters');
     expect(event).not.toHaveProperty('cookies');
     expect(event.rawQueryString).toBe('');
-    expect(event).toMatchObject({ body: 'MessageSid=SM1&MessageStatus=sent', isBase64Encoded: false, routeKey: 'POST /twilio/status' });
+    // Form bodies arrive base64-encoded, as HTTP APIs and Function URLs deliver them.
+    expect(event).toMatchObject({ body: Buffer.from('MessageSid=SM1&MessageStatus=sent').toString('base64'), isBase64Encoded: true, routeKey: 'POST /twilio/status' });
   });
 
   it('passes a JSON body as text', async () => {

@@ -12,8 +12,10 @@ const signed = (build: (jwt: SignJWT) => SignJWT) =>
     .sign(key);
 
 describe('LocalAuth', () => {
-  it('accepts the tokens it issues', async () => {
-    expect(await auth.verify(`Bearer ${await auth.issue('alice')}`)).toMatchObject({ sub: 'alice' });
+  it('accepts the tokens it issues, every claim a string as API Gateway passes them', async () => {
+    const claims = await auth.verify(`Bearer ${await auth.issue('alice')}`);
+    expect(claims).toMatchObject({ sub: 'alice', exp: expect.stringMatching(/^\d+$/), iat: expect.stringMatching(/^\d+$/) });
+    expect(Object.values(claims!).every((v) => typeof v === 'string')).toBe(true);
   });
 
   it('refuses a correctly signed token without exp, which would never expire', async () => {

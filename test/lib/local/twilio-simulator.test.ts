@@ -193,6 +193,25 @@ describe('TwilioSimulator: sending messages', () => {
     expect(sim.messages()).toMatchObject([{ to: fields.To, from: fields.From, status: 'failed', errorCode: code, accepted: false }]);
   });
 
+  it('refuses a From number the account does not own with 21606, the test number and owned ones aside', async () => {
+    await sim.close();
+    sim = newSimulator({ ownedNumbers: ['+14155550999'] });
+    expect((await sendMessage({ To: VALID_TO, From: '+14155550123', Body: 'hi' })).body).toMatchObject({ code: 21606, status: 400 });
+    expect((await sendMessage({ To: VALID_TO, From: '+14155550999', Body: 'hi' })).status).toBe(201);
+    expect((await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'hi' })).status).toBe(201);
+    expect((await sendMessage({ To: VALID_TO, From: 'whatsapp:+14155550999', Body: 'hi' })).status).toBe(201);
+  });
+
+  it('refuses an alphanumeric sender to the US and Canada (21612), and accepts it elsewhere', async () => {
+    expect((await sendMessage({ To: VALID_TO, From: 'MyCompany', Body: 'hi' })).body).toMatchObject({ code: 21612 });
+    expect((await sendMessage({ To: '+447911123456', From: 'MyCompany', Body: 'hi' })).status).toBe(201);
+  });
+
+  it('names a message with media MM…, any other SM…', async () => {
+    expect((await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'hi', MediaUrl: 'https://example.com/a.png' })).body.sid).toMatch(/^MM[0-9a-f]{32}$/);
+    expect((await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'hi' })).body.sid).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+
   it('accepts a body of exactly 1,600 characters (control for 21617)', async () => {
     expect((await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'é'.repeat(1600) })).status).toBe(201);
   });
@@ -263,8 +282,10 @@ describe('TwilioSimulator: status callbacks', () => {
         SmsSid: response.body.sid,
         SmsStatus: webhook.params.MessageStatus,
         MessageStatus: webhook.params.MessageStatus,
+        ...(webhook.params.MessageStatus === 'delivered' ? { RawDlrDoneDate: expect.stringMatching(/^\d{10}$/) } : {}),
       });
     }
+    expect(received[1]?.params.RawDlrDoneDate).toBe('2503040506');
     expect(sim.messages()[0]?.status).toBe('delivered');
   });
 
@@ -459,6 +480,19 @@ describe('TwilioSimulator: fault injection', () => {
     expectSignedForTwilio(received[1]!);
     const fetched = await getApi(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${response.body.sid}.json`);
     expect(fetched.body).toMatchObject({ status: 'undelivered', error_code: 30003, error_message: 'Unreachable destination handset' });
+  });
+
+  it('ends with a failed callback carrying ErrorCode 30008 when failedRate is 1, and reports sending first when sendingRate is 1', async () => {
+    await postFaults({ failedRate: 1, sendingRate: 1 });
+
+    const response = await sendMessage({ To: VALID_TO, From: VALID_FROM, Body: 'hi', StatusCallback: `${webhookBase}/twilio/status` });
+    await sim.idle();
+
+    expect(received.map((webhook) => webhook.params.MessageStatus)).toEqual(['sending', 'sent', 'failed']);
+    expect(received[2]?.params.ErrorCode).toBe('30008');
+    expect(received[2]?.params.RawDlrDoneDate).toBeUndefined();
+    const fetched = await getApi(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${response.body.sid}.json`);
+    expect(fetched.body).toMatchObject({ status: 'failed', error_code: 30008 });
   });
 
   it('sends no callbacks but still advances the status when dropCallbacks is set', async () => {
