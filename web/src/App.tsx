@@ -6,18 +6,18 @@ import { BASE, Link, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
 
 // Pages that bring their own weight (the RE2 engine for the rule tester) load when opened.
+const Voice = lazy(() => import('./pages/Voice.tsx').then((m) => ({ default: m.Voice })));
 const Rules = lazy(() => import('./pages/Rules.tsx').then((m) => ({ default: m.Rules })));
 const Notifications = lazy(() => import('./pages/Notifications.tsx').then((m) => ({ default: m.Notifications })));
 const FilePage = lazy(() => import('./pages/FilePage.tsx').then((m) => ({ default: m.FilePage })));
 const Phone = lazy(() => import('./pages/Phone.tsx').then((m) => ({ default: m.Phone })));
-const Voice = lazy(() => import('./pages/Voice.tsx').then((m) => ({ default: m.Voice })));
 
 const pages = [
   { path: `${BASE}/upload`, label: 'Upload' },
   { path: `${BASE}/files`, label: 'Files' },
   { path: `${BASE}/rules`, label: 'Rules' },
-  { path: `${BASE}/notifications`, label: 'Notifications' },
   { path: `${BASE}/voice`, label: 'Voice' },
+  { path: `${BASE}/notifications`, label: 'Notifications' },
 ];
 
 function route(path: string, phone: boolean) {
