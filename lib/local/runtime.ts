@@ -224,19 +224,17 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   }
 
   const sendgrid = new SendGridSimulator(sendgridApiKey, opts.dataDir ? join(opts.dataDir, 'sendgrid-messages.jsonl') : undefined);
+  // The numbers the account owns: the sender number, those listed in TWILIO_OWNED_NUMBERS
+  // (comma-separated) and any added with POST /local/twilio/numbers. Lines claim them, and a
+  // message from any other number is refused with 21606.
+  const phoneNumbers = new TwilioPhoneNumbers(twilio, [twilio.fromNumber, ...(opts.ownedNumbers ?? ownedNumbersFromEnv())]);
   const simulator = new TwilioSimulator({
     accountSid: twilio.accountSid,
     authToken: twilio.authToken,
     storeFile: opts.dataDir ? join(opts.dataDir, 'twilio-messages.jsonl') : undefined,
     ...(opts.callbackDelaysMs ? { callbackDelaysMs: opts.callbackDelaysMs } : {}),
-    // The account owns the sender number, and any listed in LOCAL_TWILIO_NUMBERS (comma-separated).
-    ownedNumbers: [twilio.fromNumber, ...(process.env.LOCAL_TWILIO_NUMBERS ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '')],
+    ownedNumbers: phoneNumbers,
   });
-
-  const phoneNumbers = new TwilioPhoneNumbers(
-    twilio,
-    opts.ownedNumbers ?? (process.env.TWILIO_OWNED_NUMBERS ?? '').split(',').map((n) => n.trim()).filter(Boolean),
-  );
   const voiceCalls = new TwilioVoiceSimulator({ ...twilio, publicBaseUrl, numbers: phoneNumbers });
 
   const router = new Router(
@@ -446,4 +444,9 @@ function parseJson(body: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** TWILIO_OWNED_NUMBERS: more numbers the simulated account owns, comma-separated. */
+export function ownedNumbersFromEnv(): string[] {
+  return (process.env.TWILIO_OWNED_NUMBERS ?? '').split(',').map((n) => n.trim()).filter(Boolean);
 }

@@ -52,6 +52,11 @@ export class TwilioPhoneNumbers {
     return added;
   }
 
+  /** Whether the account owns `number`, as the Messages API checks a `From`. */
+  has(number: string): boolean {
+    return this.numbers.has(number);
+  }
+
   /** The account's number, with its webhook configuration. */
   get(number: string): SimulatedNumber | undefined {
     return this.numbers.get(number);

@@ -12,7 +12,7 @@ export const MAX_BODY_CHARACTERS = 1600;
 export type Rejection = { code: number; message: string };
 
 /** The 400 Twilio answers for a send it refuses, including its test credentials' magic numbers. */
-export function rejectionFor(message: SimulatedMessage, ownedNumbers?: ReadonlySet<string>): Rejection | null {
+export function rejectionFor(message: SimulatedMessage, ownedNumbers?: { has(number: string): boolean }): Rejection | null {
   if (message.to === '') return { code: 21604, message: "A 'To' phone number is required." };
   if (message.from === null && message.messagingServiceSid === null) {
     return { code: 21603, message: "A 'From' phone number is required." };

@@ -60,9 +60,10 @@ export interface TwilioSimulatorOptions {
   logger?: SimulatorLogger;
   /**
    * The numbers the account owns: a send from any other number is refused with 21606, as Twilio
-   * does (the test number +15005550006 always sends). Undefined: any valid number sends.
+   * does (the test number +15005550006 always sends). Undefined: any valid number sends. A list,
+   * or the account's phone-number registry, which numbers can be added to while it runs.
    */
-  ownedNumbers?: readonly string[];
+  ownedNumbers?: readonly string[] | { has(number: string): boolean };
 }
 
 /** The outcome of one accepted message, decided when it is accepted so later fault changes do not alter it. */
@@ -85,7 +86,7 @@ export class TwilioSimulator {
   private readonly random: () => number;
   private readonly logger: SimulatorLogger;
   private readonly store = new Map<string, SimulatedMessage>();
-  private readonly ownedNumbers: ReadonlySet<string> | undefined;
+  private readonly ownedNumbers: { has(number: string): boolean } | undefined;
   private faults: FaultConfig = faultConfigSchema.parse({});
   private bucket = { tokens: 0, refilledAt: 0 };
   private readonly progressRuns = new Set<Promise<void>>();
@@ -102,7 +103,7 @@ export class TwilioSimulator {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? processLogger;
-    this.ownedNumbers = opts.ownedNumbers ? new Set(opts.ownedNumbers) : undefined;
+    this.ownedNumbers = opts.ownedNumbers && 'has' in opts.ownedNumbers ? opts.ownedNumbers : opts.ownedNumbers ? new Set(opts.ownedNumbers) : undefined;
     if (this.storeFile) {
       this.load(this.storeFile);
       // Twilio keeps delivering while nobody listens; the simulator picks up where its last run stopped.
