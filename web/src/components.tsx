@@ -142,3 +142,27 @@ export function problemsByField(err: unknown, fields: readonly string[]): Record
 export function FormProblems({ problems }: { problems?: string[] }) {
   return problems?.length ? <ErrorText error={new Error(problems.join(' '))} /> : null;
 }
+
+/** Previous and next page buttons over a cursor trail (see useCursorPages). */
+export function Pager({
+  pages,
+  nextCursor,
+  busy = false,
+  labels = ['Previous', 'Next'],
+}: {
+  pages: { canGoBack: boolean; back: () => void; forward: (next: string | undefined) => void };
+  nextCursor: string | undefined;
+  busy?: boolean;
+  labels?: [string, string];
+}) {
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="secondary" disabled={!pages.canGoBack || busy} onClick={pages.back}>
+        {labels[0]}
+      </button>
+      <button type="button" className="secondary" disabled={!nextCursor || busy} onClick={() => pages.forward(nextCursor)}>
+        {labels[1]}
+      </button>
+    </nav>
+  );
+}
