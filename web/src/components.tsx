@@ -1,5 +1,5 @@
-import { useId, type ReactNode } from 'react';
-import { ApiError, type Notification } from './api.ts';
+import { useId, useState, type ReactNode } from 'react';
+import { ApiError, type Channel, type Notification } from './api.ts';
 import { describeFailure, formatTime } from './format.ts';
 import { BASE, Link } from './router.tsx';
 
@@ -164,5 +164,26 @@ export function Pager({
         {labels[1]}
       </button>
     </nav>
+  );
+}
+
+export const channelLabel = (c: Channel): string => (c === 'sms' ? 'SMS' : c === 'mms' ? 'MMS' : c === 'whatsapp' ? 'WhatsApp' : 'Email');
+
+/** A Delete button that asks once more before it acts. */
+export function ConfirmDelete({ label, onDelete }: { label: string; onDelete: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  return confirming ? (
+    <>
+      <button type="button" className="danger" onClick={onDelete} autoFocus>
+        Confirm delete
+      </button>
+      <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+        Keep
+      </button>
+    </>
+  ) : (
+    <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={label}>
+      Delete
+    </button>
   );
 }
