@@ -24,7 +24,7 @@ function apiWith(token: string) {
 }
 
 const prefetch = (path: string, token: string) => {
-  window.__CONSOLE_PREFETCH__ = { path, token, response: Promise.resolve(Response.json({ items: ['prefetched'] })) };
+  window.__CONSOLE_PREFETCH__ = { token, responses: { [path]: Promise.resolve(Response.json({ items: ['prefetched'] })) } };
 };
 
 describe("the first page's list, asked for by index.html", () => {
@@ -46,7 +46,7 @@ describe("the first page's list, asked for by index.html", () => {
   });
 
   it('falls back to a request of its own when the early one failed on the network', async () => {
-    window.__CONSOLE_PREFETCH__ = { path: '/files?limit=20', token: 'token-a', response: Promise.resolve(undefined) };
+    window.__CONSOLE_PREFETCH__ = { token: 'token-a', responses: { '/files?limit=20': Promise.resolve(undefined) } };
     const { api, fetched } = apiWith('token-a');
     expect(await api.listFiles({ limit: 20 })).toEqual({ items: ['fetched'] });
     expect(fetched).toHaveLength(1);
@@ -65,26 +65,37 @@ describe("the console's settings", () => {
   });
 });
 
-describe("index.html's early list requests", () => {
-  it('are exactly the first list request of the page they are made for, so the page takes them', async () => {
+describe("index.html's early requests", () => {
+  it('are exactly the first API reads of the page they are made for, so the page takes them', async () => {
     const { cleanup, waitFor } = await import('@testing-library/react');
     const { fakeApi, renderSignedIn } = await import('./support.tsx');
     const html = (await import('../../web/index.html?raw')).default;
-    const lists = Object.fromEntries([...html.matchAll(/'(\/app\/\w+)': '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
-    const pages = {
-      '/app/files': (await import('../../web/src/pages/Files.tsx')).Files,
-      '/app/rules': (await import('../../web/src/pages/Rules.tsx')).Rules,
-      '/app/messages': (await import('../../web/src/pages/Messages.tsx')).Messages,
-      '/app/sends': (await import('../../web/src/pages/Sends.tsx')).Sends,
+    const first = Object.fromEntries(
+      [...html.matchAll(/'(\/app\/\w+)': \['(\w+)', ([^\]]*)\]/g)].map((m) => [m[1]!, { page: m[2]!, paths: [...m[3]!.matchAll(/'([^']+)'/g)].map((p) => p[1]!) }]),
+    );
+    const pages: Record<string, () => Promise<() => React.JSX.Element>> = {
+      '/app/files': async () => (await import('../../web/src/pages/Files.tsx')).Files,
+      '/app/rules': async () => (await import('../../web/src/pages/Rules.tsx')).Rules,
+      '/app/notifications': async () => (await import('../../web/src/pages/Notifications.tsx')).Notifications,
+      '/app/sends': async () => (await import('../../web/src/pages/Sends.tsx')).Sends,
+      '/app/templates': async () => (await import('../../web/src/pages/Templates.tsx')).Templates,
+      '/app/messages': async () => (await import('../../web/src/pages/Messages.tsx')).Messages,
+      '/app/settings': async () => (await import('../../web/src/pages/Settings.tsx')).Settings,
+      '/app/phone': async () => (await import('../../web/src/pages/Phone.tsx')).Phone,
     };
-    expect(Object.keys(lists).sort()).toEqual(Object.keys(pages).sort());
-    for (const [path, Page] of Object.entries(pages)) {
-      const metrics = { messages: { totalProcessed: 0, queueSize: 0, avgProcessingMs: null }, notifications: { sentToday: 0, failedLast24h: 0, scheduled: 0 }, queues: {} };
-      const api = fakeApi(({ path: asked }) => ({ status: 200, body: asked === '/metrics' ? metrics : { items: [], limit: 20, offset: 0 } }));
+    expect(Object.keys(first).sort()).toEqual(Object.keys(pages).sort());
+    const metrics = { messages: { totalProcessed: 0, queueSize: 0, avgProcessingMs: null }, notifications: { sentToday: 0, failedLast24h: 0, scheduled: 0 }, queues: {} };
+    const settings = { quietHours: null, dedupWindowSeconds: 60, optOutFooter: null };
+    for (const [path, load] of Object.entries(pages)) {
+      const Page = await load();
+      expect(first[path]!.page).toBe(Page.name);
+      // The long poll would answer at once and be asked again at once: it waits after a failure instead.
+      const api = fakeApi(({ path: asked }) => ({
+        status: asked.startsWith('/notifications/longpoll') ? 503 : 200,
+        body: asked === '/metrics' ? metrics : asked === '/settings' ? settings : { items: [], limit: 20, offset: 0, cursor: '' },
+      }));
       renderSignedIn(<Page />, api.fetchImpl);
-      const list = lists[path]!.split('?')[0]!;
-      await waitFor(() => expect(api.requests.some((r) => r.path.startsWith(`${list}?`))).toBe(true));
-      expect(api.requests.find((r) => r.path.startsWith(`${list}?`))!.path).toBe(lists[path]);
+      for (const read of first[path]!.paths) await waitFor(() => expect(api.requests.map((r) => r.path)).toContain(read));
       cleanup();
       localStorage.clear();
     }

@@ -1,5 +1,5 @@
-import { useId, type ReactNode } from 'react';
-import { ApiError, type Notification } from './api.ts';
+import { useId, useState, type ReactNode } from 'react';
+import { ApiError, type Channel, type Notification } from './api.ts';
 import { describeFailure, formatTime } from './format.ts';
 import { BASE, Link } from './router.tsx';
 
@@ -141,4 +141,49 @@ export function problemsByField(err: unknown, fields: readonly string[]): Record
 /** A form's problems that name none of its fields. */
 export function FormProblems({ problems }: { problems?: string[] }) {
   return problems?.length ? <ErrorText error={new Error(problems.join(' '))} /> : null;
+}
+
+/** Previous and next page buttons over a cursor trail (see useCursorPages). */
+export function Pager({
+  pages,
+  nextCursor,
+  busy = false,
+  labels = ['Previous', 'Next'],
+}: {
+  pages: { canGoBack: boolean; back: () => void; forward: (next: string | undefined) => void };
+  nextCursor: string | undefined;
+  busy?: boolean;
+  labels?: [string, string];
+}) {
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="secondary" disabled={!pages.canGoBack || busy} onClick={pages.back}>
+        {labels[0]}
+      </button>
+      <button type="button" className="secondary" disabled={!nextCursor || busy} onClick={() => pages.forward(nextCursor)}>
+        {labels[1]}
+      </button>
+    </nav>
+  );
+}
+
+export const channelLabel = (c: Channel): string => (c === 'sms' ? 'SMS' : c === 'mms' ? 'MMS' : c === 'whatsapp' ? 'WhatsApp' : 'Email');
+
+/** A Delete button that asks once more before it acts. */
+export function ConfirmDelete({ label, onDelete }: { label: string; onDelete: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  return confirming ? (
+    <>
+      <button type="button" className="danger" onClick={onDelete} autoFocus>
+        Confirm delete
+      </button>
+      <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+        Keep
+      </button>
+    </>
+  ) : (
+    <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={label}>
+      Delete
+    </button>
+  );
 }

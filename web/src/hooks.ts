@@ -69,3 +69,28 @@ export function repeat(everyMs: number, step: (signal: AbortSignal) => Promise<b
     if (timer) clearTimeout(timer);
   };
 }
+
+/**
+ * Paging by opaque cursor: the current page's cursor, and the cursors of the pages before it so
+ * the user can go back (a cursor only leads forward).
+ */
+export function useCursorPages() {
+  const [trail, setTrail] = useState<Array<string | undefined>>([]);
+  const [cursor, setCursor] = useState<string>();
+  return {
+    cursor,
+    canGoBack: trail.length > 0,
+    back: () => {
+      setCursor(trail[trail.length - 1]);
+      setTrail((t) => t.slice(0, -1));
+    },
+    forward: (next: string | undefined) => {
+      setTrail((t) => [...t, cursor]);
+      setCursor(next);
+    },
+    reset: () => {
+      setTrail([]);
+      setCursor(undefined);
+    },
+  };
+}

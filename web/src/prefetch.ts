@@ -1,12 +1,12 @@
 /**
- * A list request index.html starts before the app's JavaScript has loaded, so the first page
- * waits on one round trip after the page itself instead of two. It is used once, by the same
- * request with the same token, and forgotten as soon as the user moves to another page.
+ * The API reads index.html starts before the app's JavaScript has loaded, so a page's first
+ * reads wait on one round trip after the page itself instead of two or three. Each is used
+ * once, by the same request with the same token, and all are forgotten as soon as the user
+ * moves to another page.
  */
 interface Prefetch {
-  path: string;
   token: string;
-  response: Promise<Response | undefined>;
+  responses: Record<string, Promise<Response | undefined> | undefined>;
 }
 
 declare global {
@@ -19,9 +19,9 @@ declare global {
 export function takePrefetched(path: string, token: string | undefined): Promise<Response | undefined> | undefined {
   if (typeof window === 'undefined') return undefined;
   const p = window.__CONSOLE_PREFETCH__;
-  if (!p || p.path !== path || p.token !== token) return undefined;
-  window.__CONSOLE_PREFETCH__ = undefined;
-  return p.response;
+  const response = p && p.token === token ? p.responses[path] : undefined;
+  if (p && response) p.responses[path] = undefined;
+  return response;
 }
 
 export function forgetPrefetched(): void {

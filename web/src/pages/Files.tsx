@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { FileMetadata, Page } from '../api.ts';
-import { ErrorText, Field } from '../components.tsx';
+import { ErrorText, Field, Pager } from '../components.tsx';
 import { formatBytes, formatTime } from '../format.ts';
-import { useFocusOnMount } from '../hooks.ts';
+import { useFocusOnMount, useCursorPages } from '../hooks.ts';
 import { BASE, Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -36,8 +36,8 @@ export function Files() {
   const [draft, setDraft] = useState<Filters>(none);
   const [applied, setApplied] = useState<Filters>(none);
   // The cursors of the pages before this one, to page back.
-  const [trail, setTrail] = useState<Array<string | undefined>>([]);
-  const [cursor, setCursor] = useState<string>();
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const [page, setPage] = useState<Page<FileMetadata>>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
@@ -63,8 +63,7 @@ export function Files() {
 
   const search = (e: FormEvent) => {
     e.preventDefault();
-    setTrail([]);
-    setCursor(undefined);
+    pages.reset();
     setApplied({ ...draft });
   };
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));
@@ -89,8 +88,7 @@ export function Files() {
             className="secondary"
             onClick={() => {
               setDraft(none);
-              setTrail([]);
-              setCursor(undefined);
+              pages.reset();
               setApplied(none);
             }}
           >
@@ -132,30 +130,7 @@ export function Files() {
             </table>
           </div>
         ) : null}
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="secondary"
-            disabled={trail.length === 0 || loading}
-            onClick={() => {
-              setCursor(trail[trail.length - 1]);
-              setTrail((t) => t.slice(0, -1));
-            }}
-          >
-            Previous
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            disabled={!page?.nextCursor || loading}
-            onClick={() => {
-              setTrail((t) => [...t, cursor]);
-              setCursor(page?.nextCursor);
-            }}
-          >
-            Next
-          </button>
-        </nav>
+        <Pager pages={pages} nextCursor={page?.nextCursor} busy={loading} />
       </section>
     </main>
   );

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { messageStatuses, type MessagePage, type Metrics } from '../api.ts';
-import { ErrorText, Field, FormProblems, problemsByField, StatusBadge } from '../components.tsx';
+import { ErrorText, Field, Pager, FormProblems, problemsByField, StatusBadge } from '../components.tsx';
 import { formatTime } from '../format.ts';
-import { repeat, useFocusOnMount } from '../hooks.ts';
+import { repeat, useFocusOnMount, useCursorPages } from '../hooks.ts';
 import { BASE, Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -25,8 +25,8 @@ export function Messages() {
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [draft, setDraft] = useState<Filters>(none);
   const [applied, setApplied] = useState<Filters>(none);
-  const [trail, setTrail] = useState<Array<string | undefined>>([]);
-  const [cursor, setCursor] = useState<string>();
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const [page, setPage] = useState<MessagePage>();
   const [error, setError] = useState<unknown>();
   const [version, setVersion] = useState(0);
@@ -50,8 +50,7 @@ export function Messages() {
 
   const search = (e: FormEvent) => {
     e.preventDefault();
-    setTrail([]);
-    setCursor(undefined);
+    pages.reset();
     setApplied({ ...draft });
   };
   const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));
@@ -85,8 +84,7 @@ export function Messages() {
             className="secondary"
             onClick={() => {
               setDraft(none);
-              setTrail([]);
-              setCursor(undefined);
+              pages.reset();
               setApplied(none);
             }}
           >
@@ -131,30 +129,7 @@ export function Messages() {
             </table>
           </div>
         ) : null}
-        <nav className="pager" aria-label="Pages">
-          <button
-            type="button"
-            className="secondary"
-            disabled={trail.length === 0}
-            onClick={() => {
-              setCursor(trail[trail.length - 1]);
-              setTrail((t) => t.slice(0, -1));
-            }}
-          >
-            Newer
-          </button>
-          <button
-            type="button"
-            className="secondary"
-            disabled={!page?.nextCursor}
-            onClick={() => {
-              setTrail((t) => [...t, cursor]);
-              setCursor(page?.nextCursor);
-            }}
-          >
-            Older
-          </button>
-        </nav>
+        <Pager pages={pages} nextCursor={page?.nextCursor} labels={['Newer', 'Older']} />
       </section>
     </main>
   );

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateProblems } from '../../../shared/domain/message-template.ts';
 import { compileUserPattern, UserPatternError } from '../../../shared/domain/user-pattern.ts';
 import { channels, type Channel, type Rule, type RuleInput } from '../api.ts';
-import { ErrorText, Field, problemsByField } from '../components.tsx';
+import { channelLabel, ConfirmDelete, ErrorText, Field, problemsByField } from '../components.tsx';
 import { SmsPreview } from '../sms-preview.tsx';
 
 export { problemsByField } from '../components.tsx';
@@ -174,7 +174,6 @@ function describeFilters(r: Rule): string {
 }
 
 function RuleRow({ rule, onEdit, onToggle, onDelete }: { rule: Rule; onEdit: () => void; onToggle: () => void; onDelete: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   return (
     <li className="card rule" data-rule-id={rule.ruleId}>
       <div className="rule-main">
@@ -192,20 +191,7 @@ function RuleRow({ rule, onEdit, onToggle, onDelete }: { rule: Rule; onEdit: () 
         <button type="button" className="secondary" onClick={onEdit} aria-label={`Edit rule for ${rule.target}`}>
           Edit
         </button>
-        {confirming ? (
-          <>
-            <button type="button" className="danger" onClick={onDelete} autoFocus>
-              Confirm delete
-            </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </>
-        ) : (
-          <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={`Delete rule for ${rule.target}`}>
-            Delete
-          </button>
-        )}
+        <ConfirmDelete label={`Delete rule for ${rule.target}`} onDelete={onDelete} />
       </div>
     </li>
   );
@@ -270,7 +256,7 @@ function RuleForm({ rule, onSaved, onCancel }: { rule?: Rule; onSaved: (rule: Ru
             <select {...p} name="notifyVia" value={draft.notifyVia} onChange={(e) => set('notifyVia', e.target.value as Channel)}>
               {channels.map((c) => (
                 <option key={c} value={c}>
-                  {c === 'sms' ? 'SMS' : c === 'mms' ? 'MMS' : c === 'whatsapp' ? 'WhatsApp' : 'Email'}
+                  {channelLabel(c)}
                 </option>
               ))}
             </select>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { cancelableStatuses } from '../../../shared/domain/notification-status.ts';
 import { channels, type Channel, type FileMetadata, type Notification, type SendInput, type Template } from '../api.ts';
-import { ErrorText, Field, FormProblems, problemsByField, StatusBadge, Timeline } from '../components.tsx';
+import { channelLabel, ErrorText, Field, FormProblems, problemsByField, StatusBadge, Timeline } from '../components.tsx';
 import { SmsPreview } from '../sms-preview.tsx';
 import { describeFailure, formatTime } from '../format.ts';
 import { repeat, useFocusOnMount } from '../hooks.ts';
@@ -267,7 +267,7 @@ export function SendForm({ onSent }: { onSent: (n: Notification) => void }) {
             <select {...p} name="channel" value={draft.channel} onChange={(e) => set('channel', e.target.value as Channel)}>
               {channels.map((c) => (
                 <option key={c} value={c}>
-                  {c === 'sms' ? 'SMS' : c === 'mms' ? 'MMS' : c === 'whatsapp' ? 'WhatsApp' : 'Email'}
+                  {channelLabel(c)}
                 </option>
               ))}
             </select>

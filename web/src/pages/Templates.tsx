@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Template, TemplateInput } from '../api.ts';
-import { ErrorText, Field, FormProblems, problemsByField } from '../components.tsx';
+import { ConfirmDelete, ErrorText, Field, FormProblems, problemsByField } from '../components.tsx';
 import { SmsPreview } from '../sms-preview.tsx';
 import { formatTime } from '../format.ts';
 import { useFocusOnMount } from '../hooks.ts';
@@ -17,7 +17,6 @@ export function Templates() {
   const [error, setError] = useState<unknown>();
   const [editing, setEditing] = useState<Template | 'new' | undefined>();
   const [status, setStatus] = useState('');
-  const [confirming, setConfirming] = useState<string>();
 
   const load = useCallback(
     async (cursor?: string) => {
@@ -41,7 +40,6 @@ export function Templates() {
     try {
       await api.deleteTemplate(t.templateId);
       setTemplates((all) => all.filter((x) => x.templateId !== t.templateId));
-      setConfirming(undefined);
       setStatus(`Template "${t.name}" deleted.`);
     } catch (err) {
       setError(err);
@@ -92,20 +90,7 @@ export function Templates() {
                 <button type="button" className="secondary" onClick={() => setEditing(t)} aria-label={`Edit template ${t.name}`}>
                   Edit
                 </button>
-                {confirming === t.templateId ? (
-                  <>
-                    <button type="button" className="danger" onClick={() => remove(t)} autoFocus>
-                      Confirm delete
-                    </button>
-                    <button type="button" className="secondary" onClick={() => setConfirming(undefined)}>
-                      Keep
-                    </button>
-                  </>
-                ) : (
-                  <button type="button" className="secondary" onClick={() => setConfirming(t.templateId)} aria-label={`Delete template ${t.name}`}>
-                    Delete
-                  </button>
-                )}
+                <ConfirmDelete label={`Delete template ${t.name}`} onDelete={() => remove(t)} />
               </div>
             </li>
           ))}
