@@ -43,6 +43,10 @@ const commonErrors = {
   BadSignature: errorAnswer('FORBIDDEN: X-Twilio-Signature is missing or wrong; nothing happens.'),
   NotFound: errorAnswer("NOT_FOUND: no such object, or another user's (the two answer alike)."),
   NotJson: errorAnswer('UNSUPPORTED_MEDIA_TYPE: the body was not sent with Content-Type: application/json.'),
+  UserRateLimited: {
+    ...errorAnswer("RATE_LIMITED: the caller's share of the API (a token bucket per user) is used up; retry after Retry-After seconds."),
+    headers: { 'Retry-After': { description: 'Whole seconds until a request will be admitted.', schema: { type: 'integer' } } },
+  },
   InternalError: errorAnswer('INTERNAL_ERROR: something failed on the server side; nothing internal is shown.'),
 } satisfies Record<string, Answer>;
 
@@ -59,6 +63,7 @@ function responses(route: RouteSpec, op: Operation): Record<string, unknown> {
   if (route.auth === 'twilio') answers[403] ??= 'BadSignature';
   if (route.path.includes('{')) answers[404] ??= 'NotFound';
   if (op.body) answers[415] ??= 'NotJson';
+  if (route.auth === 'user') answers[429] ??= 'UserRateLimited';
   answers[500] ??= 'InternalError';
   return Object.fromEntries(
     Object.entries(answers)

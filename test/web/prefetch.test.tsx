@@ -81,6 +81,7 @@ describe("index.html's early requests", () => {
       '/app/templates': async () => (await import('../../web/src/pages/Templates.tsx')).Templates,
       '/app/messages': async () => (await import('../../web/src/pages/Messages.tsx')).Messages,
       '/app/settings': async () => (await import('../../web/src/pages/Settings.tsx')).Settings,
+      '/app/voice': async () => (await import('../../web/src/pages/Voice.tsx')).Voice,
       '/app/phone': async () => (await import('../../web/src/pages/Phone.tsx')).Phone,
     };
     expect(Object.keys(first).sort()).toEqual(Object.keys(pages).sort());
