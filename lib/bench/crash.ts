@@ -16,15 +16,18 @@ const DELIVERY_WAIT_MS = 120_000;
 
 type SimulatedMessage = { sid: string; to: string; body: string };
 
+/** The file name a crash text names: texts sent before the recipient was first told carry the opt-out line after it. */
+export const fileNameOf = (body: string) => body.replace(/ Reply STOP to opt out\.$/, '');
+
 /** Distinct message SIDs the Twilio simulator accepted for each upload (the body is its file name). */
 async function sidsPerFile(api: ApiClient): Promise<Map<string, Set<string>>> {
   const { items } = (await api.request('GET', '/local/twilio/messages')).body as { items: SimulatedMessage[] };
   const perFile = new Map<string, Set<string>>();
   for (const m of items) {
     if (m.to !== TARGET) continue;
-    const sids = perFile.get(m.body) ?? new Set<string>();
+    const sids = perFile.get(fileNameOf(m.body)) ?? new Set<string>();
     sids.add(m.sid);
-    perFile.set(m.body, sids);
+    perFile.set(fileNameOf(m.body), sids);
   }
   return perFile;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileNameOf } from '../../lib/bench/crash.ts';
 import { eventually, type ApiClient } from '../../lib/local/api-client.ts';
 import { killLocalProcesses, startLocalProcess } from '../support/local-process.ts';
 
@@ -59,7 +60,7 @@ describe('a crash of npm start (kill -9) with uploads in flight', () => {
       const notifications = await allSent(again, fileIds);
       const messages = (await second.api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === target);
       const perFile = new Map<string, number>();
-      for (const m of messages as Array<{ body: string }>) perFile.set(m.body, (perFile.get(m.body) ?? 0) + 1);
+      for (const m of messages as Array<{ body: string }>) perFile.set(fileNameOf(m.body), (perFile.get(fileNameOf(m.body)) ?? 0) + 1);
 
       const lost = fileIds.filter((_, i) => !perFile.has(`crash-${i}.txt`));
       const doubled = [...perFile].filter(([, count]) => count > 1).map(([body]) => body);

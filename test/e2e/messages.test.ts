@@ -53,9 +53,13 @@ describe('POST /messages', () => {
     });
     expect(processed.processingMs).toBeGreaterThanOrEqual(0);
 
-    // The counters the deployed functions write to CloudWatch, here counted by the runtime.
-    const { status, body } = await api.request('GET', '/local/metrics');
-    expect(status).toBe(200);
+    // The counters the deployed functions write to CloudWatch, here counted by the runtime. The
+    // processing time is counted once the consumer returns, just after the status is written.
+    const body = await eventually(async () => {
+      const metrics = await api.request('GET', '/local/metrics');
+      expect(metrics.status).toBe(200);
+      return metrics.body.metrics['ProcessingTime queue=message-ingest'] ? metrics.body : undefined;
+    });
     expect(body.namespace).toBe('TwilioNotifications');
     expect(body.metrics['Ingest outcome=accepted']).toBeGreaterThanOrEqual(1);
     expect(body.metrics['ProcessingTime queue=message-ingest']).toMatchObject({ count: expect.any(Number), averageMs: expect.any(Number) });
