@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
+import { Observability } from './observability.ts';
 import {
   bucket as bucketSpec,
   commonEnv,
@@ -86,6 +87,8 @@ export class NotificationStack extends Stack {
   readonly twilioSecret: secretsmanager.Secret;
   readonly cursorSecret: secretsmanager.Secret;
   readonly alarmTopic: sns.Topic;
+  /** The dashboard and the alarms on queues, functions, webhooks and the application's metrics. */
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
     super(scope, id, props);
@@ -334,6 +337,14 @@ export class NotificationStack extends Stack {
         ]);
       }
     }
+
+    this.observability = new Observability(this, 'Observability', {
+      serviceName,
+      alarmTopic: this.alarmTopic,
+      functions: this.functions,
+      queues: this.queues,
+      twilioMps: Number(twilioMps),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
     this.console.deploy(publicBaseUrl);
