@@ -21,6 +21,7 @@ import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
+import { Observability } from './observability.ts';
 import {
   bucket as bucketSpec,
   commonEnv,
@@ -89,6 +90,8 @@ export class NotificationStack extends Stack {
   /** Signs hand-off events to lines' handoffUrl. */
   readonly handoffSecret: secretsmanager.Secret;
   readonly alarmTopic: sns.Topic;
+  /** The dashboard and the alarms on queues, functions, webhooks and the application's metrics. */
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
     super(scope, id, props);
@@ -362,6 +365,14 @@ export class NotificationStack extends Stack {
         ]);
       }
     }
+
+    this.observability = new Observability(this, 'Observability', {
+      serviceName,
+      alarmTopic: this.alarmTopic,
+      functions: this.functions,
+      queues: this.queues,
+      twilioMps: Number(twilioMps),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
     this.console.deploy(publicBaseUrl);

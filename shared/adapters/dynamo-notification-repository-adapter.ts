@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
-import { statusRank, type NotificationStatus } from '../domain/notification-status.ts';
+import { advanceRequirement, statusRank, type NotificationStatus } from '../domain/notification-status.ts';
 import type {
   NotificationFilter,
   NotificationMaintenance,
@@ -177,9 +177,10 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
   }
 
   async advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean> {
-    return update.status === 'read'
-      ? this.changeStatus(userId, notificationId, update, '#status = :delivered', { ':delivered': 'delivered' })
-      : this.changeStatus(userId, notificationId, update, 'statusRank < :rank');
+    const requirement = advanceRequirement(update.status);
+    return requirement.kind === 'from'
+      ? this.changeStatus(userId, notificationId, update, '#status = :from', { ':from': requirement.status })
+      : this.changeStatus(userId, notificationId, update, 'statusRank < :below', { ':below': requirement.rank });
   }
 
   async suppressPending(userId: string, notificationId: string, update: StatusUpdate, now: number): Promise<boolean> {

@@ -37,14 +37,29 @@ export const statusRank: Record<NotificationStatus, number> = {
   canceled: 4,
 };
 
+/**
+ * What a status change to `to` asks of the stored notification, the forward-only rule in one place:
+ * `read` follows `delivered` only; any other status applies over a lower rank. The DynamoDB adapter
+ * turns it into its write's condition, the test fakes check it in memory.
+ */
+export type AdvanceRequirement = { readonly kind: 'from'; readonly status: NotificationStatus } | { readonly kind: 'rankBelow'; readonly rank: number };
+
+export function advanceRequirement(to: NotificationStatus): AdvanceRequirement {
+  return to === 'read' ? { kind: 'from', status: 'delivered' } : { kind: 'rankBelow', rank: statusRank[to] };
+}
+
+/** Whether a notification in `from` meets the requirement. */
+export function meetsRequirement(from: NotificationStatus, requirement: AdvanceRequirement): boolean {
+  return requirement.kind === 'from' ? from === requirement.status : statusRank[from] < requirement.rank;
+}
+
 /** Statuses a cancel may end: nothing has been handed to Twilio yet. */
 export const cancelableStatuses: readonly NotificationStatus[] = ['scheduled', 'pending'];
 
 /** Whether a notification in `from` may move to `to`. */
 export function canAdvance(from: NotificationStatus, to: NotificationStatus): boolean {
-  if (to === 'read') return from === 'delivered';
   if (to === 'canceled') return cancelableStatuses.includes(from);
-  return statusRank[to] > statusRank[from];
+  return meetsRequirement(from, advanceRequirement(to));
 }
 
 /** Maps a Twilio MessageStatus to ours; undefined for statuses that say nothing new. */

@@ -555,6 +555,76 @@ describe('NotificationStack', () => {
     });
   });
 
+  describe('dashboard and alarms', () => {
+    const topicRef = () => ({ Ref: logicalId(stack.alarmTopic) });
+    const alarmOf = (id: string) => resources[logicalId(stack.observability.alarms[id]!)]!.Properties;
+    const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_m, _d: string, c: string) => c.toUpperCase()).replace(/^[a-z]/, (c) => c.toUpperCase());
+
+    it('has one dashboard graphing every queue and dead-letter queue, every function and the application metrics', () => {
+      const dashboards = ofType('AWS::CloudWatch::Dashboard');
+      expect(dashboards).toHaveLength(1);
+      const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+      for (const [key] of queueEntries) {
+        for (const queue of [stack.queues[key].queue, stack.queues[key].deadLetterQueue]) {
+          expect(body).toContain(`{"Fn::GetAtt":["${logicalId(queue)}","QueueName"]}`);
+        }
+      }
+      for (const [name] of functionEntries) expect(body).toContain(functionId(name));
+      for (const metric of ['Sends', 'SendErrors', 'StatusCallbacks', 'TwilioThrottled', 'BreakerOpens', 'WebhookSignatureFailures', 'ReconciliationStuck', 'Ingest', 'ProcessingTime']) {
+        expect(body).toContain(metric);
+      }
+      expect(body).toContain('account MPS');
+      expect(body).toContain('Throttles');
+    });
+
+    it.each(queueEntries)('alarms when the %s queue\'s oldest message waits over 30 minutes', (key) => {
+      expect(alarmOf(`${pascal(key)}OldestMessageAlarm`)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].queue), 'QueueName'] } }],
+        Threshold: 1800,
+        AlarmActions: [topicRef()],
+        OKActions: [topicRef()],
+      });
+    });
+
+    it.each(functionEntries.map(([name]) => name))('alarms when over 5%% of %s\'s invocations fail', (name) => {
+      const props = alarmOf(`${pascal(name)}ErrorRateAlarm`);
+      expect(props).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()] });
+      const metrics = props.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }>;
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe('IF(invocations > 0, 100 * errors / invocations, 0)');
+      for (const metricName of ['Errors', 'Invocations']) {
+        expect(metrics.find((m) => m.MetricStat?.Metric.MetricName === metricName)?.MetricStat?.Metric.Dimensions).toEqual([
+          { Name: 'FunctionName', Value: { Ref: functionId(name) } },
+        ]);
+      }
+    });
+
+    it.each(functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name))('alarms when the %s webhook answers slower than 500 ms at p95', (name) => {
+      expect(alarmOf(`${pascal(name)}LatencyAlarm`)).toMatchObject({
+        MetricName: 'Duration',
+        ExtendedStatistic: 'p95',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
+        Threshold: 500,
+        AlarmActions: [topicRef()],
+      });
+    });
+
+    it('alarms when the circuit breaker opens, and when reconciliation keeps finding stuck notifications', () => {
+      const app = { Namespace: 'TwilioNotifications', Dimensions: [{ Name: 'service', Value: 'twilio-notifications' }], AlarmActions: [topicRef()] };
+      expect(alarmOf('BreakerOpenAlarm')).toMatchObject({ ...app, MetricName: 'BreakerOpens', Statistic: 'Sum', Threshold: 0 });
+      expect(alarmOf('ReconciliationStuckAlarm')).toMatchObject({ ...app, MetricName: 'ReconciliationStuck', Threshold: 0, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    });
+
+    it('sends every alarm of the stack to the alarm topic, and has no other alarms', () => {
+      const alarms = ofType('AWS::CloudWatch::Alarm');
+      const webhooks = functionEntries.filter(([, spec]) => spec.webhook).length;
+      // Per queue: its oldest message and its dead letters; per function: its error rate; per webhook: its p95; breaker; reconciliation.
+      expect(alarms).toHaveLength(2 * queueEntries.length + functionEntries.length + webhooks + 2);
+      for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicRef()]);
+    });
+  });
+
   it('leaves no AwsSolutions finding unsuppressed', () => {
     const format = (found: SynthesisMessage[]) => found.map((f) => `${f.id}: ${String(f.entry.data)}`);
     const nag = Match.stringLikeRegexp('AwsSolutions-.*');

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { twilioBodySignature, twilioSignature } from '../../shared/adapters/twilio-signature.ts';
-import { field, twilioWebhook, twiml, type TwilioRequest } from '../../shared/twilio-webhook.ts';
+import { setMetricSink, type MetricSink } from '../../shared/metrics.ts';
+import { correlationOfWebhook, field, twilioWebhook, twiml, type TwilioRequest } from '../../shared/twilio-webhook.ts';
 
 const token = 'webhook0test0token';
 
@@ -218,6 +219,32 @@ describe('twilioWebhook', () => {
     )) as APIGatewayProxyStructuredResultV2;
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(String(response.body)).error.message).toContain('MessageStatus appears more than once');
+  });
+
+  it('counts each request refused for its signature', async () => {
+    const recorded: Parameters<MetricSink>[] = [];
+    setMetricSink((...args) => recorded.push(args));
+    const { invoke } = webhookAt('https://api.example.com');
+    const response = await invoke(event({ path: '/twilio/status', body: form(callback), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' } }));
+    expect(response.statusCode).toBe(403);
+    expect(recorded).toEqual([['WebhookSignatureFailures', 1, 'Count', undefined]]);
+  });
+
+  it('finds the correlation keys of a request: the message or call SID, and the notification the callback URL names', () => {
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect(correlationOfWebhook(event({ path: '/twilio/status', query: 'u=alice&n=n1', body: form(callback), headers }))).toEqual({
+      notificationId: 'n1',
+      messageSid: 'SM0123',
+      callSid: undefined,
+    });
+    const call: Array<[string, string]> = [['CallSid', 'CA0123'], ['CallStatus', 'completed']];
+    expect(correlationOfWebhook(event({ path: '/twilio/voice', body: form(call), headers }))).toMatchObject({ callSid: 'CA0123' });
+    // A body that does not parse gives no keys; the handler refuses it after the signature check.
+    expect(correlationOfWebhook(event({ path: '/twilio/status', body: '{not json', headers: { 'content-type': 'application/json' } }))).toEqual({
+      notificationId: undefined,
+      messageSid: undefined,
+      callSid: undefined,
+    });
   });
 
   it('escapes the TwiML reply', () => {

@@ -1,4 +1,4 @@
-import { statusRank } from '../../shared/domain/notification-status.ts';
+import { advanceRequirement, meetsRequirement } from '../../shared/domain/notification-status.ts';
 import type {
   GuardScope,
   HeldGuard,
@@ -246,8 +246,7 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
   async advance(userId: string, notificationId: string, update: StatusUpdate): Promise<boolean> {
     const n = this.items.get(at(userId, notificationId));
     if (!n) return false;
-    const allowed = update.status === 'read' ? n.status === 'delivered' : statusRank[n.status] < statusRank[update.status];
-    if (!allowed) return false;
+    if (!meetsRequirement(n.status, advanceRequirement(update.status))) return false;
     n.status = update.status;
     n.updatedAt = update.at;
     n.history.push({ status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) });
