@@ -161,7 +161,7 @@ describe('the status-callback queue consumer', () => {
     expect(out.batchItemFailures).toEqual([]);
     const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(update.Key).toEqual({ pk: ref.userId, sk: ref.notificationId });
-    expect(update.ConditionExpression).toContain('statusRank < :rank');
+    expect(update.ConditionExpression).toContain('statusRank < :below');
     expect(update.ExpressionAttributeValues).toMatchObject({ ':status': 'undelivered', ':code': '30003', ':message': 'The destination handset is unreachable.' });
   });
 
