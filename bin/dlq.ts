@@ -13,17 +13,14 @@ const usage = `usage: npm run dlq -- <list|redrive|purge> --queue <${Object.keys
   --yes           purge: skip the confirmation
   --help          this text`;
 
-const { values, positionals } = parseCommandLine(
-  usage,
-  {
-    queue: { type: 'string' },
-    local: { type: 'string' },
-    stack: { type: 'string' },
-    max: { type: 'string' },
-    rate: { type: 'string' },
-    yes: { type: 'boolean', default: false },
-  },
-);
+const { values, positionals } = parseCommandLine(usage, {
+  queue: { type: 'string' },
+  local: { type: 'string' },
+  stack: { type: 'string' },
+  max: { type: 'string' },
+  rate: { type: 'string' },
+  yes: { type: 'boolean', default: false },
+});
 const command = positionals[0];
 const key = values.queue as QueueKey | undefined;
 if (!command || !['list', 'redrive', 'purge'].includes(command) || !key || !(key in queues)) {

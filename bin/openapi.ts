@@ -13,4 +13,3 @@ if (missing.length > 0) {
   process.stderr.write(`not in the document (no entry in lib/openapi/operations.ts): ${missing.join(', ')}\n`);
   process.exitCode = 1;
 }
-

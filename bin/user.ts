@@ -13,14 +13,11 @@ const usage = `usage: npm run user -- <create|token> --stack <name> --email <add
   --help              this text
 The token is an ID token for the API's Authorization header (Bearer), valid one hour.`;
 
-const { values, positionals } = parseCommandLine(
-  usage,
-  {
-    stack: { type: 'string', default: 'TwilioNotifications' },
-    email: { type: 'string' },
-    password: { type: 'string' },
-  },
-);
+const { values, positionals } = parseCommandLine(usage, {
+  stack: { type: 'string', default: 'TwilioNotifications' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+});
 const command = positionals[0];
 const password = values.password ?? process.env.PASSWORD;
 if (!command || !['create', 'token'].includes(command) || !values.email || !password) {

@@ -22,7 +22,9 @@ export const handler = userRoute({ body: batchRequestSchema }, async ({ userId, 
   const results = await createBatch(deps, userId, body.items, (item) => parseWith(sendRequestSchema, item, 'item'));
   return json(200, {
     results: results.map((r) =>
-      'notification' in r ? { index: r.index, status: r.status, notification: { ...presentNotification(r.notification), ...(r.duplicate ? { duplicate: true } : {}) } } : r,
+      'notification' in r
+        ? { index: r.index, status: r.status, notification: { ...presentNotification(r.notification), ...(r.duplicate ? { duplicate: true } : {}) } }
+        : r,
     ),
   });
 });

@@ -6,6 +6,4 @@ import { createUploadSchema } from '../shared/schemas/upload.schema.ts';
 
 const deps = { files: new DynamoFileRepository(), uploads: new S3UploadSigner() };
 
-export const handler = userRoute({ body: createUploadSchema }, async ({ userId, body }) =>
-  json(201, await requestUpload(deps, userId, body)),
-);
+export const handler = userRoute({ body: createUploadSchema }, async ({ userId, body }) => json(201, await requestUpload(deps, userId, body)));

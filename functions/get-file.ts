@@ -11,10 +11,7 @@ const notifications = new DynamoNotificationRepository();
 const store = new S3FileStore();
 
 export const handler = userRoute({ params: fileIdParams }, async ({ userId, params }) => {
-  const [file, fileNotifications] = await Promise.all([
-    files.getFile(userId, params.fileId),
-    notifications.listForFile(userId, params.fileId),
-  ]);
+  const [file, fileNotifications] = await Promise.all([files.getFile(userId, params.fileId), notifications.listForFile(userId, params.fileId)]);
   if (!file) throw new NotFoundError(`File ${params.fileId}`);
   return json(200, { ...(await presentFile(file, store)), notifications: fileNotifications.map(presentNotification) });
 });

@@ -5,6 +5,4 @@ import { phoneParams } from '../shared/schemas/path-params.schema.ts';
 
 const optOuts = new DynamoOptOutRepository();
 
-export const handler = userRoute({ params: phoneParams }, async ({ params }) =>
-  json(200, await optOutStatus(optOuts, phoneParam(params.phone))),
-);
+export const handler = userRoute({ params: phoneParams }, async ({ params }) => json(200, await optOutStatus(optOuts, phoneParam(params.phone))));

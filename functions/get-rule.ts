@@ -5,6 +5,4 @@ import { ruleIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const rules = new DynamoRuleRepository();
 
-export const handler = userRoute({ params: ruleIdParams }, async ({ userId, params }) =>
-  json(200, presentRule(await getRule(rules, userId, params.ruleId))),
-);
+export const handler = userRoute({ params: ruleIdParams }, async ({ userId, params }) => json(200, presentRule(await getRule(rules, userId, params.ruleId))));

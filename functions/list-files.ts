@@ -9,5 +9,11 @@ const store = new S3FileStore();
 
 export const handler = userRoute({ query: fileSearchQuery }, async ({ userId, query }) => {
   const { name, tag, type, from, to } = query;
-  return pagedList(userId, 'files', query, (page) => files.search(userId, { name, tag, type, from, to }, page), (file) => presentFile(file, store));
+  return pagedList(
+    userId,
+    'files',
+    query,
+    (page) => files.search(userId, { name, tag, type, from, to }, page),
+    (file) => presentFile(file, store),
+  );
 });

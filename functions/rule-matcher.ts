@@ -34,7 +34,6 @@ export const handler = queueConsumer(queues.upload, async (record) => {
   }
 });
 
-
 /** An S3 event, or a GiveUpError: a body that is not one will not become one on a retry. */
 function parseEvent(body: string) {
   let json: unknown;
@@ -44,6 +43,7 @@ function parseEvent(body: string) {
     throw new GiveUpError('The record body is not JSON, so not an S3 event.', { status: 'malformed_event', attempts: 1 }, { cause: err });
   }
   const parsed = s3EventSchema.safeParse(json);
-  if (!parsed.success) throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 }, { cause: parsed.error });
+  if (!parsed.success)
+    throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 }, { cause: parsed.error });
   return parsed.data;
 }

@@ -47,11 +47,14 @@ export const handler = twilioWebhook(async ({ params }) => {
   const to = field(params, 'To');
   if (!messageSid || !from || !to) throw new ValidationError('MessageSid, From and To are required.');
   const outcome = await handleInboundMessage(deps, { messageSid, from, to, body: field(params, 'Body') ?? '', media: mediaOf(params) });
-  reportActivity(`inbound message from ${maskPhone(from)}${outcome.keyword ? `: ${outcome.keyword}` : ''}${outcome.suppressed ? `, ${outcome.suppressed} pending notification(s) suppressed` : ''}`, {
-    messageSid,
-    keyword: outcome.keyword,
-    stored: outcome.stored,
-    suppressed: outcome.suppressed,
-  });
+  reportActivity(
+    `inbound message from ${maskPhone(from)}${outcome.keyword ? `: ${outcome.keyword}` : ''}${outcome.suppressed ? `, ${outcome.suppressed} pending notification(s) suppressed` : ''}`,
+    {
+      messageSid,
+      keyword: outcome.keyword,
+      stored: outcome.stored,
+      suppressed: outcome.suppressed,
+    },
+  );
   return twiml(outcome.reply);
 });

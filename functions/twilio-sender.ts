@@ -60,8 +60,7 @@ const deps = {
   store: new S3FileStore(),
   contacts: new DynamoSendGuards(config.STATE_TABLE),
   settings: new DynamoSettingsRepository(config.STATE_TABLE),
-  statusCallbackUrl: (n: { userId: string; notificationId: string }) =>
-    `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
+  statusCallbackUrl: (n: { userId: string; notificationId: string }) => `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
 };
 
 export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {

@@ -33,9 +33,14 @@ export const handler = twilioWebhook(async ({ params, query }) => {
   countMetric(metricNames.statusCallbacks, ['status', messageStatus]);
   if (outcome.result === 'deferred') countMetric(metricNames.statusCallbacksDeferred);
   if (outcome.result === 'applied') {
-    reportActivity(`message ${messageSid} ${messageStatus}${errorCode ? ` (${errorCode})` : ''}`, { messageSid, messageStatus, ...(userId && notificationId ? { notificationId } : {}) });
+    reportActivity(`message ${messageSid} ${messageStatus}${errorCode ? ` (${errorCode})` : ''}`, {
+      messageSid,
+      messageStatus,
+      ...(userId && notificationId ? { notificationId } : {}),
+    });
   }
   if (outcome.result === 'unknown') logger.warn('Status callback for an unknown message', { messageSid, messageStatus });
-  if (outcome.result === 'deferred') logger.warn('Status callback deferred to the status-callback queue', { messageSid, messageStatus, reason: outcome.reason });
+  if (outcome.result === 'deferred')
+    logger.warn('Status callback deferred to the status-callback queue', { messageSid, messageStatus, reason: outcome.reason });
   return twiml();
 });

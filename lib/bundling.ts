@@ -97,7 +97,9 @@ export function requireTimesMs(codes: string[], runs = 5): number[] {
     for (let run = 0; run < runs; run++) {
       files.forEach((file, i) => {
         const probe = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
-        times[i]!.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()));
+        times[i]!.push(
+          Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
+        );
       });
     }
     return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);

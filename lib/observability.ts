@@ -73,12 +73,16 @@ export class Observability extends Construct {
 
     // Alarms: oldest message on every main queue (its dead-letter queue has its own alarm).
     for (const [key, spec] of queueEntries) {
-      alarm(`${pascal(key)}OldestMessageAlarm`, props.queues[key].queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), {
-        alarmDescription: `The ${spec.name} queue's oldest message has waited over ${OLDEST_MESSAGE_ALARM_SECONDS / 60} minutes: ${spec.consumer} is not keeping up, or failing.`,
-        threshold: OLDEST_MESSAGE_ALARM_SECONDS,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 2,
-      });
+      alarm(
+        `${pascal(key)}OldestMessageAlarm`,
+        props.queues[key].queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        {
+          alarmDescription: `The ${spec.name} queue's oldest message has waited over ${OLDEST_MESSAGE_ALARM_SECONDS / 60} minutes: ${spec.consumer} is not keeping up, or failing.`,
+          threshold: OLDEST_MESSAGE_ALARM_SECONDS,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+        },
+      );
     }
 
     // Alarms: the error rate of every function.
@@ -149,7 +153,11 @@ export class Observability extends Construct {
       graph('Send rate vs the account rate (messages/s)', [sendRate], {
         leftAnnotations: [{ value: props.twilioMps, label: 'account MPS', color: cloudwatch.Color.RED }],
       }),
-      graph('Sends by outcome (per minute)', sendOutcomes.map((outcome) => app(metricNames.sends, { dimension: ['outcome', outcome] })), { stacked: true }),
+      graph(
+        'Sends by outcome (per minute)',
+        sendOutcomes.map((outcome) => app(metricNames.sends, { dimension: ['outcome', outcome] })),
+        { stacked: true },
+      ),
     );
     this.dashboard.addWidgets(
       graph('Send errors by code (per 5 minutes)', [byDimension(metricNames.sendErrors, 'errorCode', 'error code')]),
@@ -165,7 +173,9 @@ export class Observability extends Construct {
       graph('Reconciliation and ingest (per 5 minutes)', [
         app(metricNames.reconciliationStuck, { period: fiveMinutes, label: 'stuck notifications found' }),
         app(metricNames.reconciliationFixes, { period: fiveMinutes, label: 'fixed from Twilio' }),
-        ...['accepted', 'rateLimited', 'duplicate'].map((outcome) => app(metricNames.ingest, { dimension: ['outcome', outcome], period: fiveMinutes, label: `ingest ${outcome}` })),
+        ...['accepted', 'rateLimited', 'duplicate'].map((outcome) =>
+          app(metricNames.ingest, { dimension: ['outcome', outcome], period: fiveMinutes, label: `ingest ${outcome}` }),
+        ),
       ]),
     );
     for (const [key, spec] of queueEntries) {
@@ -176,23 +186,43 @@ export class Observability extends Construct {
           queue.metricApproximateNumberOfMessagesNotVisible({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'in flight' }),
           deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'dead letters' }),
         ]),
-        graph(`${spec.name} queue: oldest message (s)`, [
-          queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'queue' }),
-          deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'dead-letter queue' }),
-        ], { leftAnnotations: [{ value: OLDEST_MESSAGE_ALARM_SECONDS, label: 'alarm' }] }),
+        graph(
+          `${spec.name} queue: oldest message (s)`,
+          [
+            queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'queue' }),
+            deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: 'dead-letter queue' }),
+          ],
+          { leftAnnotations: [{ value: OLDEST_MESSAGE_ALARM_SECONDS, label: 'alarm' }] },
+        ),
       );
     }
     this.dashboard.addWidgets(
-      graph('Webhook latency p95 (ms)', webhooks.map((name) => props.functions[name].function.metricDuration({ period: minute, statistic: 'p95', label: name })), {
-        leftAnnotations: [{ value: WEBHOOK_P95_ALARM_MS, label: 'objective', color: cloudwatch.Color.RED }],
-      }),
-      graph('Queue record processing time p95 (ms)', queueEntries.map(([, spec]) => app(metricNames.processingTime, { dimension: ['queue', spec.name], statistic: 'p95' }))),
+      graph(
+        'Webhook latency p95 (ms)',
+        webhooks.map((name) => props.functions[name].function.metricDuration({ period: minute, statistic: 'p95', label: name })),
+        {
+          leftAnnotations: [{ value: WEBHOOK_P95_ALARM_MS, label: 'objective', color: cloudwatch.Color.RED }],
+        },
+      ),
+      graph(
+        'Queue record processing time p95 (ms)',
+        queueEntries.map(([, spec]) => app(metricNames.processingTime, { dimension: ['queue', spec.name], statistic: 'p95' })),
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Lambda errors', functionEntries.map(([name]) => props.functions[name].function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM, label: name })), { legendPosition: cloudwatch.LegendPosition.RIGHT }),
-      graph('Lambda throttles', functionEntries.map(([name]) => props.functions[name].function.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM, label: name })), { legendPosition: cloudwatch.LegendPosition.RIGHT }),
+      graph(
+        'Lambda errors',
+        functionEntries.map(([name]) => props.functions[name].function.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM, label: name })),
+        { legendPosition: cloudwatch.LegendPosition.RIGHT },
+      ),
+      graph(
+        'Lambda throttles',
+        functionEntries.map(([name]) => props.functions[name].function.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM, label: name })),
+        { legendPosition: cloudwatch.LegendPosition.RIGHT },
+      ),
     );
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
         alarms: [...Object.values(this.alarms), ...queueEntries.map(([key]) => props.queues[key].alarm)],
         width: 24,

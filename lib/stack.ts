@@ -1,4 +1,4 @@
-import { ArnFormat, CfnElement, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -123,21 +123,13 @@ export class NotificationStack extends Stack {
       }),
     );
 
-    this.queues = mapSpecs(
-      queues,
-      (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }),
-    );
+    this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }));
 
     this.bucket = this.createBucket();
-    this.bucket.addEventNotification(
-      s3.EventType.OBJECT_CREATED,
-      new s3n.SqsDestination(this.queues[bucketSpec.notifies].queue),
-      { prefix: uploadPrefix },
-    );
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queues[bucketSpec.notifies].queue), { prefix: uploadPrefix });
 
     this.twilioSecret = new secretsmanager.Secret(this, 'TwilioCredentials', {
-      description:
-        'Twilio {"accountSid","authToken"}. Deployed with a random placeholder; operators put the real values after deploy.',
+      description: 'Twilio {"accountSid","authToken"}. Deployed with a random placeholder; operators put the real values after deploy.',
       // Only the shape is in code. CloudFormation generates the placeholder once, at creation,
       // and leaves the value alone afterwards, so operator-written credentials survive redeploys
       // as long as this block is unchanged.
@@ -231,10 +223,7 @@ export class NotificationStack extends Stack {
     (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
       routes
         .filter((route) => route.auth === 'twilio')
-        .map((route) => [
-          `${route.method} ${route.path}`,
-          { ThrottlingRateLimit: twilioThrottle.rateLimit, ThrottlingBurstLimit: twilioThrottle.burstLimit },
-        ]),
+        .map((route) => [`${route.method} ${route.path}`, { ThrottlingRateLimit: twilioThrottle.rateLimit, ThrottlingBurstLimit: twilioThrottle.burstLimit }]),
     );
     // apiEndpoint has no trailing slash, so handlers can append route paths as written in topology.
     const publicBaseUrl = props.publicBaseUrl ?? this.api.apiEndpoint;
@@ -323,8 +312,7 @@ export class NotificationStack extends Stack {
       consumer.function.addEventSource(
         new SqsEventSource(this.queues[key].queue, {
           batchSize: spec.batchSize,
-          maxBatchingWindow:
-            spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
+          maxBatchingWindow: spec.maxBatchingWindowSeconds > 0 ? Duration.seconds(spec.maxBatchingWindowSeconds) : undefined,
           reportBatchItemFailures: true,
           maxConcurrency: spec.maxConcurrency,
         }),
@@ -431,7 +419,7 @@ export class NotificationStack extends Stack {
     NagSuppressions.addResourceSuppressions(accessLogsBucket, [
       {
         id: 'AwsSolutions-S1',
-        reason: 'This bucket receives the upload bucket\'s server access logs; logging it too would only log log deliveries.',
+        reason: "This bucket receives the upload bucket's server access logs; logging it too would only log log deliveries.",
       },
     ]);
 
@@ -487,7 +475,7 @@ export class NotificationStack extends Stack {
     const bucketGrants: Array<[Access | undefined, string, string]> = [
       [spec.bucket, uploadPrefix, 'every upload'],
       [spec.media, mediaPrefix, 'the copies of inbound MMS images'],
-      [spec.messageMedia, bucketSpec.messageMediaPrefix, 'the message store\'s images'],
+      [spec.messageMedia, bucketSpec.messageMediaPrefix, "the message store's images"],
     ];
     for (const [access, prefix, what] of bucketGrants) {
       if (!access) continue;
@@ -536,19 +524,22 @@ export class NotificationStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.handoffSecret, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'The hand-off key is shared with the receivers of hand-off events; it is rotated by replacing the value together with them, and needs no rotation Lambda.',
+        reason:
+          'The hand-off key is shared with the receivers of hand-off events; it is rotated by replacing the value together with them, and needs no rotation Lambda.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.cursorSecret, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Rotating the cursor key only invalidates the cursors in flight (clients restart a list); it is rotated by replacing the value, and needs no rotation Lambda.',
+        reason:
+          'Rotating the cursor key only invalidates the cursors in flight (clients restart a list); it is rotated by replacing the value, and needs no rotation Lambda.',
       },
     ]);
     NagSuppressions.addResourceSuppressions(this.twilioSecret, [
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Twilio auth tokens cannot be rotated by a rotation Lambda: Twilio has no API to issue a new primary token. Operators rotate it in the Twilio console and put the new value.',
+        reason:
+          'Twilio auth tokens cannot be rotated by a rotation Lambda: Twilio has no API to issue a new primary token. Operators rotate it in the Twilio console and put the new value.',
       },
     ]);
 
@@ -559,7 +550,8 @@ export class NotificationStack extends Stack {
       },
       {
         id: 'AwsSolutions-COG8',
-        reason: 'Sign-up is closed and the pool holds a few administrator-created operator accounts; Plus tier threat protection is billed per active user with no free tier. Switch featurePlan to PLUS if the pool is ever opened to the public.',
+        reason:
+          'Sign-up is closed and the pool holds a few administrator-created operator accounts; Plus tier threat protection is billed per active user with no free tier. Switch featurePlan to PLUS if the pool is ever opened to the public.',
       },
     ]);
 
@@ -573,7 +565,8 @@ export class NotificationStack extends Stack {
           {
             id: 'AwsSolutions-IAM4',
             appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-            reason: 'The role of aws-cdk-lib\'s S3 bucket-notifications handler, which runs only during deployment to configure the upload bucket\'s event notifications; its only other permission is s3:PutBucketNotification on that bucket.',
+            reason:
+              "The role of aws-cdk-lib's S3 bucket-notifications handler, which runs only during deployment to configure the upload bucket's event notifications; its only other permission is s3:PutBucketNotification on that bucket.",
           },
         ],
         true,

@@ -240,7 +240,7 @@ export const functions = {
   'list-files': {
     ...api,
     entry: 'functions/list-files.ts',
-    description: 'GET /files: search a user\'s files by name prefix, tag, type and upload time',
+    description: "GET /files: search a user's files by name prefix, tag, type and upload time",
     tables: { files: 'read' },
     bucket: 'read',
     pages: true,
@@ -357,7 +357,7 @@ export const functions = {
   'list-messages': {
     ...api,
     entry: 'functions/list-messages.ts',
-    description: 'GET /messages: a user\'s messages by from, to and status, newest first',
+    description: "GET /messages: a user's messages by from, to and status, newest first",
     tables: { messages: 'read' },
     messageMedia: 'read',
     pages: true,
@@ -388,14 +388,14 @@ export const functions = {
   'list-message-media': {
     ...api,
     entry: 'functions/list-message-media.ts',
-    description: 'GET /messages/{messageId}/media: a message\'s images with presigned links',
+    description: "GET /messages/{messageId}/media: a message's images with presigned links",
     tables: { messages: 'read' },
     messageMedia: 'read',
   },
   'get-metrics': {
     ...api,
     entry: 'functions/get-metrics.ts',
-    description: 'GET /metrics: the caller\'s message and notification figures, and every queue\'s depth',
+    description: "GET /metrics: the caller's message and notification figures, and every queue's depth",
     tables: { messages: 'read', notifications: 'read' },
     queueStats: true,
   },
@@ -495,7 +495,7 @@ export const functions = {
   'put-opt-out': {
     ...api,
     entry: 'functions/put-opt-out.ts',
-    description: 'PUT /opt-outs/{phone}: opts a number out on a user\'s word',
+    description: "PUT /opt-outs/{phone}: opts a number out on a user's word",
     tables: { state: 'readWrite', notifications: 'readWrite' },
   },
   'create-line': {
@@ -537,7 +537,7 @@ export const functions = {
   'twilio-voice': {
     ...api,
     entry: 'functions/twilio-voice.ts',
-    description: 'POST /twilio/voice[/dial-status|/recording|/status]: a line\'s calls, answered in TwiML',
+    description: "POST /twilio/voice[/dial-status|/recording|/status]: a line's calls, answered in TwiML",
     tables: { voice: 'readWrite' },
     sendsTo: ['voice'],
     twilio: true,
@@ -547,7 +547,7 @@ export const functions = {
     memoryMb: 512,
     timeoutSeconds: 30,
     entry: 'functions/voice-worker.ts',
-    description: 'Voice queue consumer: missed-call auto-replies, inbound texts into conversations, hand-off timers, adopting a new line\'s messages',
+    description: "Voice queue consumer: missed-call auto-replies, inbound texts into conversations, hand-off timers, adopting a new line's messages",
     tables: { voice: 'readWrite', notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read', messages: 'readWrite' },
     deletes: ['messages'],
     sendsTo: ['notification', 'priority', 'voice'],
@@ -557,7 +557,7 @@ export const functions = {
   'list-calls': {
     ...api,
     entry: 'functions/list-calls.ts',
-    description: 'GET /calls: a user\'s calls by line, status and caller, newest first',
+    description: "GET /calls: a user's calls by line, status and caller, newest first",
     tables: { voice: 'read' },
     pages: true,
   },
@@ -583,7 +583,7 @@ export const functions = {
   'reply-conversation': {
     ...api,
     entry: 'functions/reply-conversation.ts',
-    description: 'POST /conversations/{conversationId}/messages: the business replies from the line\'s number',
+    description: "POST /conversations/{conversationId}/messages: the business replies from the line's number",
     tables: { voice: 'readWrite', notifications: 'readWrite', state: 'readWrite', templates: 'read', files: 'read' },
     sendsTo: ['notification', 'priority'],
   },

@@ -9,10 +9,7 @@ export class AppError extends Error {
   readonly expose: boolean;
   readonly details?: unknown;
 
-  constructor(
-    message: string,
-    opts: { code: string; statusCode: number; expose?: boolean; details?: unknown; cause?: unknown },
-  ) {
+  constructor(message: string, opts: { code: string; statusCode: number; expose?: boolean; details?: unknown; cause?: unknown }) {
     super(message, { cause: opts.cause });
     this.name = new.target.name;
     this.code = opts.code;

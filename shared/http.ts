@@ -22,9 +22,7 @@ export const noContent = (): HttpResult => ({ statusCode: 204 });
 /** Turns zod's issues into one sentence per problem, each naming its field. */
 export function validationError(error: ValidationIssues, where: string): ValidationError {
   const issues = error.issues.map((i) => ({ field: i.path.map(String).join('.') || where, message: i.message }));
-  const message = issues
-    .map(({ field, message }) => (message.startsWith(field.split('.')[0] ?? '') ? message : `${field}: ${message}`))
-    .join(' ');
+  const message = issues.map(({ field, message }) => (message.startsWith(field.split('.')[0] ?? '') ? message : `${field}: ${message}`)).join(' ');
   return new ValidationError(message, issues);
 }
 
@@ -98,11 +96,7 @@ function userIdOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
  * Wraps an authenticated route: header normalisation, the caller's id, zod validation of
  * body, query and path, and error mapping. The handler receives typed, validated input.
  */
-export function userRoute<
-  B extends z.ZodMiniType = z.ZodMiniUndefined,
-  Q extends z.ZodMiniType = z.ZodMiniObject,
-  P extends z.ZodMiniType = z.ZodMiniObject,
->(
+export function userRoute<B extends z.ZodMiniType = z.ZodMiniUndefined, Q extends z.ZodMiniType = z.ZodMiniObject, P extends z.ZodMiniType = z.ZodMiniObject>(
   spec: { body?: B; query?: Q; params?: P },
   fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
 ) {
@@ -137,8 +131,7 @@ export interface RouteSchemas {
  * correlation keys `keysOf` finds in its event.
  */
 export function logged<E, R>(handler: (event: E, context: Context) => Promise<R>, keysOf: (event: E) => CorrelationKeys) {
-  return (event: E, context: Context): Promise<R> =>
-    withInvocation(context, () => withCorrelation(keysOf(event), () => handler(event, context)));
+  return (event: E, context: Context): Promise<R> => withInvocation(context, () => withCorrelation(keysOf(event), () => handler(event, context)));
 }
 
 const userRateConfig = z.object({
@@ -170,11 +163,9 @@ async function admitUser(userId: string): Promise<void> {
 /** `limit`: a whole number from 1 to 100, `fallback` when absent. */
 export const limitParam = (fallback: number) =>
   z._default(
-    z.coerce.number({ error: 'limit must be a number from 1 to 100.' }).check(
-      z.refine(Number.isInteger, 'limit must be a whole number.'),
-      z.gte(1, 'limit must be at least 1.'),
-      z.lte(100, 'limit must be at most 100.'),
-    ),
+    z.coerce
+      .number({ error: 'limit must be a number from 1 to 100.' })
+      .check(z.refine(Number.isInteger, 'limit must be a whole number.'), z.gte(1, 'limit must be at least 1.'), z.lte(100, 'limit must be at most 100.')),
     fallback,
   );
 

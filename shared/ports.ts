@@ -434,9 +434,7 @@ export interface InboundMessageRepository {
   recordIfAbsent(message: InboundMessage): Promise<boolean>;
 }
 
-export type MediaDownload =
-  | { kind: 'downloaded'; bytes: Uint8Array; contentType: string }
-  | { kind: 'refused'; reason: string };
+export type MediaDownload = { kind: 'downloaded'; bytes: Uint8Array; contentType: string } | { kind: 'refused'; reason: string };
 
 /** Fetches a media item Twilio holds, refusing what is not an image, too large, or too slow. */
 export interface MediaSource {

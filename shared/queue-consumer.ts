@@ -31,11 +31,7 @@ const retryConfig = z.object({
  * that throws GiveUpError has its record sent to the DLQ with its outcome and deleted; any
  * other error leaves the record to the queue's own visibility timeout and redrive.
  */
-export function queueConsumer(
-  queue: QueueSpec | readonly QueueSpec[],
-  recordHandler: (record: SQSRecord) => Promise<unknown>,
-  client: SQSClient = sqsClient,
-) {
+export function queueConsumer(queue: QueueSpec | readonly QueueSpec[], recordHandler: (record: SQSRecord) => Promise<unknown>, client: SQSClient = sqsClient) {
   // A function may consume several queues (the sender serves the normal and the priority lane):
   // a record goes back to, or on from, the queue it came from, told apart by the queue name that
   // ends both its event source ARN and the queue's URL.
@@ -97,10 +93,15 @@ export function queueConsumer(
     withInvocation(context, () =>
       // A processor per invocation: it keeps the batch's results on itself, and invocations may overlap.
       // Each record's ids (a notification's, a message's SID) go on every line its handling writes.
-      processPartialResponse(event, (record: SQSRecord) => withCorrelation(correlationOf(parseOrRaw(record.body)), () => handleRecord(record)), new BatchProcessor(EventType.SQS), {
-        context,
-        throwOnFullBatchFailure: false,
-      }),
+      processPartialResponse(
+        event,
+        (record: SQSRecord) => withCorrelation(correlationOf(parseOrRaw(record.body)), () => handleRecord(record)),
+        new BatchProcessor(EventType.SQS),
+        {
+          context,
+          throwOnFullBatchFailure: false,
+        },
+      ),
     );
 }
 

@@ -59,8 +59,7 @@ export const field = (params: FormParams, name: string): string | undefined => {
   return value;
 };
 
-const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /** A TwiML document; with no reply it says "received, nothing to say". */
 export const twiml = (reply?: string): HttpResult => ({

@@ -29,7 +29,10 @@ function pageChunks(): Plugin {
           });
           pages[name] = [chunk.fileName, ...shared].map((f) => `/${f}`);
         }
-        return html.replace(/(<script type="application\/json" id="page-chunks">)\{\}(<\/script>)/, (_, open: string, close: string) => `${open}${JSON.stringify(pages)}${close}`);
+        return html.replace(
+          /(<script type="application\/json" id="page-chunks">)\{\}(<\/script>)/,
+          (_, open: string, close: string) => `${open}${JSON.stringify(pages)}${close}`,
+        );
       },
     },
   };
@@ -49,7 +52,20 @@ export default defineConfig({
   server: {
     // `npx vite web` during development: the API of a running `npm start` on the same origin.
     proxy: Object.fromEntries(
-      ['/uploads', '/files', '/rules', '/notifications', '/local', '/config.js', '/health', '/templates', '/settings', '/opt-outs', '/messages', '/metrics'].map((p) => [p, 'http://localhost:3000']),
+      [
+        '/uploads',
+        '/files',
+        '/rules',
+        '/notifications',
+        '/local',
+        '/config.js',
+        '/health',
+        '/templates',
+        '/settings',
+        '/opt-outs',
+        '/messages',
+        '/metrics',
+      ].map((p) => [p, 'http://localhost:3000']),
     ),
   },
 });

@@ -14,7 +14,12 @@ export async function bundlesBenchmark(opts: { runs: number }): Promise<BenchRes
     const ratio = b.requireMs! / b.floorRequireMs!;
     figures.push(
       { name: `${b.name} bundle`, value: round(b.bytes / 1024, 0), unit: 'KB', goal: '< 1024', met: b.bytes < MAX_BYTES },
-      { name: `${b.name} require`, value: round(b.requireMs!, 1), unit: 'ms', spread: `floor ${round(b.floorRequireMs!, 1)} ms, ${round(b.floorBytes / 1024, 0)} KB` },
+      {
+        name: `${b.name} require`,
+        value: round(b.requireMs!, 1),
+        unit: 'ms',
+        spread: `floor ${round(b.floorRequireMs!, 1)} ms, ${round(b.floorBytes / 1024, 0)} KB`,
+      },
       { name: `${b.name} require / floor`, value: round(ratio, 2), unit: '×', goal: `≤ ${MAX_RATIO}`, met: ratio <= MAX_RATIO },
     );
   }

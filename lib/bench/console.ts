@@ -120,12 +120,18 @@ export async function consoleBenchmark(opts: { files: number; visits: number }):
         const api = new ApiClient(runtime.url);
         const token = await api.tokenFor('console-bench');
         const user = api.as(token);
-        const uploaded = await mapLimit(Array.from({ length: opts.files }, (_, i) => i), 8, (i) =>
-          user.upload({ fileName: `report-${i}.txt`, contentType: 'text/plain', content: `file ${i}`, tags: ['bench'] }),
+        const uploaded = await mapLimit(
+          Array.from({ length: opts.files }, (_, i) => i),
+          8,
+          (i) => user.upload({ fileName: `report-${i}.txt`, contentType: 'text/plain', content: `file ${i}`, tags: ['bench'] }),
         );
         const post = async (path: string, body: unknown) =>
           (await (
-            await fetch(`${runtime.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+            await fetch(`${runtime.url}${path}`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            })
           ).json()) as Record<string, string>;
         // Something on every page, so each shows data once its reads are answered.
         const posted = await post('/messages', { from: '+14155550101', to: '+15005550006', message: 'bench' });

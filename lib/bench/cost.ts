@@ -98,7 +98,16 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     const fileQueues = new Set([queueName(queueUrls.upload), queueName(dlqUrls.upload)]);
     const fileFunctions = new Set<string>(['create-upload', 'rule-matcher']);
     const side = (file: boolean): Part => {
-      const part: Part = { dynamoRead: 0, dynamoWrite: 0, sqs: 0, s3Write: file ? u.s3Writes + n : 0, s3Read: file ? u.s3Reads : 0, lambdaRequests: 0, gbSeconds: 0, apiRequests: 0 };
+      const part: Part = {
+        dynamoRead: 0,
+        dynamoWrite: 0,
+        sqs: 0,
+        s3Write: file ? u.s3Writes + n : 0,
+        s3Read: file ? u.s3Reads : 0,
+        lambdaRequests: 0,
+        gbSeconds: 0,
+        apiRequests: 0,
+      };
       for (const [table, units] of Object.entries(u.byTable)) {
         if (fileTables.has(table) !== file) continue;
         part.dynamoRead += units.read;
@@ -125,15 +134,46 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     const viaApiGateway = dollarsOf({ ...deliverySide, apiRequests: deliverySide.apiRequests + webhookRequests }).total;
 
     const figures: Figure[] = [
-      { name: 'per notification: DynamoDB write / read units', value: `${round(both.dynamoWrite / n, 1)} / ${round(both.dynamoRead / n, 1)}`, unit: 'units', spread: `upload ${round(fileSide.dynamoWrite / n, 1)} / ${round(fileSide.dynamoRead / n, 1)}, delivery ${round(deliverySide.dynamoWrite / n, 1)} / ${round(deliverySide.dynamoRead / n, 1)}` },
-      { name: 'per notification: SQS requests', value: round(both.sqs / n, 2), unit: 'requests', spread: `upload ${round(fileSide.sqs / n, 2)}, delivery ${round(deliverySide.sqs / n, 2)}` },
+      {
+        name: 'per notification: DynamoDB write / read units',
+        value: `${round(both.dynamoWrite / n, 1)} / ${round(both.dynamoRead / n, 1)}`,
+        unit: 'units',
+        spread: `upload ${round(fileSide.dynamoWrite / n, 1)} / ${round(fileSide.dynamoRead / n, 1)}, delivery ${round(deliverySide.dynamoWrite / n, 1)} / ${round(deliverySide.dynamoRead / n, 1)}`,
+      },
+      {
+        name: 'per notification: SQS requests',
+        value: round(both.sqs / n, 2),
+        unit: 'requests',
+        spread: `upload ${round(fileSide.sqs / n, 2)}, delivery ${round(deliverySide.sqs / n, 2)}`,
+      },
       { name: 'per notification: S3 writes / reads', value: `${round(both.s3Write / n, 2)} / ${round(both.s3Read / n, 2)}`, unit: 'requests' },
-      { name: 'per notification: Lambda invocations', value: round(both.lambdaRequests / n, 2), unit: 'invocations', spread: `${round(both.gbSeconds / n, 4)} GB-s` },
+      {
+        name: 'per notification: Lambda invocations',
+        value: round(both.lambdaRequests / n, 2),
+        unit: 'invocations',
+        spread: `${round(both.gbSeconds / n, 4)} GB-s`,
+      },
       { name: 'per notification: API Gateway requests', value: round(both.apiRequests / n, 2), unit: 'requests' },
       ...Object.entries(dollarsOf(both).byService).map(([service, cost]) => ({ name: `${service} per million notifications`, value: usd(cost), unit: 'USD' })),
-      { name: 'total per million notifications, upload included', value: usd(total), unit: 'USD', spread: `the upload's part ${usd(dollarsOf(fileSide).total)}` },
-      { name: 'delivery per million notifications (match to callbacks, no upload)', value: usd(delivery), unit: 'USD', goal: '≤ 3', met: perMillion(delivery) <= 3 },
-      { name: 'delivery, were the Twilio webhooks API Gateway routes', value: usd(viaApiGateway), unit: 'USD', spread: `the Function URLs save ${usd(viaApiGateway - delivery)}` },
+      {
+        name: 'total per million notifications, upload included',
+        value: usd(total),
+        unit: 'USD',
+        spread: `the upload's part ${usd(dollarsOf(fileSide).total)}`,
+      },
+      {
+        name: 'delivery per million notifications (match to callbacks, no upload)',
+        value: usd(delivery),
+        unit: 'USD',
+        goal: '≤ 3',
+        met: perMillion(delivery) <= 3,
+      },
+      {
+        name: 'delivery, were the Twilio webhooks API Gateway routes',
+        value: usd(viaApiGateway),
+        unit: 'USD',
+        spread: `the Function URLs save ${usd(viaApiGateway - delivery)}`,
+      },
     ];
     // The warm path: one upload at a time, each delivered before the next, so that invocations do
     // not overlap and the process's CPU time during one is that invocation's own (the handler and
@@ -165,12 +205,20 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       await ok('PATCH', `/rules/${rule.ruleId}`, { fileNameRegex: '^warm-' });
       await ok('GET', '/rules?limit=20');
       await ok('DELETE', `/rules/${rule.ruleId}`);
-      const inbound = await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from: '+14155550197', to: runtime.twilio.fromNumber, body: `hello ${i}` });
+      const inbound = await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, {
+        from: '+14155550197',
+        to: runtime.twilio.fromNumber,
+        body: `hello ${i}`,
+      });
       if (inbound.status !== 200) throw new Error(`The inbound webhook answered ${inbound.status}.`);
       if (i % 10 === 0) await runtime.runSchedule('reconcile');
       // The message store's routes, a new sender each round so no limit or dedup window is met.
       const posted = await ok('POST', '/messages', { from: `+1650300${String(i).padStart(4, '0')}`, to: '+14155550196', message: `warm ${i}` });
-      await eventually(async () => ((await ok('GET', `/messages/${posted.messageId}`)).status === 'processed' ? true : undefined), 30_000, 'the message to be processed');
+      await eventually(
+        async () => ((await ok('GET', `/messages/${posted.messageId}`)).status === 'processed' ? true : undefined),
+        30_000,
+        'the message to be processed',
+      );
       await ok('GET', '/messages?status=processed&limit=20');
       await ok('POST', `/messages/${posted.messageId}/media`, sampleImages.png(`warm ${i}`), { 'content-type': 'image/png' });
       await ok('GET', `/messages/${posted.messageId}/media`);
@@ -203,10 +251,14 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from: '+14155550191', to: lineNumber, body: `warm call back ${i}` });
       await ok('GET', `/calls/${call.callSid}`);
       await ok('GET', `/calls?lineId=${line.lineId}`);
-      const [conversation] = await eventually(async () => {
-        const items = (await ok('GET', `/conversations?lineId=${line.lineId}`)).items as Array<{ conversationId: string }>;
-        return items.length > 0 ? items : undefined;
-      }, 30_000, 'the conversation');
+      const [conversation] = await eventually(
+        async () => {
+          const items = (await ok('GET', `/conversations?lineId=${line.lineId}`)).items as Array<{ conversationId: string }>;
+          return items.length > 0 ? items : undefined;
+        },
+        30_000,
+        'the conversation',
+      );
       await ok('GET', `/conversations/${conversation!.conversationId}`);
       await ok('PATCH', `/conversations/${conversation!.conversationId}`, { status: 'closed' });
       // Closed: the reply route answers 409 and sends nothing.
@@ -216,7 +268,12 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
     for (const [name, { durationsMs, cpuMs }] of Object.entries(meter.usage.invocations).sort()) {
       const wall = summarize(durationsMs);
       const cpu = summarize(cpuMs);
-      figures.push({ name: `warm ${name}: wall`, value: round(wall.median, 1), unit: 'ms p50', spread: `p95 ${round(wall.p95, 1)}, p99 ${round(wall.p99, 1)}, n ${wall.n}` });
+      figures.push({
+        name: `warm ${name}: wall`,
+        value: round(wall.median, 1),
+        unit: 'ms p50',
+        spread: `p95 ${round(wall.p95, 1)}, p99 ${round(wall.p99, 1)}, n ${wall.n}`,
+      });
       figures.push({ name: `warm ${name}: CPU`, value: round(cpu.median, 1), unit: 'ms p50', spread: `p95 ${round(cpu.p95, 1)}, p99 ${round(cpu.p99, 1)}` });
     }
     return {

@@ -170,9 +170,13 @@ export async function fileSearchBenchmark(opts: { files: number; otherUsers: num
     spread: `p95 ${round(s.p95, 1)}, n ${s.n}, ${s.items} on the page`,
   });
 
-
   const figures: Figure[] = [
-    { name: 'seeded: files of the searching user', value: opts.files, unit: 'files', spread: `${mainItems} items, ${round(mainItems / opts.files, 1)} per file` },
+    {
+      name: 'seeded: files of the searching user',
+      value: opts.files,
+      unit: 'files',
+      spread: `${mainItems} items, ${round(mainItems / opts.files, 1)} per file`,
+    },
     { name: 'seed rate (straight into the engine’s store)', value: Math.round(mainItems / mainSeconds), unit: 'items/s', spread: `${round(mainSeconds, 1)} s` },
   ];
   const alone = new Map<string, Awaited<ReturnType<typeof time>>>();
@@ -204,7 +208,10 @@ export async function fileSearchBenchmark(opts: { files: number; otherUsers: num
   });
   for (const name of ['no filter', 'tag "finance"', 'name prefix "invoice-2025"']) {
     const s = await time(queries.find(([n]) => n === name)![1]);
-    figures.push({ ...figure(`${name}, with ${opts.otherUsers} other users`, s), spread: `p95 ${round(s.p95, 1)}, n ${s.n}; alone: p50 ${round(alone.get(name)!.median, 1)}` });
+    figures.push({
+      ...figure(`${name}, with ${opts.otherUsers} other users`, s),
+      spread: `p95 ${round(s.p95, 1)}, n ${s.n}; alone: p50 ${round(alone.get(name)!.median, 1)}`,
+    });
   }
 
   dynamo.destroy();

@@ -45,12 +45,16 @@ export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult>
   const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', dynamoProcess: true });
   try {
     const api = new ApiClient(runtime.url);
-    const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }));
+    const raw = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }),
+    );
 
     // The engine's raw write rate: small items, no indexes, the same concurrency.
     const rawStart = performance.now();
-    await mapLimit(Array.from({ length: opts.rawWrites }, (_, i) => i), opts.concurrency, (i) =>
-      raw.send(new PutCommand({ TableName: tables.state.name, Item: { pk: `BENCH#${i}`, sk: 'raw', n: i } })),
+    await mapLimit(
+      Array.from({ length: opts.rawWrites }, (_, i) => i),
+      opts.concurrency,
+      (i) => raw.send(new PutCommand({ TableName: tables.state.name, Item: { pk: `BENCH#${i}`, sk: 'raw', n: i } })),
     );
     const rawRate = opts.rawWrites / ((performance.now() - rawStart) / 1000);
 
@@ -67,7 +71,10 @@ export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult>
     const perSender = Math.ceil(opts.messages / opts.senders);
     const posts = Array.from({ length: opts.messages }, (_, i) => {
       const sender = i % opts.senders;
-      return { user: users[sender % USERS]!, body: { from: numberOf(sender), to: numberOf(opts.senders + (i % 7)), message: `ingest ${i} (${Math.floor(i / opts.senders) + 1}/${perSender})` } };
+      return {
+        user: users[sender % USERS]!,
+        body: { from: numberOf(sender), to: numberOf(opts.senders + (i % 7)), message: `ingest ${i} (${Math.floor(i / opts.senders) + 1}/${perSender})` },
+      };
     });
     const latencies: number[] = [];
     const statuses: Record<number, number> = {};
@@ -87,7 +94,10 @@ export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult>
       const items: Array<{ messageId: string; message: string; status: string; processingMs?: number }> = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { items: typeof items; nextCursor: string | null } } = await user.client.request('GET', `/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page: { body: { items: typeof items; nextCursor: string | null } } = await user.client.request(
+          'GET',
+          `/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         items.push(...page.body.items);
         cursor = page.body.nextCursor;
       } while (cursor);
@@ -115,12 +125,32 @@ export async function ingestBenchmark(opts: IngestOptions): Promise<BenchResult>
     const floor = rawRate / writesPerMessage;
     const rate = accepted / ingestSeconds;
     const figures: Figure[] = [
-      { name: 'accepted per second', value: round(rate, 1), unit: 'messages/s', spread: `${accepted} accepted in ${round(ingestSeconds, 1)} s; answers ${JSON.stringify(statuses)}` },
-      { name: 'raw DynamoDB write rate (same run)', value: round(rawRate, 1), unit: 'PutItem/s', spread: `${opts.rawWrites} small items, ${opts.concurrency} in flight` },
-      { name: 'DynamoDB writes per accepted message', value: round(writesPerMessage, 2), unit: 'write requests', spread: 'admission state, message, stored, processed, totals, uncounted mark' },
+      {
+        name: 'accepted per second',
+        value: round(rate, 1),
+        unit: 'messages/s',
+        spread: `${accepted} accepted in ${round(ingestSeconds, 1)} s; answers ${JSON.stringify(statuses)}`,
+      },
+      {
+        name: 'raw DynamoDB write rate (same run)',
+        value: round(rawRate, 1),
+        unit: 'PutItem/s',
+        spread: `${opts.rawWrites} small items, ${opts.concurrency} in flight`,
+      },
+      {
+        name: 'DynamoDB writes per accepted message',
+        value: round(writesPerMessage, 2),
+        unit: 'write requests',
+        spread: 'admission state, message, stored, processed, totals, uncounted mark',
+      },
       { name: 'accepted rate ÷ (raw rate ÷ writes per message)', value: round(rate / floor, 2), unit: 'ratio', goal: '≥ 0.5', met: rate / floor >= 0.5 },
       { name: 'POST /messages', value: round(post.median, 1), unit: 'ms p50', spread: `p95 ${round(post.p95, 1)}, p99 ${round(post.p99, 1)}, n ${post.n}` },
-      { name: 'received → processed', value: round(processing.p95, 1), unit: 'ms p95', spread: `p50 ${round(processing.median, 1)}, p99 ${round(processing.p99, 1)}, n ${processing.n}` },
+      {
+        name: 'received → processed',
+        value: round(processing.p95, 1),
+        unit: 'ms p95',
+        spread: `p50 ${round(processing.median, 1)}, p99 ${round(processing.p99, 1)}, n ${processing.n}`,
+      },
       { name: 'lost messages', value: lost, unit: 'messages', goal: '0', met: lost === 0 },
       { name: 'messages stored twice', value: storedTwice, unit: 'messages', goal: '0', met: storedTwice === 0 },
       { name: 'messages not processed', value: all.length - processed.length, unit: 'messages', goal: '0', met: all.length === processed.length },
@@ -146,21 +176,25 @@ async function queryFigures(runtime: Awaited<ReturnType<typeof startLocalRuntime
   const senders = Array.from({ length: 50 }, (_, i) => numberOf(10_000 + i));
   const recipients = Array.from({ length: 20 }, (_, i) => numberOf(20_000 + i));
   const start = Date.parse('2026-01-01T00:00:00.000Z');
-  await mapLimit(Array.from({ length: opts.stored }, (_, i) => i), 16, async (i) => {
-    const at = start + i * 1_000;
-    const message: MessageRecord = {
-      owner,
-      messageId: newId(at),
-      from: senders[Math.floor(next() * senders.length)]!,
-      to: recipients[Math.floor(next() * recipients.length)]!,
-      message: `stored ${i}`,
-      receivedAt: new Date(at).toISOString(),
-      status: messageStatuses[Math.floor(next() * 3)]!,
-      source: 'api',
-      media: [],
-    };
-    await repository.putIfAbsent(message);
-  });
+  await mapLimit(
+    Array.from({ length: opts.stored }, (_, i) => i),
+    16,
+    async (i) => {
+      const at = start + i * 1_000;
+      const message: MessageRecord = {
+        owner,
+        messageId: newId(at),
+        from: senders[Math.floor(next() * senders.length)]!,
+        to: recipients[Math.floor(next() * recipients.length)]!,
+        message: `stored ${i}`,
+        receivedAt: new Date(at).toISOString(),
+        status: messageStatuses[Math.floor(next() * 3)]!,
+        source: 'api',
+        media: [],
+      };
+      await repository.putIfAbsent(message);
+    },
+  );
   const client = api.as(await runtime.token(userId));
   const filters: Record<string, string> = {
     'no filter': '',
@@ -183,7 +217,12 @@ async function queryFigures(runtime: Awaited<ReturnType<typeof startLocalRuntime
       if (response.status !== 200) throw new Error(`GET /messages?${query} answered ${response.status}: ${response.text}`);
     }
     const s = summarize(times);
-    figures.push({ name: `GET /messages, ${name}`, value: round(s.p95, 1), unit: 'ms p95', spread: `p50 ${round(s.median, 1)}, n ${s.n}, over ${opts.stored} stored` });
+    figures.push({
+      name: `GET /messages, ${name}`,
+      value: round(s.p95, 1),
+      unit: 'ms p95',
+      spread: `p50 ${round(s.median, 1)}, n ${s.n}, over ${opts.stored} stored`,
+    });
   }
   return figures;
 }

@@ -47,45 +47,57 @@ export class Meter {
 
   /** Forgets what was counted so far (after a benchmark's setup). */
   reset(): void {
-    Object.assign(this.usage, { dynamoReadUnits: 0, dynamoWriteUnits: 0, sqsRequests: 0, s3Reads: 0, s3Writes: 0, secretsRequests: 0, byTable: {}, byQueue: {}, invocations: {} });
+    Object.assign(this.usage, {
+      dynamoReadUnits: 0,
+      dynamoWriteUnits: 0,
+      sqsRequests: 0,
+      s3Reads: 0,
+      s3Writes: 0,
+      secretsRequests: 0,
+      byTable: {},
+      byQueue: {},
+      invocations: {},
+    });
   }
 
   /** Adds the counting middleware to a client (any AWS SDK v3 client). */
   watch(client: MeteredClient, service: 'dynamodb' | 'sqs' | 's3' | 'secrets'): void {
     const middleware: Middleware = (next, context) => async (args) => {
-        const command = String(context.commandName ?? '');
-        const input = args.input as Record<string, unknown>;
-        if (service === 'dynamodb' && (DYNAMO_READS.has(command) || DYNAMO_WRITES.has(command))) input.ReturnConsumedCapacity = 'TOTAL';
-        const result = await next(args);
-        const output = result.output as Record<string, unknown>;
-        if (service === 'dynamodb') {
-          const consumed = ([] as Array<{ CapacityUnits?: number; TableName?: string }>).concat((output.ConsumedCapacity as never) ?? []);
-          for (const c of consumed) {
-            const units = c.CapacityUnits ?? 0;
-            const table = (this.usage.byTable[c.TableName ?? '?'] ??= { read: 0, write: 0 });
-            if (DYNAMO_WRITES.has(command)) {
-              this.usage.dynamoWriteUnits += units;
-              table.write += units;
-            } else if (DYNAMO_READS.has(command)) {
-              this.usage.dynamoReadUnits += units;
-              table.read += units;
-            }
+      const command = String(context.commandName ?? '');
+      const input = args.input as Record<string, unknown>;
+      if (service === 'dynamodb' && (DYNAMO_READS.has(command) || DYNAMO_WRITES.has(command))) input.ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const output = result.output as Record<string, unknown>;
+      if (service === 'dynamodb') {
+        const consumed = ([] as Array<{ CapacityUnits?: number; TableName?: string }>).concat((output.ConsumedCapacity as never) ?? []);
+        for (const c of consumed) {
+          const units = c.CapacityUnits ?? 0;
+          const table = (this.usage.byTable[c.TableName ?? '?'] ??= { read: 0, write: 0 });
+          if (DYNAMO_WRITES.has(command)) {
+            this.usage.dynamoWriteUnits += units;
+            table.write += units;
+          } else if (DYNAMO_READS.has(command)) {
+            this.usage.dynamoReadUnits += units;
+            table.read += units;
           }
-        } else if (service === 'sqs') {
-          const emptyPoll = command === 'ReceiveMessageCommand' && !((output.Messages as unknown[] | undefined)?.length);
-          if (!emptyPoll) {
-            this.usage.sqsRequests += 1;
-            const queue = String(input.QueueUrl ?? '?').split('/').pop()!;
-            this.usage.byQueue[queue] = (this.usage.byQueue[queue] ?? 0) + 1;
-          }
-        } else if (service === 's3') {
-          if (S3_READS.has(command)) this.usage.s3Reads += 1;
-          else this.usage.s3Writes += 1;
-        } else {
-          this.usage.secretsRequests += 1;
         }
-        return result;
-      };
+      } else if (service === 'sqs') {
+        const emptyPoll = command === 'ReceiveMessageCommand' && !(output.Messages as unknown[] | undefined)?.length;
+        if (!emptyPoll) {
+          this.usage.sqsRequests += 1;
+          const queue = String(input.QueueUrl ?? '?')
+            .split('/')
+            .pop()!;
+          this.usage.byQueue[queue] = (this.usage.byQueue[queue] ?? 0) + 1;
+        }
+      } else if (service === 's3') {
+        if (S3_READS.has(command)) this.usage.s3Reads += 1;
+        else this.usage.s3Writes += 1;
+      } else {
+        this.usage.secretsRequests += 1;
+      }
+      return result;
+    };
     client.middlewareStack.add(middleware, { step: 'initialize', name: 'usageMeter' });
   }
 

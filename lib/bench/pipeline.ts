@@ -90,8 +90,18 @@ export async function pipelineBenchmark(opts: { uploads: number; concurrency: nu
         : `${opts.uploads} uploads (${opts.concurrency} at a time) through the local runtime, each matching one SMS rule; the simulator answers at once and calls back after 20 and 40 ms.`,
       figures: [
         { name: 'uploads accepted', value: round(opts.uploads / uploadSeconds, 1), unit: 'uploads/s' },
-        { name: 'notifications delivered', value: round(delivered.length / drainSeconds, 1), unit: 'notifications/s', spread: `${delivered.length} in ${round(drainSeconds, 1)} s` },
-        { name: 'upload → delivered p50', value: round(l.median, 0), unit: 'ms', spread: `p95 ${round(l.p95, 0)}, p99 ${round(l.p99, 0)}, max ${round(l.max, 0)}` },
+        {
+          name: 'notifications delivered',
+          value: round(delivered.length / drainSeconds, 1),
+          unit: 'notifications/s',
+          spread: `${delivered.length} in ${round(drainSeconds, 1)} s`,
+        },
+        {
+          name: 'upload → delivered p50',
+          value: round(l.median, 0),
+          unit: 'ms',
+          spread: `p95 ${round(l.p95, 0)}, p99 ${round(l.p99, 0)}, max ${round(l.max, 0)}`,
+        },
         ...(opts.faults ? [{ name: 'failed after every retry (on the DLQ)', value: failed.length, unit: 'count' }] : []),
         { name: 'lost notifications', value: lost, unit: 'count', goal: '0', met: lost === 0 },
         { name: 'doubled messages', value: doubled, unit: 'count', goal: '0', met: doubled === 0 },

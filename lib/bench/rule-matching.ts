@@ -14,7 +14,15 @@ import { round, summarize } from './stats.ts';
 export function syntheticRules(count: number, now = new Date()): Rule[] {
   const at = now.toISOString();
   return Array.from({ length: count }, (_, i) => {
-    const base = { eventType: 'file_upload' as const, notifyVia: 'sms' as const, target: '+14155550100', isActive: true, ruleId: newId(), createdAt: at, updatedAt: at };
+    const base = {
+      eventType: 'file_upload' as const,
+      notifyVia: 'sms' as const,
+      target: '+14155550100',
+      isActive: true,
+      ruleId: newId(),
+      createdAt: at,
+      updatedAt: at,
+    };
     switch (i % 5) {
       case 0:
         return { ...base, fileType: ['pdf', 'png', 'csv', 'txt'][i % 4] };
@@ -52,10 +60,9 @@ export async function ruleMatchingBenchmark(opts: { ruleCount: number; runs: num
 
   const engines = await startEngines();
   const resources = await provision(engines);
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: engines.dynamoEndpoint }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: engines.dynamoEndpoint }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const userId = 'bench-user';
   for (let i = 0; i < rules.length; i += 25) {
     const chunk = rules.slice(i, i + 25);

@@ -39,9 +39,15 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult
   sends: async (size) => (await import('./sends.ts')).sendsBenchmark(size),
   console: async (size) => (await import('./console.ts')).consoleBenchmark(size === 'tiny' ? { files: 5, visits: 2 } : { files: 50, visits: 15 }),
   crash: async (size) => (await import('./crash.ts')).crashBenchmark({ uploads: crashUploads(size) }),
-  'pattern-cost': async (size) => (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
+  'pattern-cost': async (size) =>
+    (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
   voice: async (size) =>
-    (await import('./voice.ts')).voiceBenchmark({ calls: size === 'tiny' ? 100 : 1_000, missedShare: 0.7, callsPerSecond: 100, lines: size === 'tiny' ? 3 : 10 }),
+    (await import('./voice.ts')).voiceBenchmark({
+      calls: size === 'tiny' ? 100 : 1_000,
+      missedShare: 0.7,
+      callsPerSecond: 100,
+      lines: size === 'tiny' ? 3 : 10,
+    }),
 };
 
 /** Uploads in flight at the crash: CRASH_UPLOADS overrides the size's number (200, or 20 for tiny). */

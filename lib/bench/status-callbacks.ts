@@ -64,7 +64,15 @@ export async function statusCallbacksBenchmark(opts: { callbacks: number; concur
         createdAt: at,
         updatedAt: at,
         history: [{ status: 'pending', at }],
-        file: { fileName: `f${i}.txt`, fileType: 'txt', contentType: 'text/plain', sizeBytes: 1, tags: [], uploadedAt: at, objectKey: `uploads/${userId}/${fileId}` },
+        file: {
+          fileName: `f${i}.txt`,
+          fileType: 'txt',
+          contentType: 'text/plain',
+          sizeBytes: 1,
+          tags: [],
+          uploadedAt: at,
+          objectKey: `uploads/${userId}/${fileId}`,
+        },
       };
       return { record, lifecycle, callbacks, messageSid: `SM${randomUUID().replace(/-/g, '')}` };
     });
@@ -147,7 +155,14 @@ export async function statusCallbacksBenchmark(opts: { callbacks: number; concur
           goal: '0',
           met: refusedCount === 0,
         },
-        { name: 'notifications not in their highest status', value: notConverged.length, unit: 'count', spread: `of ${count}`, goal: '0', met: notConverged.length === 0 },
+        {
+          name: 'notifications not in their highest status',
+          value: notConverged.length,
+          unit: 'count',
+          spread: `of ${count}`,
+          goal: '0',
+          met: notConverged.length === 0,
+        },
       ],
       seconds: (performance.now() - started) / 1000,
     };

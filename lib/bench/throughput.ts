@@ -30,7 +30,11 @@ export async function throughputBenchmark(opts: { backlog: number; mps: number }
       Array.from({ length: opts.backlog }, (_, i) => i),
       16,
       async (i) => {
-        const created = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: `+1415555${String(1000 + i).padStart(4, '0')}` });
+        const created = await user.request('POST', '/rules', {
+          eventType: 'file_upload',
+          notifyVia: 'sms',
+          target: `+1415555${String(1000 + i).padStart(4, '0')}`,
+        });
         if (created.status !== 201) throw new Error(`rule ${i}: ${created.status} ${created.text}`);
       },
     );
@@ -44,17 +48,40 @@ export async function throughputBenchmark(opts: { backlog: number; mps: number }
     const seconds = (Math.max(...sendTimes) - Math.min(...sendTimes)) / 1000;
     const afterFirstSecond = sendTimes.filter((t) => t >= Math.min(...sendTimes) + 1000);
     const rate = seconds > 0 ? (sendTimes.length - 1) / seconds : Number.NaN;
-    const targets = new Set(runtime.simulator.messages().filter((m) => m.accepted).map((m) => m.to));
+    const targets = new Set(
+      runtime.simulator
+        .messages()
+        .filter((m) => m.accepted)
+        .map((m) => m.to),
+    );
     return {
       benchmark: 'throughput',
       description: `${opts.backlog} notifications queued at once, senders paced to ${opts.mps} messages/s (TWILIO_MPS) while the simulator enforces ${opts.mps}/s as Twilio does.`,
       figures: [
-        { name: 'achieved send rate', value: round(rate, 2), unit: 'messages/s', goal: `${opts.mps * 0.9}–${opts.mps}`, met: rate <= opts.mps && rate >= opts.mps * 0.9 },
+        {
+          name: 'achieved send rate',
+          value: round(rate, 2),
+          unit: 'messages/s',
+          goal: `${opts.mps * 0.9}–${opts.mps}`,
+          met: rate <= opts.mps && rate >= opts.mps * 0.9,
+        },
         // Twilio's bucket holds a second's worth, so a full one lets up to twice the rate through in
         // the first second; after that, any second holds about the rate.
-        { name: 'busiest 1 s window', value: busiestWindow(sendTimes, 1000), unit: 'messages', spread: `${busiestWindow(afterFirstSecond, 1000)} after the first second` },
+        {
+          name: 'busiest 1 s window',
+          value: busiestWindow(sendTimes, 1000),
+          unit: 'messages',
+          spread: `${busiestWindow(afterFirstSecond, 1000)} after the first second`,
+        },
         { name: '429 answers from Twilio', value: throttled, unit: 'count', goal: '0', met: throttled === 0 },
-        { name: 'messages sent', value: accepted, unit: 'count', spread: `${targets.size} distinct recipients`, goal: String(opts.backlog), met: accepted === opts.backlog && targets.size === opts.backlog },
+        {
+          name: 'messages sent',
+          value: accepted,
+          unit: 'count',
+          spread: `${targets.size} distinct recipients`,
+          goal: String(opts.backlog),
+          met: accepted === opts.backlog && targets.size === opts.backlog,
+        },
         { name: 'drain time', value: round(seconds, 1), unit: 's' },
       ],
       seconds: (performance.now() - started) / 1000,

@@ -31,12 +31,21 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
   try {
     const api = new ApiClient(runtime.url);
     const owner = api.as(await runtime.token('voice-bench'));
-    const lines = await mapLimit(Array.from({ length: opts.lines }, (_, i) => i), 4, async (i) => {
-      runtime.phoneNumbers.add(lineNumberOf(i));
-      const response = await owner.request('POST', '/lines', { number: lineNumberOf(i), forwardTo: '+14155550199', businessName: `Shop ${i}`, voicemail: i % 2 === 0 });
-      if (response.status !== 201) throw new Error(`POST /lines answered ${response.status}: ${response.text}`);
-      return response.body as { number: string };
-    });
+    const lines = await mapLimit(
+      Array.from({ length: opts.lines }, (_, i) => i),
+      4,
+      async (i) => {
+        runtime.phoneNumbers.add(lineNumberOf(i));
+        const response = await owner.request('POST', '/lines', {
+          number: lineNumberOf(i),
+          forwardTo: '+14155550199',
+          businessName: `Shop ${i}`,
+          voicemail: i % 2 === 0,
+        });
+        if (response.status !== 201) throw new Error(`POST /lines answered ${response.status}: ${response.text}`);
+        return response.body as { number: string };
+      },
+    );
 
     const random = seededRandom(13);
     const plan = Array.from({ length: opts.calls }, (_, i) => {
@@ -74,7 +83,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
         const played = await runtime.voiceCalls.play({ from: call.from, to: call.to, answer: call.answer, voicemail: call.voicemail });
         // The dial-status webhook (the second) is where a missed call is known; its answer is the reference.
         const dialStatus = played.webhooks[1];
-        if (call.missed && dialStatus) missedAt.set(call.from, performance.now() - (played.webhooks.slice(2).reduce((t, w) => t + w.ms, 0)));
+        if (call.missed && dialStatus) missedAt.set(call.from, performance.now() - played.webhooks.slice(2).reduce((t, w) => t + w.ms, 0));
         for (const w of played.webhooks) {
           webhookMs.push(w.ms);
           if (w.status !== 200) failedWebhooks.push(w.status);
@@ -84,7 +93,11 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     const callSeconds = (performance.now() - callStart) / 1000;
     const missed = plan.filter((c) => c.missed);
     // A backlog the machine could not keep up with drains before anything counts as lost.
-    await eventually(async () => (missed.every((c) => firstReply.has(c.from)) ? true : undefined), Math.max(60_000, opts.calls * 300), 'every auto-reply').catch(() => undefined);
+    await eventually(
+      async () => (missed.every((c) => firstReply.has(c.from)) ? true : undefined),
+      Math.max(60_000, opts.calls * 300),
+      'every auto-reply',
+    ).catch(() => undefined);
     // Time for any second reply to show up before counting duplicates.
     await new Promise((r) => setTimeout(r, 2_000));
     clearInterval(watch);
@@ -96,11 +109,30 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     const hooks = summarize(webhookMs);
     const replies = summarize(replyDelays);
     const figures: Figure[] = [
-      { name: 'calls played per second', value: round(opts.calls / callSeconds, 1), unit: 'calls/s', spread: `${opts.calls} calls (${missed.length} missed) in ${round(callSeconds, 1)} s` },
-      { name: 'voice webhook latency', value: round(hooks.p95, 1), unit: 'ms p95', spread: `p50 ${round(hooks.median, 1)}, p99 ${round(hooks.p99, 1)}, n ${hooks.n}`, goal: '< 50', met: hooks.p95 < 50 },
+      {
+        name: 'calls played per second',
+        value: round(opts.calls / callSeconds, 1),
+        unit: 'calls/s',
+        spread: `${opts.calls} calls (${missed.length} missed) in ${round(callSeconds, 1)} s`,
+      },
+      {
+        name: 'voice webhook latency',
+        value: round(hooks.p95, 1),
+        unit: 'ms p95',
+        spread: `p50 ${round(hooks.median, 1)}, p99 ${round(hooks.p99, 1)}, n ${hooks.n}`,
+        goal: '< 50',
+        met: hooks.p95 < 50,
+      },
       { name: 'voice webhook p50', value: round(hooks.median, 1), unit: 'ms' },
       { name: 'voice webhook p99', value: round(hooks.p99, 1), unit: 'ms' },
-      { name: 'missed call → auto-reply accepted by the simulator', value: round(replies.p95, 1), unit: 'ms p95', spread: `p50 ${round(replies.median, 1)}, p99 ${round(replies.p99, 1)}, n ${replies.n}`, goal: '< 2000', met: replies.p95 < 2000 },
+      {
+        name: 'missed call → auto-reply accepted by the simulator',
+        value: round(replies.p95, 1),
+        unit: 'ms p95',
+        spread: `p50 ${round(replies.median, 1)}, p99 ${round(replies.p99, 1)}, n ${replies.n}`,
+        goal: '< 2000',
+        met: replies.p95 < 2000,
+      },
       { name: 'duplicate auto-replies', value: duplicates, unit: 'messages', goal: '0', met: duplicates === 0 },
       { name: 'lost auto-replies', value: lost, unit: 'missed calls', goal: '0', met: lost === 0 },
       { name: 'answered calls texted', value: answeredTexted, unit: 'calls', goal: '0', met: answeredTexted === 0 },

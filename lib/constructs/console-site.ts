@@ -44,7 +44,11 @@ export class ConsoleSite extends Construct {
   /** The console's index.html as built, before its settings are written in. */
   private readonly page: string;
 
-  constructor(scope: Construct, id: string, private readonly props: ConsoleSiteProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ConsoleSiteProps,
+  ) {
     super(scope, id);
     this.buildDir = props.skipBundling ? undefined : buildConsole();
     this.page = readFileSync(join(this.buildDir ?? join(projectRoot, 'web'), 'index.html'), 'utf8');
@@ -115,9 +119,16 @@ export class ConsoleSite extends Construct {
 
     NagSuppressions.addResourceSuppressions(this.distribution, [
       { id: 'AwsSolutions-CFR1', reason: 'The console serves operators wherever they are; the API behind it authenticates every request.' },
-      { id: 'AwsSolutions-CFR2', reason: 'The distribution serves static files only; the API has its own throttles. Attach a WAF web ACL where a stage needs one.' },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason: 'The distribution serves static files only; the API has its own throttles. Attach a WAF web ACL where a stage needs one.',
+      },
       { id: 'AwsSolutions-CFR3', reason: 'Static files only: the bucket logs its reads, and the API logs every request that matters.' },
-      { id: 'AwsSolutions-CFR4', reason: 'The default CloudFront certificate (*.cloudfront.net) is used until a custom domain and its certificate are attached; its security policy is fixed by CloudFront.' },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default CloudFront certificate (*.cloudfront.net) is used until a custom domain and its certificate are attached; its security policy is fixed by CloudFront.',
+      },
     ]);
   }
 
@@ -171,7 +182,8 @@ export class ConsoleSite extends Construct {
           },
           {
             id: 'AwsSolutions-IAM5',
-            reason: "aws-cdk-lib's bucket-deployment handler reads the deployment's asset objects and writes every object of the console bucket; the wildcards are those object keys.",
+            reason:
+              "aws-cdk-lib's bucket-deployment handler reads the deployment's asset objects and writes every object of the console bucket; the wildcards are those object keys.",
           },
           { id: 'AwsSolutions-L1', reason: "aws-cdk-lib pins the bucket-deployment handler's runtime." },
         ],
@@ -190,7 +202,17 @@ function buildConsole(): string {
   const outDir = mkdtempSync(join(tmpdir(), 'console-build-'));
   execFileSync(
     process.execPath,
-    [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(projectRoot, 'web/vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      join(projectRoot, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      join(projectRoot, 'web/vite.config.ts'),
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: projectRoot, stdio: 'inherit' },
   );
   return outDir;

@@ -42,9 +42,9 @@ export function serveConsole(dir: string, req: IncomingMessage, res: ServerRespo
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     if (path !== '/' && !path.startsWith('/app')) return false;
-    res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(
-      'The console is not built. `npm start` builds it (npm run build:web does it alone).\n',
-    );
+    res
+      .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+      .end('The console is not built. `npm start` builds it (npm run build:web does it alone).\n');
     return true;
   }
   let file: string | undefined;

@@ -30,7 +30,15 @@ export function preflightAnswer(
       return {
         status: 403,
         headers: { 'content-type': 'application/xml' },
-        body: s3ErrorXml({ status: 403, code: 'AccessForbidden', message: 'CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource\'s CORS spec.' }, 'local'),
+        body: s3ErrorXml(
+          {
+            status: 403,
+            code: 'AccessForbidden',
+            message:
+              "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+          },
+          'local',
+        ),
       };
     }
     const headers = req.headers['access-control-request-headers'];

@@ -35,10 +35,7 @@ const isJson = (contentType: string | undefined) => /^application\/json\s*(;|$)/
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Why the front refuses this request, or undefined when it goes on. `publicHosts`: host names a tunnel may use. */
-export function frontRefusal(
-  req: { method?: string; url?: string; headers: IncomingHttpHeaders },
-  publicHosts: readonly string[] = [],
-): Refusal | undefined {
+export function frontRefusal(req: { method?: string; url?: string; headers: IncomingHttpHeaders }, publicHosts: readonly string[] = []): Refusal | undefined {
   if (!isLocalHost(req.headers.host, publicHosts)) {
     return { status: 403, code: 'FORBIDDEN', message: 'The local runtime answers only requests addressed to localhost (the Host header).' };
   }

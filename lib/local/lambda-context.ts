@@ -19,4 +19,3 @@ export function lambdaContext(functionName: string, timeoutSeconds: number): Con
     succeed: () => undefined,
   };
 }
-

@@ -68,7 +68,11 @@ export async function startLocalProcess(args: string[], opts: { port?: number; e
     await exited;
     running.delete(child);
     // The runtime's own process (tsx's child) is gone once nothing holds its port.
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${listenOn}/health`).catch(() => undefined)) ? undefined : true), 10_000, 'the killed runtime to be gone');
+    await eventually(
+      async () => ((await fetch(`http://127.0.0.1:${listenOn}/health`).catch(() => undefined)) ? undefined : true),
+      10_000,
+      'the killed runtime to be gone',
+    );
   };
   return { api, port: listenOn, output: () => output, stop, kill };
 }

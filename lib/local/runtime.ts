@@ -162,9 +162,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const server = createServer();
   await new Promise<void>((res, rej) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      engines.stop().finally(() =>
-        rej(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 3000, { cause: err }) : err),
-      );
+      engines.stop().finally(() => rej(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 3000, { cause: err }) : err));
     });
     server.listen(opts.port ?? 3000, '127.0.0.1', () => res());
   });
@@ -237,9 +235,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   });
   const voiceCalls = new TwilioVoiceSimulator({ ...twilio, publicBaseUrl, numbers: phoneNumbers });
 
-  const router = new Router(
-    routes.map((r) => ({ ...r, handler: handlers[r.function], timeoutSeconds: functions[r.function].timeoutSeconds })),
-  );
+  const router = new Router(routes.map((r) => ({ ...r, handler: handlers[r.function], timeoutSeconds: functions[r.function].timeoutSeconds })));
 
   const consoleDir = opts.consoleDir ?? join(projectRoot, 'web/dist');
   const consoleSettings = { apiBaseUrl: '', auth: 'local', phone: true, twilioNumber: twilio.fromNumber };
@@ -275,17 +271,27 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     const schedule = /^\/local\/schedules\/([\w-]+)$/.exec(path)?.[1];
     if (method === 'POST' && schedule !== undefined) {
       // Runs a schedule now (npm run reconcile), with the event EventBridge would send; answers what it returned.
-      if (!(schedule in schedules)) return sendJson(res, 404, errorBody('NOT_FOUND', `No schedule ${schedule}; there are: ${Object.keys(schedules).join(', ')}.`));
+      if (!(schedule in schedules))
+        return sendJson(res, 404, errorBody('NOT_FOUND', `No schedule ${schedule}; there are: ${Object.keys(schedules).join(', ')}.`));
       return sendJson(res, 200, { schedule, result: await runSchedule(schedule as keyof typeof schedules) });
     }
     if (method === 'POST' && path === '/local/token') {
       const parsed = tokenRequest.safeParse(parseJson(body));
-      if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"userId":"alice"}: ' + parsed.error.issues.map((i) => i.message).join(' ')));
+      if (!parsed.success)
+        return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"userId":"alice"}: ' + parsed.error.issues.map((i) => i.message).join(' ')));
       return sendJson(res, 200, { token: await auth.issue(parsed.data.userId) });
     }
     if (method === 'POST' && path === '/local/twilio/inbound') {
       const parsed = inboundRequest.safeParse(parseJson(body));
-      if (!parsed.success) return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')));
+      if (!parsed.success)
+        return sendJson(
+          res,
+          400,
+          errorBody(
+            'VALIDATION_ERROR',
+            'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
+          ),
+        );
       // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).
       return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
     }
@@ -370,9 +376,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     return run;
   };
   const timers = (Object.entries(schedules) as Array<[keyof typeof schedules, (typeof schedules)[keyof typeof schedules]]>).map(([name, spec]) =>
-    setInterval(() => {
-      runSchedule(name).catch((err: unknown) => logger.error('Scheduled run failed', { schedule: name, error: err as Error }));
-    }, opts.scheduleIntervalMs ?? (opts.fast ? FAST_SCHEDULE_INTERVAL_MS : spec.everyMinutes * 60_000)),
+    setInterval(
+      () => {
+        runSchedule(name).catch((err: unknown) => logger.error('Scheduled run failed', { schedule: name, error: err as Error }));
+      },
+      opts.scheduleIntervalMs ?? (opts.fast ? FAST_SCHEDULE_INTERVAL_MS : spec.everyMinutes * 60_000),
+    ),
   );
   // Sends that came due while the runtime was stopped go at start, not a minute later.
   runSchedule('sweepScheduled').catch((err: unknown) => logger.error('Scheduled run failed', { schedule: 'sweepScheduled', error: err as Error }));
@@ -448,5 +457,8 @@ function parseJson(body: Buffer): unknown {
 
 /** TWILIO_OWNED_NUMBERS: more numbers the simulated account owns, comma-separated. */
 export function ownedNumbersFromEnv(): string[] {
-  return (process.env.TWILIO_OWNED_NUMBERS ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return (process.env.TWILIO_OWNED_NUMBERS ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
 }

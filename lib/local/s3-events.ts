@@ -70,7 +70,12 @@ export function bridgeObjectCreatedEvents(opts: {
         s3SchemaVersion: '1.0',
         configurationId: 'upload-queue',
         bucket: { name: opts.bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${opts.bucket}` },
-        object: { key: encodeEventKey(key), size: head.ContentLength ?? 0, eTag: (head.ETag ?? '').replace(/"/g, ''), sequencer: at.getTime().toString(16).toUpperCase() },
+        object: {
+          key: encodeEventKey(key),
+          size: head.ContentLength ?? 0,
+          eTag: (head.ETag ?? '').replace(/"/g, ''),
+          sequencer: at.getTime().toString(16).toUpperCase(),
+        },
       },
     };
     await opts.sqs.send(new SendMessageCommand({ QueueUrl: opts.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));

@@ -43,7 +43,12 @@ export function postPolicyRefusal(upload: PostUpload, secretAccessKey: string, n
   const signature = fields.get('x-amz-signature') ?? '';
   const credential = fields.get('x-amz-credential') ?? '';
   if (!policyBase64) return denied('Access Denied');
-  if (!fields.has('key')) return { status: 400, code: 'InvalidArgument', message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields." };
+  if (!fields.has('key'))
+    return {
+      status: 400,
+      code: 'InvalidArgument',
+      message: "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+    };
 
   const expected = Buffer.from(postPolicySignature(secretAccessKey, credential, policyBase64));
   const given = Buffer.from(signature.toLowerCase());
@@ -71,7 +76,8 @@ export function postPolicyRefusal(upload: PostUpload, secretAccessKey: string, n
       const [operator, first, second] = condition;
       if (String(operator).toLowerCase() === 'content-length-range') {
         if (upload.fileSize > Number(second)) return { status: 400, code: 'EntityTooLarge', message: 'Your proposed upload exceeds the maximum allowed size' };
-        if (upload.fileSize < Number(first)) return { status: 400, code: 'EntityTooSmall', message: 'Your proposed upload is smaller than the minimum allowed size' };
+        if (upload.fileSize < Number(first))
+          return { status: 400, code: 'EntityTooSmall', message: 'Your proposed upload is smaller than the minimum allowed size' };
         continue;
       }
       const name = String(first).replace(/^\$/, '').toLowerCase();

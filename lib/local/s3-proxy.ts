@@ -28,7 +28,8 @@ export function proxyToS3(s3Endpoint: string, req: IncomingMessage, res: ServerR
   const isBrowserUpload = req.method === 'POST' && bucket !== undefined && /^multipart\/form-data/i.test(req.headers['content-type'] ?? '');
   if (opts.secretAccessKey !== undefined && isBrowserUpload) {
     checkedUpload(s3Endpoint, req, res, path, bucket!, opts.secretAccessKey, opts.now ?? (() => new Date())).catch(() => {
-      if (!res.headersSent) sendS3Error(res, { status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' });
+      if (!res.headersSent)
+        sendS3Error(res, { status: 400, code: 'MalformedPOSTRequest', message: 'The body of your POST request is not well-formed multipart/form-data.' });
       else res.end();
     });
     return;

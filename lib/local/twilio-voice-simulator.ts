@@ -78,7 +78,11 @@ export class TwilioVoiceSimulator {
     const parsed = callRequestSchema.safeParse(input);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      sendJson(res, 400, errorBody('VALIDATION_ERROR', `Send {"from","to","answer":"answered"|"no-answer"|"busy"|"failed"|"canceled","voicemail"?}: ${problems}`));
+      sendJson(
+        res,
+        400,
+        errorBody('VALIDATION_ERROR', `Send {"from","to","answer":"answered"|"no-answer"|"busy"|"failed"|"canceled","voicemail"?}: ${problems}`),
+      );
       return true;
     }
     sendJson(res, 200, await this.play(parsed.data));
@@ -90,7 +94,16 @@ export class TwilioVoiceSimulator {
     const input = callRequestSchema.parse(request);
     const callSid = `CA${randomBytes(16).toString('hex')}`;
     const number = this.opts.numbers.get(input.to);
-    const call: PlayedCall = { callSid, from: input.from, to: input.to, answer: input.answer, dialStatus: null, twiml: [], webhooks: [], startedAt: new Date().toISOString() };
+    const call: PlayedCall = {
+      callSid,
+      from: input.from,
+      to: input.to,
+      answer: input.answer,
+      dialStatus: null,
+      twiml: [],
+      webhooks: [],
+      startedAt: new Date().toISOString(),
+    };
     this.calls.push(call);
     const base = {
       CallSid: callSid,
@@ -119,7 +132,13 @@ export class TwilioVoiceSimulator {
         const action = attribute(dial[1]!, 'action');
         if (!action) break;
         url = new URL(action, url).href;
-        params = { ...base, CallStatus: 'in-progress', DialCallStatus: dialStatus, DialCallSid: `CA${randomBytes(16).toString('hex')}`, DialCallDuration: String(duration) };
+        params = {
+          ...base,
+          CallStatus: 'in-progress',
+          DialCallStatus: dialStatus,
+          DialCallSid: `CA${randomBytes(16).toString('hex')}`,
+          DialCallDuration: String(duration),
+        };
       } else if (record && input.voicemail) {
         const action = attribute(record[1]!, 'action');
         talked += VOICEMAIL_SECONDS;
@@ -164,5 +183,9 @@ export class TwilioVoiceSimulator {
 
 const attribute = (attributes: string, name: string): string | undefined => {
   const value = new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)?.[1];
-  return value?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return value
+    ?.replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 };

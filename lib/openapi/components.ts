@@ -18,7 +18,11 @@ const nullable = (schema: JsonSchema): JsonSchema => ({ anyOf: [schema, { type: 
 export const pageOf = (item: string, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
   type: 'object',
   required: ['items', 'nextCursor'],
-  properties: { items: { type: 'array', items: ref(item) }, ...extra, nextCursor: nullable({ type: 'string', description: 'Opaque; pass it back as `cursor` for the next page. Null on the last page.' }) },
+  properties: {
+    items: { type: 'array', items: ref(item) },
+    ...extra,
+    nextCursor: nullable({ type: 'string', description: 'Opaque; pass it back as `cursor` for the next page. Null on the last page.' }),
+  },
 });
 
 export const schemaRef = ref;
@@ -57,7 +61,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
       fileName: text,
       fileType: { type: 'string', description: 'The lower-case extension without the dot; "" when there is none.' },
       contentType: text,
-      sizeBytes: { type: 'integer', description: 'From the stored object, not the client\'s claim.' },
+      sizeBytes: { type: 'integer', description: "From the stored object, not the client's claim." },
       tags: { type: 'array', items: text },
       uploadedAt: time,
       downloadUrl: { type: 'string', format: 'uri', description: 'A short-lived presigned GET.' },
@@ -124,7 +128,12 @@ export const componentSchemas: Record<string, JsonSchema> = {
         items: {
           type: 'object',
           required: ['index', 'status'],
-          properties: { index: { type: 'integer' }, status: { type: 'integer', description: '201, 200, or the 4xx this item alone failed with.' }, notification: ref('Notification'), error: { type: 'object' } },
+          properties: {
+            index: { type: 'integer' },
+            status: { type: 'integer', description: '201, 200, or the 4xx this item alone failed with.' },
+            notification: ref('Notification'),
+            error: { type: 'object' },
+          },
         },
       },
     },
@@ -156,7 +165,11 @@ export const componentSchemas: Record<string, JsonSchema> = {
       optedOut: { type: 'boolean' },
       history: {
         type: 'array',
-        items: { type: 'object', required: ['action', 'source', 'at'], properties: { action: { enum: ['opt_out', 'opt_in'] }, source: { enum: ['keyword', 'twilio_21610', 'api'] }, at: time } },
+        items: {
+          type: 'object',
+          required: ['action', 'source', 'at'],
+          properties: { action: { enum: ['opt_out', 'opt_in'] }, source: { enum: ['keyword', 'twilio_21610', 'api'] }, at: time },
+        },
       },
     },
   },
@@ -200,7 +213,10 @@ export const componentSchemas: Record<string, JsonSchema> = {
       notifications: { type: 'object', properties: { sentToday: { type: 'integer' }, failedLast24h: { type: 'integer' }, scheduled: { type: 'integer' } } },
       queues: {
         type: 'object',
-        additionalProperties: { type: 'object', properties: { visible: { type: 'integer' }, inFlight: { type: 'integer' }, oldestAgeSeconds: { type: 'integer' } } },
+        additionalProperties: {
+          type: 'object',
+          properties: { visible: { type: 'integer' }, inFlight: { type: 'integer' }, oldestAgeSeconds: { type: 'integer' } },
+        },
       },
     },
   },
@@ -220,7 +236,10 @@ export const componentSchemas: Record<string, JsonSchema> = {
         required: ['timezone', 'days'],
         properties: {
           timezone: { type: 'string', description: 'IANA time zone.' },
-          days: { type: 'object', additionalProperties: { type: 'array', items: { type: 'array', items: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, minItems: 2, maxItems: 2 } } },
+          days: {
+            type: 'object',
+            additionalProperties: { type: 'array', items: { type: 'array', items: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, minItems: 2, maxItems: 2 } },
+          },
         },
       },
       replyWindowHours: { type: 'integer', minimum: 0, maximum: 720 },
@@ -285,7 +304,16 @@ export const componentSchemas: Record<string, JsonSchema> = {
   TwilioVoiceWebhook: {
     type: 'object',
     required: ['CallSid'],
-    properties: { CallSid: text, From: text, To: text, CallStatus: text, DialCallStatus: text, RecordingUrl: text, RecordingDuration: text, CallDuration: text },
+    properties: {
+      CallSid: text,
+      From: text,
+      To: text,
+      CallStatus: text,
+      DialCallStatus: text,
+      RecordingUrl: text,
+      RecordingDuration: text,
+      CallDuration: text,
+    },
     description: 'Form fields as Twilio sends them to each voice webhook.',
   },
   TwilioStatusCallback: {

@@ -8,7 +8,11 @@ export const OPENAPI_VERSION = '3.1.1';
 /** The key a route has in the operations map and in `paths` terms: `METHOD /path`. */
 export const routeKey = (route: Pick<RouteSpec, 'method' | 'path'>) => `${route.method} ${route.path}`;
 
-type ZodInternals = { _zod: { def: { type: string; checks?: ZodInternals[]; check?: string; fn?: unknown; out?: ZodInternals; in?: ZodInternals; entries?: Record<string, string> } } };
+type ZodInternals = {
+  _zod: {
+    def: { type: string; checks?: ZodInternals[]; check?: string; fn?: unknown; out?: ZodInternals; in?: ZodInternals; entries?: Record<string, string> };
+  };
+};
 
 /**
  * zod's JSON Schema of what a request may send (`io: 'input'`), with what zod cannot see:
@@ -95,9 +99,7 @@ function operation(route: RouteSpec, op: Operation): Record<string, unknown> {
       schema: { type: 'string' },
     });
   }
-  const bodies = op.body
-    ? [{ mediaType: 'application/json', schema: requestSchema(op.body) }]
-    : (op.rawBody ?? []);
+  const bodies = op.body ? [{ mediaType: 'application/json', schema: requestSchema(op.body) }] : (op.rawBody ?? []);
   return {
     operationId: route.function,
     summary: op.summary,
@@ -105,9 +107,7 @@ function operation(route: RouteSpec, op: Operation): Record<string, unknown> {
     tags: [op.tag],
     security: route.auth === 'user' ? [{ bearer: [] }] : [],
     ...(params.length > 0 ? { parameters: params } : {}),
-    ...(bodies.length > 0
-      ? { requestBody: { required: true, content: Object.fromEntries(bodies.map((b) => [b.mediaType, { schema: b.schema }])) } }
-      : {}),
+    ...(bodies.length > 0 ? { requestBody: { required: true, content: Object.fromEntries(bodies.map((b) => [b.mediaType, { schema: b.schema }])) } } : {}),
     responses: responses(route, op),
   };
 }
@@ -138,7 +138,15 @@ export function buildOpenApiDocument(opts: DocumentOptions = {}): Record<string,
     },
     servers: [
       { url: opts.serverUrl ?? 'http://localhost:3000', description: opts.serverUrl ? 'This server' : 'The local runtime (npm start)' },
-      ...(opts.serverUrl ? [] : [{ url: '{apiUrl}', description: 'The deployed HTTP API (the stack output ApiUrl)', variables: { apiUrl: { default: 'https://example.execute-api.us-east-1.amazonaws.com' } } }]),
+      ...(opts.serverUrl
+        ? []
+        : [
+            {
+              url: '{apiUrl}',
+              description: 'The deployed HTTP API (the stack output ApiUrl)',
+              variables: { apiUrl: { default: 'https://example.execute-api.us-east-1.amazonaws.com' } },
+            },
+          ]),
     ],
     paths,
     components: {

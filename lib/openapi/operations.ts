@@ -11,7 +11,14 @@ import { createRuleSchema, patchRuleSchema } from '../../shared/schemas/rule.sch
 import { createTemplateSchema, patchTemplateSchema } from '../../shared/schemas/template.schema.ts';
 import { createUploadSchema } from '../../shared/schemas/upload.schema.ts';
 import { createLineSchema, lineIdParams, updateLineSchema } from '../../shared/schemas/line.schema.ts';
-import { callIdParams, callListQuery, conversationIdParams, conversationListQuery, conversationReplySchema, conversationUpdateSchema } from '../../shared/schemas/voice.schema.ts';
+import {
+  callIdParams,
+  callListQuery,
+  conversationIdParams,
+  conversationListQuery,
+  conversationReplySchema,
+  conversationUpdateSchema,
+} from '../../shared/schemas/voice.schema.ts';
 import { pageOf, schemaRef, type JsonSchema } from './components.ts';
 
 /** One answer of an operation: its description and, when it has a body, the body's schema. */
@@ -77,7 +84,8 @@ export const operations: Record<string, Operation> = {
   'POST /rules': {
     tag: 'Rules',
     summary: 'Create a notification rule',
-    description: '`target` must be E.164 for sms, mms and whatsapp, an email address for email. Give `messageTemplate` or `templateId`, not both. Unknown fields are refused.',
+    description:
+      '`target` must be E.164 for sms, mms and whatsapp, an email address for email. Give `messageTemplate` or `templateId`, not both. Unknown fields are refused.',
     body: createRuleSchema,
     answers: { 201: rule, 422: { description: 'The caller has the most rules one user may have.', schema: schemaRef('Error') } },
   },
@@ -106,7 +114,7 @@ export const operations: Record<string, Operation> = {
   'GET /notifications/longpoll': {
     tag: 'Notifications',
     summary: 'Wait for notifications created after a cursor',
-    description: 'Answers as soon as there are any, or after `timeout` seconds with none. Pass the answer\'s `cursor` back as `since`.',
+    description: "Answers as soon as there are any, or after `timeout` seconds with none. Pass the answer's `cursor` back as `since`.",
     query: longpollQuery,
     answers: { 200: { description: 'The new notifications, oldest first.', schema: schemaRef('LongpollAnswer') } },
   },
@@ -126,7 +134,8 @@ export const operations: Record<string, Operation> = {
   'POST /messages': {
     tag: 'Messages',
     summary: 'Store a message',
-    description: 'At most 5 accepted messages per `from` in any rolling 60 s. The same `from`, `to` and `message` within 2 s of an accepted one answers the first.',
+    description:
+      'At most 5 accepted messages per `from` in any rolling 60 s. The same `from`, `to` and `message` within 2 s of an accepted one answers the first.',
     body: createMessageSchema,
     answers: {
       202: { description: 'Accepted; a queue consumer moves it to `stored`, then `processed`.', schema: schemaRef('MessageAccepted') },
@@ -146,7 +155,12 @@ export const operations: Record<string, Operation> = {
       200: { description: 'A page of messages.', schema: pageOf('Message', { limit: { type: 'integer' }, offset: { type: 'integer' } }) },
     },
   },
-  'GET /messages/{messageId}': { tag: 'Messages', summary: 'One message', params: messageIdParams, answers: { 200: { description: 'The message.', schema: schemaRef('Message') } } },
+  'GET /messages/{messageId}': {
+    tag: 'Messages',
+    summary: 'One message',
+    params: messageIdParams,
+    answers: { 200: { description: 'The message.', schema: schemaRef('Message') } },
+  },
   'POST /messages/{messageId}/media': {
     tag: 'Messages',
     summary: 'Attach an image to a message',
@@ -171,7 +185,12 @@ export const operations: Record<string, Operation> = {
     tag: 'Messages',
     summary: "A message's images",
     params: messageIdParams,
-    answers: { 200: { description: 'The images, with presigned links.', schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: schemaRef('Media') } } } } },
+    answers: {
+      200: {
+        description: 'The images, with presigned links.',
+        schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: schemaRef('Media') } } },
+      },
+    },
   },
   'GET /metrics': {
     tag: 'Metrics',
@@ -184,9 +203,17 @@ export const operations: Record<string, Operation> = {
     description:
       'Exactly one of `body` and `templateId`. The same `idempotencyKey` within 24 h, or the same recipient and rendered body within the dedup window, answers 200 with the earlier notification.',
     body: sendRequestSchema,
-    answers: { 201: notification, 200: { description: 'An earlier notification (idempotency key, or `"duplicate": true`).', schema: schemaRef('Notification') } },
+    answers: {
+      201: notification,
+      200: { description: 'An earlier notification (idempotency key, or `"duplicate": true`).', schema: schemaRef('Notification') },
+    },
   },
-  'GET /notifications/{notificationId}': { tag: 'Notifications', summary: 'One notification with its history', params: notificationIdParams, answers: { 200: notification } },
+  'GET /notifications/{notificationId}': {
+    tag: 'Notifications',
+    summary: 'One notification with its history',
+    params: notificationIdParams,
+    answers: { 200: notification },
+  },
   'DELETE /notifications/{notificationId}': {
     tag: 'Notifications',
     summary: 'Cancel a scheduled or pending send',
@@ -206,7 +233,12 @@ export const operations: Record<string, Operation> = {
     body: createTemplateSchema,
     answers: { 201: template, 409: conflict('NAME_TAKEN: the caller has a template of that name.') },
   },
-  'GET /templates': { tag: 'Templates', summary: "The caller's templates", query: pageOnlyQuery, answers: { 200: { description: 'A page of templates.', schema: pageOf('Template') } } },
+  'GET /templates': {
+    tag: 'Templates',
+    summary: "The caller's templates",
+    query: pageOnlyQuery,
+    answers: { 200: { description: 'A page of templates.', schema: pageOf('Template') } },
+  },
   'GET /templates/{templateId}': { tag: 'Templates', summary: 'One template', params: templateIdParams, answers: { 200: template } },
   'PATCH /templates/{templateId}': {
     tag: 'Templates',
@@ -216,7 +248,11 @@ export const operations: Record<string, Operation> = {
     answers: { 200: template, 409: conflict('NAME_TAKEN, or CONFLICT when it changed meanwhile.') },
   },
   'DELETE /templates/{templateId}': { tag: 'Templates', summary: 'Delete a template', params: templateIdParams, answers: { 204: { description: 'Deleted.' } } },
-  'GET /settings': { tag: 'Settings', summary: "The caller's settings", answers: { 200: { description: 'The settings, defaults filled in.', schema: schemaRef('Settings') } } },
+  'GET /settings': {
+    tag: 'Settings',
+    summary: "The caller's settings",
+    answers: { 200: { description: 'The settings, defaults filled in.', schema: schemaRef('Settings') } },
+  },
   'PUT /settings': {
     tag: 'Settings',
     summary: 'Change quiet hours, the dedup window or the opt-out line',
@@ -230,19 +266,28 @@ export const operations: Record<string, Operation> = {
     body: batchRequestSchema,
     answers: { 200: { description: 'One result per item, in order.', schema: schemaRef('BatchResult') } },
   },
-  'GET /opt-outs/{phone}': { tag: 'Opt-outs', summary: 'Whether a number opted out, with every change', params: phoneParams, answers: { 200: { description: 'The number\'s opt-out state.', schema: schemaRef('OptOut') } } },
+  'GET /opt-outs/{phone}': {
+    tag: 'Opt-outs',
+    summary: 'Whether a number opted out, with every change',
+    params: phoneParams,
+    answers: { 200: { description: "The number's opt-out state.", schema: schemaRef('OptOut') } },
+  },
   'PUT /opt-outs/{phone}': {
     tag: 'Opt-outs',
     summary: "Opt a number out on a user's word",
     description: 'Only `{"optedOut": true}`: opting back in is the recipient\'s own act (START).',
     params: phoneParams,
     body: optOutRequestSchema,
-    answers: { 200: { description: 'The number\'s opt-out state.', schema: schemaRef('OptOut') }, 403: { description: 'An opt-in through the API.', schema: schemaRef('Error') } },
+    answers: {
+      200: { description: "The number's opt-out state.", schema: schemaRef('OptOut') },
+      403: { description: 'An opt-in through the API.', schema: schemaRef('Error') },
+    },
   },
   'POST /lines': {
     tag: 'Voice',
     summary: 'Create a line on a number the Twilio account owns',
-    description: "Points the number's voice and messaging webhooks at this deployment. Messages the number received before any line claimed it become the caller's.",
+    description:
+      "Points the number's voice and messaging webhooks at this deployment. Messages the number received before any line claimed it become the caller's.",
     body: createLineSchema,
     answers: {
       201: line,
@@ -251,7 +296,12 @@ export const operations: Record<string, Operation> = {
       502: conflict('TWILIO_UNAVAILABLE: Twilio refused to point the number here; nothing was kept.'),
     },
   },
-  'GET /lines': { tag: 'Voice', summary: "The caller's lines", query: pageOnlyQuery, answers: { 200: { description: 'A page of lines.', schema: pageOf('Line') } } },
+  'GET /lines': {
+    tag: 'Voice',
+    summary: "The caller's lines",
+    query: pageOnlyQuery,
+    answers: { 200: { description: 'A page of lines.', schema: pageOf('Line') } },
+  },
   'GET /lines/{lineId}': { tag: 'Voice', summary: 'One line', params: lineIdParams, answers: { 200: line } },
   'PATCH /lines/{lineId}': {
     tag: 'Voice',
@@ -268,7 +318,12 @@ export const operations: Record<string, Operation> = {
     params: lineIdParams,
     answers: { 204: { description: 'Deleted.' } },
   },
-  'GET /calls': { tag: 'Voice', summary: "The caller's calls, newest first", query: callListQuery, answers: { 200: { description: 'A page of calls.', schema: pageOf('Call') } } },
+  'GET /calls': {
+    tag: 'Voice',
+    summary: "The caller's calls, newest first",
+    query: callListQuery,
+    answers: { 200: { description: 'A page of calls.', schema: pageOf('Call') } },
+  },
   'GET /calls/{callId}': { tag: 'Voice', summary: 'One call', params: callIdParams, answers: { 200: { description: 'The call.', schema: schemaRef('Call') } } },
   'GET /conversations': {
     tag: 'Voice',

@@ -109,8 +109,7 @@ export async function redriveDeadLetters(
   opts: { ratePerSecond?: number; engine: 'aws' | 'local' },
 ): Promise<{ moved: number | 'started'; taskHandle?: string }> {
   if (opts.engine === 'aws') {
-    const arnOf = async (url: string) =>
-      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     const task = await sqs.send(
       new StartMessageMoveTaskCommand({
         SourceArn: await arnOf(pair.dlqUrl),
@@ -132,7 +131,9 @@ export async function redriveDeadLetters(
     const failed = new Set((sent.Failed ?? []).map((f) => f.Id));
     const done = Messages.filter((_, i) => !failed.has(String(i)));
     if (done.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: pair.dlqUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: pair.dlqUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      );
     }
     moved += done.length;
     if (opts.ratePerSecond) await new Promise((r) => setTimeout(r, (1000 * done.length) / opts.ratePerSecond!));

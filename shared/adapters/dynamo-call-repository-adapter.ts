@@ -138,7 +138,10 @@ export class DynamoCallRepository implements CallRepository, AutoReplyGuard {
       narrow.push('#status = :status');
       values[':status'] = filter.status;
     }
-    const names = { ...(narrow.some((n) => n.includes('#from')) ? { '#from': 'from' } : {}), ...(narrow.some((n) => n.includes('#status')) ? { '#status': 'status' } : {}) };
+    const names = {
+      ...(narrow.some((n) => n.includes('#from')) ? { '#from': 'from' } : {}),
+      ...(narrow.some((n) => n.includes('#status')) ? { '#status': 'status' } : {}),
+    };
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,

@@ -48,7 +48,12 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
       openUntil = now + this.cooldownMs;
       countMetric(metricNames.breakerOpens);
       await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key: KEY, UpdateExpression: 'SET openUntil = :until', ExpressionAttributeValues: { ':until': openUntil } }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: KEY,
+          UpdateExpression: 'SET openUntil = :until',
+          ExpressionAttributeValues: { ':until': openUntil },
+        }),
       );
     }
     this.cached = { failures, openUntil, readAt: now };
@@ -58,7 +63,12 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
     // Only a breaker known to hold failures is written to; the common healthy path writes nothing.
     if (this.cached && this.cached.failures === 0) return;
     await this.client.send(
-      new UpdateCommand({ TableName: this.tableName, Key: KEY, UpdateExpression: 'SET failures = :zero, openUntil = :zero', ExpressionAttributeValues: { ':zero': 0 } }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: KEY,
+        UpdateExpression: 'SET failures = :zero, openUntil = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
     );
     if (this.cached) this.cached = { ...this.cached, failures: 0, openUntil: 0 };
   }

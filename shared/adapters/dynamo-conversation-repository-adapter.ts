@@ -200,7 +200,10 @@ export class DynamoConversationRepository implements ConversationRepository {
         TableName: this.tableName,
         IndexName: filter.lineId ? 'byLine' : 'byOwner',
         KeyConditionExpression: `${filter.lineId ? 'lineKey' : 'ownerKey'} = :k`,
-        ExpressionAttributeValues: { ':k': filter.lineId ? `convs#${userId}#${filter.lineId}` : `convs#${userId}`, ...(filter.status ? { ':s': filter.status } : {}) },
+        ExpressionAttributeValues: {
+          ':k': filter.lineId ? `convs#${userId}#${filter.lineId}` : `convs#${userId}`,
+          ...(filter.status ? { ':s': filter.status } : {}),
+        },
         ...(filter.status ? { FilterExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ScanIndexForward: false,
         Limit: page.limit,

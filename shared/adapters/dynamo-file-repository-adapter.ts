@@ -1,12 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import { InvalidCursorError } from '../errors.ts';
 import type { FileFilter, FileRecord, FileRepository, FileSearch, Page, PageRequest, PendingUpload } from '../ports.ts';
@@ -123,10 +116,7 @@ export function searchPlan(filter: FileFilter): SearchPlan {
   }
   if (name !== undefined && family.startsWith('NAME#') && indexedPrefix(nameChars).length < name.length) narrow.namePrefix = name;
   // Upload times are `toISOString` strings; `~` sorts after every character of a time and an id.
-  const range: [string, string] = [
-    filter.from ? `${family}#${filter.from}` : `${family}#`,
-    filter.to ? `${family}#${filter.to}#~` : `${family}#~`,
-  ];
+  const range: [string, string] = [filter.from ? `${family}#${filter.from}` : `${family}#`, filter.to ? `${family}#${filter.to}#~` : `${family}#~`];
   return { family, range, narrow };
 }
 
@@ -167,15 +157,11 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
   ) {}
 
   async putPendingUpload(upload: PendingUpload): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...uploadKey(upload.userId, upload.fileId), ...upload } }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...uploadKey(upload.userId, upload.fileId), ...upload } }));
   }
 
   async getPendingUpload(userId: string, fileId: string): Promise<PendingUpload | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: uploadKey(userId, fileId), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: uploadKey(userId, fileId), ConsistentRead: true }));
     return Item ? stripKeys<PendingUpload>(Item) : undefined;
   }
 
@@ -187,9 +173,7 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
   async recordFile(file: FileRecord, opts: { index?: boolean } = {}): Promise<FileRecord> {
     let stored = file;
     try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: fileItem(file), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: fileItem(file), ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const existing = await this.getFile(file.userId, file.fileId);
@@ -205,9 +189,7 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
   }
 
   async getFile(userId: string, fileId: string): Promise<FileRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: fileKey(userId, fileId), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: fileKey(userId, fileId), ConsistentRead: true }));
     return Item ? stripKeys<FileRecord>(Item) : undefined;
   }
 

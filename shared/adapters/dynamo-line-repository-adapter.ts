@@ -36,14 +36,25 @@ export class DynamoLineRepository implements LineRepository {
 
   claimNumber(claim: NumberClaim, at: string): Promise<boolean> {
     return conditional(
-      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...numberKey(claim.number), ...claim, claimedAt: at }, ConditionExpression: 'attribute_not_exists(pk)' })),
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...numberKey(claim.number), ...claim, claimedAt: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
   }
 
   async releaseNumber(claim: NumberClaim): Promise<void> {
     await conditional(
       this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: numberKey(claim.number), ConditionExpression: 'lineId = :l', ExpressionAttributeValues: { ':l': claim.lineId } }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: numberKey(claim.number),
+          ConditionExpression: 'lineId = :l',
+          ExpressionAttributeValues: { ':l': claim.lineId },
+        }),
       ),
     );
   }
@@ -92,6 +103,8 @@ export class DynamoLineRepository implements LineRepository {
   }
 
   delete(userId: string, lineId: string): Promise<boolean> {
-    return conditional(this.client.send(new DeleteCommand({ TableName: this.tableName, Key: lineKey(userId, lineId), ConditionExpression: 'attribute_exists(pk)' })));
+    return conditional(
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: lineKey(userId, lineId), ConditionExpression: 'attribute_exists(pk)' })),
+    );
   }
 }

@@ -50,7 +50,10 @@ export class DynamoMessageAdmission implements MessageAdmission {
   private async read(sender: string): Promise<{ state: AdmissionState; version: number } | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: stateKey(sender), ConsistentRead: true }));
     if (!Item) return undefined;
-    return { state: { slots: (Item.slots as AdmissionState['slots']) ?? [], recent: (Item.recent as AdmissionState['recent']) ?? [] }, version: Number(Item.version) };
+    return {
+      state: { slots: (Item.slots as AdmissionState['slots']) ?? [], recent: (Item.recent as AdmissionState['recent']) ?? [] },
+      version: Number(Item.version),
+    };
   }
 
   /** Writes the state if it is still at `version` (absent when undefined); false when another writer came first. */

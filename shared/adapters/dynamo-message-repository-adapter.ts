@@ -37,8 +37,7 @@ const filterIndexes = [
   { name: 'byFromToStatus', attribute: 'fromToStatusKey', fields: ['from', 'to', 'status'] },
 ] as const satisfies ReadonlyArray<{ name: string; attribute: string; fields: ReadonlyArray<keyof Filterable> }>;
 
-const indexValue = (owner: string, fields: ReadonlyArray<keyof Filterable>, values: Partial<Filterable>) =>
-  [owner, ...fields.map((f) => values[f])].join('#');
+const indexValue = (owner: string, fields: ReadonlyArray<keyof Filterable>, values: Partial<Filterable>) => [owner, ...fields.map((f) => values[f])].join('#');
 
 /** Every index key of a message, as written on its item. */
 export function indexKeysOf(m: Pick<MessageRecord, 'owner' | 'from' | 'to' | 'status'>): Record<string, string> {
@@ -48,7 +47,9 @@ export function indexKeysOf(m: Pick<MessageRecord, 'owner' | 'from' | 'to' | 'st
 /** The index keys that name the status, which a status change rewrites with it. */
 function statusKeysOf(m: Pick<MessageRecord, 'owner' | 'from' | 'to' | 'status'>): Record<string, string> {
   return Object.fromEntries(
-    filterIndexes.filter((index) => (index.fields as readonly string[]).includes('status')).map((index) => [index.attribute, indexValue(m.owner, index.fields, m)]),
+    filterIndexes
+      .filter((index) => (index.fields as readonly string[]).includes('status'))
+      .map((index) => [index.attribute, indexValue(m.owner, index.fields, m)]),
   );
 }
 
@@ -103,7 +104,14 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
   }
 
   async markProcessed(message: MessageRecord, processedAt: string, processingMs: number): Promise<boolean> {
-    const fields = { status: 'processed', statusRank: messageStatusRank.processed, processedAt, processingMs, uncounted: true, ...statusKeysOf({ ...message, status: 'processed' }) };
+    const fields = {
+      status: 'processed',
+      statusRank: messageStatusRank.processed,
+      processedAt,
+      processingMs,
+      uncounted: true,
+      ...statusKeysOf({ ...message, status: 'processed' }),
+    };
     return this.advance(message.owner, message.messageId, 'processed', fields);
   }
 
@@ -156,7 +164,13 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
     let startKey = page.startKey;
     for (let toSkip = page.offset; toSkip > 0; ) {
       const out = await this.client.send(
-        new QueryCommand({ ...query, ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#pk': 'pk', '#sk': 'sk' }, ProjectionExpression: index ? '#pk, #sk, #k' : '#pk, #sk', Limit: Math.min(SKIP_BATCH, toSkip), ExclusiveStartKey: startKey }),
+        new QueryCommand({
+          ...query,
+          ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#pk': 'pk', '#sk': 'sk' },
+          ProjectionExpression: index ? '#pk, #sk, #k' : '#pk, #sk',
+          Limit: Math.min(SKIP_BATCH, toSkip),
+          ExclusiveStartKey: startKey,
+        }),
       );
       const items = out.Items ?? [];
       toSkip -= items.length;
@@ -186,7 +200,14 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
   }
 
   async markCounted(owner: string, messageId: string): Promise<void> {
-    await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: messageKey(owner, messageId), UpdateExpression: 'REMOVE uncounted', ConditionExpression: 'attribute_exists(pk)' }));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: messageKey(owner, messageId),
+        UpdateExpression: 'REMOVE uncounted',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
   }
 
   async attachMedia(owner: string, messageId: string, media: MessageMedia): Promise<boolean> {
@@ -222,7 +243,11 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
   async putMediaIfAbsent(media: MediaRecord): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...mediaKey(media.owner, media.mediaId), ...media }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...mediaKey(media.owner, media.mediaId), ...media },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (err) {

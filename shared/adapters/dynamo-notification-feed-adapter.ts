@@ -23,9 +23,7 @@ export class DynamoNotificationFeed implements NotificationFeed {
     const from = after.notificationId ? after.at : nextMillisecond(after.at);
     if (from > until) return [];
     const items: NotificationRecord[] = [];
-    let startKey: Record<string, unknown> | undefined = after.notificationId
-      ? { pk: userId, sk: after.notificationId, createdAt: after.at }
-      : undefined;
+    let startKey: Record<string, unknown> | undefined = after.notificationId ? { pk: userId, sk: after.notificationId, createdAt: after.at } : undefined;
     do {
       const out = await this.client.send(
         new QueryCommand({

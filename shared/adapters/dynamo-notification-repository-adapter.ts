@@ -116,9 +116,7 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
   }
 
   async get(userId: string, notificationId: string): Promise<NotificationRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key(userId, notificationId), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key(userId, notificationId), ConsistentRead: true }));
     return Item ? toRecord(Item) : undefined;
   }
 
@@ -129,8 +127,7 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
           TableName: this.tableName,
           Key: key(userId, notificationId),
           UpdateExpression: 'SET claimExpiresAt = :lease, attempts = attempts + :one',
-          ConditionExpression:
-            '#status = :pending AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)',
+          ConditionExpression: '#status = :pending AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':lease': leaseUntil, ':one': 1, ':pending': 'pending', ':now': now },
           ReturnValues: 'ALL_NEW',
@@ -184,11 +181,17 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
   }
 
   async suppressPending(userId: string, notificationId: string, update: StatusUpdate, now: number): Promise<boolean> {
-    return this.changeStatus(userId, notificationId, update, '#status IN (:scheduled, :pending) AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)', {
-      ':scheduled': 'scheduled',
-      ':pending': 'pending',
-      ':now': now,
-    });
+    return this.changeStatus(
+      userId,
+      notificationId,
+      update,
+      '#status IN (:scheduled, :pending) AND (attribute_not_exists(claimExpiresAt) OR claimExpiresAt < :now)',
+      {
+        ':scheduled': 'scheduled',
+        ':pending': 'pending',
+        ':now': now,
+      },
+    );
   }
 
   async cancel(userId: string, notificationId: string, at: string, now: number): Promise<boolean> {
@@ -281,13 +284,7 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
       ':at': update.at,
       ':entry': [{ status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) }],
     };
-    const sets = [
-      '#status = :status',
-      'statusRank = :rank',
-      'gsi1pk = :gsi',
-      'updatedAt = :at',
-      'history = list_append(history, :entry)',
-    ];
+    const sets = ['#status = :status', 'statusRank = :rank', 'gsi1pk = :gsi', 'updatedAt = :at', 'history = list_append(history, :entry)'];
     if (update.messageSid) {
       sets.push('messageSid = :sid');
       values[':sid'] = update.messageSid;

@@ -1,12 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  paginateQuery,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import type { Page, PageRequest, Rule, RuleRepository } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
@@ -102,9 +95,7 @@ export class DynamoRuleRepository implements RuleRepository {
   }
 
   async get(userId: string, ruleId: string): Promise<Rule | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: userId, sk: ruleId }, ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: userId, sk: ruleId }, ConsistentRead: true }));
     return Item ? stripKeys<Rule>(Item) : undefined;
   }
 

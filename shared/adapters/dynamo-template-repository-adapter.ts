@@ -35,7 +35,11 @@ export class DynamoTemplateRepository implements TemplateRepository {
   async create(userId: string, template: Template): Promise<boolean> {
     if (!(await this.takeName(userId, template.name, template.templateId))) return false;
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...templateKey(userId, template.templateId), ...template }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...templateKey(userId, template.templateId), ...template },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     return true;
   }
@@ -64,7 +68,12 @@ export class DynamoTemplateRepository implements TemplateRepository {
   async delete(userId: string, templateId: string): Promise<boolean> {
     try {
       const { Attributes } = await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: templateKey(userId, templateId), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: templateKey(userId, templateId),
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
       );
       if (Attributes) await this.releaseName(userId, String(Attributes.name), templateId);
       return true;
@@ -114,7 +123,12 @@ export class DynamoTemplateRepository implements TemplateRepository {
   private async releaseName(userId: string, name: string, templateId: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: nameKey(userId, name), ConditionExpression: 'templateId = :id', ExpressionAttributeValues: { ':id': templateId } }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: nameKey(userId, name),
+          ConditionExpression: 'templateId = :id',
+          ExpressionAttributeValues: { ':id': templateId },
+        }),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;

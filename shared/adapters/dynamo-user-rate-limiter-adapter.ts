@@ -40,13 +40,22 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
     const key = { pk: USER_RATE_PARTITION, sk: userId };
     for (let round = 0; round < ROUNDS; round++) {
       const now = this.clock();
-      if (await this.update(key, 'ADD gate :interval', 'gate BETWEEN :floor AND :limit', { ':interval': this.interval, ':floor': now - SLACK_MS, ':limit': now + this.tolerance })) {
+      if (
+        await this.update(key, 'ADD gate :interval', 'gate BETWEEN :floor AND :limit', {
+          ':interval': this.interval,
+          ':floor': now - SLACK_MS,
+          ':limit': now + this.tolerance,
+        })
+      ) {
         return { admitted: true };
       }
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       const gate = Number(Item?.gate ?? 0);
       if (gate > now + this.tolerance) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((gate - this.tolerance - now) / 1000)) };
-      if (gate < now - SLACK_MS && (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': now + this.interval, ':floor': now - SLACK_MS }))) {
+      if (
+        gate < now - SLACK_MS &&
+        (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': now + this.interval, ':floor': now - SLACK_MS }))
+      ) {
         return { admitted: true };
       }
     }
@@ -57,7 +66,13 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
   private async update(key: Record<string, string>, expression: string, condition: string, values: Record<string, number>): Promise<boolean> {
     try {
       await this.client.send(
-        new UpdateCommand({ TableName: this.tableName, Key: key, UpdateExpression: expression, ConditionExpression: condition, ExpressionAttributeValues: values }),
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
       );
       return true;
     } catch (err) {

@@ -22,7 +22,11 @@ const API_MEDIA_PATH = '/2010-04-01/Accounts/';
 /** Redirects followed at most; Twilio's media URL redirects once, to its CDN. */
 const MAX_REDIRECTS = 3;
 
-const list = (value: string) => value.split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '');
 
 const refused = (reason: string): MediaDownload => ({ kind: 'refused', reason });
 
@@ -92,9 +96,7 @@ export class HttpMediaSource implements MediaSource {
     if (list(this.config.MEDIA_EXTRA_ORIGINS).includes(target.origin.toLowerCase())) return undefined;
     if (target.protocol !== 'https:') return `not https (${target.protocol})`;
     const host = target.hostname.toLowerCase();
-    const allowed = list(this.config.MEDIA_ALLOWED_HOSTS).some((pattern) =>
-      pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern,
-    );
+    const allowed = list(this.config.MEDIA_ALLOWED_HOSTS).some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
     return allowed ? undefined : `not a Twilio media host (${host})`;
   }
 

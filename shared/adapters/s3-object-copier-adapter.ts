@@ -13,7 +13,9 @@ export class S3ObjectCopier implements ObjectCopier {
   async copyIfAbsent(from: string, to: string): Promise<void> {
     if (await this.exists(to)) return;
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}` }));
+      await this.client.send(
+        new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}` }),
+      );
     } catch (err) {
       if (err instanceof NoSuchKey || err instanceof NotFound) return;
       throw err;

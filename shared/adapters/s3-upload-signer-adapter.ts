@@ -14,12 +14,7 @@ export class S3UploadSigner implements UploadSigner {
     private readonly client: S3Client = s3Client,
   ) {}
 
-  async presignUpload(input: {
-    key: string;
-    contentType: string;
-    maxBytes: number;
-    expiresInSeconds: number;
-  }): Promise<PresignedUpload> {
+  async presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
     // The policy pins the key, the content type and the size: S3 refuses any other upload with it.
     const { url, fields } = await createPresignedPost(this.client, {
       Bucket: this.bucket,

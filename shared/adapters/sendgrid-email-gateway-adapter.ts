@@ -46,7 +46,8 @@ export class SendGridEmailGateway implements EmailGateway {
       return { kind: 'accepted', messageSid: response.headers.get('x-message-id') ?? 'unknown', status: 'sent' };
     }
     const payload = (await response.json().catch(() => ({}))) as { errors?: Array<{ message?: string; field?: string }> };
-    const errorMessage = payload.errors?.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ') || `SendGrid answered HTTP ${response.status}.`;
+    const errorMessage =
+      payload.errors?.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ') || `SendGrid answered HTTP ${response.status}.`;
     const errorCode = `SENDGRID_${response.status}`;
     if (response.status === 400 || response.status === 413) return { kind: 'rejected', errorCode, errorMessage };
     return { kind: 'retryable', errorCode, errorMessage };

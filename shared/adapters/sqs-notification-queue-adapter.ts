@@ -28,7 +28,9 @@ export class SqsNotificationQueue implements NotificationQueue {
     private readonly queueUrl: string = readConfig(configParts.notificationQueue).NOTIFICATION_QUEUE_URL,
     private readonly client: SQSClient = sqsClient,
     /** The priority lane; without one, every send takes the normal queue. */
-    private readonly priorityQueueUrl: string | undefined = readConfig(z.object({ PRIORITY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))) })).PRIORITY_QUEUE_URL,
+    private readonly priorityQueueUrl: string | undefined = readConfig(
+      z.object({ PRIORITY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))) }),
+    ).PRIORITY_QUEUE_URL,
   ) {}
 
   async enqueue(refs: NotificationRef[]): Promise<void> {

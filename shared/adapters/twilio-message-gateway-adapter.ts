@@ -90,7 +90,8 @@ export class TwilioMessageGateway implements MessageGateway, MessageStatusSource
   async findSent(query: { to: string; body: string; since: Date }): Promise<string[]> {
     const { accountSid, authToken } = await this.credentials();
     const found: string[] = [];
-    let next: string | null | undefined = `/2010-04-01/Accounts/${accountSid}/Messages.json?${new URLSearchParams({ To: query.to, PageSize: String(LIST_PAGE_SIZE) })}`;
+    let next: string | null | undefined =
+      `/2010-04-01/Accounts/${accountSid}/Messages.json?${new URLSearchParams({ To: query.to, PageSize: String(LIST_PAGE_SIZE) })}`;
     for (let page = 0; next && page < MAX_LIST_PAGES; page++) {
       const response = await this.fetchImpl(`${this.config.TWILIO_API_BASE_URL}${next}`, {
         headers: { Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, Accept: 'application/json' },

@@ -30,7 +30,8 @@ export class TwilioPhoneNumberRegistry implements PhoneNumberRegistry {
   async find(number: string): Promise<{ sid: string; number: string } | undefined> {
     const response = await this.call('GET', `IncomingPhoneNumbers.json?${new URLSearchParams({ PhoneNumber: number })}`);
     const parsed = numberList.safeParse(await response.json().catch(() => undefined));
-    if (!response.ok || !parsed.success) throw new TwilioUnavailableError(`Twilio answered HTTP ${response.status} when asked about ${number}; try again shortly.`);
+    if (!response.ok || !parsed.success)
+      throw new TwilioUnavailableError(`Twilio answered HTTP ${response.status} when asked about ${number}; try again shortly.`);
     const found = parsed.data.incoming_phone_numbers.find((n) => n.phone_number === number);
     return found ? { sid: found.sid, number: found.phone_number } : undefined;
   }
@@ -45,7 +46,8 @@ export class TwilioPhoneNumberRegistry implements PhoneNumberRegistry {
       SmsMethod: 'POST',
     });
     const response = await this.call('POST', `IncomingPhoneNumbers/${encodeURIComponent(sid)}.json`, form);
-    if (!response.ok) throw new TwilioUnavailableError(`Twilio answered HTTP ${response.status} when asked to point ${sid} at this deployment; try again shortly.`);
+    if (!response.ok)
+      throw new TwilioUnavailableError(`Twilio answered HTTP ${response.status} when asked to point ${sid} at this deployment; try again shortly.`);
   }
 
   private async call(method: 'GET' | 'POST', path: string, form?: URLSearchParams): Promise<Response> {

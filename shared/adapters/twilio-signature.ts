@@ -1,10 +1,5 @@
 // The webhook module alone weighs 4 KB; the package's entry point pulls in the whole REST client.
-import {
-  getExpectedBodyHash,
-  getExpectedTwilioSignature,
-  validateRequest,
-  validateRequestWithBody,
-} from 'twilio/lib/webhooks/webhooks.js';
+import { getExpectedBodyHash, getExpectedTwilioSignature, validateRequest, validateRequestWithBody } from 'twilio/lib/webhooks/webhooks.js';
 
 /**
  * Whether `signature` is Twilio's signature of a request to `url` with these form
@@ -12,12 +7,7 @@ import {
  * path and query), never rebuilt from the request's own host header. twilio-node tries the URL
  * with and without the scheme's default port (`:443`, `:80`), so either spelling is accepted.
  */
-export function isValidTwilioSignature(
-  authToken: string,
-  signature: string | undefined,
-  url: string,
-  params: Record<string, string | string[]>,
-): boolean {
+export function isValidTwilioSignature(authToken: string, signature: string | undefined, url: string, params: Record<string, string | string[]>): boolean {
   if (!signature) return false;
   return validateRequest(authToken, signature, url, params);
 }

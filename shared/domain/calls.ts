@@ -53,7 +53,9 @@ export async function incomingCall(deps: CallDeps, input: { callSid: string; fro
     return { kind: 'dial', forwardTo: line.forwardTo, ringSeconds: line.ringSeconds, callerId: input.from, action: DIAL_STATUS_PATH };
   }
   if (call.afterHours && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
-  return line.voicemail ? { kind: 'voicemail', greeting: greetingOf(line, true), action: RECORDING_PATH } : { kind: 'goodbye', say: 'We are closed right now. Goodbye.' };
+  return line.voicemail
+    ? { kind: 'voicemail', greeting: greetingOf(line, true), action: RECORDING_PATH }
+    : { kind: 'goodbye', say: 'We are closed right now. Goodbye.' };
 }
 
 /**

@@ -27,7 +27,11 @@ import { toE164 } from './phone.ts';
 import type { SendAnswer } from './send-api.ts';
 
 /** Sends one message through the notification pipeline (opt-outs, pacing, exactly-once, status callbacks). */
-export type Send = (userId: string, request: Pick<SendRequest, 'to' | 'body' | 'idempotencyKey'>, opts: { source: NotificationSource; from: string }) => Promise<SendAnswer>;
+export type Send = (
+  userId: string,
+  request: Pick<SendRequest, 'to' | 'body' | 'idempotencyKey'>,
+  opts: { source: NotificationSource; from: string },
+) => Promise<SendAnswer>;
 
 export interface VoiceWorkerDeps {
   calls: CallRepository;
@@ -81,7 +85,13 @@ export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, no
     return 'no-caller-id';
   }
   const at = now();
-  const conversation = await deps.conversations.openFor({ userId: call.userId, lineId: call.lineId, customer: call.from, conversationId: newId(at.getTime()), at: at.toISOString() });
+  const conversation = await deps.conversations.openFor({
+    userId: call.userId,
+    lineId: call.lineId,
+    customer: call.from,
+    conversationId: newId(at.getTime()),
+    at: at.toISOString(),
+  });
   if (await deps.optOuts.get(call.from)) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'opted-out', conversationId: conversation.conversationId });
     return 'opted-out';
@@ -167,7 +177,10 @@ export async function handOff(deps: VoiceWorkerDeps, task: Extract<VoiceTask, { 
     try {
       await deps.handoff.deliver(line.handoffUrl, event);
     } catch (err) {
-      throw new RetryLaterError(`Hand-off for conversation ${task.conversationId} not delivered: ${err instanceof Error ? err.message : String(err)}`, 'HANDOFF_FAILED');
+      throw new RetryLaterError(
+        `Hand-off for conversation ${task.conversationId} not delivered: ${err instanceof Error ? err.message : String(err)}`,
+        'HANDOFF_FAILED',
+      );
     }
   }
   await deps.conversations.markHandoffSent(task.conversationId, task.since);
@@ -200,13 +213,23 @@ async function ownConversation(conversations: ConversationRepository, userId: st
 }
 
 /** The conversation with its messages in order; outbound ones carry their send's current status. */
-export async function getConversation(deps: { conversations: ConversationRepository; notifications: NotificationRepository }, userId: string, conversationId: string) {
+export async function getConversation(
+  deps: { conversations: ConversationRepository; notifications: NotificationRepository },
+  userId: string,
+  conversationId: string,
+) {
   const c = await ownConversation(deps.conversations, userId, conversationId);
   const messages = await deps.conversations.messages(conversationId);
   const shown = await Promise.all(
     messages.map(async (m) => {
       const status = m.notificationId ? (await deps.notifications.get(userId, m.notificationId))?.status : undefined;
-      return { direction: m.direction, body: m.body, at: m.at, ...(status ? { status } : {}), ...(m.notificationId ? { notificationId: m.notificationId } : {}) };
+      return {
+        direction: m.direction,
+        body: m.body,
+        at: m.at,
+        ...(status ? { status } : {}),
+        ...(m.notificationId ? { notificationId: m.notificationId } : {}),
+      };
     }),
   );
   return { ...presentConversation(c), messages: shown };
@@ -223,7 +246,7 @@ export async function replyToConversation(
   const c = await ownConversation(deps.conversations, userId, conversationId);
   if (c.status !== 'open') throw new ConversationClosedError();
   const line = await deps.lines.get(userId, c.lineId);
-  if (!line) throw new AppError('The conversation\'s line was deleted; it can no longer send.', { code: 'LINE_DELETED', statusCode: 409 });
+  if (!line) throw new AppError("The conversation's line was deleted; it can no longer send.", { code: 'LINE_DELETED', statusCode: 409 });
   const answer = await deps.send(userId, { to: c.customer, body }, { source: 'conversation', from: line.number });
   await addOutbound(deps.conversations, conversationId, answer.notification);
   await deps.conversations.markReplied(conversationId, now().toISOString());

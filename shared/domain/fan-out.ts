@@ -33,7 +33,6 @@ export interface FanOutDeps {
   contacts?: Pick<SendGuards, 'hasContacted'>;
 }
 
-
 export interface StoredObjectEvent {
   key: string;
   eventTime: string;

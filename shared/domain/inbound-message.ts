@@ -205,7 +205,9 @@ export async function keepInMessageStore(store: NonNullable<InboundDeps['store']
     status: 'received',
     source: 'twilio',
     media: inbound.media.flatMap((m) =>
-      m.sha256 && m.key === mediaObjectKey(owner ?? unclaimedOwner(to), m.sha256) ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }] : [],
+      m.sha256 && m.key === mediaObjectKey(owner ?? unclaimedOwner(to), m.sha256)
+        ? [{ mediaId: m.sha256, contentType: m.contentType, sizeBytes: m.sizeBytes ?? 0 }]
+        : [],
     ),
     messageSid: inbound.messageSid,
   };

@@ -66,7 +66,13 @@ export async function getLine(lines: LineRepository, userId: string, lineId: str
 }
 
 /** Applies a partial update; `null` clears an optional field. */
-export async function updateLine(lines: LineRepository, userId: string, lineId: string, input: UpdateLine, clock: () => Date = () => new Date()): Promise<LineRecord> {
+export async function updateLine(
+  lines: LineRepository,
+  userId: string,
+  lineId: string,
+  input: UpdateLine,
+  clock: () => Date = () => new Date(),
+): Promise<LineRecord> {
   const current = await getLine(lines, userId, lineId);
   const next: Record<string, unknown> = { ...current, updatedAt: clock().toISOString() };
   for (const [key, value] of Object.entries(input)) {

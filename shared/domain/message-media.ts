@@ -67,7 +67,11 @@ export async function presentMedia(owner: string, media: MessageMedia, store: Fi
     mediaId: media.mediaId,
     contentType: media.contentType,
     sizeBytes: media.sizeBytes,
-    url: await store.presignDownload(mediaObjectKey(owner, media.mediaId), `${media.mediaId}.${extensions[media.contentType as ImageType] ?? 'bin'}`, MEDIA_URL_TTL_SECONDS),
+    url: await store.presignDownload(
+      mediaObjectKey(owner, media.mediaId),
+      `${media.mediaId}.${extensions[media.contentType as ImageType] ?? 'bin'}`,
+      MEDIA_URL_TTL_SECONDS,
+    ),
   };
 }
 
@@ -88,7 +92,13 @@ export interface MediaDeps {
  * conditional put, which exactly one of them wins; a failure in between leaves an object that
  * the next upload of the same bytes reuses. `deduplicated` is true when the record was there.
  */
-export async function storeImage(deps: Pick<MediaDeps, 'media' | 'store'>, owner: string, bytes: Uint8Array, type: ImageType, now: () => Date = () => new Date()): Promise<{ media: MessageMedia; deduplicated: boolean }> {
+export async function storeImage(
+  deps: Pick<MediaDeps, 'media' | 'store'>,
+  owner: string,
+  bytes: Uint8Array,
+  type: ImageType,
+  now: () => Date = () => new Date(),
+): Promise<{ media: MessageMedia; deduplicated: boolean }> {
   const mediaId = createHash('sha256').update(bytes).digest('hex');
   const known = await deps.media.getMedia(owner, mediaId);
   if (known) return { media: { mediaId, contentType: known.contentType, sizeBytes: known.sizeBytes }, deduplicated: true };
@@ -100,7 +110,12 @@ export async function storeImage(deps: Pick<MediaDeps, 'media' | 'store'>, owner
 }
 
 /** POST /messages/{id}/media: checks the image, stores it once, and attaches it to the owner's message. */
-export async function attachImage(deps: MediaDeps, owner: string, messageId: string, bytes: Uint8Array): Promise<{ media: MessageMedia; deduplicated: boolean }> {
+export async function attachImage(
+  deps: MediaDeps,
+  owner: string,
+  messageId: string,
+  bytes: Uint8Array,
+): Promise<{ media: MessageMedia; deduplicated: boolean }> {
   const type = checkImage(bytes);
   await ownMessage(deps.messages, owner, messageId);
   const stored = await storeImage(deps, owner, bytes, type);

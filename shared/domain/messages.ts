@@ -53,7 +53,9 @@ export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(m
 
 /** The dedup key of a message within its sender's state: its recipient and text. */
 export function dedupKeyOf(to: string, message: string): string {
-  return createHash('sha256').update(JSON.stringify([to, message])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([to, message]))
+    .digest('base64url');
 }
 
 /** The admission state's key: one per owner and sender (so no user can exhaust or shadow another's sender). */
@@ -83,7 +85,12 @@ export function decideAdmission(
   const original = recent.find((entry) => entry.key === request.dedupKey);
   if (original) return { admission: { kind: 'duplicate', messageId: original.messageId } };
   const slots = state.slots.filter((slot) => slot.at > now - rules.windowMs).sort((a, b) => a.at - b.at);
-  const { retryAfterMs } = slidingWindow(slots.map((slot) => slot.at), now, rules.limit, rules.windowMs);
+  const { retryAfterMs } = slidingWindow(
+    slots.map((slot) => slot.at),
+    now,
+    rules.limit,
+    rules.windowMs,
+  );
   if (retryAfterMs !== undefined) return { admission: { kind: 'limited', retryAfterMs } };
   return {
     admission: { kind: 'admitted' },

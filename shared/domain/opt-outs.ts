@@ -6,7 +6,10 @@ import { toE164 } from './phone.ts';
 /** The number a path names, in E.164; a 400 when it is not a phone number. */
 export function phoneParam(raw: string): string {
   const phone = toE164(raw);
-  if (!phone) throw new ValidationError('phone must be a phone number in E.164 form, such as +14155550100 (encode + as %2B).', [{ field: 'phone', message: 'Not a phone number.' }]);
+  if (!phone)
+    throw new ValidationError('phone must be a phone number in E.164 form, such as +14155550100 (encode + as %2B).', [
+      { field: 'phone', message: 'Not a phone number.' },
+    ]);
   return phone;
 }
 

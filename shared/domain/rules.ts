@@ -78,6 +78,8 @@ async function checkRuleTemplate(templates: TemplateRepository | undefined, user
   if (problems.length > 0) throw refuse(`templateId: the template does not suit a rule. ${problems.join(' ')}`);
   const longest = longestRendering(template.body);
   if (longest > MAX_TEMPLATE_LENGTH) {
-    throw refuse(`templateId: the template can render ${longest} characters with the longest file names and tags, over Twilio's ${MAX_TEMPLATE_LENGTH}; shorten it.`);
+    throw refuse(
+      `templateId: the template can render ${longest} characters with the longest file names and tags, over Twilio's ${MAX_TEMPLATE_LENGTH}; shorten it.`,
+    );
   }
 }

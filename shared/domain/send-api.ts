@@ -82,7 +82,6 @@ function checkSchedule(sendAt: string, now: number): number {
   return at;
 }
 
-
 /**
  * Creates one API send. Everything that can refuse the request is checked before anything is
  * written, so a 4xx leaves no trace. Then, each with one conditional write: the idempotency key,
@@ -115,9 +114,7 @@ export async function createSend(
   // The line goes on every message until one carrying it has been sent, so a canceled first
   // message does not leave the recipient without it.
   const footer =
-    req.channel !== 'email' && settings.optOutFooter && !mentionsStop(rendered) && !(await deps.guards.hasContacted(userId, to))
-      ? settings.optOutFooter
-      : '';
+    req.channel !== 'email' && settings.optOutFooter && !mentionsStop(rendered) && !(await deps.guards.hasContacted(userId, to)) ? settings.optOutFooter : '';
   const body = rendered + footer;
   if (body.length > MAX_BODY_LENGTH) {
     throw bad(
@@ -140,7 +137,15 @@ export async function createSend(
     if (earlier) {
       // The key now answers with the notification this request turned out to be.
       if (req.idempotencyKey !== undefined) {
-        await deps.guards.replace('idempotency', userId, req.idempotencyKey, { notificationId, takenAt: now }, earlier.notificationId, now, now + IDEMPOTENCY_TTL_MS);
+        await deps.guards.replace(
+          'idempotency',
+          userId,
+          req.idempotencyKey,
+          { notificationId, takenAt: now },
+          earlier.notificationId,
+          now,
+          now + IDEMPOTENCY_TTL_MS,
+        );
       }
       return { statusCode: 200, notification: earlier, duplicate: true };
     }
@@ -341,10 +346,7 @@ export interface SweepReport {
  * due index. A crash between the two enqueues it again next time, which the sender's
  * conditional promotion and claim make harmless.
  */
-export async function sweepDueSends(
-  deps: Pick<SendApiDeps, 'notifications' | 'queue'>,
-  clock: () => Date = () => new Date(),
-): Promise<SweepReport> {
+export async function sweepDueSends(deps: Pick<SendApiDeps, 'notifications' | 'queue'>, clock: () => Date = () => new Date()): Promise<SweepReport> {
   const now = clock().getTime();
   const until = new Date(now + TIMER_HORIZON_MS).toISOString();
   let enqueued = 0;

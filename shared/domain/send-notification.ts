@@ -85,7 +85,12 @@ export async function sendNotification(
     // Another sender holds it, or a dead one did: come back when its lease ends, without spending
     // one of the record's receives (a crashed sender's lease may outlast every backoff step).
     const until = again.claimExpiresAt ?? startedAt + CLAIM_LEASE_MS;
-    throw new DeferError(`Notification ${ref.notificationId} is held by another sender until its lease ends.`, Math.ceil((until - startedAt) / 1000), undefined, until);
+    throw new DeferError(
+      `Notification ${ref.notificationId} is held by another sender until its lease ends.`,
+      Math.ceil((until - startedAt) / 1000),
+      undefined,
+      until,
+    );
   }
 
   // Opted-out recipients get nothing, whatever channel; sms, mms and whatsapp share the number.
@@ -108,12 +113,18 @@ export async function sendNotification(
   // lost) may have been accepted: look for that message before sending another.
   if (n.attempts > 1) {
     const earlier = await findEarlierSend(deps, n, to, body).catch(async (err: unknown) => {
-      await deps.notifications.release(n.userId, n.notificationId, { errorCode: 'LOOKUP_FAILED', errorMessage: 'Could not ask Twilio whether an earlier attempt was sent.' });
+      await deps.notifications.release(n.userId, n.notificationId, {
+        errorCode: 'LOOKUP_FAILED',
+        errorMessage: 'Could not ask Twilio whether an earlier attempt was sent.',
+      });
       throw new RetryLaterError(`Could not look for an earlier send of ${n.notificationId}: ${String(err)}`, 'LOOKUP_FAILED');
     });
     if (earlier) {
       await recordAccepted(deps, n, earlier, body, now);
-      reportActivity(`notification ${n.notificationId} was already sent as ${earlier}; adopted instead of sending again`, { notificationId: n.notificationId, messageSid: earlier });
+      reportActivity(`notification ${n.notificationId} was already sent as ${earlier}; adopted instead of sending again`, {
+        notificationId: n.notificationId,
+        messageSid: earlier,
+      });
       return 'sent';
     }
   }
@@ -255,7 +266,12 @@ async function promoteIfDue(
   const due = Date.parse(current.dueAt);
   const at = now().getTime();
   if (due > at) {
-    throw new DeferError('Not due yet.', Math.ceil((due - at) / 1000), JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }), due);
+    throw new DeferError(
+      'Not due yet.',
+      Math.ceil((due - at) / 1000),
+      JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }),
+      due,
+    );
   }
   const heldUntil = await quietHoursHold(deps, current, at);
   if (heldUntil !== undefined) {
@@ -265,7 +281,8 @@ async function promoteIfDue(
     if (!(await deps.notifications.reschedule(held.userId, held.notificationId, dueAt, now().toISOString(), current.dueAt))) return undefined;
     reportActivity(`notification ${held.notificationId} held by quiet hours until ${dueAt}`, { notificationId: held.notificationId });
     // Back among the due items, so the sweep sets a timer for a later end; a near one is set here.
-    if (heldUntil - at <= TIMER_HORIZON_MS) throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), JSON.stringify({ ...held, dueAt }), heldUntil);
+    if (heldUntil - at <= TIMER_HORIZON_MS)
+      throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), JSON.stringify({ ...held, dueAt }), heldUntil);
     return undefined;
   }
   await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());
@@ -302,9 +319,7 @@ async function messageBody(store: FileStore, n: NotificationRecord): Promise<str
 
 async function renderRuleText(store: FileStore, n: NotificationRecord, file: NonNullable<NotificationRecord['file']>): Promise<string> {
   const template = n.messageTemplate ?? DEFAULT_TEMPLATE;
-  const downloadUrl = templateUses(template, 'downloadUrl')
-    ? await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS)
-    : '';
+  const downloadUrl = templateUses(template, 'downloadUrl') ? await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS) : '';
   return renderTemplate(template, {
     fileName: file.fileName,
     fileType: file.fileType,

@@ -60,8 +60,7 @@ const emptyAsAbsent = <S extends z.ZodMiniType>(schema: S) =>
     z.optional(schema),
   );
 
-const text = (field: string, max: number) =>
-  z.string().check(z.maxLength(max, `${field} must be at most ${max} characters.`));
+const text = (field: string, max: number) => z.string().check(z.maxLength(max, `${field} must be at most ${max} characters.`));
 
 /** GET /files: filters, each optional and all combinable, and the paging every list takes. */
 export const fileSearchQuery = z
@@ -69,7 +68,12 @@ export const fileSearchQuery = z
     ...pageQuery,
     name: emptyAsAbsent(text('name', 255)),
     tag: emptyAsAbsent(text('tag', 50)),
-    type: emptyAsAbsent(z.pipe(text('type', 64), z.transform((type: string) => type.toLowerCase()))),
+    type: emptyAsAbsent(
+      z.pipe(
+        text('type', 64),
+        z.transform((type: string) => type.toLowerCase()),
+      ),
+    ),
     from: emptyAsAbsent(instant('from')),
     to: emptyAsAbsent(instant('to')),
   })

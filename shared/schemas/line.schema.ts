@@ -29,10 +29,12 @@ const dayRanges = z.array(z.tuple([hhmm, hhmm]), { error: 'each day is a list of
 
 export const businessHoursSchema = z
   .strictObject({
-    timezone: z.string({ error: 'businessHours.timezone must be an IANA time zone such as "America/New_York".' }).check(
-      z.refine(isTimeZone, 'businessHours.timezone must be an IANA time zone such as "America/New_York".'),
+    timezone: z
+      .string({ error: 'businessHours.timezone must be an IANA time zone such as "America/New_York".' })
+      .check(z.refine(isTimeZone, 'businessHours.timezone must be an IANA time zone such as "America/New_York".')),
+    days: z.strictObject(
+      Object.fromEntries(WEEKDAYS.map((d) => [d, z.optional(dayRanges)])) as Record<(typeof WEEKDAYS)[number], z.ZodMiniOptional<typeof dayRanges>>,
     ),
-    days: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, z.optional(dayRanges)])) as Record<(typeof WEEKDAYS)[number], z.ZodMiniOptional<typeof dayRanges>>),
   })
   .check(
     z.superRefine((hours, ctx) => {
@@ -51,7 +53,11 @@ const replyTemplate = z.string({ error: 'missedCallReply must be a string.' }).c
   z.superRefine((text, ctx) => {
     for (const [, name] of text.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
       if (!(REPLY_VARIABLES as readonly string[]).includes(name ?? '')) {
-        ctx.issues.push({ code: 'custom', message: `missedCallReply uses {{${name}}}; only ${REPLY_VARIABLES.map((v) => `{{${v}}}`).join(' and ')} are known.`, input: text });
+        ctx.issues.push({
+          code: 'custom',
+          message: `missedCallReply uses {{${name}}}; only ${REPLY_VARIABLES.map((v) => `{{${v}}}`).join(' and ')} are known.`,
+          input: text,
+        });
       }
     }
   }),
@@ -59,24 +65,27 @@ const replyTemplate = z.string({ error: 'missedCallReply must be a string.' }).c
 
 const editable = {
   forwardTo: phone('forwardTo'),
-  businessName: z.string({ error: 'businessName must be a string.' }).check(z.trim(), z.minLength(1, 'businessName must not be empty.'), z.maxLength(100, 'businessName must be at most 100 characters.')),
-  ringSeconds: z.number({ error: `ringSeconds must be a whole number from ${MIN_RING_SECONDS} to ${MAX_RING_SECONDS}.` }).check(
-    z.refine(Number.isInteger, 'ringSeconds must be a whole number.'),
-    z.gte(MIN_RING_SECONDS, `ringSeconds must be at least ${MIN_RING_SECONDS}.`),
-    z.lte(MAX_RING_SECONDS, `ringSeconds must be at most ${MAX_RING_SECONDS}.`),
-  ),
+  businessName: z
+    .string({ error: 'businessName must be a string.' })
+    .check(z.trim(), z.minLength(1, 'businessName must not be empty.'), z.maxLength(100, 'businessName must be at most 100 characters.')),
+  ringSeconds: z
+    .number({ error: `ringSeconds must be a whole number from ${MIN_RING_SECONDS} to ${MAX_RING_SECONDS}.` })
+    .check(
+      z.refine(Number.isInteger, 'ringSeconds must be a whole number.'),
+      z.gte(MIN_RING_SECONDS, `ringSeconds must be at least ${MIN_RING_SECONDS}.`),
+      z.lte(MAX_RING_SECONDS, `ringSeconds must be at most ${MAX_RING_SECONDS}.`),
+    ),
   missedCallReply: replyTemplate,
   voicemail: z.boolean({ error: 'voicemail must be true or false.' }),
   businessHours: businessHoursSchema,
-  replyWindowHours: z.number({ error: 'replyWindowHours must be a number of hours from 0 to 720.' }).check(
-    z.gte(0, 'replyWindowHours must be at least 0.'),
-    z.lte(720, 'replyWindowHours must be at most 720 (30 days).'),
-  ),
+  replyWindowHours: z
+    .number({ error: 'replyWindowHours must be a number of hours from 0 to 720.' })
+    .check(z.gte(0, 'replyWindowHours must be at least 0.'), z.lte(720, 'replyWindowHours must be at most 720 (30 days).')),
   handoffUrl: z.url({ protocol: /^https?$/, error: 'handoffUrl must be an http(s) URL.' }).check(z.maxLength(2048)),
 };
 
 /** A line that forwards to itself would ring itself for ever. */
-export const LOOP_MESSAGE = 'forwardTo must differ from the line\'s own number, or every call would ring the line again.';
+export const LOOP_MESSAGE = "forwardTo must differ from the line's own number, or every call would ring the line again.";
 
 /** POST /lines. */
 export const createLineSchema = z

@@ -7,11 +7,13 @@ import '../validation.ts';
 export const longpollQuery = z.strictObject({
   since: pageQuery.cursor,
   timeout: z._default(
-    z.coerce.number({ error: `timeout must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}.` }).check(
-      z.refine(Number.isInteger, 'timeout must be a whole number of seconds.'),
-      z.gte(0, 'timeout must not be negative.'),
-      z.lte(MAX_WAIT_SECONDS, `timeout must be at most ${MAX_WAIT_SECONDS} seconds (the API answers within 30).`),
-    ),
+    z.coerce
+      .number({ error: `timeout must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}.` })
+      .check(
+        z.refine(Number.isInteger, 'timeout must be a whole number of seconds.'),
+        z.gte(0, 'timeout must not be negative.'),
+        z.lte(MAX_WAIT_SECONDS, `timeout must be at most ${MAX_WAIT_SECONDS} seconds (the API answers within 30).`),
+      ),
     20,
   ),
   limit: pageQuery.limit,

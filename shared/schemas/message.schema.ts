@@ -41,11 +41,13 @@ export const listMessagesQuery = z.strictObject({
   status: z.optional(z.enum(messageStatuses, { error: `status must be one of ${messageStatuses.join(', ')}.` })),
   limit: limitParam(10),
   offset: z._default(
-    z.coerce.number({ error: `offset must be a number from 0 to ${MAX_OFFSET}.` }).check(
-      z.refine(Number.isInteger, 'offset must be a whole number.'),
-      z.gte(0, 'offset must not be negative.'),
-      z.lte(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; page further with cursor.`),
-    ),
+    z.coerce
+      .number({ error: `offset must be a number from 0 to ${MAX_OFFSET}.` })
+      .check(
+        z.refine(Number.isInteger, 'offset must be a whole number.'),
+        z.gte(0, 'offset must not be negative.'),
+        z.lte(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; page further with cursor.`),
+      ),
     0,
   ),
   cursor: pageQuery.cursor,

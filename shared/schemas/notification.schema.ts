@@ -18,44 +18,57 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const timezone = z.string({ error: 'timezone must be an IANA time zone such as "America/New_York".' }).check(
-  z.refine(isTimeZone, 'timezone must be an IANA time zone such as "America/New_York".'),
-);
+const timezone = z
+  .string({ error: 'timezone must be an IANA time zone such as "America/New_York".' })
+  .check(z.refine(isTimeZone, 'timezone must be an IANA time zone such as "America/New_York".'));
 
 const isoTime = z.string({ error: 'sendAt must be an ISO-8601 time such as "2030-01-01T09:00:00Z".' }).check(
-  z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/, 'sendAt must be an ISO-8601 time with a zone, such as "2030-01-01T09:00:00Z".'),
+  z.regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/,
+    'sendAt must be an ISO-8601 time with a zone, such as "2030-01-01T09:00:00Z".',
+  ),
   z.refine((s) => !Number.isNaN(Date.parse(s)), 'sendAt is not a real date.'),
 );
 
 /** One send as POST /notifications (and each batch item) takes it; checks that need the clock or a template come later. */
 export const sendRequestSchema = z
   .strictObject({
-    to: z.string({ error: 'to must be a phone number in E.164 form, or an email address for email.' }).check(z.trim(), z.minLength(1, 'to must not be empty.'), z.maxLength(254, 'to must be at most 254 characters.')),
+    to: z
+      .string({ error: 'to must be a phone number in E.164 form, or an email address for email.' })
+      .check(z.trim(), z.minLength(1, 'to must not be empty.'), z.maxLength(254, 'to must be at most 254 characters.')),
     channel: z._default(z.enum(channels, { error: `channel must be one of ${channels.join(', ')}.` }), 'sms'),
     body: z.optional(z.string({ error: 'body must be a string.' }).check(z.minLength(1, 'body must not be empty.'))),
     templateId: z.optional(z.string({ error: 'templateId must be a string.' }).check(z.minLength(1), z.maxLength(64))),
     variables: z.optional(z.record(z.string(), z.string({ error: 'Each template variable must be a string.' }))),
-    mediaFileIds: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.minLength(1, 'mediaFileIds must name at least one file.'), z.maxLength(10, 'mediaFileIds may name at most 10 files.'))),
+    mediaFileIds: z.optional(
+      z
+        .array(z.string().check(z.minLength(1), z.maxLength(64)))
+        .check(z.minLength(1, 'mediaFileIds must name at least one file.'), z.maxLength(10, 'mediaFileIds may name at most 10 files.')),
+    ),
     sendAt: z.optional(isoTime),
     priority: z._default(
-      z.number({ error: 'priority must be a whole number from 0 to 10.' }).check(
-        z.refine(Number.isInteger, 'priority must be a whole number from 0 to 10.'),
-        z.gte(0, 'priority must be at least 0.'),
-        z.lte(10, 'priority must be at most 10.'),
-      ),
+      z
+        .number({ error: 'priority must be a whole number from 0 to 10.' })
+        .check(
+          z.refine(Number.isInteger, 'priority must be a whole number from 0 to 10.'),
+          z.gte(0, 'priority must be at least 0.'),
+          z.lte(10, 'priority must be at most 10.'),
+        ),
       1,
     ),
     timezone: z.optional(timezone),
     idempotencyKey: z.optional(
-      z.string({ error: 'idempotencyKey must be a string.' }).check(
-        z.minLength(1, 'idempotencyKey must not be empty.'),
-        z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`),
-      ),
+      z
+        .string({ error: 'idempotencyKey must be a string.' })
+        .check(
+          z.minLength(1, 'idempotencyKey must not be empty.'),
+          z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`),
+        ),
     ),
     metadata: z.optional(
-      z.record(z.string(), z.unknown(), { error: 'metadata must be a JSON object.' }).check(
-        z.refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`),
-      ),
+      z
+        .record(z.string(), z.unknown(), { error: 'metadata must be a JSON object.' })
+        .check(z.refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`)),
     ),
   })
   .check(
@@ -97,18 +110,24 @@ const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'quietHours s
 export const settingsSchema = z.strictObject({
   quietHours: z.optional(
     z.nullable(
-      z.strictObject({ start: hhmm, end: hhmm, timezone }).check(
-        z.refine((q) => q.start !== q.end, { message: 'quietHours start and end must differ.', path: ['end'] }),
-      ),
+      z
+        .strictObject({ start: hhmm, end: hhmm, timezone })
+        .check(z.refine((q) => q.start !== q.end, { message: 'quietHours start and end must differ.', path: ['end'] })),
     ),
   ),
   dedupWindowSeconds: z.optional(
-    z.number({ error: 'dedupWindowSeconds must be a whole number of seconds from 0 to 86400.' }).check(
-      z.refine(Number.isInteger, 'dedupWindowSeconds must be a whole number.'),
-      z.gte(0, 'dedupWindowSeconds must be at least 0.'),
-      z.lte(86_400, 'dedupWindowSeconds must be at most 86400 (a day).'),
+    z
+      .number({ error: 'dedupWindowSeconds must be a whole number of seconds from 0 to 86400.' })
+      .check(
+        z.refine(Number.isInteger, 'dedupWindowSeconds must be a whole number.'),
+        z.gte(0, 'dedupWindowSeconds must be at least 0.'),
+        z.lte(86_400, 'dedupWindowSeconds must be at most 86400 (a day).'),
+      ),
+  ),
+  optOutFooter: z.optional(
+    z.nullable(
+      z.string().check(z.minLength(1, 'optOutFooter must not be empty; send null for none.'), z.maxLength(100, 'optOutFooter must be at most 100 characters.')),
     ),
   ),
-  optOutFooter: z.optional(z.nullable(z.string().check(z.minLength(1, 'optOutFooter must not be empty; send null for none.'), z.maxLength(100, 'optOutFooter must be at most 100 characters.')))),
 });
 export type SettingsInput = z.output<typeof settingsSchema>;

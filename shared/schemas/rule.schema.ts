@@ -12,11 +12,13 @@ const email = z.email();
 const fields = {
   eventType: z.literal('file_upload', { error: 'eventType must be "file_upload".' }),
   fileType: z.nullish(
-    z.string().check(
-      z.trim(),
-      z.regex(/^[A-Za-z0-9]{1,20}$/, 'fileType is an extension without the dot, such as "pdf" (letters and digits, at most 20).'),
-      z.toLowerCase(),
-    ),
+    z
+      .string()
+      .check(
+        z.trim(),
+        z.regex(/^[A-Za-z0-9]{1,20}$/, 'fileType is an extension without the dot, such as "pdf" (letters and digits, at most 20).'),
+        z.toLowerCase(),
+      ),
   ),
   fileNameRegex: z.nullish(
     z.string().check(
@@ -34,7 +36,9 @@ const fields = {
     ),
   ),
   minSizeKb: z.nullish(
-    z.number({ error: 'minSizeKb must be a number of KiB.' }).check(z.gte(0, 'minSizeKb must not be negative.'), z.lte(5 * 1024 * 1024, 'minSizeKb must be at most 5 GiB.')),
+    z
+      .number({ error: 'minSizeKb must be a number of KiB.' })
+      .check(z.gte(0, 'minSizeKb must not be negative.'), z.lte(5 * 1024 * 1024, 'minSizeKb must be at most 5 GiB.')),
   ),
   notifyVia: z.enum(channels, { error: `notifyVia must be one of ${channels.join(', ')}.` }),
   target: z.string({ error: 'target must be a string.' }).check(z.trim(), z.minLength(1, 'target must not be empty.'), z.maxLength(254)),

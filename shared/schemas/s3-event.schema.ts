@@ -13,7 +13,10 @@ export const s3EventSchema = z.union([
           bucket: z.object({ name: z.string() }),
           object: z.object({
             // S3 URL-encodes keys in events, with '+' for spaces.
-            key: z.pipe(z.string(), z.transform((k) => decodeURIComponent(k.replace(/\+/g, ' ')))),
+            key: z.pipe(
+              z.string(),
+              z.transform((k) => decodeURIComponent(k.replace(/\+/g, ' '))),
+            ),
             size: z.optional(z.number()),
           }),
         }),

@@ -13,7 +13,10 @@ const fields = {
   body: z.string({ error: 'body must be a string.' }).check(
     z.minLength(1, 'body must not be empty.'),
     z.maxLength(MAX_TEMPLATE_LENGTH, `body must be at most ${MAX_TEMPLATE_LENGTH} characters.`),
-    z.refine((body) => unsafeCharacters(body, { lineBreaks: true }) === undefined, 'body must not contain control characters (line breaks and tabs aside) or bidirectional text controls.'),
+    z.refine(
+      (body) => unsafeCharacters(body, { lineBreaks: true }) === undefined,
+      'body must not contain control characters (line breaks and tabs aside) or bidirectional text controls.',
+    ),
   ),
   description: z.optional(z.nullable(z.string().check(z.maxLength(500, 'description must be at most 500 characters.')))),
 };

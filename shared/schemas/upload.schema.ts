@@ -42,11 +42,13 @@ export const createUploadSchema = z.strictObject({
     z.string({ error: 'contentType must be a string such as "application/pdf".' }).check(z.trim(), z.toLowerCase()),
     z.enum(allowedContentTypes, { error: `contentType must be one of: ${allowedContentTypes.join(', ')}.` }),
   ),
-  size: z.number({ error: 'size must be the file size in bytes.' }).check(
-    z.refine(Number.isInteger, 'size must be a whole number of bytes.'),
-    z.gte(1, 'size must be at least 1 byte.'),
-    z.lte(MAX_UPLOAD_BYTES, `size must be at most ${MAX_UPLOAD_BYTES} bytes (100 MiB).`),
-  ),
+  size: z
+    .number({ error: 'size must be the file size in bytes.' })
+    .check(
+      z.refine(Number.isInteger, 'size must be a whole number of bytes.'),
+      z.gte(1, 'size must be at least 1 byte.'),
+      z.lte(MAX_UPLOAD_BYTES, `size must be at most ${MAX_UPLOAD_BYTES} bytes (100 MiB).`),
+    ),
   tags: z._default(
     z
       .array(

@@ -38,7 +38,9 @@ export const conversationIdParams = z.object({ conversationId: ulid('conversatio
 
 /** POST /conversations/{id}/messages. */
 export const conversationReplySchema = z.strictObject({
-  body: z.string({ error: 'body must be a string.' }).check(z.trim(), z.minLength(1, 'body must not be empty.'), z.maxLength(1_600, 'body must be at most 1600 characters.')),
+  body: z
+    .string({ error: 'body must be a string.' })
+    .check(z.trim(), z.minLength(1, 'body must not be empty.'), z.maxLength(1_600, 'body must be at most 1600 characters.')),
 });
 
 /** PATCH /conversations/{id}. */
@@ -47,7 +49,15 @@ export const conversationUpdateSchema = z.strictObject({ status: z.enum(conversa
 /** One record on the voice queue. */
 export const voiceTaskSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('missed-call'), callId: z.string() }),
-  z.object({ kind: z.literal('inbound'), userId: z.string(), lineId: z.string(), from: z.string(), body: z.string(), messageSid: z.string(), receivedAt: z.string() }),
+  z.object({
+    kind: z.literal('inbound'),
+    userId: z.string(),
+    lineId: z.string(),
+    from: z.string(),
+    body: z.string(),
+    messageSid: z.string(),
+    receivedAt: z.string(),
+  }),
   z.object({ kind: z.literal('handoff'), conversationId: z.string(), since: z.string(), timerId: z.string() }),
   z.object({ kind: z.literal('adopt'), number: z.string(), userId: z.string() }),
 ]);

@@ -19,15 +19,19 @@ afterAll(() => {
 async function allSent(user: ApiClient, fileIds: string[]) {
   const found = new Map<string, Record<string, any>>();
   let last = '';
-  await eventually(async () => {
-    for (const fileId of fileIds) {
-      if (found.has(fileId)) continue;
-      const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
-      if (body.items?.length === 1 && body.items[0].messageSid) found.set(fileId, body.items[0]);
-      else last = JSON.stringify(body);
-    }
-    return found.size === fileIds.length ? true : undefined;
-  }, 150_000, `all ${fileIds.length} notifications to be sent`).catch((err: Error) => {
+  await eventually(
+    async () => {
+      for (const fileId of fileIds) {
+        if (found.has(fileId)) continue;
+        const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
+        if (body.items?.length === 1 && body.items[0].messageSid) found.set(fileId, body.items[0]);
+        else last = JSON.stringify(body);
+      }
+      return found.size === fileIds.length ? true : undefined;
+    },
+    150_000,
+    `all ${fileIds.length} notifications to be sent`,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}: ${found.size} were, and one that was not reads ${last}`);
   });
   return found;
@@ -47,10 +51,14 @@ describe('a crash of npm start (kill -9) with uploads in flight', () => {
       );
       fileIds.push(...(await Promise.all(batch)).map((u) => u.fileId));
     }
-    await eventually(async () => {
-      const { items } = (await first.api.request('GET', '/local/twilio/messages')).body;
-      return items.length >= UPLOADS / 3 ? true : undefined;
-    }, 60_000, 'a third of the messages to be sent');
+    await eventually(
+      async () => {
+        const { items } = (await first.api.request('GET', '/local/twilio/messages')).body;
+        return items.length >= UPLOADS / 3 ? true : undefined;
+      },
+      60_000,
+      'a third of the messages to be sent',
+    );
     // Every upload is stored; some are sent, some under way, some still waiting: now the process dies.
     await first.kill();
 
@@ -72,10 +80,14 @@ describe('a crash of npm start (kill -9) with uploads in flight', () => {
 
       // A final status callback that died with the process is made up by reconciliation (every
       // 10 s under --fast for statuses quiet for 30 s), which must still find each open one.
-      await eventually(async () => {
-        const { body } = await again.request('GET', '/notifications?limit=100');
-        return body.items.length === UPLOADS && body.items.every((n: { status: string }) => n.status === 'delivered') ? true : undefined;
-      }, 120_000, 'every notification to be delivered');
+      await eventually(
+        async () => {
+          const { body } = await again.request('GET', '/notifications?limit=100');
+          return body.items.length === UPLOADS && body.items.every((n: { status: string }) => n.status === 'delivered') ? true : undefined;
+        },
+        120_000,
+        'every notification to be delivered',
+      );
     } finally {
       await second.stop();
     }

@@ -25,11 +25,15 @@ describe('with every upload and notification message delivered twice, concurrent
     const fileIds: string[] = [];
     for (let i = 0; i < 6; i++) fileIds.push((await user.upload({ fileName: `twice-${i}.txt`, contentType: 'text/plain', content: `${i}` })).fileId);
 
-    const items = await eventually(async () => {
-      const page = await user.request('GET', '/notifications?limit=100');
-      const all = page.body.items as Array<{ fileId: string; status: string; attempts: number }>;
-      return all.length === 12 && all.every((n) => n.status === 'delivered') ? all : undefined;
-    }, 30_000, 'twelve delivered notifications');
+    const items = await eventually(
+      async () => {
+        const page = await user.request('GET', '/notifications?limit=100');
+        const all = page.body.items as Array<{ fileId: string; status: string; attempts: number }>;
+        return all.length === 12 && all.every((n) => n.status === 'delivered') ? all : undefined;
+      },
+      30_000,
+      'twelve delivered notifications',
+    );
     expect(new Set(items.map((n) => n.fileId))).toEqual(new Set(fileIds));
     expect(items.every((n) => n.attempts === 1)).toBe(true);
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { type ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { killLocalProcesses, runToEnd, startLocalProcess as start } from '../support/local-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
@@ -10,10 +10,14 @@ const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
 /** Uploads a file that the rule matches and waits for its one notification to be delivered, as one SMS. */
 async function uploadAndDeliver(user: ApiClient, fileName: string): Promise<void> {
   const { fileId } = await user.upload({ fileName, contentType: 'text/plain', content: 'restart' });
-  const delivered = await eventually(async () => {
-    const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
-    return body.items.length === 1 && body.items[0].status === 'delivered' ? body.items[0] : undefined;
-  }, 30_000, `the notification for ${fileName} to be delivered`);
+  const delivered = await eventually(
+    async () => {
+      const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
+      return body.items.length === 1 && body.items[0].status === 'delivered' ? body.items[0] : undefined;
+    },
+    30_000,
+    `the notification for ${fileName} to be delivered`,
+  );
   const sent = (await user.request('GET', '/local/twilio/messages')).body.items.filter((m: { sid: string }) => m.sid === delivered.messageSid);
   expect(sent).toHaveLength(1);
   expect(sent[0].body).toContain(fileName);
@@ -85,10 +89,14 @@ describe('npm start', () => {
 
     const second = await start(['--data-dir', folder]);
     try {
-      const sent = await eventually(async () => {
-        const { body } = await second.api.as(token).request('GET', `/notifications/${created.body.notificationId}`);
-        return body.status === 'delivered' ? body : undefined;
-      }, 40_000, 'the scheduled message after the restart');
+      const sent = await eventually(
+        async () => {
+          const { body } = await second.api.as(token).request('GET', `/notifications/${created.body.notificationId}`);
+          return body.status === 'delivered' ? body : undefined;
+        },
+        40_000,
+        'the scheduled message after the restart',
+      );
       expect(Date.parse(sent.history.find((h: { status: string }) => h.status === 'queued').at)).toBeGreaterThanOrEqual(Date.parse(sendAt));
       const messages = (await second.api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+14155550188');
       expect(messages).toHaveLength(1);

@@ -161,7 +161,10 @@ describe('GET /messages', () => {
       const qs = new URLSearchParams({ ...query, limit: '100' }).toString();
       const { status, body } = await user.request('GET', `/messages?${qs}`);
       expect(status, qs).toBe(200);
-      const expected = query.status && query.status !== 'processed' ? [] : newestFirst.filter((m) => (!query.from || m.from === query.from) && (!query.to || m.to === query.to));
+      const expected =
+        query.status && query.status !== 'processed'
+          ? []
+          : newestFirst.filter((m) => (!query.from || m.from === query.from) && (!query.to || m.to === query.to));
       expect(ids(body.items), qs).toEqual(ids(expected));
     };
     await expectFor({});
@@ -193,7 +196,18 @@ describe('GET /messages', () => {
     expect((await user.request('GET', '/messages?offset=9')).body).toMatchObject({ items: [], nextCursor: null });
     expect((await user.request('GET', '/messages')).body).toMatchObject({ limit: 10, offset: 0, nextCursor: null });
 
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'offset=-1', 'offset=10001', 'offset=1.5', 'status=sent', 'from=123', 'cursor=garbage', 'colour=red']) {
+    for (const query of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'offset=-1',
+      'offset=10001',
+      'offset=1.5',
+      'status=sent',
+      'from=123',
+      'cursor=garbage',
+      'colour=red',
+    ]) {
       const response = await user.request('GET', `/messages?${query}`);
       expect(response.status, query).toBe(400);
     }
@@ -240,7 +254,12 @@ describe('message media', () => {
     const image = sampleImages.png('raw');
     const first = await user.request('POST', `/messages/${ids[0]}/media`, image, { 'content-type': 'image/png' });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ mediaId: createHash('sha256').update(image).digest('hex'), contentType: 'image/png', sizeBytes: image.length, url: expect.any(String) });
+    expect(first.body).toEqual({
+      mediaId: createHash('sha256').update(image).digest('hex'),
+      contentType: 'image/png',
+      sizeBytes: image.length,
+      url: expect.any(String),
+    });
     const download = await fetch(first.body.url);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(image);
 
@@ -252,7 +271,9 @@ describe('message media', () => {
 
     const listed = await user.request('GET', `/messages/${ids[1]}/media`);
     expect(listed.body.items).toEqual([expect.objectContaining({ mediaId: first.body.mediaId, contentType: 'image/png' })]);
-    expect((await user.request('GET', `/messages/${ids[1]}`)).body.media).toEqual(listed.body.items.map((m: object) => expect.objectContaining({ mediaId: (m as { mediaId: string }).mediaId })));
+    expect((await user.request('GET', `/messages/${ids[1]}`)).body.media).toEqual(
+      listed.body.items.map((m: object) => expect.objectContaining({ mediaId: (m as { mediaId: string }).mediaId })),
+    );
   });
 
   it('takes a multipart/form-data body with one file part', async () => {
@@ -314,7 +335,9 @@ describe('inbound messages from Twilio', () => {
     for (const body of ['Hello from a customer', 'Hello from a customer']) {
       expect(await runtime.simulator.sendInbound(`${runtime.publicBaseUrl}/twilio/incoming`, { from, to, body })).toMatchObject({ status: 200 });
     }
-    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }));
+    const dynamo = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.dynamoEndpoint }),
+    );
     const items = await eventually(async () => {
       const out = await dynamo.send(
         new QueryCommand({
@@ -349,7 +372,11 @@ describe('GET /metrics', () => {
       return body.messages.totalProcessed === 3 ? body : undefined;
     });
     expect(metrics.messages.avgProcessingMs).toBeGreaterThanOrEqual(0);
-    expect(Object.keys(metrics.queues).sort()).toEqual(Object.values(queues).flatMap((q) => [q.name, `${q.name}-dlq`]).sort());
+    expect(Object.keys(metrics.queues).sort()).toEqual(
+      Object.values(queues)
+        .flatMap((q) => [q.name, `${q.name}-dlq`])
+        .sort(),
+    );
     for (const depth of Object.values(metrics.queues)) expect(depth).toEqual({ visible: expect.any(Number), inFlight: expect.any(Number) });
   });
 });

@@ -55,10 +55,14 @@ describe('POST /notifications, end to end', () => {
     expect(first.body).not.toHaveProperty('fileId');
     expect(first.body).not.toHaveProperty('ruleId');
 
-    const delivered = await eventually(async () => {
-      const { body } = await alice.request('GET', `/notifications/${first.body.notificationId}`);
-      return body.status === 'delivered' ? body : undefined;
-    }, 20_000, 'the message to be delivered');
+    const delivered = await eventually(
+      async () => {
+        const { body } = await alice.request('GET', `/notifications/${first.body.notificationId}`);
+        return body.status === 'delivered' ? body : undefined;
+      },
+      20_000,
+      'the message to be delivered',
+    );
     expect(delivered.history.map((h: { status: string }) => h.status)).toEqual(['pending', 'queued', 'sent', 'delivered']);
     expect(delivered.attempts).toBe(1);
 
@@ -87,7 +91,7 @@ describe('POST /notifications, end to end', () => {
     const carol = await newUser();
     expect((await carol.request('POST', '/notifications', send)).status).toBe(201);
 
-    await eventually(async () => ((await messagesTo(to)).length >= 2 ? true : undefined), 20_000, 'both users\' messages');
+    await eventually(async () => ((await messagesTo(to)).length >= 2 ? true : undefined), 20_000, "both users' messages");
     const list = await bob.request('GET', `/notifications?to=${encodeURIComponent(to)}`);
     expect(list.body.items.map((n: { notificationId: string }) => n.notificationId)).toEqual([first.body.notificationId]);
   });
@@ -99,10 +103,14 @@ describe('POST /notifications, end to end', () => {
     const created = await dora.request('POST', '/notifications', { to, body: 'Soon.', sendAt });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'scheduled', sendAt });
-    const sent = await eventually(async () => {
-      const { body } = await dora.request('GET', `/notifications/${created.body.notificationId}`);
-      return body.status === 'delivered' ? body : undefined;
-    }, 20_000, 'the scheduled message');
+    const sent = await eventually(
+      async () => {
+        const { body } = await dora.request('GET', `/notifications/${created.body.notificationId}`);
+        return body.status === 'delivered' ? body : undefined;
+      },
+      20_000,
+      'the scheduled message',
+    );
     const queuedAt = sent.history.find((h: { status: string }) => h.status === 'queued').at;
     expect(Date.parse(queuedAt)).toBeGreaterThanOrEqual(Date.parse(sendAt));
     expect(sent.history[0].status).toBe('scheduled');
@@ -117,10 +125,14 @@ describe('POST /notifications, end to end', () => {
     expect(canceled.body.status).toBe('canceled');
 
     const now = await erin.request('POST', '/notifications', { to, body: 'Now.' });
-    await eventually(async () => {
-      const { body } = await erin.request('GET', `/notifications/${now.body.notificationId}`);
-      return body.status === 'delivered' ? body : undefined;
-    }, 20_000, 'the other message');
+    await eventually(
+      async () => {
+        const { body } = await erin.request('GET', `/notifications/${now.body.notificationId}`);
+        return body.status === 'delivered' ? body : undefined;
+      },
+      20_000,
+      'the other message',
+    );
     expectError(await erin.request('DELETE', `/notifications/${now.body.notificationId}`), 409, 'NOT_CANCELABLE');
     // Past the canceled one's time, by the sweep and its own timer: still only the other message.
     await new Promise((r) => setTimeout(r, 3_000));
@@ -164,7 +176,7 @@ describe('POST /notifications, end to end', () => {
     expect(list.body.items).toEqual([]);
   });
 
-  it('lists by source, and keeps another user\'s notifications out of reach', async () => {
+  it("lists by source, and keeps another user's notifications out of reach", async () => {
     const hal = await newUser();
     const ivy = await newUser();
     const created = await hal.request('POST', '/notifications', { to: freshNumber(), body: 'Mine.' });
@@ -187,7 +199,12 @@ describe('POST /notifications, end to end', () => {
     expect((await (await newUser()).request('POST', '/templates', { name: 'Reminder', body: 'x' })).status).toBe(201);
 
     const id = created.body.templateId;
-    expectError(await jo.request('POST', '/notifications', { to: freshNumber(), templateId: id, variables: { name: 'Jo' } }), 400, 'VALIDATION_ERROR', /"time"/);
+    expectError(
+      await jo.request('POST', '/notifications', { to: freshNumber(), templateId: id, variables: { name: 'Jo' } }),
+      400,
+      'VALIDATION_ERROR',
+      /"time"/,
+    );
     const sent = await jo.request('POST', '/notifications', { to: freshNumber(), templateId: id, variables: { name: 'Jo', time: '9:00' } });
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ templateId: id, body: 'Hi Jo, see you at 9:00. Reply STOP to opt out.' });
@@ -224,21 +241,36 @@ describe('POST /notifications, end to end', () => {
     const lee = await newUser();
     const [a, b] = [freshNumber(), freshNumber()];
     const batch = await lee.request('POST', '/notifications/batch', {
-      items: [{ to: a, body: 'One' }, { to: 'nope', body: 'Two' }, { to: b, body: 'Three', sendAt: new Date(Date.now() + 1_000).toISOString() }, { to: a, body: 'One' }],
+      items: [
+        { to: a, body: 'One' },
+        { to: 'nope', body: 'Two' },
+        { to: b, body: 'Three', sendAt: new Date(Date.now() + 1_000).toISOString() },
+        { to: a, body: 'One' },
+      ],
     });
     expect(batch.status).toBe(200);
     const results = batch.body.results;
-    expect(results.map((r: { index: number; status: number }) => [r.index, r.status])).toEqual([[0, 201], [1, 400], [2, 201], [3, 200]]);
+    expect(results.map((r: { index: number; status: number }) => [r.index, r.status])).toEqual([
+      [0, 201],
+      [1, 400],
+      [2, 201],
+      [3, 200],
+    ]);
     expect(results[1].error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/to must be a valid phone number/) });
     expect(results[3].notification).toMatchObject({ notificationId: results[0].notification.notificationId, duplicate: true });
     expect(results[2].notification.status).toBe('scheduled');
     await eventually(async () => ((await messagesTo(a)).length === 1 && (await messagesTo(b)).length === 1 ? true : undefined), 20_000, 'both messages');
 
     expectError(await lee.request('POST', '/notifications/batch', { items: [] }), 400, 'VALIDATION_ERROR', /at least one/);
-    expectError(await lee.request('POST', '/notifications/batch', { items: Array.from({ length: 101 }, () => ({ to: a, body: 'x' })) }), 400, 'VALIDATION_ERROR', /at most 100/);
+    expectError(
+      await lee.request('POST', '/notifications/batch', { items: Array.from({ length: 101 }, () => ({ to: a, body: 'x' })) }),
+      400,
+      'VALIDATION_ERROR',
+      /at most 100/,
+    );
   });
 
-  it('keeps every opt-out and opt-in in the history, and a STOP ends the recipient\'s scheduled sends', async () => {
+  it("keeps every opt-out and opt-in in the history, and a STOP ends the recipient's scheduled sends", async () => {
     const max = await newUser();
     const to = freshNumber();
     const path = `/opt-outs/${encodeURIComponent(to)}`;
@@ -255,7 +287,11 @@ describe('POST /notifications, end to end', () => {
 
     const status = await max.request('GET', path);
     expect(status.body.optedOut).toBe(true);
-    expect(status.body.history.map((h: { action: string; source: string }) => `${h.action}:${h.source}`)).toEqual(['opt_out:keyword', 'opt_in:keyword', 'opt_out:api']);
+    expect(status.body.history.map((h: { action: string; source: string }) => `${h.action}:${h.source}`)).toEqual([
+      'opt_out:keyword',
+      'opt_in:keyword',
+      'opt_out:api',
+    ]);
     expectError(await max.request('GET', '/opt-outs/not-a-number'), 400, 'VALIDATION_ERROR', /E\.164/);
   });
 
@@ -264,10 +300,14 @@ describe('POST /notifications, end to end', () => {
     const to = freshNumber();
     const created = await ned.request('POST', '/notifications', { to, body: 'Urgent: call back.', priority: 7 });
     expect(created.body).toMatchObject({ priority: 7, status: 'pending' });
-    await eventually(async () => {
-      const { body } = await ned.request('GET', `/notifications/${created.body.notificationId}`);
-      return body.status === 'delivered' ? body : undefined;
-    }, 20_000, 'the priority send');
+    await eventually(
+      async () => {
+        const { body } = await ned.request('GET', `/notifications/${created.body.notificationId}`);
+        return body.status === 'delivered' ? body : undefined;
+      },
+      20_000,
+      'the priority send',
+    );
     expect(await messagesTo(to)).toHaveLength(1);
   });
 
@@ -281,13 +321,18 @@ describe('POST /notifications, end to end', () => {
     expectError(await olga.request('POST', '/rules', { ...rule, templateId: long.body.templateId }), 400, 'VALIDATION_ERROR', /can render 2075 characters/);
     expectError(await olga.request('POST', '/rules', { ...rule, templateId: foreign.body.templateId }), 400, 'VALIDATION_ERROR', /firstName/);
     expectError(await olga.request('POST', '/rules', { ...rule, templateId: 'missing' }), 400, 'VALIDATION_ERROR', /not found/);
-    expectError(await olga.request('POST', '/rules', { ...rule, templateId: short.body.templateId, messageTemplate: 'x' }), 400, 'VALIDATION_ERROR', /not both/);
+    expectError(
+      await olga.request('POST', '/rules', { ...rule, templateId: short.body.templateId, messageTemplate: 'x' }),
+      400,
+      'VALIDATION_ERROR',
+      /not both/,
+    );
     const created = await olga.request('POST', '/rules', { ...rule, templateId: short.body.templateId });
     expect(created.status).toBe(201);
     expect(created.body.templateId).toBe(short.body.templateId);
 
     const { fileId } = await olga.upload({ fileName: 'plan.txt', contentType: 'text/plain', content: 'x'.repeat(2048) });
-    await eventually(async () => ((await messagesTo(to)).length === 1 ? true : undefined), 20_000, 'the rule\'s message');
+    await eventually(async () => ((await messagesTo(to)).length === 1 ? true : undefined), 20_000, "the rule's message");
     // The first text to a recipient tells them how to opt out; the next one does not repeat it.
     expect((await messagesTo(to))[0]!.body).toBe('Got plan.txt (2 KB). Reply STOP to opt out.');
     const listed = await olga.request('GET', `/notifications?fileId=${fileId}&source=rule`);
@@ -295,6 +340,9 @@ describe('POST /notifications, end to end', () => {
     expect(listed.body.items[0]).toMatchObject({ source: 'rule', fileId });
     await olga.upload({ fileName: 'plan-2.txt', contentType: 'text/plain', content: 'x'.repeat(1024) });
     await eventually(async () => ((await messagesTo(to)).length === 2 ? true : undefined), 20_000, "the rule's second message");
-    expect((await messagesTo(to)).map((m: { body: string }) => m.body).sort()).toEqual(['Got plan-2.txt (1 KB).', 'Got plan.txt (2 KB). Reply STOP to opt out.']);
+    expect((await messagesTo(to)).map((m: { body: string }) => m.body).sort()).toEqual([
+      'Got plan-2.txt (1 KB).',
+      'Got plan.txt (2 KB). Reply STOP to opt out.',
+    ]);
   });
 });

@@ -32,14 +32,21 @@ describe('pacing to the account rate', () => {
     const { accepted, throttled } = runtime.simulator.counters();
     expect(throttled).toBe(0);
     expect(accepted).toBe(targets.length);
-    const sentTo = runtime.simulator.messages().filter((m) => m.accepted).map((m) => m.to);
+    const sentTo = runtime.simulator
+      .messages()
+      .filter((m) => m.accepted)
+      .map((m) => m.to);
     expect(new Set(sentTo).size).toBe(targets.length);
 
     // Waiting for a turn is not an attempt: every notification was claimed once.
-    const listed = await eventually(async () => {
-      const { body } = await user.request('GET', `/notifications?fileId=${fileId}&limit=100`);
-      return body.items.length === targets.length && body.items.every((n: { status: string }) => n.status !== 'pending') ? body.items : undefined;
-    }, 20_000, 'every notification to leave pending');
+    const listed = await eventually(
+      async () => {
+        const { body } = await user.request('GET', `/notifications?fileId=${fileId}&limit=100`);
+        return body.items.length === targets.length && body.items.every((n: { status: string }) => n.status !== 'pending') ? body.items : undefined;
+      },
+      20_000,
+      'every notification to leave pending',
+    );
     expect(listed.map((n: { attempts: number }) => n.attempts)).toEqual(targets.map(() => 1));
   });
 });

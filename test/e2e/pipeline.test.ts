@@ -35,17 +35,19 @@ describe('the pipeline, end to end through HTTP', () => {
 
     const { fileId } = await alice.upload({ fileName: 'invoice-2026.pdf', contentType: 'application/pdf', content: 'x'.repeat(2048) });
 
-    const [delivered] = await eventually(async () => {
-      const items = await notificationsFor(alice, fileId);
-      return items.length === 1 && items[0]!.status === 'delivered' ? items : undefined;
-    }, 20_000, 'the notification to be delivered');
+    const [delivered] = await eventually(
+      async () => {
+        const items = await notificationsFor(alice, fileId);
+        return items.length === 1 && items[0]!.status === 'delivered' ? items : undefined;
+      },
+      20_000,
+      'the notification to be delivered',
+    );
     expect(delivered).toMatchObject({ fileId, ruleId: rule.body.ruleId, channel: 'sms', target: '+14155550100', attempts: 1 });
     expect(delivered!.messageSid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(delivered).toMatchObject({ encoding: 'GSM-7', segments: 1 });
 
-    const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter(
-      (m: { to: string }) => m.to === '+14155550100',
-    );
+    const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+14155550100');
     expect(sent).toHaveLength(1);
     expect(sent[0].body).toContain('invoice-2026.pdf');
     expect(sent[0].sid).toBe(delivered!.messageSid);
@@ -63,10 +65,14 @@ describe('the pipeline, end to end through HTTP', () => {
     const bob = api.as(await api.tokenFor('bob'));
     await bob.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+15005550001' });
     const { fileId } = await bob.upload({ fileName: 'report.txt', contentType: 'text/plain', content: 'hello' });
-    const [failed] = await eventually(async () => {
-      const items = await notificationsFor(bob, fileId);
-      return items[0]?.status === 'failed' ? items : undefined;
-    }, 20_000, 'the notification to fail');
+    const [failed] = await eventually(
+      async () => {
+        const items = await notificationsFor(bob, fileId);
+        return items[0]?.status === 'failed' ? items : undefined;
+      },
+      20_000,
+      'the notification to fail',
+    );
     expect(failed).toMatchObject({ status: 'failed', errorCode: '21211', attempts: 1 });
     expect(failed!.errorMessage).toMatch(/not a valid phone number/);
   });
@@ -75,15 +81,23 @@ describe('the pipeline, end to end through HTTP', () => {
     const hana = api.as(await api.tokenFor('hana'));
     await hana.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+15005550004' });
     const first = await hana.upload({ fileName: 'one.txt', contentType: 'text/plain', content: '1' });
-    await eventually(async () => {
-      const items = await notificationsFor(hana, first.fileId);
-      return items[0]?.status === 'failed' ? items : undefined;
-    }, 20_000, 'the first send to fail with 21610');
+    await eventually(
+      async () => {
+        const items = await notificationsFor(hana, first.fileId);
+        return items[0]?.status === 'failed' ? items : undefined;
+      },
+      20_000,
+      'the first send to fail with 21610',
+    );
     const second = await hana.upload({ fileName: 'two.txt', contentType: 'text/plain', content: '2' });
-    const [suppressed] = await eventually(async () => {
-      const items = await notificationsFor(hana, second.fileId);
-      return items[0]?.status === 'suppressed' ? items : undefined;
-    }, 20_000, 'the second notification to be suppressed');
+    const [suppressed] = await eventually(
+      async () => {
+        const items = await notificationsFor(hana, second.fileId);
+        return items[0]?.status === 'suppressed' ? items : undefined;
+      },
+      20_000,
+      'the second notification to be suppressed',
+    );
     expect(suppressed).toMatchObject({ errorCode: '21610' });
     const attempts = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+15005550004');
     expect(attempts).toHaveLength(1);
@@ -93,10 +107,14 @@ describe('the pipeline, end to end through HTTP', () => {
     const kim = api.as(await api.tokenFor('kim'));
     await kim.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'email', target: 'Kim@Example.com', messageTemplate: '{{fileName}} is here' });
     const { fileId } = await kim.upload({ fileName: 'contract.pdf', contentType: 'application/pdf', content: 'c' });
-    const [sent] = await eventually(async () => {
-      const items = await notificationsFor(kim, fileId);
-      return items[0]?.status === 'sent' ? items : undefined;
-    }, 20_000, 'the email to be sent');
+    const [sent] = await eventually(
+      async () => {
+        const items = await notificationsFor(kim, fileId);
+        return items[0]?.status === 'sent' ? items : undefined;
+      },
+      20_000,
+      'the email to be sent',
+    );
     expect(sent).toMatchObject({ channel: 'email', target: 'kim@example.com', attempts: 1 });
     const emails = (await api.request('GET', '/local/sendgrid/messages')).body.items;
     const mine = emails.filter((e: { to: string[] }) => e.to.includes('kim@example.com'));

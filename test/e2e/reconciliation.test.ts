@@ -33,10 +33,14 @@ describe('reconciliation of statuses whose callbacks never came', () => {
     await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550181' });
     const { fileId } = await user.upload({ fileName: 'quiet.txt', contentType: 'text/plain', content: 'q' });
 
-    const delivered = await eventually(async () => {
-      const n = await notificationOf(user, fileId);
-      return n?.status === 'delivered' ? n : undefined;
-    }, 20_000, 'reconciliation to find the delivery');
+    const delivered = await eventually(
+      async () => {
+        const n = await notificationOf(user, fileId);
+        return n?.status === 'delivered' ? n : undefined;
+      },
+      20_000,
+      'reconciliation to find the delivery',
+    );
     const statuses = delivered.history.map((h: { status: string }) => h.status);
     expect(statuses[0]).toBe('pending');
     expect(statuses).toContain('queued');
@@ -51,10 +55,14 @@ describe('reconciliation of statuses whose callbacks never came', () => {
     await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550182' });
     const { fileId } = await user.upload({ fileName: 'lost.txt', contentType: 'text/plain', content: 'l' });
 
-    const undelivered = await eventually(async () => {
-      const n = await notificationOf(user, fileId);
-      return n?.status === 'undelivered' ? n : undefined;
-    }, 20_000, 'reconciliation to find the failure');
+    const undelivered = await eventually(
+      async () => {
+        const n = await notificationOf(user, fileId);
+        return n?.status === 'undelivered' ? n : undefined;
+      },
+      20_000,
+      'reconciliation to find the failure',
+    );
     expect(undelivered).toMatchObject({ errorCode: '30003', errorMessage: 'The destination handset is unreachable.' });
   });
 

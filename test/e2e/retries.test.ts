@@ -32,10 +32,14 @@ describe('retries', () => {
     await eventually(async () => ((await notificationOf(user, fileId))?.errorCode === '20500' ? true : undefined), 20_000, 'a first, failed attempt');
     runtime.simulator.clearFaults();
 
-    const delivered = await eventually(async () => {
-      const n = await notificationOf(user, fileId);
-      return n?.status === 'delivered' ? n : undefined;
-    }, 20_000, 'delivery after the fault clears');
+    const delivered = await eventually(
+      async () => {
+        const n = await notificationOf(user, fileId);
+        return n?.status === 'delivered' ? n : undefined;
+      },
+      20_000,
+      'delivery after the fault clears',
+    );
     expect(delivered.attempts).toBeGreaterThanOrEqual(2);
     const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string; status: string }) => m.to === '+14155550151');
     expect(sent.filter((m: { status: string }) => m.status === 'delivered')).toHaveLength(1);
@@ -47,18 +51,28 @@ describe('retries', () => {
     runtime.simulator.setFaults({ errorRate429: 1 });
     const { fileId } = await user.upload({ fileName: 'never.txt', contentType: 'text/plain', content: 'n' });
 
-    const failed = await eventually(async () => {
-      const n = await notificationOf(user, fileId);
-      return n?.status === 'failed' ? n : undefined;
-    }, 30_000, 'the notification to fail after its last attempt');
+    const failed = await eventually(
+      async () => {
+        const n = await notificationOf(user, fileId);
+        return n?.status === 'failed' ? n : undefined;
+      },
+      30_000,
+      'the notification to fail after its last attempt',
+    );
     runtime.simulator.clearFaults();
     expect(failed).toMatchObject({ errorCode: '20429', attempts: 5 });
 
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
-    const dead = await eventually(async () => {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      return (Messages ?? []).map((m) => JSON.parse(m.Body!)).find((m) => m.payload?.notificationId === failed.notificationId);
-    }, 10_000, 'the dead letter');
+    const dead = await eventually(
+      async () => {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        return (Messages ?? []).map((m) => JSON.parse(m.Body!)).find((m) => m.payload?.notificationId === failed.notificationId);
+      },
+      10_000,
+      'the dead letter',
+    );
     expect(dead).toMatchObject({ status: 'failed', errorCode: '20429', retryCount: 5 });
     sqs.destroy();
   });

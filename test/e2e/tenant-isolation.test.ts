@@ -13,7 +13,14 @@ let alice: ApiClient;
 let mallory: ApiClient;
 const aliceId = `alice+${randomUUID()}@example.com`;
 const malloryId = `mallory-${randomUUID()}`;
-const owned = { fileIds: [] as string[], ruleIds: [] as string[], notificationIds: [] as string[], messageIds: [] as string[], templateIds: [] as string[], cursors: {} as Record<string, string> };
+const owned = {
+  fileIds: [] as string[],
+  ruleIds: [] as string[],
+  notificationIds: [] as string[],
+  messageIds: [] as string[],
+  templateIds: [] as string[],
+  cursors: {} as Record<string, string>,
+};
 /** Alice's lines, calls and conversations. */
 const voice = { lineIds: [] as string[], numbers: [] as string[], callIds: [] as string[], conversationIds: [] as string[] };
 const aliceImage = sampleImages.png('alice-secret-image');
@@ -22,7 +29,18 @@ type Response = Awaited<ReturnType<ApiClient['request']>>;
 
 /** Nothing in the answer names anything of Alice's, save the id the request itself named. */
 function revealsNothing(response: Response, asked?: string) {
-  for (const secret of [aliceId, 'alice-secret', ...owned.fileIds, ...owned.ruleIds, ...owned.notificationIds, ...owned.messageIds, ...owned.templateIds, ...voice.lineIds, ...voice.callIds, ...voice.conversationIds]) {
+  for (const secret of [
+    aliceId,
+    'alice-secret',
+    ...owned.fileIds,
+    ...owned.ruleIds,
+    ...owned.notificationIds,
+    ...owned.messageIds,
+    ...owned.templateIds,
+    ...voice.lineIds,
+    ...voice.callIds,
+    ...voice.conversationIds,
+  ]) {
     if (secret !== asked) expect(response.text).not.toContain(secret);
   }
 }
@@ -49,10 +67,14 @@ beforeAll(async () => {
     const { fileId } = await alice.upload({ fileName: name, contentType: 'application/pdf', content: 'secret', tags: ['alice-secret'] });
     owned.fileIds.push(fileId);
   }
-  const notifications = await eventually(async () => {
-    const { body } = await alice.request('GET', '/notifications');
-    return body.items.length === 4 ? body.items : undefined;
-  }, 15_000, "Alice's notifications");
+  const notifications = await eventually(
+    async () => {
+      const { body } = await alice.request('GET', '/notifications');
+      return body.items.length === 4 ? body.items : undefined;
+    },
+    15_000,
+    "Alice's notifications",
+  );
   owned.notificationIds.push(...notifications.map((n: { notificationId: string }) => n.notificationId));
   await eventually(async () => ((await alice.request('GET', '/files')).body.items.length === 2 ? true : undefined));
 
@@ -94,10 +116,14 @@ beforeAll(async () => {
     await api.request('POST', '/local/twilio/inbound', { from: `+1415555018${i}`, to: number, body: 'alice-secret question' });
   }
   voice.conversationIds.push(
-    ...(await eventually(async () => {
-      const { body } = await alice.request('GET', '/conversations');
-      return body.items.length === 2 ? body.items.map((c: { conversationId: string }) => c.conversationId) : undefined;
-    }, 15_000, "Alice's conversations")),
+    ...(await eventually(
+      async () => {
+        const { body } = await alice.request('GET', '/conversations');
+        return body.items.length === 2 ? body.items.map((c: { conversationId: string }) => c.conversationId) : undefined;
+      },
+      15_000,
+      "Alice's conversations",
+    )),
   );
   owned.cursors.lines = (await alice.request('GET', '/lines?limit=1')).body.nextCursor;
   owned.cursors.calls = (await alice.request('GET', '/calls?limit=1')).body.nextCursor;
@@ -231,14 +257,26 @@ const attacks: Record<string, () => Promise<void>> = {
   },
   'POST /notifications': async () => {
     // Alice's idempotency key and template are hers alone.
-    const own = await mallory.request('POST', '/notifications', { to: '+14155550144', body: 'mine', idempotencyKey: 'alice-key', sendAt: new Date(Date.now() + 86_400_000).toISOString() });
+    const own = await mallory.request('POST', '/notifications', {
+      to: '+14155550144',
+      body: 'mine',
+      idempotencyKey: 'alice-key',
+      sendAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
     expect(own.status).toBe(201);
     revealsNothing(own);
-    refused(await mallory.request('POST', '/notifications', { to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }), 400, 'VALIDATION_ERROR', owned.templateIds[0]);
+    refused(
+      await mallory.request('POST', '/notifications', { to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }),
+      400,
+      'VALIDATION_ERROR',
+      owned.templateIds[0],
+    );
     await mallory.request('DELETE', `/notifications/${own.body.notificationId}`);
   },
   'POST /notifications/batch': async () => {
-    const response = await mallory.request('POST', '/notifications/batch', { items: [{ to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }] });
+    const response = await mallory.request('POST', '/notifications/batch', {
+      items: [{ to: '+14155550144', templateId: owned.templateIds[0], variables: { name: 'x' } }],
+    });
     expect(response.status).toBe(200);
     expect(response.body.results[0].status).toBe(400);
     revealsNothing(response, owned.templateIds[0]);

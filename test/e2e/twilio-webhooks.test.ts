@@ -82,7 +82,15 @@ afterAll(async () => {
   dynamo?.destroy();
   s3?.destroy();
   await runtime?.stop();
-  for (const key of ['HELP_TEXT', 'MEDIA_MAX_BYTES', 'MEDIA_TIMEOUT_MS', 'MEDIA_EXTRA_ORIGINS', 'STATUS_UPDATE_DEADLINE_MS', 'RETRY_BASE_SECONDS', 'RETRY_MAX_SECONDS']) {
+  for (const key of [
+    'HELP_TEXT',
+    'MEDIA_MAX_BYTES',
+    'MEDIA_TIMEOUT_MS',
+    'MEDIA_EXTRA_ORIGINS',
+    'STATUS_UPDATE_DEADLINE_MS',
+    'RETRY_BASE_SECONDS',
+    'RETRY_MAX_SECONDS',
+  ]) {
     delete process.env[key];
   }
 });
@@ -185,7 +193,11 @@ describe('status callbacks over HTTP', () => {
       expect(elapsed).toBeLessThan(DEADLINE_MS + 1_000);
       expect((await notifications.get(n.userId, n.notificationId))!.status).toBe('pending');
       stalled = false;
-      await eventually(async () => ((await notifications.get(n.userId, n.notificationId))!.status === 'delivered' ? true : undefined), 20_000, 'the queued callback to land');
+      await eventually(
+        async () => ((await notifications.get(n.userId, n.notificationId))!.status === 'delivered' ? true : undefined),
+        20_000,
+        'the queued callback to land',
+      );
     } finally {
       documentClient.middlewareStack.remove('stallForTest');
     }
@@ -261,23 +273,30 @@ describe('inbound messages', () => {
     const target = freshNumber();
     const user = api.as(await api.tokenFor(`optout-${randomUUID()}`));
     await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
-    const inboundVia = async (body: string) =>
-      (await api.request('POST', '/local/twilio/inbound', { from: target, to: runtime.twilio.fromNumber, body })).body;
+    const inboundVia = async (body: string) => (await api.request('POST', '/local/twilio/inbound', { from: target, to: runtime.twilio.fromNumber, body })).body;
 
     expect(await inboundVia('STOP')).toMatchObject({ status: 200 });
     const first = await user.upload({ fileName: 'one.txt', contentType: 'text/plain', content: '1' });
-    const suppressed = await eventually(async () => {
-      const [n] = (await user.request('GET', `/notifications?fileId=${first.fileId}`)).body.items;
-      return n?.status === 'suppressed' ? n : undefined;
-    }, 20_000, 'the notification to be suppressed');
+    const suppressed = await eventually(
+      async () => {
+        const [n] = (await user.request('GET', `/notifications?fileId=${first.fileId}`)).body.items;
+        return n?.status === 'suppressed' ? n : undefined;
+      },
+      20_000,
+      'the notification to be suppressed',
+    );
     expect(suppressed.errorCode).toBe('21610');
 
     expect(await inboundVia('START')).toMatchObject({ status: 200 });
     const second = await user.upload({ fileName: 'two.txt', contentType: 'text/plain', content: '2' });
-    await eventually(async () => {
-      const [n] = (await user.request('GET', `/notifications?fileId=${second.fileId}`)).body.items;
-      return n?.status === 'delivered' ? n : undefined;
-    }, 20_000, 'the notification after START to be delivered');
+    await eventually(
+      async () => {
+        const [n] = (await user.request('GET', `/notifications?fileId=${second.fileId}`)).body.items;
+        return n?.status === 'delivered' ? n : undefined;
+      },
+      20_000,
+      'the notification after START to be delivered',
+    );
     const sent = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === target);
     expect(sent.map((m: { body: string }) => m.body)).toEqual([expect.stringContaining('two.txt')]);
   });
@@ -291,7 +310,9 @@ describe('inbound MMS media', () => {
   it('copies each image once under its content hash, outside the uploads prefix, and records why the rest were skipped', async () => {
     const from = freshNumber();
     const urls = ['photo.png', 'same-photo.png', 'notes.txt', 'page.jpg', 'huge.png', 'slow.png', 'missing.png'].map((p) => `${mediaUrl}/${p}`);
-    expect((await api.request('POST', '/local/twilio/inbound', { from, to: runtime.twilio.fromNumber, body: 'pics', mediaUrls: urls })).body).toMatchObject({ status: 200 });
+    expect((await api.request('POST', '/local/twilio/inbound', { from, to: runtime.twilio.fromNumber, body: 'pics', mediaUrls: urls })).body).toMatchObject({
+      status: 200,
+    });
 
     const [message] = await storedMessagesFrom(from);
     const key = mediaKey(png);
@@ -323,13 +344,20 @@ describe('a notification’s history', () => {
     await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
     const { fileId } = await user.upload({ fileName: 'history.txt', contentType: 'text/plain', content: 'h' });
 
-    const listed = await eventually(async () => {
-      const [n] = (await user.request('GET', `/notifications?fileId=${fileId}`)).body.items;
-      return n?.status === 'delivered' ? n : undefined;
-    }, 20_000, 'delivery');
+    const listed = await eventually(
+      async () => {
+        const [n] = (await user.request('GET', `/notifications?fileId=${fileId}`)).body.items;
+        return n?.status === 'delivered' ? n : undefined;
+      },
+      20_000,
+      'delivery',
+    );
     // `queued` is the sender's own entry; when the simulator's `sent` callback beats that write, it is (rightly) skipped.
     const statuses = listed.history.map((h: { status: string }) => h.status);
-    expect([['pending', 'queued', 'sent', 'delivered'], ['pending', 'sent', 'delivered']]).toContainEqual(statuses);
+    expect([
+      ['pending', 'queued', 'sent', 'delivered'],
+      ['pending', 'sent', 'delivered'],
+    ]).toContainEqual(statuses);
     for (const entry of listed.history) expect(new Date(entry.at).toISOString()).toBe(entry.at);
 
     const file = await user.request('GET', `/files/${fileId}`);

@@ -93,7 +93,21 @@ describe('lines', () => {
   it.each([
     ['a malformed number', { number: '12345' }, /number must be a valid phone number/],
     ['a malformed forwardTo', { forwardTo: 'call me' }, /forwardTo must be a valid phone number/],
-    ['overlapping business hours', { businessHours: { timezone: 'America/New_York', days: { mon: [['09:00', '12:00'], ['11:00', '17:00']] } } }, /overlap/],
+    [
+      'overlapping business hours',
+      {
+        businessHours: {
+          timezone: 'America/New_York',
+          days: {
+            mon: [
+              ['09:00', '12:00'],
+              ['11:00', '17:00'],
+            ],
+          },
+        },
+      },
+      /overlap/,
+    ],
     ['an invalid time zone', { businessHours: { timezone: 'Mars/Olympus', days: {} } }, /IANA time zone/],
     ['an unknown reply variable', { missedCallReply: 'Hi {{name}}' }, /only \{\{businessName\}\} and \{\{callerNumber\}\}/],
     ['a ring time Twilio refuses', { ringSeconds: 2 }, /ringSeconds must be at least 5/],
@@ -114,22 +128,26 @@ describe('lines', () => {
     expect((await alice.request('GET', `/lines/${line.lineId}`)).body).toEqual(line);
   });
 
-  it('gives the line\'s owner the messages that reached its number before the line existed', async () => {
+  it("gives the line's owner the messages that reached its number before the line existed", async () => {
     const alice = await newUser();
     const number = freshNumber(true);
     const sender = freshNumber();
     expect((await text(sender, number, 'Anyone there? I called earlier.')).body.status).toBe(200);
     expect((await alice.request('GET', `/messages?from=${encodeURIComponent(sender)}`)).body.items).toEqual([]);
     await newLine(alice, { number });
-    const adopted = await eventually(async () => {
-      const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(sender)}`);
-      return body.items.length === 1 ? body.items[0] : undefined;
-    }, 20_000, 'the earlier message to become the owner\'s');
+    const adopted = await eventually(
+      async () => {
+        const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(sender)}`);
+        return body.items.length === 1 ? body.items[0] : undefined;
+      },
+      20_000,
+      "the earlier message to become the owner's",
+    );
     expect(adopted).toMatchObject({ from: sender, to: number, message: 'Anyone there? I called earlier.', source: 'twilio' });
     expect((await alice.request('GET', `/messages/${adopted.messageId}`)).status).toBe(200);
   });
 
-  it('answers 404 for an unknown line and another user\'s', async () => {
+  it("answers 404 for an unknown line and another user's", async () => {
     const alice = await newUser();
     const bob = await newUser();
     const line = await newLine(alice);
@@ -155,10 +173,14 @@ async function messagesTo(to: string) {
 
 /** The call once the voice worker has recorded its auto-reply outcome. */
 async function settledCall(user: ApiClient, callSid: string) {
-  return eventually(async () => {
-    const { body } = await user.request('GET', `/calls/${callSid}`);
-    return body?.autoReply || body?.autoReplySkipped ? body : undefined;
-  }, 20_000, 'the auto-reply outcome');
+  return eventually(
+    async () => {
+      const { body } = await user.request('GET', `/calls/${callSid}`);
+      return body?.autoReply || body?.autoReplySkipped ? body : undefined;
+    },
+    20_000,
+    'the auto-reply outcome',
+  );
 }
 
 /** Posts a signed form to a Twilio webhook, as Twilio would. */
@@ -166,7 +188,10 @@ async function signedPost(path: string, params: Record<string, string>, signed =
   const url = `${runtime.publicBaseUrl}${path}`;
   const response = await fetch(`${runtime.url}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signed ? { 'x-twilio-signature': twilioSignature(runtime.twilio.authToken, url, params) } : {}) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(signed ? { 'x-twilio-signature': twilioSignature(runtime.twilio.authToken, url, params) } : {}),
+    },
     body: new URLSearchParams(params),
   });
   return { status: response.status, text: await response.text() };
@@ -180,7 +205,9 @@ describe('calls', () => {
     const played = await call({ from: caller, to: line.number, answer: 'no-answer' });
     expect(played.dialStatus).toBe('no-answer');
     expect(played.twiml[0]).toContain(`<Dial timeout="15" action="/twilio/voice/dial-status" method="POST" callerId="${caller}">${line.forwardTo}</Dial>`);
-    expect(played.twiml[1]).toMatch(/<Say>Sorry, nobody could take your call at Acme Plumbing\. Please leave a message after the tone\.<\/Say><Record action="\/twilio\/voice\/recording"/);
+    expect(played.twiml[1]).toMatch(
+      /<Say>Sorry, nobody could take your call at Acme Plumbing\. Please leave a message after the tone\.<\/Say><Record action="\/twilio\/voice\/recording"/,
+    );
     const listed = (await api.request('GET', '/local/twilio/calls')).body.items;
     expect(listed.find((c: { callSid: string }) => c.callSid === played.callSid)).toMatchObject({ from: caller, to: line.number, answer: 'no-answer' });
     expect(played.webhooks.map((w) => [new URL(w.url).pathname, w.status])).toEqual([
@@ -191,7 +218,15 @@ describe('calls', () => {
     ]);
 
     const logged = await settledCall(alice, played.callSid);
-    expect(logged).toMatchObject({ callId: played.callSid, lineId: line.lineId, from: caller, to: line.number, status: 'voicemail', dialStatus: 'no-answer', recordingSeconds: 12 });
+    expect(logged).toMatchObject({
+      callId: played.callSid,
+      lineId: line.lineId,
+      from: caller,
+      to: line.number,
+      status: 'voicemail',
+      dialStatus: 'no-answer',
+      recordingSeconds: 12,
+    });
     expect(logged.recordingUrl).toMatch(/^https:\/\/api\.twilio\.com\/.*\/Recordings\/RE/);
     expect(logged.endedAt).toBeDefined();
     expect(logged.durationSeconds).toBeGreaterThan(0);
@@ -335,7 +370,11 @@ describe('calls', () => {
     const line = await newLine(alice);
     const callSid = `CA${randomBytes(16).toString('hex')}`;
     for (const path of ['/twilio/voice', '/twilio/voice/dial-status', '/twilio/voice/recording', '/twilio/voice/status']) {
-      const response = await signedPost(path, { CallSid: callSid, From: freshNumber(), To: line.number, DialCallStatus: 'no-answer', CallStatus: 'ringing' }, false);
+      const response = await signedPost(
+        path,
+        { CallSid: callSid, From: freshNumber(), To: line.number, DialCallStatus: 'no-answer', CallStatus: 'ringing' },
+        false,
+      );
       expect(response.status).toBe(403);
     }
     expect((await alice.request('GET', `/calls/${callSid}`)).status).toBe(404);
@@ -378,12 +417,20 @@ async function handoffReceiver(statuses: number[] = []) {
       const body = Buffer.concat(chunks).toString('utf8');
       const timestamp = String(req.headers['x-handoff-timestamp']);
       const expected = `sha256=${createHmac('sha256', process.env.HANDOFF_SECRET!).update(`${timestamp}.${body}`).digest('hex')}`;
-      received.push({ body: JSON.parse(body), validSignature: req.headers['x-handoff-signature'] === expected, id: req.headers['x-handoff-id'] as string | undefined });
+      received.push({
+        body: JSON.parse(body),
+        validSignature: req.headers['x-handoff-signature'] === expected,
+        id: req.headers['x-handoff-id'] as string | undefined,
+      });
       res.writeHead(statuses.shift() ?? 200).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/handoff`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/handoff`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** A missed call from `caller`, settled; its conversation's id. */
@@ -392,36 +439,47 @@ async function missedCall(user: ApiClient, line: { number: string }, caller: str
   return (await settledCall(user, played.callSid)).conversationId as string;
 }
 
-
 describe('conversations', () => {
-  it('files the caller\'s texts into the conversation and the line owner\'s messages, and sends replies from the line', async () => {
+  it("files the caller's texts into the conversation and the line owner's messages, and sends replies from the line", async () => {
     const alice = await newUser();
     const line = await newLine(alice);
     const caller = freshNumber();
     const conversationId = await missedCall(alice, line, caller);
     expect((await text(caller, line.number, 'Can you fix a leak today?')).body.status).toBe(200);
-    const joined = await eventually(async () => {
-      const { body } = await alice.request('GET', `/conversations/${conversationId}`);
-      return body.messages.length === 2 ? body : undefined;
-    }, 20_000, 'the text to join the conversation');
+    const joined = await eventually(
+      async () => {
+        const { body } = await alice.request('GET', `/conversations/${conversationId}`);
+        return body.messages.length === 2 ? body : undefined;
+      },
+      20_000,
+      'the text to join the conversation',
+    );
     expect(joined.messages.map((m: { direction: string; body: string }) => [m.direction, m.body])).toEqual([
       ['outbound', expect.stringMatching(/^Sorry we missed your call/)],
       ['inbound', 'Can you fix a leak today?'],
     ]);
     // The line's owner sees the text in the message store too; before lines it was nobody's.
-    const stored = await eventually(async () => {
-      const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(caller)}`);
-      return body.items.length === 1 ? body.items[0] : undefined;
-    }, 20_000, 'the message in the owner\'s store');
+    const stored = await eventually(
+      async () => {
+        const { body } = await alice.request('GET', `/messages?from=${encodeURIComponent(caller)}`);
+        return body.items.length === 1 ? body.items[0] : undefined;
+      },
+      20_000,
+      "the message in the owner's store",
+    );
     expect(stored).toMatchObject({ from: caller, to: line.number, message: 'Can you fix a leak today?', source: 'twilio' });
 
     const reply = await alice.request('POST', `/conversations/${conversationId}/messages`, { body: 'Yes, we can come at 3pm.' });
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({ direction: 'outbound', body: 'Yes, we can come at 3pm.', notificationId: expect.any(String) });
-    const sent = await eventually(async () => {
-      const mine = (await messagesTo(caller)).filter((m) => m.body === 'Yes, we can come at 3pm.');
-      return mine.length === 1 ? mine[0] : undefined;
-    }, 20_000, 'the reply to be sent');
+    const sent = await eventually(
+      async () => {
+        const mine = (await messagesTo(caller)).filter((m) => m.body === 'Yes, we can come at 3pm.');
+        return mine.length === 1 ? mine[0] : undefined;
+      },
+      20_000,
+      'the reply to be sent',
+    );
     expect(sent.from).toBe(line.number);
     expect((await alice.request('GET', `/notifications/${reply.body.notificationId}`)).body).toMatchObject({ source: 'conversation', from: line.number });
 
@@ -455,10 +513,14 @@ describe('conversations', () => {
       const conversationId = await missedCall(alice, line, caller);
       await text(caller, line.number, 'Hello? Anyone there?');
       await text(caller, line.number, 'Still waiting.');
-      const marked = await eventually(async () => {
-        const { body } = await alice.request('GET', `/conversations/${conversationId}`);
-        return body.needsAttention && receiver.received.length > 0 ? body : undefined;
-      }, 20_000, 'the hand-off');
+      const marked = await eventually(
+        async () => {
+          const { body } = await alice.request('GET', `/conversations/${conversationId}`);
+          return body.needsAttention && receiver.received.length > 0 ? body : undefined;
+        },
+        20_000,
+        'the hand-off',
+      );
       expect(marked.needsAttention).toBe(true);
       await new Promise((r) => setTimeout(r, 2_500)); // the second message's timer has fired by now, and must not have sent again
       expect(receiver.received).toHaveLength(1);
@@ -509,7 +571,7 @@ describe('conversations', () => {
     }
   });
 
-  it('answers 404 for another user\'s conversation and a missing one', async () => {
+  it("answers 404 for another user's conversation and a missing one", async () => {
     const alice = await newUser();
     const bob = await newUser();
     const line = await newLine(alice);

@@ -58,10 +58,14 @@ describe('GET /files', () => {
   it('lists an uploaded file as FileMetadata with a working, short-lived download link', async () => {
     const user = await signIn();
     const { fileId } = await user.upload({ fileName: 'Contract.PDF', contentType: 'application/pdf', content: 'x'.repeat(300), tags: ['legal'] });
-    const listed = await eventually(async () => {
-      const { body } = await user.request('GET', '/files');
-      return body.items.length === 1 ? body : undefined;
-    }, 10_000, 'the upload to be listed');
+    const listed = await eventually(
+      async () => {
+        const { body } = await user.request('GET', '/files');
+        return body.items.length === 1 ? body : undefined;
+      },
+      10_000,
+      'the upload to be listed',
+    );
 
     expect(listed.nextCursor).toBeNull();
     const [file] = listed.items;
@@ -166,10 +170,14 @@ describe('GET /files/{fileId}', () => {
     const user = await signIn();
     const rule = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550123' });
     const { fileId } = await user.upload({ fileName: 'history.txt', contentType: 'text/plain', content: 'h' });
-    const file = await eventually(async () => {
-      const { body } = await user.request('GET', `/files/${fileId}`);
-      return body?.notifications?.[0]?.status === 'delivered' ? body : undefined;
-    }, 15_000, 'the notification to be delivered');
+    const file = await eventually(
+      async () => {
+        const { body } = await user.request('GET', `/files/${fileId}`);
+        return body?.notifications?.[0]?.status === 'delivered' ? body : undefined;
+      },
+      15_000,
+      'the notification to be delivered',
+    );
 
     expect(file.notifications).toHaveLength(1);
     const [notification] = file.notifications;

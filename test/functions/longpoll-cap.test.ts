@@ -26,7 +26,10 @@ describe('a cap on one user’s concurrent long polls', () => {
       holder.request('GET', '/notifications/longpoll?timeout=4'),
       other.request('GET', '/notifications/longpoll?timeout=1'),
     ]);
-    const mine = polls.slice(0, 3).map((p) => p.status).sort();
+    const mine = polls
+      .slice(0, 3)
+      .map((p) => p.status)
+      .sort();
     expect(mine).toEqual([200, 200, 429]);
     const refused = polls.find((p) => p.status === 429)!;
     expect(refused.body.error.code).toBe('RATE_LIMITED');

@@ -87,10 +87,14 @@ describe('rule-matcher', () => {
     const responses = await Promise.all([invoke(s3Record(key)), invoke(s3Record(key)), invoke(s3Record(key))]);
     for (const response of responses) expect(response).toEqual({ batchItemFailures: [] });
 
-    const [notification] = await eventually(async () => {
-      const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
-      return body.items.length > 0 && body.items.every((n: { status: string }) => n.status === 'delivered') ? body.items : undefined;
-    }, 10_000, 'the notification to be delivered');
+    const [notification] = await eventually(
+      async () => {
+        const { body } = await user.request('GET', `/notifications?fileId=${fileId}`);
+        return body.items.length > 0 && body.items.every((n: { status: string }) => n.status === 'delivered') ? body.items : undefined;
+      },
+      10_000,
+      'the notification to be delivered',
+    );
     await runtime.simulator.idle();
 
     expect((await user.request('GET', `/notifications?fileId=${fileId}`)).body.items).toHaveLength(1);
@@ -104,10 +108,14 @@ describe('rule-matcher', () => {
     const user = await signIn(`bob+${randomUUID().slice(0, 8)}@example.com`);
     const { fileId } = await user.upload({ fileName: 'my notes 2026.txt', contentType: 'text/plain', content: 'hello' });
 
-    const file = await eventually(async () => {
-      const response = await user.request('GET', `/files/${fileId}`);
-      return response.status === 200 ? response.body : undefined;
-    }, 10_000, 'the file to be recorded');
+    const file = await eventually(
+      async () => {
+        const response = await user.request('GET', `/files/${fileId}`);
+        return response.status === 200 ? response.body : undefined;
+      },
+      10_000,
+      'the file to be recorded',
+    );
     expect(file).toMatchObject({ fileId, fileName: 'my notes 2026.txt', fileType: 'txt', sizeBytes: 5 });
     expect(await invoke(s3Record(objectKeyFor(user.userId, fileId)))).toEqual({ batchItemFailures: [] });
   });
@@ -135,11 +143,15 @@ describe('rule-matcher', () => {
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
     const letters: Array<{ payload: unknown; status: string; error: string; retryCount: number }> = [];
     try {
-      await eventually(async () => {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.upload, MaxNumberOfMessages: 10 }));
-        letters.push(...Messages.map((m) => JSON.parse(m.Body!)));
-        return letters.length >= 4 ? true : undefined;
-      }, 10_000, 'four dead letters');
+      await eventually(
+        async () => {
+          const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.upload, MaxNumberOfMessages: 10 }));
+          letters.push(...Messages.map((m) => JSON.parse(m.Body!)));
+          return letters.length >= 4 ? true : undefined;
+        },
+        10_000,
+        'four dead letters',
+      );
     } finally {
       sqs.destroy();
     }

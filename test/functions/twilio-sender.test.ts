@@ -73,8 +73,7 @@ function record(body: string, receiveCount = 1): SQSRecord {
   };
 }
 
-const refRecord = (n: NotificationRecord, receiveCount = 1) =>
-  record(JSON.stringify({ userId: n.userId, notificationId: n.notificationId }), receiveCount);
+const refRecord = (n: NotificationRecord, receiveCount = 1) => record(JSON.stringify({ userId: n.userId, notificationId: n.notificationId }), receiveCount);
 
 const invoke = (...records: SQSRecord[]) => handler({ Records: records }, lambdaContext('twilio-sender', 30));
 const messagesTo = (to: string) => runtime.simulator.messages().filter((m) => m.to === to || m.to === `whatsapp:${to}`);
@@ -145,7 +144,9 @@ describe('twilio-sender', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(await current(n)).toMatchObject({ status: 'failed', errorCode: '20500' });
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     const dead = (Messages ?? []).map((m) => JSON.parse(m.Body!)).find((m) => m.payload?.notificationId === n.notificationId);
     expect(dead).toMatchObject({ payload: { userId: n.userId, notificationId: n.notificationId }, status: 'failed', errorCode: '20500', retryCount: 1 });
     expect(Date.parse(dead.failedAt)).not.toBeNaN();
@@ -191,7 +192,9 @@ describe('twilio-sender', () => {
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
     const letters: Array<{ payload: unknown; status: string; error: string; cause?: string; retryCount: number }> = [];
     for (let i = 0; i < 5 && letters.length < 2; i++) {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: runtime.resources.dlqUrls.notification, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       letters.push(...(Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((m) => JSON.stringify(m.payload).includes(marker)));
     }
     sqs.destroy();

@@ -92,7 +92,10 @@ async function timed<T>(work: Promise<T>): Promise<{ result: T; ms: number }> {
 }
 
 const queuedBodies = () => sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody!));
-const slowly = <T>(ms: number, value: T) => () => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+const slowly =
+  <T>(ms: number, value: T) =>
+  () =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 describe('POST /twilio/status when DynamoDB is slow or failing', () => {
   it('applies the callback directly and queues nothing while DynamoDB answers in time', async () => {
@@ -111,7 +114,10 @@ describe('POST /twilio/status when DynamoDB is slow or failing', () => {
     expect(ms).toBeLessThan(DEADLINE_MS + 1_000);
     expect(queuedBodies()).toEqual([{ messageSid: params.MessageSid, messageStatus: 'delivered', ref }]);
     expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(env.STATUS_CALLBACK_QUEUE_URL);
-    expect(warn).toHaveBeenCalledWith('Status callback deferred to the status-callback queue', expect.objectContaining({ reason: `no answer from the store within ${DEADLINE_MS} ms` }));
+    expect(warn).toHaveBeenCalledWith(
+      'Status callback deferred to the status-callback queue',
+      expect.objectContaining({ reason: `no answer from the store within ${DEADLINE_MS} ms` }),
+    );
   });
 
   it('answers 200 and keeps the callback, error code included, when DynamoDB throttles', async () => {
@@ -162,7 +168,11 @@ describe('the status-callback queue consumer', () => {
     const update = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input;
     expect(update.Key).toEqual({ pk: ref.userId, sk: ref.notificationId });
     expect(update.ConditionExpression).toContain('statusRank < :below');
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':status': 'undelivered', ':code': '30003', ':message': 'The destination handset is unreachable.' });
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':status': 'undelivered',
+      ':code': '30003',
+      ':message': 'The destination handset is unreachable.',
+    });
   });
 
   it('leaves a callback it could not store on the queue for another try', async () => {

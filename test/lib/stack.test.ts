@@ -116,9 +116,7 @@ describe('NotificationStack', () => {
       });
       const [, client] = ofType('AWS::Cognito::UserPoolClient').find(([id]) => id.startsWith('UserPoolWebClient'))!;
       expect(client.Properties.GenerateSecret).toBe(false);
-      expect(client.Properties.ExplicitAuthFlows).toEqual(
-        expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH']),
-      );
+      expect(client.Properties.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_USER_SRP_AUTH', 'ALLOW_USER_PASSWORD_AUTH']));
       expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
     });
 
@@ -160,9 +158,7 @@ describe('NotificationStack', () => {
 
   describe('functions', () => {
     it('creates one Node.js 24 arm64 Lambda per topology function', () => {
-      const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) =>
-        String(fn.Properties.Runtime).startsWith('nodejs'),
-      );
+      const nodeFunctions = ofType('AWS::Lambda::Function').filter(([, fn]) => String(fn.Properties.Runtime).startsWith('nodejs'));
       expect(nodeFunctions).toHaveLength(functionEntries.length);
       for (const [name, spec] of functionEntries) {
         expect(resources[functionId(name)]!.Properties).toMatchObject({
@@ -203,7 +199,9 @@ describe('NotificationStack', () => {
         ...('statusCallbacks' in spec && spec.statusCallbacks ? [commonEnv.statusCallbackBaseUrl] : []),
         ...('configuresNumbers' in spec && spec.configuresNumbers ? [commonEnv.voiceWebhookBaseUrl, commonEnv.smsWebhookBaseUrl] : []),
         ...('handoffs' in spec && spec.handoffs ? [commonEnv.handoffSecretId] : []),
-        ...Object.values(queues).filter((q) => q.consumer === name).flatMap((q) => [q.envVar, q.dlqEnvVar]),
+        ...Object.values(queues)
+          .filter((q) => q.consumer === name)
+          .flatMap((q) => [q.envVar, q.dlqEnvVar]),
         // Each user's token bucket, on the user routes.
         ...(routes.some((r) => r.function === name && r.auth === 'user') ? [tables.state.envVar, 'USER_RATE_PER_SECOND', 'USER_RATE_BURST'] : []),
       ];
@@ -228,9 +226,13 @@ describe('NotificationStack', () => {
       // No IAM auth: Twilio cannot sign with AWS credentials; the handler checks X-Twilio-Signature.
       for (const [, url] of urls) expect(url.Properties.AuthType).toBe('NONE');
       const statusUrl = urls.find(([, url]) => url.Properties.TargetFunctionArn['Fn::GetAtt'][0] === functionId('twilio-status'))!;
-      expect(resources[functionId('twilio-sender')]!.Properties.Environment.Variables[commonEnv.statusCallbackBaseUrl]).toEqual({ 'Fn::GetAtt': [statusUrl[0], 'FunctionUrl'] });
+      expect(resources[functionId('twilio-sender')]!.Properties.Environment.Variables[commonEnv.statusCallbackBaseUrl]).toEqual({
+        'Fn::GetAtt': [statusUrl[0], 'FunctionUrl'],
+      });
       const incomingUrl = urls.find(([, url]) => url.Properties.TargetFunctionArn['Fn::GetAtt'][0] === functionId('twilio-incoming'))!;
-      expect(template.toJSON().Outputs.TwilioIncomingWebhookUrl.Value).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [incomingUrl[0], 'FunctionUrl'] }, 'twilio/incoming']] });
+      expect(template.toJSON().Outputs.TwilioIncomingWebhookUrl.Value).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [incomingUrl[0], 'FunctionUrl'] }, 'twilio/incoming']],
+      });
     });
 
     it('keeps Twilio credentials out of every Lambda environment', () => {
@@ -251,7 +253,9 @@ describe('NotificationStack', () => {
 
     it('lets list-rules read rules but not write them', () => {
       // (Its one write is to its own token bucket in the state table, asserted with the buckets.)
-      const all = statementsOf('list-rules').filter((s) => mentions(s, logicalId(stack.tables.rules))).flatMap(actions);
+      const all = statementsOf('list-rules')
+        .filter((s) => mentions(s, logicalId(stack.tables.rules)))
+        .flatMap(actions);
       expect(all).toContain('dynamodb:Query');
       expect(all).not.toContain('dynamodb:PutItem');
       expect(all).not.toContain('dynamodb:DeleteItem');
@@ -284,9 +288,7 @@ describe('NotificationStack', () => {
     it('lets only the Twilio functions read the Twilio secret', () => {
       const secretId = logicalId(stack.twilioSecret);
       for (const [name, spec] of functionEntries) {
-        const reads = statementsOf(name).some(
-          (s) => mentions(s, secretId) && actions(s).includes('secretsmanager:GetSecretValue'),
-        );
+        const reads = statementsOf(name).some((s) => mentions(s, secretId) && actions(s).includes('secretsmanager:GetSecretValue'));
         expect(reads, name).toBe(Boolean(spec.twilio));
       }
     });
@@ -313,8 +315,7 @@ describe('NotificationStack', () => {
         BatchSize: spec.batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ScalingConfig: { MaximumConcurrency: spec.maxConcurrency },
-        MaximumBatchingWindowInSeconds:
-          spec.maxBatchingWindowSeconds > 0 ? spec.maxBatchingWindowSeconds : Match.absent(),
+        MaximumBatchingWindowInSeconds: spec.maxBatchingWindowSeconds > 0 ? spec.maxBatchingWindowSeconds : Match.absent(),
       });
     });
 
@@ -322,9 +323,7 @@ describe('NotificationStack', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [
-          { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } },
-        ],
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } }],
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: 0,
         AlarmActions: [{ Ref: logicalId(stack.alarmTopic) }],
@@ -365,9 +364,7 @@ describe('NotificationStack', () => {
         })),
       );
       for (const definition of table.Properties.AttributeDefinitions) expect(definition.AttributeType).toBe('S');
-      expect(table.Properties.TimeToLiveSpecification).toEqual(
-        spec.ttlAttribute ? { AttributeName: spec.ttlAttribute, Enabled: true } : undefined,
-      );
+      expect(table.Properties.TimeToLiveSpecification).toEqual(spec.ttlAttribute ? { AttributeName: spec.ttlAttribute, Enabled: true } : undefined);
     });
   });
 
@@ -391,9 +388,7 @@ describe('NotificationStack', () => {
 
     it('aborts incomplete multipart uploads and never expires files', () => {
       const rules = resources[logicalId(stack.bucket)]!.Properties.LifecycleConfiguration.Rules;
-      expect(rules).toContainEqual(
-        expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
-      );
+      expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }));
       for (const rule of rules) expect(rule.ExpirationInDays).toBeUndefined();
     });
 
@@ -401,9 +396,7 @@ describe('NotificationStack', () => {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: logicalId(stack.bucket) },
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     });
@@ -439,7 +432,10 @@ describe('NotificationStack', () => {
 
   describe('message store', () => {
     it('gives every filter combination of GET /messages an index sorted by message', () => {
-      const indexes = resources[logicalId(stack.tables.messages)]!.Properties.GlobalSecondaryIndexes as Array<{ IndexName: string; KeySchema: Array<{ AttributeName: string; KeyType: string }> }>;
+      const indexes = resources[logicalId(stack.tables.messages)]!.Properties.GlobalSecondaryIndexes as Array<{
+        IndexName: string;
+        KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+      }>;
       expect(indexes.map((i) => i.IndexName).sort()).toEqual(['byFrom', 'byFromStatus', 'byFromTo', 'byFromToStatus', 'byStatus', 'byTo', 'byToStatus']);
       for (const index of indexes) expect(index.KeySchema[1]).toEqual({ AttributeName: 'sk', KeyType: 'RANGE' });
     });
@@ -447,22 +443,30 @@ describe('NotificationStack', () => {
     it('feeds accepted messages through the ingest queue to the message processor', () => {
       expect(queues.ingest.consumer).toBe('message-processor');
       for (const sender of ['create-message', 'twilio-incoming'] as const) {
-        const sends = statementsOf(sender).filter((s) => mentions(s, logicalId(stack.queues.ingest.queue))).flatMap(actions);
+        const sends = statementsOf(sender)
+          .filter((s) => mentions(s, logicalId(stack.queues.ingest.queue)))
+          .flatMap(actions);
         expect(sends, sender).toContain('sqs:SendMessage');
       }
     });
 
     it('lets the media functions reach message-media/ only', () => {
       for (const name of ['attach-message-media', 'list-message-media', 'get-message', 'list-messages'] as const) {
-        const onBucket = JSON.stringify(statementsOf(name).filter((s) => mentions(s, logicalId(stack.bucket))).map((s) => s.Resource));
+        const onBucket = JSON.stringify(
+          statementsOf(name)
+            .filter((s) => mentions(s, logicalId(stack.bucket)))
+            .map((s) => s.Resource),
+        );
         expect(onBucket, name).toContain('/message-media/*');
         expect(onBucket, name).not.toContain('/uploads/');
       }
-      const writes = statementsOf('list-message-media').filter((s) => mentions(s, logicalId(stack.bucket))).flatMap(actions);
+      const writes = statementsOf('list-message-media')
+        .filter((s) => mentions(s, logicalId(stack.bucket)))
+        .flatMap(actions);
       expect(writes).not.toContain('s3:PutObject');
     });
 
-    it('lets get-metrics read every queue\'s attributes and nothing more of them', () => {
+    it("lets get-metrics read every queue's attributes and nothing more of them", () => {
       const statements = statementsOf('get-metrics');
       for (const pair of Object.values(stack.queues)) {
         for (const queue of [pair.queue, pair.deadLetterQueue]) {
@@ -476,10 +480,19 @@ describe('NotificationStack', () => {
   describe('web console', () => {
     it('keeps its files in a private bucket that only its CloudFront distribution reads (origin access control)', () => {
       const bucket = resources[logicalId(stack.console.bucket)]!.Properties;
-      expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^AccessLogsBucket/) });
       const [[, oac]] = ofType('AWS::CloudFront::OriginAccessControl') as [[string, Resource]];
-      expect(oac.Properties.OriginAccessControlConfig).toMatchObject({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+      expect(oac.Properties.OriginAccessControlConfig).toMatchObject({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      });
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: logicalId(stack.console.bucket) },
         PolicyDocument: {
@@ -522,7 +535,7 @@ describe('NotificationStack', () => {
       expect(markers).toContain('HttpApi');
     });
 
-    it('caches hashed assets for a year and revalidates index.html on every visit, and no deployment deletes the other\'s files', () => {
+    it("caches hashed assets for a year and revalidates index.html on every visit, and no deployment deletes the other's files", () => {
       const deployments = ofType('Custom::CDKBucketDeployment').map(([, d]) => d.Properties);
       expect(deployments).toHaveLength(2);
       const page = deployments.find((d) => d.DistributionPaths)!;
@@ -543,8 +556,15 @@ describe('NotificationStack', () => {
 
     it('signs in through Cognito hosted UI with the authorization code flow (PKCE, no secret) back to the console', () => {
       const client = resources[logicalId(stack.console.client)]!.Properties;
-      expect(client).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
-      expect(client.CallbackURLs).toEqual([{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.console.distribution), 'DomainName'] }, '/app/callback']] }]);
+      expect(client).toMatchObject({
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        SupportedIdentityProviders: ['COGNITO'],
+      });
+      expect(client.CallbackURLs).toEqual([
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(stack.console.distribution), 'DomainName'] }, '/app/callback']] },
+      ]);
       template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { UserPoolId: { Ref: logicalId(stack.userPool) } });
     });
 
@@ -570,14 +590,24 @@ describe('NotificationStack', () => {
         }
       }
       for (const [name] of functionEntries) expect(body).toContain(functionId(name));
-      for (const metric of ['Sends', 'SendErrors', 'StatusCallbacks', 'TwilioThrottled', 'BreakerOpens', 'WebhookSignatureFailures', 'ReconciliationStuck', 'Ingest', 'ProcessingTime']) {
+      for (const metric of [
+        'Sends',
+        'SendErrors',
+        'StatusCallbacks',
+        'TwilioThrottled',
+        'BreakerOpens',
+        'WebhookSignatureFailures',
+        'ReconciliationStuck',
+        'Ingest',
+        'ProcessingTime',
+      ]) {
         expect(body).toContain(metric);
       }
       expect(body).toContain('account MPS');
       expect(body).toContain('Throttles');
     });
 
-    it.each(queueEntries)('alarms when the %s queue\'s oldest message waits over 30 minutes', (key) => {
+    it.each(queueEntries)("alarms when the %s queue's oldest message waits over 30 minutes", (key) => {
       expect(alarmOf(`${pascal(key)}OldestMessageAlarm`)).toMatchObject({
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateAgeOfOldestMessage',
@@ -588,7 +618,7 @@ describe('NotificationStack', () => {
       });
     });
 
-    it.each(functionEntries.map(([name]) => name))('alarms when over 5%% of %s\'s invocations fail', (name) => {
+    it.each(functionEntries.map(([name]) => name))("alarms when over 5%% of %s's invocations fail", (name) => {
       const props = alarmOf(`${pascal(name)}ErrorRateAlarm`);
       expect(props).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', AlarmActions: [topicRef()] });
       const metrics = props.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: unknown[] } } }>;
@@ -600,20 +630,29 @@ describe('NotificationStack', () => {
       }
     });
 
-    it.each(functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name))('alarms when the %s webhook answers slower than 500 ms at p95', (name) => {
-      expect(alarmOf(`${pascal(name)}LatencyAlarm`)).toMatchObject({
-        MetricName: 'Duration',
-        ExtendedStatistic: 'p95',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
-        Threshold: 500,
-        AlarmActions: [topicRef()],
-      });
-    });
+    it.each(functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name))(
+      'alarms when the %s webhook answers slower than 500 ms at p95',
+      (name) => {
+        expect(alarmOf(`${pascal(name)}LatencyAlarm`)).toMatchObject({
+          MetricName: 'Duration',
+          ExtendedStatistic: 'p95',
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }],
+          Threshold: 500,
+          AlarmActions: [topicRef()],
+        });
+      },
+    );
 
     it('alarms when the circuit breaker opens, and when reconciliation keeps finding stuck notifications', () => {
       const app = { Namespace: 'TwilioNotifications', Dimensions: [{ Name: 'service', Value: 'twilio-notifications' }], AlarmActions: [topicRef()] };
       expect(alarmOf('BreakerOpenAlarm')).toMatchObject({ ...app, MetricName: 'BreakerOpens', Statistic: 'Sum', Threshold: 0 });
-      expect(alarmOf('ReconciliationStuckAlarm')).toMatchObject({ ...app, MetricName: 'ReconciliationStuck', Threshold: 0, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+      expect(alarmOf('ReconciliationStuckAlarm')).toMatchObject({
+        ...app,
+        MetricName: 'ReconciliationStuck',
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+      });
     });
 
     it('sends every alarm of the stack to the alarm topic, and has no other alarms', () => {
@@ -668,7 +707,10 @@ describe('NotificationStack with a Messaging Service and a per-minute cap', () =
 });
 
 describe('NotificationStack: least privilege on tables, and webhooks that cannot starve the account', () => {
-  const tableActions = (name: FunctionName) => statementsOf(name).flatMap(actions).filter((a) => a.startsWith('dynamodb:'));
+  const tableActions = (name: FunctionName) =>
+    statementsOf(name)
+      .flatMap(actions)
+      .filter((a) => a.startsWith('dynamodb:'));
   const webhooks = functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name);
 
   it('grants Scan to no function', () => {
@@ -718,7 +760,10 @@ describe('NotificationStack: each user’s token bucket', () => {
 
   it('gives no bucket to the webhooks, which Twilio calls without a user', () => {
     for (const [name, spec] of functionEntries.filter(([, s]) => s.webhook)) {
-      expect(statementsOf(name).some((s) => JSON.stringify(s).includes('dynamodb:LeadingKeys')), `${name} ${spec.description}`).toBe(false);
+      expect(
+        statementsOf(name).some((s) => JSON.stringify(s).includes('dynamodb:LeadingKeys')),
+        `${name} ${spec.description}`,
+      ).toBe(false);
     }
   });
 });

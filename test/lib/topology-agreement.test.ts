@@ -58,7 +58,11 @@ describe('the deployed stack and the local runtime', () => {
         return [queueId, { fn: functionNamed(m.Properties.FunctionName.Ref), queue }];
       }),
     );
-    expect(Object.values(deployedConsumers).map((c) => c.fn).sort()).toEqual(Object.values(runtime.consumers).sort());
+    expect(
+      Object.values(deployedConsumers)
+        .map((c) => c.fn)
+        .sort(),
+    ).toEqual(Object.values(runtime.consumers).sort());
 
     const sqs = new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.sqsEndpoint });
     for (const [key, url] of Object.entries(runtime.resources.queueUrls) as Array<[QueueKey, string]>) {

@@ -70,7 +70,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (tallies.size > 0) {
-    const rows = [...tallies].map(([attackClass, t]) => `${attackClass.padEnd(28)} ${String(t.tried).padStart(5)} ${String(t.serverErrors).padStart(5)} ${String(t.wroteData).padStart(6)} ${String(t.acceptedForged).padStart(9)}`);
+    const rows = [...tallies].map(
+      ([attackClass, t]) =>
+        `${attackClass.padEnd(28)} ${String(t.tried).padStart(5)} ${String(t.serverErrors).padStart(5)} ${String(t.wroteData).padStart(6)} ${String(t.acceptedForged).padStart(9)}`,
+    );
     const total = [...tallies.values()].reduce((a, t) => a + t.tried, 0);
     console.log(['attack class                 tried   5xx  wrote  accepted', ...rows, `total tried: ${total}`].join('\n'));
   }
@@ -128,11 +131,22 @@ describe('forged and replayed Twilio webhooks', () => {
     const attempts: Array<() => Promise<Response>> = [
       () => postForm('/twilio/status', callback('delivered')),
       () => postForm('/twilio/status', callback('delivered'), sign('/twilio/status', callback('delivered'), 'not-the-token')),
-      () => postForm('/twilio/status', callback('delivered'), sign('/twilio/status', callback('delivered'), undefined, 'https://elsewhere.example/twilio/status')),
+      () =>
+        postForm('/twilio/status', callback('delivered'), sign('/twilio/status', callback('delivered'), undefined, 'https://elsewhere.example/twilio/status')),
       () => postForm('/twilio/status', callback('undelivered'), sign('/twilio/status', callback('delivered'))),
-      () => postForm('/twilio/status', [...callback('undelivered'), ['MessageStatus', 'sent']], sign('/twilio/status', [...callback('sent'), ['MessageStatus', 'undelivered']])),
+      () =>
+        postForm(
+          '/twilio/status',
+          [...callback('undelivered'), ['MessageStatus', 'sent']],
+          sign('/twilio/status', [...callback('sent'), ['MessageStatus', 'undelivered']]),
+        ),
       () => postForm('/twilio/status?n=other', callback('delivered'), sign('/twilio/status', callback('delivered'))),
-      () => fetch(`${runtime.url}/twilio/status`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': sign('/twilio/status', []) }, body: JSON.stringify({ MessageSid: n.messageSid, MessageStatus: 'delivered' }) }),
+      () =>
+        fetch(`${runtime.url}/twilio/status`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-twilio-signature': sign('/twilio/status', []) },
+          body: JSON.stringify({ MessageSid: n.messageSid, MessageStatus: 'delivered' }),
+        }),
     ];
     for (const attempt of attempts) {
       const response = await attempt();
@@ -263,7 +277,11 @@ async function exists(key: string): Promise<boolean> {
 describe('SSRF through inbound MMS media', () => {
   it('copies nothing from loopback, link-local, private or non-media addresses', async () => {
     // A private object the attacker knows the key of: the victim's upload.
-    const { fileId } = await user.upload({ fileName: 'private.png', contentType: 'image/png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) });
+    const { fileId } = await user.upload({
+      fileName: 'private.png',
+      contentType: 'image/png',
+      content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    });
     await eventually(async () => ((await user.request('GET', `/files/${fileId}`)).status === 200 ? true : undefined));
     const front = new URL(runtime.url);
     const key = `${bucket.prefix}${encodeURIComponent(userId)}/${fileId}`;
@@ -337,7 +355,13 @@ describe('one client flooding the API', () => {
 
 describe('costly patterns and oversize messages', () => {
   it('refuses patterns too costly to run on every upload', async () => {
-    const patterns = ['(((.{0,10}){0,10}){0,10})', '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})', '[a-z]{0,1000}', '((((.{0,5}){0,5}){0,5}){0,5})', '(.{0,100}){0,10}'];
+    const patterns = [
+      '(((.{0,10}){0,10}){0,10})',
+      '(((.{0,10}){0,10}){0,10})(((.{0,10}){0,10}){0,10})',
+      '[a-z]{0,1000}',
+      '((((.{0,5}){0,5}){0,5}){0,5})',
+      '(.{0,100}){0,10}',
+    ];
     for (const fileNameRegex of patterns) {
       const answer = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', fileNameRegex });
       record('costly patterns', answer.status, { wrote: answer.status === 201 });

@@ -89,9 +89,13 @@ describe('queueConsumer', () => {
 
   it('retries later by hiding the record for the backoff, and reports it failed so the queue keeps it', async () => {
     await drain('upload');
-    const handler = queueConsumer(queues.upload, async () => {
-      throw new RetryLaterError('Twilio is busy.', '20429');
-    }, env.sqs);
+    const handler = queueConsumer(
+      queues.upload,
+      async () => {
+        throw new RetryLaterError('Twilio is busy.', '20429');
+      },
+      env.sqs,
+    );
     const record = await delivered('upload', '{"fileId":"f-1"}', 2);
     expect(await handler({ Records: [record] }, context)).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
     // Visible before (received with a zero visibility timeout), hidden now for at least a second.
@@ -100,9 +104,13 @@ describe('queueConsumer', () => {
 
   it('gives up by sending the dead-letter envelope itself and deleting nothing it still needs', async () => {
     await drain('ingest');
-    const handler = queueConsumer(queues.ingest, async () => {
-      throw new GiveUpError('The number is not a mobile number.', { status: 'failed', errorCode: '21614', attempts: 5 });
-    }, env.sqs);
+    const handler = queueConsumer(
+      queues.ingest,
+      async () => {
+        throw new GiveUpError('The number is not a mobile number.', { status: 'failed', errorCode: '21614', attempts: 5 });
+      },
+      env.sqs,
+    );
     const record = await delivered('ingest', '{"messageId":"m-1"}', 5);
     expect(await handler({ Records: [record] }, context)).toEqual({ batchItemFailures: [] });
     const [letter] = await receiveAll(env.resources.dlqUrls.ingest);
@@ -116,11 +124,15 @@ describe('queueConsumer', () => {
     });
   });
 
-  it('leaves any other error to the queue\'s own visibility timeout and redrive, one record at a time', async () => {
+  it("leaves any other error to the queue's own visibility timeout and redrive, one record at a time", async () => {
     await drain('upload');
-    const handler = queueConsumer(queues.upload, async (record) => {
-      if (record.body.includes('bad')) throw new Error('boom');
-    }, env.sqs);
+    const handler = queueConsumer(
+      queues.upload,
+      async (record) => {
+        if (record.body.includes('bad')) throw new Error('boom');
+      },
+      env.sqs,
+    );
     const good = await delivered('upload', '{"fileId":"good"}');
     const bad = await delivered('upload', '{"fileId":"bad"}');
     expect(await handler({ Records: [good, bad] }, context)).toEqual({ batchItemFailures: [{ itemIdentifier: bad.messageId }] });

@@ -20,12 +20,18 @@ function webhookAt(baseUrl: string) {
     seen.push(req);
     return twiml();
   });
-  const invoke = async (event: APIGatewayProxyEventV2) =>
-    (await handler(event, {} as Context)) as APIGatewayProxyStructuredResultV2;
+  const invoke = async (event: APIGatewayProxyEventV2) => (await handler(event, {} as Context)) as APIGatewayProxyStructuredResultV2;
   return { invoke, seen };
 }
 
-function event(input: { path: string; query?: string; body: string; headers: Record<string, string>; base64?: boolean; domainName?: string }): APIGatewayProxyEventV2 {
+function event(input: {
+  path: string;
+  query?: string;
+  body: string;
+  headers: Record<string, string>;
+  base64?: boolean;
+  domainName?: string;
+}): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: `POST ${input.path}`,
@@ -65,7 +71,12 @@ describe('twilioWebhook', () => {
       }),
     );
     expect(response.statusCode).toBe(200);
-    expect(seen[0]!.params).toEqual({ MessageSid: 'SM0123', MessageStatus: 'delivered', AccountSid: `AC${'0'.repeat(32)}`, MediaUrl: ['https://m.example/1.jpg', 'https://m.example/2.jpg'] });
+    expect(seen[0]!.params).toEqual({
+      MessageSid: 'SM0123',
+      MessageStatus: 'delivered',
+      AccountSid: `AC${'0'.repeat(32)}`,
+      MediaUrl: ['https://m.example/1.jpg', 'https://m.example/2.jpg'],
+    });
     expect(seen[0]!.query.get('n')).toBe('n1');
   });
 
@@ -89,14 +100,19 @@ describe('twilioWebhook', () => {
     process.env.AWS_REGION = 'us-east-1';
     try {
       const fnDomain = 'abc123xyz.lambda-url.us-east-1.on.aws';
-      const signedFor = (url: string) => ({ 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(token, url, paramsOf(callback)) });
+      const signedFor = (url: string) => ({
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioSignature(token, url, paramsOf(callback)),
+      });
       const viaUrl = { path: '/twilio/status', query: 'u=alice&n=n1', body: form(callback), domainName: fnDomain };
       expect((await invoke(event({ ...viaUrl, headers: signedFor(`https://${fnDomain}/twilio/status?u=alice&n=n1`) }))).statusCode).toBe(200);
       // Signed for the API's URL, it was not what Twilio called: refused.
       expect((await invoke(event({ ...viaUrl, headers: signedFor('https://api.example.com/twilio/status?u=alice&n=n1') }))).statusCode).toBe(403);
       // Any other domain in the request context (an API's, a custom one) means the configured URL.
       const viaApi = { ...viaUrl, domainName: 'abc.execute-api.us-east-1.amazonaws.com' };
-      expect((await invoke(event({ ...viaApi, headers: signedFor(`https://abc.execute-api.us-east-1.amazonaws.com/twilio/status?u=alice&n=n1`) }))).statusCode).toBe(403);
+      expect(
+        (await invoke(event({ ...viaApi, headers: signedFor(`https://abc.execute-api.us-east-1.amazonaws.com/twilio/status?u=alice&n=n1`) }))).statusCode,
+      ).toBe(403);
       expect((await invoke(event({ ...viaApi, headers: signedFor('https://api.example.com/twilio/status?u=alice&n=n1') }))).statusCode).toBe(200);
       expect(seen).toHaveLength(2);
     } finally {
@@ -110,7 +126,14 @@ describe('twilioWebhook', () => {
     const query = 'u=alice%40example.com&n=01HZ-R1';
     const signature = twilioSignature(token, `https://api.example.com/twilio/status?${query}`, paramsOf(callback));
     const send = (q: string) =>
-      invoke(event({ path: '/twilio/status', query: q, body: form(callback), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } }));
+      invoke(
+        event({
+          path: '/twilio/status',
+          query: q,
+          body: form(callback),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        }),
+      );
     expect((await send(query)).statusCode).toBe(200);
     expect((await send('n=01HZ-R1&u=alice%40example.com')).statusCode).toBe(403);
   });
@@ -124,7 +147,11 @@ describe('twilioWebhook', () => {
     const { invoke } = webhookAt(configured);
     const signature = twilioSignature(token, `${signedAs}/twilio/incoming`, paramsOf(callback));
     const response = await invoke(
-      event({ path: '/twilio/incoming', body: form(callback), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } }),
+      event({
+        path: '/twilio/incoming',
+        body: form(callback),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      }),
     );
     expect(response.statusCode).toBe(200);
   });
@@ -155,7 +182,12 @@ describe('twilioWebhook', () => {
     const { invoke } = webhookAt('https://api.example.com');
     const signature = twilioSignature(token, 'https://api.example.com/twilio/status', paramsOf(callback));
     const response = await invoke(
-      event({ path: '/twilio/status', body: form(callback), base64: true, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } }),
+      event({
+        path: '/twilio/status',
+        body: form(callback),
+        base64: true,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      }),
     );
     expect(response.statusCode).toBe(200);
   });
@@ -201,7 +233,12 @@ describe('twilioWebhook', () => {
       const { invoke, seen } = webhookAt('https://api.example.com');
       const signed = twilioBodySignature(token, 'https://api.example.com/twilio/status', '[1,2]');
       const response = await invoke(
-        event({ path: '/twilio/status', query: new URL(signed.url).search.slice(1), body: '[1,2]', headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature } }),
+        event({
+          path: '/twilio/status',
+          query: new URL(signed.url).search.slice(1),
+          body: '[1,2]',
+          headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature },
+        }),
       );
       expect(response.statusCode).toBe(400);
       expect(seen).toEqual([]);
@@ -211,7 +248,11 @@ describe('twilioWebhook', () => {
   it('refuses a repeated key the handler reads, whose values a replay could swap under the same signature', async () => {
     process.env.PUBLIC_BASE_URL = 'https://api.example.com';
     const handler = twilioWebhook(async ({ params }) => twiml(field(params, 'MessageStatus')));
-    const pairs: Array<[string, string]> = [['MessageSid', 'SM0123'], ['MessageStatus', 'undelivered'], ['MessageStatus', 'sent']];
+    const pairs: Array<[string, string]> = [
+      ['MessageSid', 'SM0123'],
+      ['MessageStatus', 'undelivered'],
+      ['MessageStatus', 'sent'],
+    ];
     const signature = twilioSignature(token, 'https://api.example.com/twilio/status', paramsOf(pairs));
     const response = (await handler(
       event({ path: '/twilio/status', body: form(pairs), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } }),
@@ -225,7 +266,9 @@ describe('twilioWebhook', () => {
     const recorded: Parameters<MetricSink>[] = [];
     setMetricSink((...args) => recorded.push(args));
     const { invoke } = webhookAt('https://api.example.com');
-    const response = await invoke(event({ path: '/twilio/status', body: form(callback), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' } }));
+    const response = await invoke(
+      event({ path: '/twilio/status', body: form(callback), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' } }),
+    );
     expect(response.statusCode).toBe(403);
     expect(recorded).toEqual([['WebhookSignatureFailures', 1, 'Count', undefined]]);
   });
@@ -237,7 +280,10 @@ describe('twilioWebhook', () => {
       messageSid: 'SM0123',
       callSid: undefined,
     });
-    const call: Array<[string, string]> = [['CallSid', 'CA0123'], ['CallStatus', 'completed']];
+    const call: Array<[string, string]> = [
+      ['CallSid', 'CA0123'],
+      ['CallStatus', 'completed'],
+    ];
     expect(correlationOfWebhook(event({ path: '/twilio/voice', body: form(call), headers }))).toMatchObject({ callSid: 'CA0123' });
     // A body that does not parse gives no keys; the handler refuses it after the signature check.
     expect(correlationOfWebhook(event({ path: '/twilio/status', body: '{not json', headers: { 'content-type': 'application/json' } }))).toEqual({
@@ -254,4 +300,3 @@ describe('twilioWebhook', () => {
     expect(twiml().body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
   });
 });
-

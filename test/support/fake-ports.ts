@@ -285,7 +285,9 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
   }
 
   async listForFile(userId: string, fileId: string): Promise<NotificationRecord[]> {
-    return this.all().filter((n) => n.userId === userId && n.notificationId.startsWith(`${fileId}-`)).reverse();
+    return this.all()
+      .filter((n) => n.userId === userId && n.notificationId.startsWith(`${fileId}-`))
+      .reverse();
   }
 }
 
@@ -429,7 +431,12 @@ export class FakeMessageGateway implements MessageGateway {
   async send(message: OutboundMessage): Promise<SendOutcome> {
     this.sent.push(copy(message));
     const next = this.script.shift();
-    const outcome = next === undefined ? ({ kind: 'accepted', messageSid: FakeMessageGateway.sid(this.sent.length), status: 'queued' } as const) : typeof next === 'function' ? await next(message) : next;
+    const outcome =
+      next === undefined
+        ? ({ kind: 'accepted', messageSid: FakeMessageGateway.sid(this.sent.length), status: 'queued' } as const)
+        : typeof next === 'function'
+          ? await next(message)
+          : next;
     if (outcome.kind === 'accepted') this.held.push({ sid: outcome.messageSid, to: message.to, body: message.body, createdAt: this.now() });
     return outcome;
   }
@@ -521,7 +528,10 @@ export class FakeMessageStore implements MessageRepository, MediaRepository, Mes
 
   async list(owner: string, filter: MessageFilter, page: PageRequest & { offset: number }): Promise<Page<MessageRecord>> {
     const sorted = [...this.messages.values()]
-      .filter((m) => m.owner === owner && (!filter.from || m.from === filter.from) && (!filter.to || m.to === filter.to) && (!filter.status || m.status === filter.status))
+      .filter(
+        (m) =>
+          m.owner === owner && (!filter.from || m.from === filter.from) && (!filter.to || m.to === filter.to) && (!filter.status || m.status === filter.status),
+      )
       .sort((a, b) => b.messageId.localeCompare(a.messageId));
     const after = page.startKey?.sk;
     const start = (after === undefined ? 0 : sorted.findIndex((m) => m.messageId === after) + 1) + page.offset;
@@ -637,7 +647,11 @@ export class FakeTemplateRepository implements TemplateRepository {
 
   async list(userId: string, page: PageRequest): Promise<Page<Template>> {
     const mine = [...this.templates.entries()].filter(([k]) => k.startsWith(`${userId}\u0000`)).map(([, t]) => copy(t));
-    return paginate(mine.sort((a, b) => (a.templateId < b.templateId ? 1 : -1)), (t) => t.templateId, page);
+    return paginate(
+      mine.sort((a, b) => (a.templateId < b.templateId ? 1 : -1)),
+      (t) => t.templateId,
+      page,
+    );
   }
 
   private nameTaken(userId: string, name: string, except?: string): boolean {

@@ -92,7 +92,10 @@ const n = (id: string, createdAt: string, status: Notification['status'] = 'pend
 
 describe('the notification log', () => {
   it('puts fresh copies over old ones and keeps the newest first', () => {
-    const merged = mergeNotifications([n('a', '2026-01-01T00:00:01Z'), n('b', '2026-01-01T00:00:02Z')], [n('a', '2026-01-01T00:00:01Z', 'delivered'), n('c', '2026-01-01T00:00:03Z')]);
+    const merged = mergeNotifications(
+      [n('a', '2026-01-01T00:00:01Z'), n('b', '2026-01-01T00:00:02Z')],
+      [n('a', '2026-01-01T00:00:01Z', 'delivered'), n('c', '2026-01-01T00:00:03Z')],
+    );
     expect(merged.map((x) => `${x.notificationId}:${x.status}`)).toEqual(['c:pending', 'b:pending', 'a:delivered']);
   });
 
@@ -106,8 +109,20 @@ describe('the notification log', () => {
 
 describe('the phone panel', () => {
   it('groups the simulator messages by the phone on the far side', () => {
-    const m = (sid: string, from: string, to: string): SimulatorMessage => ({ sid, from, to, body: sid, mediaUrls: [], status: 'delivered', errorCode: null, dateCreated: '' });
-    const groups = byPhone([m('1', '+15005550006', '+14155550100'), m('2', '+15005550006', 'whatsapp:+14155550100'), m('3', '+15005550006', '+14155550111')], new Set(['+15005550006']));
+    const m = (sid: string, from: string, to: string): SimulatorMessage => ({
+      sid,
+      from,
+      to,
+      body: sid,
+      mediaUrls: [],
+      status: 'delivered',
+      errorCode: null,
+      dateCreated: '',
+    });
+    const groups = byPhone(
+      [m('1', '+15005550006', '+14155550100'), m('2', '+15005550006', 'whatsapp:+14155550100'), m('3', '+15005550006', '+14155550111')],
+      new Set(['+15005550006']),
+    );
     expect([...groups.entries()].map(([phone, list]) => [phone, list.map((x) => x.sid)])).toEqual([
       ['+14155550100', ['1', '2']],
       ['+14155550111', ['3']],

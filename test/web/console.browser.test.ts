@@ -48,7 +48,12 @@ function png(size: number): Buffer {
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) rows.set([242, Math.round((x / size) * 255), Math.round((y / size) * 255)], y * (1 + size * 3) + 1 + x * 3);
   }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function open(label: string) {
@@ -133,7 +138,9 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
     await page.getByRole('link', { name: 'report.txt' }).click();
     await page.getByRole('heading', { level: 1, name: 'report.txt' }).waitFor();
     await page.locator('[data-status="delivered"]').waitFor(EVENTUALLY);
-    await expect.poll(() => page.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents()).toEqual(expect.arrayContaining(['pending', 'sent', 'delivered']));
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents())
+      .toEqual(expect.arrayContaining(['pending', 'sent', 'delivered']));
     const href = await page.getByRole('link', { name: 'Download' }).getAttribute('href');
     const download = await fetch(new URL(href!, runtime.url));
     expect(download.status).toBe(200);
@@ -152,7 +159,10 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
 
     // The phone that got the message texts STOP; the next notification to it is suppressed.
     await open('Phone');
-    await page.getByRole('article', { name: `Messages with ${PHONE}` }).getByText('New upload: report.txt').waitFor(EVENTUALLY);
+    await page
+      .getByRole('article', { name: `Messages with ${PHONE}` })
+      .getByText('New upload: report.txt')
+      .waitFor(EVENTUALLY);
     await page.getByLabel('From phone number').fill(PHONE);
     await page.getByRole('button', { name: 'Text STOP' }).click();
     await page.getByText(`Texted "STOP" from ${PHONE}.`).waitFor();
@@ -231,7 +241,9 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
     const sent = page.locator('li.send', { hasText: 'Hello Ana' });
     await sent.and(page.locator('[data-status="delivered"]')).waitFor(EVENTUALLY);
     await sent.getByText('History').click();
-    await expect.poll(() => sent.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents()).toEqual(expect.arrayContaining(['sent', 'delivered']));
+    await expect
+      .poll(() => sent.getByRole('list', { name: 'Status timeline' }).locator('.badge').allTextContents())
+      .toEqual(expect.arrayContaining(['sent', 'delivered']));
 
     // Schedule one for tomorrow, move it, then cancel it.
     const tomorrow = new Date(Date.now() + 24 * 3_600_000);
@@ -292,7 +304,12 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
 
     // At a phone's width.
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [label, name] of [['Sends', 'sends-phone-width'], ['Messages', 'messages-phone-width'], ['Templates', 'templates-phone-width'], ['Settings', 'settings-phone-width']] as const) {
+    for (const [label, name] of [
+      ['Sends', 'sends-phone-width'],
+      ['Messages', 'messages-phone-width'],
+      ['Templates', 'templates-phone-width'],
+      ['Settings', 'settings-phone-width'],
+    ] as const) {
       await open(label);
       await page.waitForLoadState('networkidle');
       await shot(name);

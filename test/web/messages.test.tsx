@@ -61,7 +61,12 @@ describe('the Messages page', () => {
       if (method === 'GET' && path === '/metrics') return { status: 200, body: metrics };
       if (method === 'GET') return { status: 200, body: { items: [], limit: 20, offset: 0 } };
       if (method === 'POST' && path === '/messages')
-        return { status: 400, body: { error: { code: 'VALIDATION_ERROR', message: 'from is not valid.', details: [{ field: 'from', message: 'from must be a valid phone number.' }] } } };
+        return {
+          status: 400,
+          body: {
+            error: { code: 'VALIDATION_ERROR', message: 'from is not valid.', details: [{ field: 'from', message: 'from must be a valid phone number.' }] },
+          },
+        };
       return undefined;
     });
     renderSignedIn(<Messages />, api.fetchImpl);
@@ -76,7 +81,9 @@ describe('the Messages page', () => {
 describe('a message page', () => {
   it('shows the status, the processing time and the images as thumbnails', async () => {
     const media = { mediaId: 'a'.repeat(64), contentType: 'image/png', sizeBytes: 2048, url: 'http://localhost/local/s3/media/a.png?X-Amz-Signature=x' };
-    const api = fakeApi(({ method, path }) => (method === 'GET' && path === '/messages/m1' ? { status: 200, body: message('m1', { media: [media] }) } : undefined));
+    const api = fakeApi(({ method, path }) =>
+      method === 'GET' && path === '/messages/m1' ? { status: 200, body: message('m1', { media: [media] }) } : undefined,
+    );
     renderSignedIn(<MessagePage messageId="m1" />, api.fetchImpl);
     await screen.findByText('text m1');
     expect(screen.getByTestId('message-status').textContent).toBe('processed');

@@ -39,13 +39,19 @@ const scheduled: Notification = {
 };
 
 describe('the Templates page', () => {
-  it('finds the variables as the text is typed, previews the message, and shows the server\'s problems by their field', async () => {
+  it("finds the variables as the text is typed, previews the message, and shows the server's problems by their field", async () => {
     const api = fakeApi(({ method, path }) => {
       if (method === 'GET' && path.startsWith('/templates')) return { status: 200, body: { items: [] } };
       if (method === 'POST' && path === '/templates')
         return {
           status: 409,
-          body: { error: { code: 'NAME_TAKEN', message: 'You already have a template named "reminder".', details: [{ field: 'name', message: 'That name is taken.' }] } },
+          body: {
+            error: {
+              code: 'NAME_TAKEN',
+              message: 'You already have a template named "reminder".',
+              details: [{ field: 'name', message: 'That name is taken.' }],
+            },
+          },
         };
       return undefined;
     });
@@ -88,7 +94,10 @@ describe('the Sends page', () => {
       if (method === 'GET' && path.startsWith('/templates')) return { status: 200, body: { items: [template] } };
       if (method === 'GET' && path.startsWith('/notifications')) return { status: 200, body: { items: [] } };
       if (method === 'POST' && path === '/notifications')
-        return { status: 201, body: { ...scheduled, notificationId: 'n2', status: 'pending', sendAt: undefined, body: 'Hi Ana, your visit is at 9:00.', ...(body as object) } };
+        return {
+          status: 201,
+          body: { ...scheduled, notificationId: 'n2', status: 'pending', sendAt: undefined, body: 'Hi Ana, your visit is at 9:00.', ...(body as object) },
+        };
       return undefined;
     });
     renderSignedIn(<Sends />, api.fetchImpl);
@@ -144,7 +153,12 @@ describe('the Sends page', () => {
     const api = fakeApi(({ method, path }) => {
       if (method === 'GET') return { status: 200, body: { items: [] } };
       if (method === 'POST' && path === '/notifications')
-        return { status: 400, body: { error: { code: 'VALIDATION_ERROR', message: 'to is not valid.', details: [{ field: 'to', message: 'to must be a phone number in E.164 form.' }] } } };
+        return {
+          status: 400,
+          body: {
+            error: { code: 'VALIDATION_ERROR', message: 'to is not valid.', details: [{ field: 'to', message: 'to must be a phone number in E.164 form.' }] },
+          },
+        };
       return undefined;
     });
     renderSignedIn(<Sends />, api.fetchImpl);
@@ -157,12 +171,16 @@ describe('the Sends page', () => {
 });
 
 describe('the Settings page', () => {
-  it('saves quiet hours with their time zone, and looks up a number\'s opt-out history', async () => {
+  it("saves quiet hours with their time zone, and looks up a number's opt-out history", async () => {
     const api = fakeApi(({ method, path, body }) => {
-      if (method === 'GET' && path === '/settings') return { status: 200, body: { quietHours: null, dedupWindowSeconds: 60, optOutFooter: ' Reply STOP to opt out.' } };
+      if (method === 'GET' && path === '/settings')
+        return { status: 200, body: { quietHours: null, dedupWindowSeconds: 60, optOutFooter: ' Reply STOP to opt out.' } };
       if (method === 'PUT' && path === '/settings') return { status: 200, body };
       if (method === 'GET' && path === '/opt-outs/%2B14155550100')
-        return { status: 200, body: { phone: '+14155550100', optedOut: true, history: [{ action: 'opt_out', source: 'keyword', at: '2026-11-30T10:00:00.000Z' }] } };
+        return {
+          status: 200,
+          body: { phone: '+14155550100', optedOut: true, history: [{ action: 'opt_out', source: 'keyword', at: '2026-11-30T10:00:00.000Z' }] },
+        };
       return undefined;
     });
     renderSignedIn(<Settings />, api.fetchImpl);

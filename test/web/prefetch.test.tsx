@@ -71,7 +71,10 @@ describe("index.html's early requests", () => {
     const { fakeApi, renderSignedIn } = await import('./support.tsx');
     const html = (await import('../../web/index.html?raw')).default;
     const first = Object.fromEntries(
-      [...html.matchAll(/'(\/app\/\w+)': \['(\w+)', ([^\]]*)\]/g)].map((m) => [m[1]!, { page: m[2]!, paths: [...m[3]!.matchAll(/'([^']+)'/g)].map((p) => p[1]!) }]),
+      [...html.matchAll(/'(\/app\/\w+)': \['(\w+)', ([^\]]*)\]/g)].map((m) => [
+        m[1]!,
+        { page: m[2]!, paths: [...m[3]!.matchAll(/'([^']+)'/g)].map((p) => p[1]!) },
+      ]),
     );
     const pages: Record<string, () => Promise<() => React.JSX.Element>> = {
       '/app/files': async () => (await import('../../web/src/pages/Files.tsx')).Files,
@@ -85,7 +88,11 @@ describe("index.html's early requests", () => {
       '/app/phone': async () => (await import('../../web/src/pages/Phone.tsx')).Phone,
     };
     expect(Object.keys(first).sort()).toEqual(Object.keys(pages).sort());
-    const metrics = { messages: { totalProcessed: 0, queueSize: 0, avgProcessingMs: null }, notifications: { sentToday: 0, failedLast24h: 0, scheduled: 0 }, queues: {} };
+    const metrics = {
+      messages: { totalProcessed: 0, queueSize: 0, avgProcessingMs: null },
+      notifications: { sentToday: 0, failedLast24h: 0, scheduled: 0 },
+      queues: {},
+    };
     const settings = { quietHours: null, dedupWindowSeconds: 60, optOutFooter: null };
     for (const [path, load] of Object.entries(pages)) {
       const Page = await load();

@@ -121,7 +121,16 @@ describe('rule helpers', () => {
   it('sends emptied optional fields as null, which clears them', () => {
     expect(
       toInput({ fileType: ' ', fileNameRegex: '', minSizeKb: '12', notifyVia: 'email', target: ' a@b.co ', isActive: false, messageTemplate: '' }),
-    ).toEqual({ eventType: 'file_upload', fileType: null, fileNameRegex: null, minSizeKb: 12, notifyVia: 'email', target: 'a@b.co', isActive: false, messageTemplate: null });
+    ).toEqual({
+      eventType: 'file_upload',
+      fileType: null,
+      fileNameRegex: null,
+      minSizeKb: 12,
+      notifyVia: 'email',
+      target: 'a@b.co',
+      isActive: false,
+      messageTemplate: null,
+    });
   });
 
   it('matches a name by extension (any case) and by a pattern searched anywhere', () => {

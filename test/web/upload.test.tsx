@@ -88,7 +88,8 @@ describe('postToStorage', () => {
 describe('the Upload page', () => {
   it('asks for an upload link per file with the tags, and shows the progress bar move', async () => {
     const api = fakeApi(({ method, path }) => {
-      if (method === 'POST' && path === '/uploads') return { status: 201, body: { fileId: 'f1', url: '/local/s3/bucket', fields: { key: 'k' }, expiresAt: '' } };
+      if (method === 'POST' && path === '/uploads')
+        return { status: 201, body: { fileId: 'f1', url: '/local/s3/bucket', fields: { key: 'k' }, expiresAt: '' } };
       if (method === 'GET' && path.startsWith('/notifications')) return { status: 200, body: { items: [] } };
       return undefined;
     });
@@ -98,7 +99,11 @@ describe('the Upload page', () => {
     fireEvent.change(screen.getByLabelText('Tags'), { target: { value: 'finance, q3, finance' } });
     fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
     await waitFor(() => expect(FakeXhr.last?.url).toBe('/local/s3/bucket'));
-    expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/uploads', body: { fileName: 'q3.pdf', contentType: 'application/pdf', size: 1000, tags: ['finance', 'q3'] } });
+    expect(api.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/uploads',
+      body: { fileName: 'q3.pdf', contentType: 'application/pdf', size: 1000, tags: ['finance', 'q3'] },
+    });
     const bar = screen.getByRole('progressbar', { name: 'q3.pdf' });
     FakeXhr.last!.progress(250, 1000);
     await waitFor(() => expect(bar.getAttribute('value')).toBe('25'));

@@ -58,19 +58,19 @@ describe.skipIf(!chromiumPath)('the Voice page in Chromium', () => {
     await page.getByLabel('The forwarded phone').selectOption('no-answer');
     await page.getByRole('button', { name: 'Place a call' }).click();
     await page.getByText(new RegExp(`Called \\${runtime.twilio.fromNumber} from \\${CALLER}: no-answer`)).waitFor();
-    await page.getByRole('article', { name: `Messages with ${CALLER}` }).getByText('Sorry we missed your call').waitFor(EVENTUALLY);
+    await page
+      .getByRole('article', { name: `Messages with ${CALLER}` })
+      .getByText('Sorry we missed your call')
+      .waitFor(EVENTUALLY);
     await page.screenshot({ path: join(artifacts, 'phone-call.png'), fullPage: true });
 
     await open('Voice');
     await expect.poll(() => page.getByRole('table', { name: 'Lines' }).textContent()).toContain('Dana Dental');
     await expect
-      .poll(
-        async () => {
-          await page.getByRole('button', { name: 'Refresh' }).click();
-          return page.getByRole('table', { name: 'Calls' }).textContent();
-        },
-        EVENTUALLY,
-      )
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return page.getByRole('table', { name: 'Calls' }).textContent();
+      }, EVENTUALLY)
       .toMatch(/voicemail.*(queued|sent|delivered|pending)/);
     expect(await page.getByRole('table', { name: 'Conversations' }).textContent()).toContain(CALLER);
     await page.screenshot({ path: join(artifacts, 'voice.png'), fullPage: true });

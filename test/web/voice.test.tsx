@@ -14,16 +14,39 @@ describe('the Voice page', () => {
     let calls = 0;
     const api = fakeApi(({ method, path }) => {
       if (method !== 'GET') return undefined;
-      if (path.startsWith('/lines')) return { status: 200, body: { items: [{ lineId: 'L1', number: '+15005550006', forwardTo: '+14155550199', businessName: 'Acme', ringSeconds: 20, voicemail: true }] } };
+      if (path.startsWith('/lines'))
+        return {
+          status: 200,
+          body: { items: [{ lineId: 'L1', number: '+15005550006', forwardTo: '+14155550199', businessName: 'Acme', ringSeconds: 20, voicemail: true }] },
+        };
       if (path.startsWith('/calls')) {
         calls += 1;
         return {
           status: 200,
-          body: { items: [{ callId: 'CA1', lineId: 'L1', from: '+14155550123', status: 'voicemail', recordingUrl: 'https://example.com/r', autoReply: { notificationId: 'N1', status: 'delivered' }, startedAt: '2026-11-30T10:00:00.000Z' }] },
+          body: {
+            items: [
+              {
+                callId: 'CA1',
+                lineId: 'L1',
+                from: '+14155550123',
+                status: 'voicemail',
+                recordingUrl: 'https://example.com/r',
+                autoReply: { notificationId: 'N1', status: 'delivered' },
+                startedAt: '2026-11-30T10:00:00.000Z',
+              },
+            ],
+          },
         };
       }
       if (path.startsWith('/conversations')) {
-        return { status: 200, body: { items: [{ conversationId: 'C1', lineId: 'L1', customer: '+14155550123', status: 'open', needsAttention: true, lastMessageAt: '2026-11-30T10:01:00.000Z' }] } };
+        return {
+          status: 200,
+          body: {
+            items: [
+              { conversationId: 'C1', lineId: 'L1', customer: '+14155550123', status: 'open', needsAttention: true, lastMessageAt: '2026-11-30T10:01:00.000Z' },
+            ],
+          },
+        };
       }
       return undefined;
     });

@@ -78,7 +78,8 @@ export function App() {
   // The console's front door and anything outside /app/ lead to a page.
   useEffect(() => {
     if (!session && path !== `${BASE}/sign-in` && path !== `${BASE}/callback`) navigate(`${BASE}/sign-in`, { replace: true });
-    else if (session && (path === '/' || path === BASE || path === `${BASE}/` || path === `${BASE}/sign-in` || path === `${BASE}/callback`)) navigate(`${BASE}/upload`, { replace: true });
+    else if (session && (path === '/' || path === BASE || path === `${BASE}/` || path === `${BASE}/sign-in` || path === `${BASE}/callback`))
+      navigate(`${BASE}/upload`, { replace: true });
   }, [session, path]);
 
   useEffect(() => {
@@ -114,7 +115,15 @@ export function App() {
           </button>
         </span>
       </header>
-      <Suspense fallback={<main id="main" aria-busy="true" className="loading">Loading…</main>}>{route(path, config.phone)}</Suspense>
+      <Suspense
+        fallback={
+          <main id="main" aria-busy="true" className="loading">
+            Loading…
+          </main>
+        }
+      >
+        {route(path, config.phone)}
+      </Suspense>
     </>
   );
 }

@@ -193,9 +193,7 @@ export class ApiError extends Error {
   /** The validation problems of one field (the server's `details`: `[{field, message}]`). */
   fieldProblems(): FieldProblem[] {
     if (!Array.isArray(this.details)) return [];
-    return this.details.filter(
-      (d): d is FieldProblem => typeof d === 'object' && d !== null && typeof d.field === 'string' && typeof d.message === 'string',
-    );
+    return this.details.filter((d): d is FieldProblem => typeof d === 'object' && d !== null && typeof d.field === 'string' && typeof d.message === 'string');
   }
 }
 
@@ -225,15 +223,17 @@ export class Api {
     let response: Response;
     try {
       const prefetched = method === 'GET' && !signal?.aborted ? await takePrefetched(path, token) : undefined;
-      response = prefetched ?? await doFetch(`${this.opts.baseUrl}${path}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      response =
+        prefetched ??
+        (await doFetch(`${this.opts.baseUrl}${path}`, {
+          method,
+          headers: {
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          ...(signal ? { signal } : {}),
+        }));
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new ApiError(0, 'NETWORK_ERROR', 'The API cannot be reached; check that it is running and try again.');

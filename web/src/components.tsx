@@ -100,9 +100,7 @@ export function NotificationTable({
               </td>
               <td>{n.target}</td>
               <td>{n.channel}</td>
-              {showFile ? (
-                <td>{n.fileId ? <Link to={`${BASE}/files/${encodeURIComponent(n.fileId)}`}>open file</Link> : '—'}</td>
-              ) : null}
+              {showFile ? <td>{n.fileId ? <Link to={`${BASE}/files/${encodeURIComponent(n.fileId)}`}>open file</Link> : '—'}</td> : null}
               {timeline ? null : <td>{formatTime(n.createdAt)}</td>}
               {timeline ? null : <td>{formatTime(n.updatedAt)}</td>}
               <td>

@@ -13,11 +13,7 @@ export function sendJson(res: ServerResponse, status: number, payload?: unknown,
   res.end(payload === undefined ? undefined : JSON.stringify(payload));
 }
 
-export function sendTwilioError(
-  res: ServerResponse,
-  error: { code: number; message: string; status: number },
-  headers: Record<string, string> = {},
-): void {
+export function sendTwilioError(res: ServerResponse, error: { code: number; message: string; status: number }, headers: Record<string, string> = {}): void {
   const payload: TwilioError = {
     code: error.code,
     message: error.message,

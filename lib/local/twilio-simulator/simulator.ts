@@ -11,25 +11,9 @@ import { appendJsonLine, loadJsonLines } from '../json-lines.ts';
 import { postSignedForm, statusCallbackParams } from './callbacks.ts';
 import { bucketCapacity, describeIssues, type FaultConfig, FaultConfigError, faultConfigSchema } from './faults.ts';
 import { guessContentType, type InboundMessageInput } from './inbound.ts';
-import {
-  API_VERSION,
-  countSegments,
-  newMessageSid,
-  type SimulatedMessage,
-  simulatedMessageSchema,
-  toLocalItem,
-  toResource,
-  UNFINISHED,
-} from './message.ts';
+import { API_VERSION, countSegments, newMessageSid, type SimulatedMessage, simulatedMessageSchema, toLocalItem, toResource, UNFINISHED } from './message.ts';
 import { MESSAGING_SERVICE_SENDER, rejectionFor } from './rejections.ts';
-import {
-  sendJson,
-  sendLocalError,
-  sendMethodNotAllowed,
-  sendNotFound,
-  sendTwilioError,
-  sendTwilioMethodNotAllowed,
-} from './responses.ts';
+import { sendJson, sendLocalError, sendMethodNotAllowed, sendNotFound, sendTwilioError, sendTwilioMethodNotAllowed } from './responses.ts';
 
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/.]+))?\.json$/;
 const LOCAL_MESSAGES_PATH = '/local/twilio/messages';
@@ -246,9 +230,13 @@ export class TwilioSimulator {
     if (this.faults.latencyMs > 0) await sleep(this.faults.latencyMs);
 
     if (!this.hasValidCredentials(req)) {
-      sendTwilioError(res, { code: 20003, message: 'Authenticate', status: 401 }, {
-        'WWW-Authenticate': 'Basic realm="Twilio API"',
-      });
+      sendTwilioError(
+        res,
+        { code: 20003, message: 'Authenticate', status: 401 },
+        {
+          'WWW-Authenticate': 'Basic realm="Twilio API"',
+        },
+      );
       return;
     }
     if (pathAccountSid !== this.accountSid) {

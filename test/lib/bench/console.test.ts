@@ -13,7 +13,12 @@ describe('longestChain', () => {
         { start: 45, end: 60 },
       ]),
     ).toBe(3);
-    expect(longestChain([{ start: 0, end: 10 }, { start: 5, end: 20 }])).toBe(1);
+    expect(
+      longestChain([
+        { start: 0, end: 10 },
+        { start: 5, end: 20 },
+      ]),
+    ).toBe(1);
   });
 });
 

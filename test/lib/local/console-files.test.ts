@@ -82,7 +82,8 @@ describe('serving the console', () => {
     mkdirSync(page, { recursive: true });
     writeFileSync(join(page, 'index.html'), '<head><script type="application/json" id="console-config">{}</script></head>');
     const local = createServer((req, res) => {
-      if (!serveConsole(page, req, res, new URL(req.url ?? '/', 'http://x').pathname, { auth: 'local', twilioNumber: '</script><b>' })) res.writeHead(404).end();
+      if (!serveConsole(page, req, res, new URL(req.url ?? '/', 'http://x').pathname, { auth: 'local', twilioNumber: '</script><b>' }))
+        res.writeHead(404).end();
     });
     await new Promise<void>((r) => local.listen(0, '127.0.0.1', () => r()));
     try {

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -56,9 +51,7 @@ async function createQueue(): Promise<TestQueue> {
 }
 
 async function sendBodies(queue: TestQueue, bodies: string[]): Promise<void> {
-  await env.sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody })) }),
-  );
+  await env.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: bodies.map((MessageBody, i) => ({ Id: String(i), MessageBody })) }));
 }
 
 function start(queue: TestQueue, handler: SqsHandler, overrides: { timeoutSeconds?: number } = {}): SqsEventSource {
@@ -129,10 +122,14 @@ describe.concurrent('SqsEventSource', () => {
     await sendBodies(queue, ['ok-1', 'fails', 'ok-2']);
     start(queue, handler);
 
-    const inDlq = await eventually(async () => {
-      const moved = await drain(queue.dlqUrl);
-      return moved.length > 0 ? moved : undefined;
-    }, 10_000, 'the failing message to reach the DLQ');
+    const inDlq = await eventually(
+      async () => {
+        const moved = await drain(queue.dlqUrl);
+        return moved.length > 0 ? moved : undefined;
+      },
+      10_000,
+      'the failing message to reach the DLQ',
+    );
 
     expect(inDlq).toEqual(['fails']);
     expect(invocations[0]?.map((r) => r.body).sort()).toEqual(['fails', 'ok-1', 'ok-2']);
@@ -155,10 +152,14 @@ describe.concurrent('SqsEventSource', () => {
     const again = invocations[1]!;
     expect(again.map((r) => r.body).sort()).toEqual(['a', 'b']);
     expect(again.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['2', '2']);
-    await eventually(async () => {
-      const c = await counts(queue.url);
-      return c.visible === 0 && c.inFlight === 0 ? true : undefined;
-    }, 5_000, 'the second invocation’s records to be deleted');
+    await eventually(
+      async () => {
+        const c = await counts(queue.url);
+        return c.visible === 0 && c.inFlight === 0 ? true : undefined;
+      },
+      5_000,
+      'the second invocation’s records to be deleted',
+    );
     expect(await drain(queue.dlqUrl)).toEqual([]);
   });
 
@@ -187,10 +188,14 @@ describe.concurrent('SqsEventSource', () => {
     await sendBodies(queue, [valid[0]!, valid[1]!, 'not json {', valid[2]!, valid[3]!]);
     start(queue, consumer);
 
-    const inDlq = await eventually(async () => {
-      const moved = await drain(queue.dlqUrl);
-      return moved.length > 0 ? moved : undefined;
-    }, 10_000, 'the unparseable message to reach the DLQ');
+    const inDlq = await eventually(
+      async () => {
+        const moved = await drain(queue.dlqUrl);
+        return moved.length > 0 ? moved : undefined;
+      },
+      10_000,
+      'the unparseable message to reach the DLQ',
+    );
 
     expect(inDlq).toEqual(['not json {']);
     // Each valid message was handled once, on its first receive: the bad one held none of them back.
@@ -247,7 +252,11 @@ describe('queueConsumer under the event source’s concurrent invocations', () =
     // The event source runs up to `maxConcurrency` invocations of one handler at once in this
     // process, as Lambda runs them in separate environments. A failure missing from its own
     // invocation's response gets its message deleted, and it is never retried.
-    const gates = new Map([['a1', gate()], ['a2', gate()], ['b1', gate()]]);
+    const gates = new Map([
+      ['a1', gate()],
+      ['a2', gate()],
+      ['b1', gate()],
+    ]);
     const consumer = consumerOf({ url: 'unused', dlqUrl: 'unused' }, async (record) => {
       await gates.get(record.body)?.opened;
       if (record.body === 'a1') throw new Error('a1 failed');

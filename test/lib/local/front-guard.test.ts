@@ -17,13 +17,18 @@ describe('isLocalHost', () => {
 
 describe('frontRefusal', () => {
   it('refuses a request whose Host names another site (DNS rebinding), 403', () => {
-    expect(frontRefusal(req('POST', '/local/token', { host: 'rebind.evil.example:3000', 'content-type': 'application/json', 'content-length': '2' }))).toMatchObject({ status: 403 });
+    expect(
+      frontRefusal(req('POST', '/local/token', { host: 'rebind.evil.example:3000', 'content-type': 'application/json', 'content-length': '2' })),
+    ).toMatchObject({ status: 403 });
     expect(frontRefusal(req('GET', '/files', { host: 'rebind.evil.example:3000' }))).toMatchObject({ status: 403 });
   });
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])('refuses a /local body sent as %s (a cross-site form), 415', (type) => {
-    expect(frontRefusal(req('POST', '/local/token', { 'content-type': type, 'content-length': '20' }))).toMatchObject({ status: 415 });
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])(
+    'refuses a /local body sent as %s (a cross-site form), 415',
+    (type) => {
+      expect(frontRefusal(req('POST', '/local/token', { 'content-type': type, 'content-length': '20' }))).toMatchObject({ status: 415 });
+    },
+  );
 
   it('refuses a /local write from a page of another site, 403', () => {
     expect(frontRefusal(req('POST', '/local/schedules/reconcile', { origin: 'https://evil.example' }))).toMatchObject({ status: 403 });
@@ -31,7 +36,9 @@ describe('frontRefusal', () => {
   });
 
   it('lets JSON, an empty POST, the console’s own origin, reads and the S3 proxy through', () => {
-    expect(frontRefusal(req('POST', '/local/token', { 'content-type': 'application/json', 'content-length': '20', origin: 'http://localhost:3000' }))).toBeUndefined();
+    expect(
+      frontRefusal(req('POST', '/local/token', { 'content-type': 'application/json', 'content-length': '20', origin: 'http://localhost:3000' })),
+    ).toBeUndefined();
     expect(frontRefusal(req('POST', '/local/schedules/reconcile'))).toBeUndefined();
     expect(frontRefusal(req('GET', '/local/twilio/messages'))).toBeUndefined();
     expect(frontRefusal(req('POST', '/local/s3/uploads-local', { 'content-type': 'multipart/form-data; boundary=x', 'content-length': '99' }))).toBeUndefined();

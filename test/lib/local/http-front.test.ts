@@ -48,7 +48,9 @@ describe('Router', () => {
   });
 
   it('treats literal segments literally, not as patterns', () => {
-    const dotted = new Router([{ method: 'GET', path: '/v1.0/items', function: 'list-rules', auth: 'user', handler: noop, timeoutSeconds: 1 } satisfies MountedRoute]);
+    const dotted = new Router([
+      { method: 'GET', path: '/v1.0/items', function: 'list-rules', auth: 'user', handler: noop, timeoutSeconds: 1 } satisfies MountedRoute,
+    ]);
     expect(dotted.match('GET', '/v1.0/items')).toBeDefined();
     expect(dotted.match('GET', '/v1x0/items')).toBeUndefined();
   });
@@ -73,11 +75,7 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
   });
 
   /** Sends a request and answers the event the front built from it. */
-  async function eventFor(
-    path: string,
-    init: RequestInit,
-    claims?: Record<string, string | number>,
-  ): Promise<APIGatewayProxyEventV2WithJWTAuthorizer> {
+  async function eventFor(path: string, init: RequestInit, claims?: Record<string, string | number>): Promise<APIGatewayProxyEventV2WithJWTAuthorizer> {
     respond = async (req, res) => {
       const body = (await readBody(req, 1024 * 1024))!;
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -138,7 +136,11 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
     expect(event).not.toHaveProperty('cookies');
     expect(event.rawQueryString).toBe('');
     // Form bodies arrive base64-encoded, as HTTP APIs and Function URLs deliver them.
-    expect(event).toMatchObject({ body: Buffer.from('MessageSid=SM1&MessageStatus=sent').toString('base64'), isBase64Encoded: true, routeKey: 'POST /twilio/status' });
+    expect(event).toMatchObject({
+      body: Buffer.from('MessageSid=SM1&MessageStatus=sent').toString('base64'),
+      isBase64Encoded: true,
+      routeKey: 'POST /twilio/status',
+    });
   });
 
   it('passes a JSON body as text', async () => {
@@ -158,8 +160,11 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
    * is not installed, so they are checked here by hand).
    */
   it('has every field API Gateway’s HTTP API puts in a payload 2.0 event, with its type', async () => {
-    const event = (await eventFor('/rules?limit=5', { method: 'GET', headers: { authorization: 'Bearer t' } }, { sub: 'bob' })) as unknown as APIGatewayProxyEventV2 &
-      Record<string, unknown>;
+    const event = (await eventFor(
+      '/rules?limit=5',
+      { method: 'GET', headers: { authorization: 'Bearer t' } },
+      { sub: 'bob' },
+    )) as unknown as APIGatewayProxyEventV2 & Record<string, unknown>;
     const ctx = event.requestContext as unknown as Record<string, unknown>;
     expect(event.version).toBe('2.0');
     for (const key of ['routeKey', 'rawPath', 'rawQueryString']) expect(typeof event[key]).toBe('string');
@@ -181,7 +186,12 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
   }
 
   it('writes a handler’s result with its status, headers and cookies', async () => {
-    const response = await resultFor({ statusCode: 201, headers: { 'content-type': 'application/json', 'x-one': '1' }, body: '{"ok":true}', cookies: ['a=1', 'b=2'] });
+    const response = await resultFor({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json', 'x-one': '1' },
+      body: '{"ok":true}',
+      cookies: ['a=1', 'b=2'],
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get('x-one')).toBe('1');
     expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);

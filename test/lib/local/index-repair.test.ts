@@ -58,7 +58,13 @@ async function tearDeliveredWrite(dynamoPath: string, key: { pk: string; sk: str
   const items: SubDb = store.getItemDb(table.TableName);
   const sent = await promisify<string, any>(items.get.bind(items))(engine.createKey({ pk: { S: key.pk }, sk: { S: key.sk } }, table));
   const { openShard: _open, ...rest } = sent;
-  const delivered = { ...rest, status: { S: 'delivered' }, statusRank: { N: '6' }, gsi1pk: { S: `${key.pk}#delivered` }, updatedAt: { S: '2026-11-30T10:00:05.000Z' } };
+  const delivered = {
+    ...rest,
+    status: { S: 'delivered' },
+    statusRank: { N: '6' },
+    gsi1pk: { S: `${key.pk}#delivered` },
+    updatedAt: { S: '2026-11-30T10:00:05.000Z' },
+  };
   const actions = engine.getIndexActions(table.GlobalSecondaryIndexes, sent, delivered, table);
   for (const action of actions.deletes) {
     const index: SubDb = store.getIndexDb('global', table.TableName, action.index);
@@ -77,7 +83,11 @@ describe('npm start on state saved by a crashed run', () => {
     await provision(engines);
     const before = repository(engines.dynamoEndpoint);
     await before.notifications.createIfAbsent(notification);
-    await before.notifications.advance(notification.userId, notification.notificationId, { status: 'sent', at: sentAt, messageSid: 'SM00000000000000000000000000000001' });
+    await before.notifications.advance(notification.userId, notification.notificationId, {
+      status: 'sent',
+      at: sentAt,
+      messageSid: 'SM00000000000000000000000000000001',
+    });
     expect((await openOnes(before.notifications)).map((n) => n.notificationId)).toEqual([notification.notificationId]);
     before.client.destroy();
     await engines.stop();

@@ -8,8 +8,13 @@ const auth = new LocalAuth(SECRET);
 
 /** A token signed with the runtime's own key, as someone who read it from .local-data could sign one. */
 const signed = (build: (jwt: SignJWT) => SignJWT) =>
-  build(new SignJWT({ token_use: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('twilio-notifications-local').setAudience('local-api'))
-    .sign(key);
+  build(
+    new SignJWT({ token_use: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer('twilio-notifications-local')
+      .setAudience('local-api'),
+  ).sign(key);
 
 describe('LocalAuth', () => {
   it('accepts the tokens it issues, every claim a string as API Gateway passes them', async () => {

@@ -38,11 +38,15 @@ const bridge = (journalFile: string, sqs: SQSClient = t.sqs) =>
 /** Keys of the object-created events on the upload queue, taken off it. */
 async function eventKeys(count: number): Promise<string[]> {
   const keys: string[] = [];
-  await eventually(async () => {
-    const { Messages = [] } = await t.sqs.send(new ReceiveMessageCommand({ QueueUrl: t.resources.queueUrls.upload, MaxNumberOfMessages: 10 }));
-    for (const m of Messages) keys.push(...JSON.parse(m.Body!).Records.map((r: { s3: { object: { key: string } } }) => decodeURIComponent(r.s3.object.key)));
-    return keys.length >= count ? true : undefined;
-  }, 10_000, `${count} events`);
+  await eventually(
+    async () => {
+      const { Messages = [] } = await t.sqs.send(new ReceiveMessageCommand({ QueueUrl: t.resources.queueUrls.upload, MaxNumberOfMessages: 10 }));
+      for (const m of Messages) keys.push(...JSON.parse(m.Body!).Records.map((r: { s3: { object: { key: string } } }) => decodeURIComponent(r.s3.object.key)));
+      return keys.length >= count ? true : undefined;
+    },
+    10_000,
+    `${count} events`,
+  );
   return keys;
 }
 
@@ -55,13 +59,27 @@ describe('S3 object-created events with a journal', () => {
     await put(key); // stored while no bridge was listening, as if the process died right after
     t.engines.fauxqs.spy.clear(); // a restarted engine remembers no upload it saw
     const announced = `${bucket.prefix}user-a/01ANNOUNCED`;
-    writeFileSync(journal, [{ key, at: Date.now() }, { key: announced, at: Date.now() }, { key: announced, done: true }].map((e) => JSON.stringify(e)).join('\n') + '\n{"key":"cut sho');
+    writeFileSync(
+      journal,
+      [
+        { key, at: Date.now() },
+        { key: announced, at: Date.now() },
+        { key: announced, done: true },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n{"key":"cut sho',
+    );
 
     const events = bridge(journal);
     try {
       expect(await eventKeys(1)).toEqual([key]);
       await events.idle();
-      expect(readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      expect(
+        readFileSync(journal, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toEqual([
         { key, at: expect.any(Number) },
         { key, done: true },
       ]);
@@ -72,14 +90,24 @@ describe('S3 object-created events with a journal', () => {
 
   it('keeps an upload whose event cannot be sent in the journal, for the next start', async () => {
     const journal = join(dir, 'unsent.jsonl');
-    const unreachable = new SQSClient({ region: LOCAL_REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const unreachable = new SQSClient({
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+    });
     const events = bridge(journal, unreachable);
     const key = `${bucket.prefix}user-b/01UNSENT`;
     await put(key);
     events.stop(); // gives up after the attempt under way instead of retrying
     await events.idle();
     unreachable.destroy();
-    expect(readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ key, at: expect.any(Number) }]);
+    expect(
+      readFileSync(journal, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ key, at: expect.any(Number) }]);
 
     t.engines.fauxqs.spy.clear();
     const next = bridge(journal);

@@ -51,7 +51,11 @@ async function stored(key: string): Promise<boolean> {
 }
 
 const xmlError = (code: string, message: string | RegExp) =>
-  expect.stringMatching(new RegExp(`<Error><Code>${code}</Code><Message>${typeof message === 'string' ? message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : message.source}</Message>`));
+  expect.stringMatching(
+    new RegExp(
+      `<Error><Code>${code}</Code><Message>${typeof message === 'string' ? message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : message.source}</Message>`,
+    ),
+  );
 
 describe('the local S3 enforces a presigned POST’s policy as S3 does', () => {
   it('stores an upload that keeps to its policy (control)', async () => {

@@ -37,7 +37,11 @@ describe('SendGridSimulator', () => {
     const storeFile = join(dir, 'sendgrid-messages.jsonl');
     const base = await serve(new SendGridSimulator(KEY, storeFile));
     const post = (body: unknown) =>
-      fetch(`${base}/v3/mail/send`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${base}/v3/mail/send`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post(mail('ann@example.com'))).status).toBe(202);
     expect((await post({ ...mail('bob@example.com'), subject: '' })).status).toBe(400);
 

@@ -181,7 +181,12 @@ describe('TwilioSimulator: sending messages', () => {
     ['To', '+15005550004', 21610, 'Attempt to send to unsubscribed recipient'],
     ['To', '+15005550009', 21614, "'To' number +15005550009 is not a valid mobile number"],
     ['From', '+15005550001', 21212, "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID."],
-    ['From', '+15005550007', 21606, "The 'From' phone number provided (+15005550007) is not a valid message-capable Twilio phone number for this destination/account."],
+    [
+      'From',
+      '+15005550007',
+      21606,
+      "The 'From' phone number provided (+15005550007) is not a valid message-capable Twilio phone number for this destination/account.",
+    ],
     ['From', '+15005550008', 21611, "This 'From' number (+15005550008) has exceeded the maximum number of queued messages."],
   ])('rejects the magic %s number %s with code %i', async (field, number, code, message) => {
     const fields = { To: VALID_TO, From: VALID_FROM, Body: 'hello', [field]: number };

@@ -46,7 +46,10 @@ describe('the API reference (docs/openapi.json)', () => {
 
   it('names no route the topology does not have', () => {
     const existing = new Set(routes.map(routeKey));
-    expect(Object.keys(operations).filter((key) => !existing.has(key)), 'entries of lib/openapi/operations.ts for routes that do not exist').toEqual([]);
+    expect(
+      Object.keys(operations).filter((key) => !existing.has(key)),
+      'entries of lib/openapi/operations.ts for routes that do not exist',
+    ).toEqual([]);
     expect(documentedRoutes(generated).filter((key) => !existing.has(key))).toEqual([]);
     expect(documentedRoutes(checkedIn).filter((key) => !existing.has(key))).toEqual([]);
   });
@@ -64,7 +67,7 @@ describe('the API reference (docs/openapi.json)', () => {
       expect(documentedBody, `${routeKey(route)}: request body`).toEqual(validates!.body ? requestSchema(validates!.body) : undefined);
       for (const where of ['query', 'path'] as const) {
         const schema = where === 'query' ? validates!.query : validates!.params;
-        const expected = schema ? (requestSchema(schema) as { properties?: Record<string, unknown> }).properties ?? {} : {};
+        const expected = schema ? ((requestSchema(schema) as { properties?: Record<string, unknown> }).properties ?? {}) : {};
         const documented = Object.fromEntries((op!.parameters ?? []).filter((p) => p.in === where).map((p) => [p.name, p.schema]));
         expect(documented, `${routeKey(route)}: ${where} parameters`).toEqual(expected);
       }
@@ -74,7 +77,7 @@ describe('the API reference (docs/openapi.json)', () => {
   });
 
   it('is a valid OpenAPI 3.1 document', async () => {
-    const result = await new Validator().validate(structuredClone(checkedIn) as Parameters<Validator["validate"]>[0]);
+    const result = await new Validator().validate(structuredClone(checkedIn) as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
   });

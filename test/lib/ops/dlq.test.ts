@@ -39,7 +39,13 @@ beforeAll(async () => {
       QueueUrl: runtime.resources.dlqUrls.notification,
       Entries: [0, 1, 2].map((i) => ({
         Id: String(i),
-        MessageBody: JSON.stringify({ payload: { userId: 'ops', notificationId: `gone-${i}` }, status: 'failed', error: 'x', retryCount: 5, failedAt: new Date().toISOString() }),
+        MessageBody: JSON.stringify({
+          payload: { userId: 'ops', notificationId: `gone-${i}` },
+          status: 'failed',
+          error: 'x',
+          retryCount: 5,
+          failedAt: new Date().toISOString(),
+        }),
       })),
     }),
   );

@@ -32,7 +32,16 @@ function fileRecord(userId: string, fileName: string, uploadedAt: string, tags: 
   };
 }
 
-const names = ['Invoice-2026-01.pdf', 'invoice-2025-12.PDF', 'INVENTORY.csv', 'report.pdf', 'Ünïcode 文件.txt', 'notes', 'a#b%c.txt', 'invoice-2026-01-extra-long-name.pdf'];
+const names = [
+  'Invoice-2026-01.pdf',
+  'invoice-2025-12.PDF',
+  'INVENTORY.csv',
+  'report.pdf',
+  'Ünïcode 文件.txt',
+  'notes',
+  'a#b%c.txt',
+  'invoice-2026-01-extra-long-name.pdf',
+];
 const tagSets = [['finance'], ['finance', 'q1'], [], ['legal'], ['a#b'], ['a'], ['50%'], ['finance', 'a']];
 
 /** What the search must answer, worked out the plain way. */
@@ -246,7 +255,13 @@ describe('recordUploadAndFanOut on a redelivered upload', () => {
     expect((await repo.search(userId, { tag: 't' }, { limit: 5 })).items).toEqual([]);
 
     await recordUploadAndFanOut(
-      { files: repo, rules: env.adapters.rules, notifications: env.adapters.notifications, queue: env.adapters.notificationQueue, store: env.adapters.fileStore },
+      {
+        files: repo,
+        rules: env.adapters.rules,
+        notifications: env.adapters.notifications,
+        queue: env.adapters.notificationQueue,
+        store: env.adapters.fileStore,
+      },
       { key: file.objectKey, eventTime: file.uploadedAt },
     );
     expect((await repo.search(userId, { tag: 't' }, { limit: 5 })).items).toEqual([file]);

@@ -22,7 +22,8 @@ const sender = () => `user#test#+1650${randomUUID().slice(0, 7)}`;
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 let ids = 0;
 /** One distinct message from `s` at `now` (or `dedupKey`'s text again). */
-const admit = (s: string, now: number, dedupKey: string = randomUUID(), messageId = `m${++ids}`) => admission.admit({ sender: s, dedupKey, messageId, now }, admissionRules);
+const admit = (s: string, now: number, dedupKey: string = randomUUID(), messageId = `m${++ids}`) =>
+  admission.admit({ sender: s, dedupKey, messageId, now }, admissionRules);
 const kinds = (outcomes: Admission[]) => outcomes.map((o) => o.kind);
 
 describe('DynamoMessageAdmission: the sliding window', () => {

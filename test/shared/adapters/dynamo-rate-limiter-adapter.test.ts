@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type GetCommand, type UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../../lib/topology.ts';
 import { DynamoRateLimiter } from '../../../shared/adapters/dynamo-rate-limiter-adapter.ts';
@@ -21,8 +21,7 @@ beforeEach(async () => {
 
 /** A gate letting `burst` sends through at once: the schedule may run (burst - 1) intervals ahead. */
 const limiter = (rate: number, burst: number) => new DynamoRateLimiter(rate, ((burst - 1) * 1000) / rate, tables.state.name, env.documentClient);
-const waits = (paces: Pace[]) =>
-  paces.filter((p): p is Extract<Pace, { kind: 'wait' }> => p.kind === 'wait').map((p) => ({ until: p.until, slot: p.slot! }));
+const waits = (paces: Pace[]) => paces.filter((p): p is Extract<Pace, { kind: 'wait' }> => p.kind === 'wait').map((p) => ({ until: p.until, slot: p.slot! }));
 
 describe('DynamoRateLimiter', () => {
   it('lets a message go at once when the account is idle', async () => {

@@ -56,7 +56,7 @@ async function allDue(until: string): Promise<string[]> {
 }
 
 describe('DynamoNotificationRepository, API sends', () => {
-  it('filters a user\'s notifications by recipient and by source through key conditions, and never another user\'s', async () => {
+  it("filters a user's notifications by recipient and by source through key conditions, and never another user's", async () => {
     const alice = newUser();
     const bob = newUser();
     const rule = pendingNotificationRecord({ userId: alice, target: '+14155550123', source: 'rule' });

@@ -56,7 +56,10 @@ describe.each(implementations)('NotificationRepository contract: %s', (_name, ma
       const context = `${from} → ${to}`;
       expect(applied, context).toBe(canAdvance(from, to));
       expect(stored.status, context).toBe(applied ? to : from);
-      expect(stored.history.map((h) => h.status), context).toEqual(applied ? [from, to] : [from]);
+      expect(
+        stored.history.map((h) => h.status),
+        context,
+      ).toEqual(applied ? [from, to] : [from]);
     }
   });
 

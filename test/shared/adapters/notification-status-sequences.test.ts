@@ -35,7 +35,11 @@ type Callback = { status: string; errorCode?: string };
 const lifecycles: Array<{ path: Callback[]; final: NotificationStatus; errorCode?: string }> = [
   { path: [{ status: 'queued' }, { status: 'sending' }, { status: 'sent' }, { status: 'delivered' }], final: 'delivered' },
   { path: [{ status: 'queued' }, { status: 'sent' }, { status: 'delivered' }, { status: 'read' }], final: 'read' },
-  { path: [{ status: 'queued' }, { status: 'sending' }, { status: 'sent' }, { status: 'undelivered', errorCode: '30003' }], final: 'undelivered', errorCode: '30003' },
+  {
+    path: [{ status: 'queued' }, { status: 'sending' }, { status: 'sent' }, { status: 'undelivered', errorCode: '30003' }],
+    final: 'undelivered',
+    errorCode: '30003',
+  },
   { path: [{ status: 'queued' }, { status: 'failed', errorCode: '30008' }], final: 'failed', errorCode: '30008' },
 ];
 
@@ -64,7 +68,15 @@ async function notification(state: 'pending' | 'queued', messageSid: string, tar
     createdAt: AT,
     updatedAt: AT,
     history: [{ status: 'pending', at: AT }],
-    file: { fileName: 'a.pdf', fileType: 'pdf', contentType: 'application/pdf', sizeBytes: 1, tags: [], uploadedAt: AT, objectKey: `uploads/${userId}/${fileId}` },
+    file: {
+      fileName: 'a.pdf',
+      fileType: 'pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 1,
+      tags: [],
+      uploadedAt: AT,
+      objectKey: `uploads/${userId}/${fileId}`,
+    },
   };
   await repo.createIfAbsent(n);
   if (state === 'queued') await repo.advance(userId, n.notificationId, { status: 'queued', at: AT, messageSid });
@@ -86,7 +98,10 @@ function expectConverged(n: NotificationRecord, lifecycle: (typeof lifecycles)[n
   for (const status of statuses.slice(1)) expect(sent.has(status) || (status === 'delivered' && sent.has('read')), context).toBe(true);
   expect(statuses.at(-1), context).toBe(lifecycle.final);
   if (lifecycle.final === 'read') expect(statuses.at(-2), context).toBe('delivered');
-  expect(results.every((r) => r === 'applied' || r === 'stale'), context).toBe(true);
+  expect(
+    results.every((r) => r === 'applied' || r === 'stale'),
+    context,
+  ).toBe(true);
   expect(results.filter((r) => r === 'applied').length, context).toBeGreaterThan(0);
   if (lifecycle.errorCode) {
     expect(n.errorCode, context).toBe(lifecycle.errorCode);
@@ -178,7 +193,11 @@ describe('the sparse indexes of the notification log', () => {
     const queued: NotificationRecord[] = [];
     for (let i = 0; i < 24; i++) {
       const n = await notification('pending', `SMo${i}`);
-      await repo.advance(n.userId, n.notificationId, { status: i % 2 ? 'sent' : 'queued', at: `2026-03-01T00:${String(i).padStart(2, '0')}:00.000Z`, messageSid: `SMo${i}` });
+      await repo.advance(n.userId, n.notificationId, {
+        status: i % 2 ? 'sent' : 'queued',
+        at: `2026-03-01T00:${String(i).padStart(2, '0')}:00.000Z`,
+        messageSid: `SMo${i}`,
+      });
       queued.push(n);
     }
     const listOpen = async (from: string, to: string) => {

@@ -90,16 +90,18 @@ describe('S3FileStore.presignDownload', () => {
   it('signs a GET that returns the stored bytes and expires', async () => {
     const key = newKey();
     const content = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
-    await postForm(await signer.presignUpload({ key, contentType: 'application/octet-stream', maxBytes: 1024, expiresInSeconds: 300 }), content, 'application/octet-stream');
+    await postForm(
+      await signer.presignUpload({ key, contentType: 'application/octet-stream', maxBytes: 1024, expiresInSeconds: 300 }),
+      content,
+      'application/octet-stream',
+    );
 
     const url = await store.presignDownload(key, 'résumé 2026.bin', 900);
 
     const parsed = new URL(url);
     expect(parsed.searchParams.get('X-Amz-Expires')).toBe('900');
     expect(parsed.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(parsed.searchParams.get('response-content-disposition')).toBe(
-      `attachment; filename*=UTF-8''${encodeURIComponent('résumé 2026.bin')}`,
-    );
+    expect(parsed.searchParams.get('response-content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('résumé 2026.bin')}`);
     const download = await fetch(url);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(content);

@@ -27,7 +27,14 @@ describe('SendGridEmailGateway against the SendGrid simulator', () => {
     const outcome = await new SendGridEmailGateway(async () => 'SG.test-key').send(email);
     expect(outcome).toMatchObject({ kind: 'accepted' });
     const stored = simulator.messages().at(-1)!;
-    expect(stored).toMatchObject({ accepted: true, from: 'notify@example.com', to: ['a@example.com'], subject: 'New file: x.pdf', text: 'x.pdf arrived', customArgs: { notificationId: 'n1' } });
+    expect(stored).toMatchObject({
+      accepted: true,
+      from: 'notify@example.com',
+      to: ['a@example.com'],
+      subject: 'New file: x.pdf',
+      text: 'x.pdf arrived',
+      customArgs: { notificationId: 'n1' },
+    });
     expect(outcome.kind === 'accepted' && outcome.messageSid).toBe(stored.messageId);
   });
 

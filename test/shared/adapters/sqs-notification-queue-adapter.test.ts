@@ -1,10 +1,4 @@
-import {
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-  type SendMessageBatchCommandInput,
-} from '@aws-sdk/client-sqs';
+import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
@@ -54,7 +48,7 @@ describe('SqsNotificationQueue on the embedded queue', () => {
     expect(new Set(received.map((r) => JSON.stringify(r))).size).toBe(25);
   });
 
-  it('puts priority 5 and above on the priority lane, and carries a timer\'s due time and delay', async () => {
+  it("puts priority 5 and above on the priority lane, and carries a timer's due time and delay", async () => {
     await env.sqs.send(new PurgeQueueCommand({ QueueUrl: env.resources.queueUrls.priority }));
     const queue = new SqsNotificationQueue(env.resources.queueUrls.notification, env.sqs, env.resources.queueUrls.priority);
     const send = vi.spyOn(env.sqs, 'send');
@@ -94,7 +88,7 @@ describe('SqsNotificationQueue when SQS reports failed entries', () => {
     sqs.reset();
   });
 
-  const entriesOf = (call: number) => (sqs.commandCalls(SendMessageBatchCommand)[call]?.args[0].input.Entries ?? []);
+  const entriesOf = (call: number) => sqs.commandCalls(SendMessageBatchCommand)[call]?.args[0].input.Entries ?? [];
   const succeedAll = (input: SendMessageBatchCommandInput) => ({
     Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })),
     Failed: [],

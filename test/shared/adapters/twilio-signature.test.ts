@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  isValidTwilioBodySignature,
-  isValidTwilioSignature,
-  twilioBodySignature,
-  twilioSignature,
-} from '../../../shared/adapters/twilio-signature.ts';
+import { isValidTwilioBodySignature, isValidTwilioSignature, twilioBodySignature, twilioSignature } from '../../../shared/adapters/twilio-signature.ts';
 
 // twilio-node's own published vector (its README and webhooks spec).
 const vector = {

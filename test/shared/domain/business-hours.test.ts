@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { isOpen, rangeProblems, type BusinessHours } from '../../../shared/domain/business-hours.ts';
 
-const newYork: BusinessHours = { timezone: 'America/New_York', days: { sun: [['09:00', '17:00']], mon: [['09:00', '12:00'], ['13:00', '17:00']] } };
+const newYork: BusinessHours = {
+  timezone: 'America/New_York',
+  days: {
+    sun: [['09:00', '17:00']],
+    mon: [
+      ['09:00', '12:00'],
+      ['13:00', '17:00'],
+    ],
+  },
+};
 
 describe('business hours', () => {
-  it('reads the weekday and time on the line\'s wall clock', () => {
+  it("reads the weekday and time on the line's wall clock", () => {
     expect(isOpen(newYork, Date.parse('2026-06-01T13:30:00Z'))).toBe(true); // Mon 09:30 EDT
     expect(isOpen(newYork, Date.parse('2026-06-01T16:30:00Z'))).toBe(false); // Mon 12:30 EDT, lunch
     expect(isOpen(newYork, Date.parse('2026-06-01T12:30:00Z'))).toBe(false); // Mon 08:30 EDT
@@ -31,10 +40,18 @@ describe('business hours', () => {
   });
 
   it('names overlapping and backwards ranges', () => {
-    expect(rangeProblems('mon', [['09:00', '12:00'], ['11:00', '17:00']])).toEqual([
-      'businessHours.days.mon: the ranges 09:00-12:00 and 11:00-17:00 overlap.',
-    ]);
+    expect(
+      rangeProblems('mon', [
+        ['09:00', '12:00'],
+        ['11:00', '17:00'],
+      ]),
+    ).toEqual(['businessHours.days.mon: the ranges 09:00-12:00 and 11:00-17:00 overlap.']);
     expect(rangeProblems('tue', [['17:00', '09:00']])[0]).toMatch(/must end after it starts/);
-    expect(rangeProblems('wed', [['09:00', '12:00'], ['12:00', '24:00']])).toEqual([]);
+    expect(
+      rangeProblems('wed', [
+        ['09:00', '12:00'],
+        ['12:00', '24:00'],
+      ]),
+    ).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ function world() {
       recordAutoReply: async (id, outcome) => void calls.set(id, { ...calls.get(id)!, ...outcome }),
     } as VoiceWorkerDeps['calls'],
     lines: { get: async () => line } as unknown as VoiceWorkerDeps['lines'],
-    conversations: ({
+    conversations: {
       openFor: async (input) => {
         const open = [...conversations.values()].find((c) => c.lineId === input.lineId && c.customer === input.customer && c.status === 'open');
         if (open) return open;
@@ -53,7 +53,10 @@ function world() {
         return true;
       },
       markHandoffSent: async (id, since) => void conversations.set(id, { ...conversations.get(id)!, handoffSentFor: since }),
-    } satisfies Pick<ConversationRepository, 'openFor' | 'get' | 'addMessage' | 'messages' | 'raiseHandoff' | 'markHandoffSent'>) as unknown as ConversationRepository,
+    } satisfies Pick<
+      ConversationRepository,
+      'openFor' | 'get' | 'addMessage' | 'messages' | 'raiseHandoff' | 'markHandoffSent'
+    > as unknown as ConversationRepository,
     guard: {
       take: async (lineId, caller, callId, now, expiresAt) => {
         const held = guards.get(`${lineId}#${caller}`);
@@ -69,7 +72,20 @@ function world() {
       const notificationId = `N${sends.length}`;
       return {
         statusCode: 201,
-        notification: { userId, notificationId, source: opts.source, from: opts.from, channel: 'sms', target: request.to, status: 'pending', attempts: 0, createdAt: at, updatedAt: at, history: [], body: request.body },
+        notification: {
+          userId,
+          notificationId,
+          source: opts.source,
+          from: opts.from,
+          channel: 'sms',
+          target: request.to,
+          status: 'pending',
+          attempts: 0,
+          createdAt: at,
+          updatedAt: at,
+          history: [],
+          body: request.body,
+        },
       };
     },
     tasks: { enqueue: async (task) => void timers.push(task) },
@@ -88,7 +104,17 @@ function world() {
   const missed = (callId: string, from = '+14155550123') =>
     calls.set(callId, { callId, userId: 'u1', lineId: 'L1', from, to: line.number, status: 'missed', startedAt: '2030-01-01T00:00:00.000Z' });
   const waiting = (id: string, since: string) =>
-    conversations.set(id, { conversationId: id, userId: 'u1', lineId: 'L1', customer: '+14155550123', status: 'open', needsAttention: false, lastMessageAt: since, createdAt: since, awaitingReplySince: since });
+    conversations.set(id, {
+      conversationId: id,
+      userId: 'u1',
+      lineId: 'L1',
+      customer: '+14155550123',
+      status: 'open',
+      needsAttention: false,
+      lastMessageAt: since,
+      createdAt: since,
+      awaitingReplySince: since,
+    });
   return { deps, calls, conversations, sends, delivered, optOuts, missed, waiting, failNext: (n: number) => (failDeliveries = n) };
 }
 

@@ -247,7 +247,7 @@ describe('recordUploadAndFanOut', () => {
     expect((await recordUploadAndFanOut(deps, event, clock)).matched).toBe(0);
   });
 
-  it('holds the notifications of an upload during the owner\'s quiet hours as scheduled until the window ends', async () => {
+  it("holds the notifications of an upload during the owner's quiet hours as scheduled until the window ends", async () => {
     const deps = { ...(await setup()), settings: new FakeSettingsRepository() };
     // 09:30 UTC falls inside 09:00–09:40 UTC: the window ends in ten minutes, so the timers go on the queue now.
     await deps.settings.put(userId, { quietHours: { start: '09:00', end: '09:40', timezone: 'UTC' }, dedupWindowSeconds: 60, optOutFooter: null });
@@ -263,7 +263,12 @@ describe('recordUploadAndFanOut', () => {
   it("gives a new recipient's texts the owner's opt-out line, and nobody already told of it", async () => {
     const deps = {
       ...(await setup({
-        rules: [rule('R1'), rule('R2', { notifyVia: 'whatsapp' }), rule('R3', { target: '+14155550199' }), rule('R4', { notifyVia: 'email', target: 'ops@example.com' })],
+        rules: [
+          rule('R1'),
+          rule('R2', { notifyVia: 'whatsapp' }),
+          rule('R3', { target: '+14155550199' }),
+          rule('R4', { notifyVia: 'email', target: 'ops@example.com' }),
+        ],
       })),
       settings: new FakeSettingsRepository(),
       contacts: new FakeSendGuards(),

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  handleInboundMessage,
-  keywordOf,
-  OPT_IN_REPLY,
-  OPT_OUT_REPLY,
-  type InboundDeps,
-} from '../../../shared/domain/inbound-message.ts';
+import { handleInboundMessage, keywordOf, OPT_IN_REPLY, OPT_OUT_REPLY, type InboundDeps } from '../../../shared/domain/inbound-message.ts';
 import type {
   InboundMessage,
   InboundMessageRepository,
@@ -82,7 +76,13 @@ const pendingTo = (target: string, notificationId: string) => ({ userId: 'u', no
 const png = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
 const sha = createHash('sha256').update(png).digest('hex');
 
-let deps: InboundDeps & { messages: FakeInboundMessages; optOuts: FakeOptOutRepository; mediaSource: FakeMediaSource; mediaStore: FakeMediaStore; notifications: FakeMaintenance };
+let deps: InboundDeps & {
+  messages: FakeInboundMessages;
+  optOuts: FakeOptOutRepository;
+  mediaSource: FakeMediaSource;
+  mediaStore: FakeMediaStore;
+  notifications: FakeMaintenance;
+};
 const clock = frozenClock('2030-01-01T12:00:00.000Z');
 
 beforeEach(() => {
@@ -155,7 +155,9 @@ describe('handleInboundMessage', () => {
   it('does not download what Twilio says is not an image, and records why', async () => {
     await handleInboundMessage(deps, message('', { media: [{ url: 'https://m/card.vcf', contentType: 'text/vcard' }] }), clock);
     expect(deps.mediaSource.requested).toEqual([]);
-    expect([...deps.messages.stored.values()][0]!.media).toEqual([{ url: 'https://m/card.vcf', contentType: 'text/vcard', skipped: 'not an image (text/vcard)' }]);
+    expect([...deps.messages.stored.values()][0]!.media).toEqual([
+      { url: 'https://m/card.vcf', contentType: 'text/vcard', skipped: 'not an image (text/vcard)' },
+    ]);
   });
 
   it('does not download the media of a message it already stored', async () => {
@@ -219,7 +221,15 @@ describe('handleInboundMessage and the message store', () => {
     expect(await handleInboundMessage(withStore, message('STOP', { messageSid: 'SM2' }), clock)).toMatchObject({ reply: OPT_OUT_REPLY, keyword: 'opt-out' });
     const kept = [...store.messages.messages.values()];
     expect(kept).toHaveLength(2);
-    expect(kept[0]).toMatchObject({ owner: 'unclaimed#+15005550006', from: '+14155550100', to: '+15005550006', message: 'hello', source: 'twilio', status: 'received', messageSid: 'SM1' });
+    expect(kept[0]).toMatchObject({
+      owner: 'unclaimed#+15005550006',
+      from: '+14155550100',
+      to: '+15005550006',
+      message: 'hello',
+      source: 'twilio',
+      status: 'received',
+      messageSid: 'SM1',
+    });
     expect(kept[0]!.messageId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     // The repeat re-queues the still-received message (the consumer is idempotent) but never stores it twice.
     expect(store.queue.sent.map((m) => m.messageSid)).toEqual(['SM1', 'SM1', 'SM2']);

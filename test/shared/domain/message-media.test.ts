@@ -20,7 +20,8 @@ describe('image checks', () => {
     expect(imageTypeOf(sampleImages.jpeg())).toBe('image/jpeg');
     expect(imageTypeOf(sampleImages.gif())).toBe('image/gif');
     expect(imageTypeOf(sampleImages.webp())).toBe('image/webp');
-    for (const image of [sampleImages.png('a'), sampleImages.gif('a'), sampleImages.jpeg('a'), sampleImages.webp('a')]) expect(checkImage(image)).toMatch(/^image\//);
+    for (const image of [sampleImages.png('a'), sampleImages.gif('a'), sampleImages.jpeg('a'), sampleImages.webp('a')])
+      expect(checkImage(image)).toMatch(/^image\//);
   });
 
   it('refuses empty, oversized, non-image and truncated bodies with the matching status', () => {

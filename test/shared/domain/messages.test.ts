@@ -127,6 +127,9 @@ describe('decideAdmission', () => {
     expect(decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 2_004 })).toEqual({ admission: { kind: 'limited', retryAfterMs: 57_996 } });
     const { admission, next } = decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 60_000 });
     expect(admission).toEqual({ kind: 'admitted' });
-    expect(next).toEqual({ slots: [1, 2, 3, 4].map((at) => ({ at, messageId: `m${at}` })).concat({ at: 60_000, messageId: 'x' }), recent: [{ key: 'k', messageId: 'x', until: 62_000 }] });
+    expect(next).toEqual({
+      slots: [1, 2, 3, 4].map((at) => ({ at, messageId: `m${at}` })).concat({ at: 60_000, messageId: 'x' }),
+      recent: [{ key: 'k', messageId: 'x', until: 62_000 }],
+    });
   });
 });

@@ -40,10 +40,7 @@ describe('toE164', () => {
     },
   );
 
-  it.each(['+14155550100 ext. 5', '+14155550100;ext=5', '+1 415 555 0100 x12'])(
-    'refuses %j, whose extension a text message could not reach',
-    (input) => {
-      expect(toE164(input)).toBeUndefined();
-    },
-  );
+  it.each(['+14155550100 ext. 5', '+14155550100;ext=5', '+1 415 555 0100 x12'])('refuses %j, whose extension a text message could not reach', (input) => {
+    expect(toE164(input)).toBeUndefined();
+  });
 });

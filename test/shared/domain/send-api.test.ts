@@ -86,11 +86,21 @@ describe('createSend', () => {
     await expect(send({ templateId: t.templateId, variables: { name: 'Ann' } })).rejects.toThrow(/missing "order"/);
   });
 
-  it('sends the user\'s uploaded files as MMS media, and refuses a file that is not theirs', async () => {
-    const file = { userId: 'alice', fileId: 'F1', fileName: 'menu.png', fileType: 'png', contentType: 'image/png', sizeBytes: 10, tags: [], uploadedAt: '2030-01-01T00:00:00.000Z', objectKey: 'uploads/alice/F1' };
+  it("sends the user's uploaded files as MMS media, and refuses a file that is not theirs", async () => {
+    const file = {
+      userId: 'alice',
+      fileId: 'F1',
+      fileName: 'menu.png',
+      fileType: 'png',
+      contentType: 'image/png',
+      sizeBytes: 10,
+      tags: [],
+      uploadedAt: '2030-01-01T00:00:00.000Z',
+      objectKey: 'uploads/alice/F1',
+    };
     await deps.files.recordFile(file);
     await deps.files.recordFile({ ...file, userId: 'bob', fileId: 'F2', objectKey: 'uploads/bob/F2' });
-    const { notification } = await send({ channel: 'mms', body: 'Tonight\'s menu', mediaFileIds: ['F1'] });
+    const { notification } = await send({ channel: 'mms', body: "Tonight's menu", mediaFileIds: ['F1'] });
     expect(notification.media).toEqual([{ objectKey: 'uploads/alice/F1', fileName: 'menu.png' }]);
     expect(await deliverTimers()).toEqual(['sent']);
     expect(gateway.sent[0]!.mediaUrls).toEqual([FakeFileStore.downloadUrl('uploads/alice/F1', 'menu.png', 900)]);
@@ -143,7 +153,11 @@ describe('createSend', () => {
 
 describe('quiet hours', () => {
   beforeEach(async () => {
-    await deps.settings.put('alice', { quietHours: { start: '09:00', end: '17:00', timezone: 'America/New_York' }, dedupWindowSeconds: 60, optOutFooter: null });
+    await deps.settings.put('alice', {
+      quietHours: { start: '09:00', end: '17:00', timezone: 'America/New_York' },
+      dedupWindowSeconds: 60,
+      optOutFooter: null,
+    });
   });
 
   it('schedules a send due inside the window for its end', async () => {
@@ -155,7 +169,7 @@ describe('quiet hours', () => {
     expect((await send({ body: 'Hi', priority: 10 })).notification.status).toBe('pending');
   });
 
-  it('reads the window in the recipient\'s time zone when the request names one', async () => {
+  it("reads the window in the recipient's time zone when the request names one", async () => {
     // 10:00 in New York is 07:00 in Los Angeles: outside a 09:00–17:00 window there.
     expect((await send({ body: 'Hi', timezone: 'America/Los_Angeles' })).notification.status).toBe('pending');
   });

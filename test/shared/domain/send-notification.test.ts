@@ -206,10 +206,7 @@ describe('sendNotification', () => {
 
   it('lets only one of two concurrent senders send', async () => {
     seed();
-    const results = await Promise.allSettled([
-      sendNotification(deps, ref, firstReceive, clock),
-      sendNotification(deps, ref, firstReceive, clock),
-    ]);
+    const results = await Promise.allSettled([sendNotification(deps, ref, firstReceive, clock), sendNotification(deps, ref, firstReceive, clock)]);
     expect(gateway.sent).toHaveLength(1);
     expect(results.filter((r) => r.status === 'fulfilled' && r.value === 'sent')).toHaveLength(1);
   });
@@ -249,7 +246,11 @@ describe('sendNotification', () => {
 
     expect(gateway.sent).toEqual([]);
     expect(email.sent).toEqual([
-      expect.objectContaining({ to: 'alice@example.com', subject: expect.stringContaining('report.pdf'), customArgs: { userId: ref.userId, notificationId: ref.notificationId } }),
+      expect.objectContaining({
+        to: 'alice@example.com',
+        subject: expect.stringContaining('report.pdf'),
+        customArgs: { userId: ref.userId, notificationId: ref.notificationId },
+      }),
     ]);
     expect(await stored()).toMatchObject({ status: 'sent', messageSid: 'email-1', attempts: 1 });
     expect(limiter.requests).toEqual([]);

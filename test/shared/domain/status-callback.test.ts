@@ -81,9 +81,15 @@ describe('applyStatusCallback', () => {
       const statuses = n.history.map((h) => h.status);
       expect(new Set(statuses).size, context).toBe(statuses.length);
       const ranks = statuses.map((s) => order.indexOf(s));
-      expect(ranks.every((r, i) => r >= 0 && (i === 0 || r > (ranks[i - 1] as number))), context).toBe(true);
+      expect(
+        ranks.every((r, i) => r >= 0 && (i === 0 || r > (ranks[i - 1] as number))),
+        context,
+      ).toBe(true);
       expect(results.filter((r) => r === 'applied').length, context).toBe(n.history.length - 2);
-      expect(results.every((r) => r === 'applied' || r === 'stale'), context).toBe(true);
+      expect(
+        results.every((r) => r === 'applied' || r === 'stale'),
+        context,
+      ).toBe(true);
     }
   });
 
@@ -112,9 +118,7 @@ describe('applyStatusCallback', () => {
 
   it('stores the error code and a readable message for an undelivered message', async () => {
     seed();
-    expect(await applyStatusCallback(notifications, { messageSid: sid, messageStatus: 'undelivered', errorCode: '30003' }, clock)).toBe(
-      'applied',
-    );
+    expect(await applyStatusCallback(notifications, { messageSid: sid, messageStatus: 'undelivered', errorCode: '30003' }, clock)).toBe('applied');
     const n = await stored();
     expect(n).toMatchObject({ status: 'undelivered', errorCode: '30003', errorMessage: 'The destination handset is unreachable.' });
     expect(n.history.at(-1)).toEqual({ status: 'undelivered', at: '2030-01-01T10:00:00.000Z', errorCode: '30003' });

@@ -34,7 +34,9 @@ describe('createRuleSchema', () => {
 
   it('refuses a bad phone number with an issue on target that says what to send', () => {
     const issues = issuesOf(createRuleSchema.safeParse({ ...smsRule, target: '555-0100' }));
-    expect(issues).toEqual([{ path: 'target', message: expect.stringMatching(/valid phone number in E\.164 form \(such as \+14155550100\) for the sms channel/) }]);
+    expect(issues).toEqual([
+      { path: 'target', message: expect.stringMatching(/valid phone number in E\.164 form \(such as \+14155550100\) for the sms channel/) },
+    ]);
   });
 
   it('lists every bad field at once, the target and the pattern among them, even when plain fields are wrong too', () => {
@@ -118,9 +120,12 @@ describe('createRuleSchema', () => {
     },
   );
 
-  it.each(['^(invoice|report)-\\d+-.*\\.(pdf|csv)$', '(?i)q[1-4][-_ ]?20\\d\\d', '.{0,200}', '((.{0,5}){0,5})'])('accepts the everyday pattern %s', (pattern) => {
-    expect(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }).success).toBe(true);
-  });
+  it.each(['^(invoice|report)-\\d+-.*\\.(pdf|csv)$', '(?i)q[1-4][-_ ]?20\\d\\d', '.{0,200}', '((.{0,5}){0,5})'])(
+    'accepts the everyday pattern %s',
+    (pattern) => {
+      expect(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }).success).toBe(true);
+    },
+  );
 
   it('refuses a malformed pattern with an issue on fileNameRegex', () => {
     expect(issuesOf(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: '([a-z' })).map((i) => i.path)).toEqual(['fileNameRegex']);
@@ -142,9 +147,7 @@ describe('createRuleSchema', () => {
   });
 
   it('reports every problem of a rule at once', () => {
-    const issues = issuesOf(
-      createRuleSchema.safeParse({ ...smsRule, target: 'nope', fileNameRegex: '(?=x)', messageTemplate: '{{who}}' }),
-    );
+    const issues = issuesOf(createRuleSchema.safeParse({ ...smsRule, target: 'nope', fileNameRegex: '(?=x)', messageTemplate: '{{who}}' }));
     expect(issues.map((i) => i.path).sort()).toEqual(['fileNameRegex', 'messageTemplate', 'target']);
   });
 });

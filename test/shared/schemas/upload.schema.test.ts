@@ -78,9 +78,12 @@ describe('createUploadSchema', () => {
       expect(refusedOn({ ...request, fileName })).toContain('fileName');
     });
 
-    it.each(['line\nbreak.pdf', 'nul\u0000.pdf', 'tab\t.pdf', 'del\u007f.pdf', 'next-line\u0085.pdf', 'csi\u009b31m.pdf'])('refuses the control characters in %j', (fileName) => {
-      expect(refusedOn({ ...request, fileName })).toContain('fileName');
-    });
+    it.each(['line\nbreak.pdf', 'nul\u0000.pdf', 'tab\t.pdf', 'del\u007f.pdf', 'next-line\u0085.pdf', 'csi\u009b31m.pdf'])(
+      'refuses the control characters in %j',
+      (fileName) => {
+        expect(refusedOn({ ...request, fileName })).toContain('fileName');
+      },
+    );
 
     it.each(['.', '..', ' report.pdf', 'report.pdf '])('refuses %j', (fileName) => {
       expect(refusedOn({ ...request, fileName })).toContain('fileName');

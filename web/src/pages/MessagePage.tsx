@@ -114,7 +114,11 @@ export function MessagePage({ messageId }: { messageId: string }) {
             {progress ? (
               <div className="upload-progress">
                 <span>{progress.name}</span>{' '}
-                <progress max={100} value={progress.total ? Math.round((progress.loaded / progress.total) * 100) : 0} aria-label={`Upload of ${progress.name}`} />
+                <progress
+                  max={100}
+                  value={progress.total ? Math.round((progress.loaded / progress.total) * 100) : 0}
+                  aria-label={`Upload of ${progress.name}`}
+                />
               </div>
             ) : null}
             {uploadError ? (

@@ -115,7 +115,12 @@ export function Messages() {
                   <tr key={m.messageId} data-status={m.status}>
                     <td className="message-cell">
                       <Link to={`${BASE}/messages/${encodeURIComponent(m.messageId)}`}>{m.message}</Link>
-                      {m.media.length ? <span className="muted"> · {m.media.length} image{m.media.length === 1 ? '' : 's'}</span> : null}
+                      {m.media.length ? (
+                        <span className="muted">
+                          {' '}
+                          · {m.media.length} image{m.media.length === 1 ? '' : 's'}
+                        </span>
+                      ) : null}
                     </td>
                     <td>
                       <StatusBadge status={m.status} />
@@ -261,4 +266,3 @@ export function MetricsPanel({ refreshKey = 0 }: { refreshKey?: number }) {
     </section>
   );
 }
-

@@ -65,7 +65,9 @@ export function Notifications() {
       if (inFlight) {
         try {
           const page = await api.listNotifications({ status: filter, limit: PAGE_SIZE }, signal);
-          setItems((all) => mergeNotifications(filter ? all.filter((n) => n.status === filter) : all, page.items).filter((n) => !filter || n.status === filter));
+          setItems((all) =>
+            mergeNotifications(filter ? all.filter((n) => n.status === filter) : all, page.items).filter((n) => !filter || n.status === filter),
+          );
         } catch {
           // The next round tries again; the long poll reports lasting trouble.
         }

@@ -84,9 +84,7 @@ export function Phone() {
       <h1 ref={heading} tabIndex={-1}>
         Phone
       </h1>
-      <p className="muted">
-        Local only: what the Twilio simulator sent, by recipient, and a phone to text the system's number ({ourNumber}) from.
-      </p>
+      <p className="muted">Local only: what the Twilio simulator sent, by recipient, and a phone to text the system's number ({ourNumber}) from.</p>
       <form className="card phone-form" onSubmit={(e) => text(e)}>
         <Field label="From phone number" hint="E.164, such as +14155550100 (a rule's target).">
           {(p) => <input {...p} name="from" required inputMode="tel" value={from} onChange={(e) => setFrom(e.target.value)} />}

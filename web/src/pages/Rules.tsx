@@ -214,7 +214,10 @@ function RuleForm({ rule, onSaved, onCancel }: { rule?: Rule; onSaved: (rule: Ru
 
   const regexProblem = patternProblem(draft.fileNameRegex);
   const templateIssues = draft.messageTemplate ? templateProblems(draft.messageTemplate) : [];
-  const names = samples.split('\n').map((s) => s.trim()).filter(Boolean);
+  const names = samples
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   const preview = useMemo(() => {
     const name = names[0] ?? 'report.pdf';

@@ -20,7 +20,17 @@ export interface SendDraft {
   timezone: string;
 }
 
-export const blankSend: SendDraft = { to: '', channel: 'sms', templateId: '', body: '', variables: {}, mediaFileId: '', sendAt: '', priority: '1', timezone: '' };
+export const blankSend: SendDraft = {
+  to: '',
+  channel: 'sms',
+  templateId: '',
+  body: '',
+  variables: {},
+  mediaFileId: '',
+  sendAt: '',
+  priority: '1',
+  timezone: '',
+};
 
 /** A datetime-local value (the browser's zone) as an ISO time, or the text as typed for the server to judge. */
 export function localToIso(value: string): string {
@@ -105,7 +115,13 @@ export function Sends() {
       <SendForm
         onSent={(n) => {
           setSends((all) => [n, ...all.filter((x) => x.notificationId !== n.notificationId)]);
-          setStatus(n.duplicate ? `Already sent to ${n.target} moments ago; not sent twice.` : n.status === 'scheduled' ? `Scheduled for ${n.target} at ${formatTime(n.sendAt ?? n.createdAt)}.` : `Sent to ${n.target}.`);
+          setStatus(
+            n.duplicate
+              ? `Already sent to ${n.target} moments ago; not sent twice.`
+              : n.status === 'scheduled'
+                ? `Scheduled for ${n.target} at ${formatTime(n.sendAt ?? n.createdAt)}.`
+                : `Sent to ${n.target}.`,
+          );
           setVersion((v) => v + 1);
         }}
       />
@@ -226,11 +242,21 @@ export function SendForm({ onSent }: { onSent: (n: Notification) => void }) {
   };
 
   useEffect(() => {
-    api.listTemplates({ limit: 100 }).then((page) => setTemplates(page.items), () => setTemplates([]));
+    api.listTemplates({ limit: 100 }).then(
+      (page) => setTemplates(page.items),
+      () => setTemplates([]),
+    );
   }, [api]);
   // Files to attach, read when MMS is chosen.
   const wantsFiles = draft.channel === 'mms' && files === undefined;
-  const loadFiles = useCallback(() => api.listFiles({ limit: 20 }).then((page) => setFiles(page.items), () => setFiles([])), [api]);
+  const loadFiles = useCallback(
+    () =>
+      api.listFiles({ limit: 20 }).then(
+        (page) => setFiles(page.items),
+        () => setFiles([]),
+      ),
+    [api],
+  );
   useEffect(() => {
     if (wantsFiles) void loadFiles();
   }, [wantsFiles, loadFiles]);

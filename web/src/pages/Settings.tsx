@@ -64,7 +64,11 @@ export function Settings() {
     try {
       const saved = await api.putSettings(toSettingsInput(draft) as Partial<SettingsValue>);
       setDraft(toDraft(saved));
-      setStatus(saved.quietHours ? `Settings saved. Quiet hours: ${saved.quietHours.start}–${saved.quietHours.end} ${saved.quietHours.timezone}.` : 'Settings saved. No quiet hours.');
+      setStatus(
+        saved.quietHours
+          ? `Settings saved. Quiet hours: ${saved.quietHours.start}–${saved.quietHours.end} ${saved.quietHours.timezone}.`
+          : 'Settings saved. No quiet hours.',
+      );
     } catch (err) {
       setServer(problemsByField(err, FIELDS));
     } finally {
@@ -93,7 +97,9 @@ export function Settings() {
               </Field>
               <Field label="Quiet until">{(p) => <input {...p} type="time" name="end" value={draft.end} onChange={(e) => set('end', e.target.value)} />}</Field>
               <Field label="Time zone" hint="Of the recipients, unless a send names its own.">
-                {(p) => <input {...p} name="timezone" list="time-zones" spellCheck={false} value={draft.timezone} onChange={(e) => set('timezone', e.target.value)} />}
+                {(p) => (
+                  <input {...p} name="timezone" list="time-zones" spellCheck={false} value={draft.timezone} onChange={(e) => set('timezone', e.target.value)} />
+                )}
               </Field>
               <datalist id="time-zones">
                 {zones.map((z) => (
@@ -103,8 +109,20 @@ export function Settings() {
             </div>
           ) : null}
           <div className="grid">
-            <Field label="Duplicate window (seconds)" hint="The same message to the same number within it is sent once; 0 turns this off." problems={server.dedupWindowSeconds}>
-              {(p) => <input {...p} name="dedupWindowSeconds" inputMode="numeric" value={draft.dedupWindowSeconds} onChange={(e) => set('dedupWindowSeconds', e.target.value)} />}
+            <Field
+              label="Duplicate window (seconds)"
+              hint="The same message to the same number within it is sent once; 0 turns this off."
+              problems={server.dedupWindowSeconds}
+            >
+              {(p) => (
+                <input
+                  {...p}
+                  name="dedupWindowSeconds"
+                  inputMode="numeric"
+                  value={draft.dedupWindowSeconds}
+                  onChange={(e) => set('dedupWindowSeconds', e.target.value)}
+                />
+              )}
             </Field>
             <Field label="Opt-out line" hint="Added to the first message to a number; empty for none." problems={server.optOutFooter}>
               {(p) => <input {...p} name="optOutFooter" value={draft.footer} onChange={(e) => set('footer', e.target.value)} />}

@@ -21,7 +21,14 @@ interface Item {
 const PARALLEL = 3;
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function Upload() {
@@ -173,10 +180,7 @@ function FileNotifications({ fileId }: { fileId: string }) {
         <Link to={`${BASE}/files/${encodeURIComponent(fileId)}`}>Open the file's page</Link>
       </p>
       <ErrorText error={error} />
-      <NotificationTable
-        items={items}
-        empty={waiting ? 'Waiting for notifications…' : 'No rule matched this file, so no notification was made.'}
-      />
+      <NotificationTable items={items} empty={waiting ? 'Waiting for notifications…' : 'No rule matched this file, so no notification was made.'} />
     </div>
   );
 }
