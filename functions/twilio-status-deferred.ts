@@ -17,7 +17,7 @@ const callbackSchema = z.object({
 
 export const handler = queueConsumer(queues.statusCallback, async (record) => {
   const callback = parseRecordBody(record.body, callbackSchema, 'a status callback');
-  let result;
+  let result: Awaited<ReturnType<typeof applyStatusCallback>>;
   try {
     result = await applyStatusCallback(notifications, callback);
   } catch (err) {

@@ -3,7 +3,7 @@ type Middleware = (next: Next, context: { commandName?: string }) => Next;
 /** The part of an AWS SDK v3 client the meter needs. */
 interface MeteredClient {
   // The SDK's own middleware types differ per client; the meter needs only `add`.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: each client's middleware type differs; the meter calls only `add`.
   middlewareStack: { add(middleware: any, options: { step: 'initialize'; name: string }): void };
 }
 
@@ -72,7 +72,9 @@ export class Meter {
         const consumed = ([] as Array<{ CapacityUnits?: number; TableName?: string }>).concat((output.ConsumedCapacity as never) ?? []);
         for (const c of consumed) {
           const units = c.CapacityUnits ?? 0;
-          const table = (this.usage.byTable[c.TableName ?? '?'] ??= { read: 0, write: 0 });
+          const tableName = c.TableName ?? '?';
+          this.usage.byTable[tableName] ??= { read: 0, write: 0 };
+          const table = this.usage.byTable[tableName]!;
           if (DYNAMO_WRITES.has(command)) {
             this.usage.dynamoWriteUnits += units;
             table.write += units;
@@ -110,7 +112,8 @@ export class Meter {
         return await handler(...args);
       } finally {
         const used = process.cpuUsage(cpu);
-        const entry = (this.usage.invocations[name] ??= { count: 0, durationsMs: [], cpuMs: [] });
+        this.usage.invocations[name] ??= { count: 0, durationsMs: [], cpuMs: [] };
+        const entry = this.usage.invocations[name]!;
         entry.count += 1;
         entry.durationsMs.push(performance.now() - started);
         entry.cpuMs.push((used.user + used.system) / 1000);

@@ -83,7 +83,7 @@ export async function ruleMatchingBenchmark(opts: { ruleCount: number; runs: num
   await engines.stop();
 
   // The textbook catastrophic pattern against fifty thousand a's and a '!': linear time, no blow-up.
-  const evil = 'a'.repeat(50_000) + '!';
+  const evil = `${'a'.repeat(50_000)}!`;
   const pathological: number[] = [];
   for (let i = 0; i < Math.max(3, opts.runs); i++) {
     t = performance.now();

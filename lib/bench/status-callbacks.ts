@@ -44,8 +44,7 @@ export async function statusCallbacksBenchmark(opts: { callbacks: number; concur
     const count = Math.max(1, Math.floor(opts.callbacks / CALLBACKS_PER_NOTIFICATION));
     const at = new Date().toISOString();
     const plans = Array.from({ length: count }, (_, i) => {
-      let pick = random();
-      const lifecycle = lifecycles.find((l) => (pick -= l.weight) < 0) ?? lifecycles[0]!;
+      const lifecycle = pickWeighted(lifecycles, random());
       const userId = `bench-${i % 50}`;
       const fileId = newId();
       const ruleId = newId();
@@ -170,4 +169,14 @@ export async function statusCallbacksBenchmark(opts: { callbacks: number; concur
     dynamo.destroy();
     await runtime.stop();
   }
+}
+
+/** The entry whose share of the total weight `pick` (in [0, 1)) falls in. */
+function pickWeighted<T extends { weight: number }>(entries: readonly T[], pick: number): T {
+  let left = pick;
+  for (const entry of entries) {
+    left -= entry.weight;
+    if (left < 0) return entry;
+  }
+  return entries[0]!;
 }

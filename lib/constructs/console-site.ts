@@ -44,11 +44,7 @@ export class ConsoleSite extends Construct {
   /** The console's index.html as built, before its settings are written in. */
   private readonly page: string;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly props: ConsoleSiteProps,
-  ) {
+  constructor(scope: Construct, id: string, props: ConsoleSiteProps) {
     super(scope, id);
     this.buildDir = props.skipBundling ? undefined : buildConsole();
     this.page = readFileSync(join(this.buildDir ?? join(projectRoot, 'web'), 'index.html'), 'utf8');

@@ -22,6 +22,7 @@ export class ApiClient {
       body: body === undefined ? undefined : raw ? (body as NonNullable<RequestInit['body']>) : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: callers read the JSON body of whichever route they called.
     let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;

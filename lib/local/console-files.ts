@@ -55,7 +55,7 @@ export function serveConsole(dir: string, req: IncomingMessage, res: ServerRespo
     } catch {
       return false;
     }
-    const candidate = resolve(root, '.' + normalize(decoded));
+    const candidate = resolve(root, `.${normalize(decoded)}`);
     if ((candidate === root || candidate.startsWith(root + sep)) && existsSync(candidate) && statSync(candidate).isFile()) file = candidate;
   }
   if (!file) {

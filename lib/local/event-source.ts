@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { logger } from '../../shared/logger.ts';
 import { lambdaContext } from './lambda-context.ts';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a Lambda SQS handler may return nothing, as the aws-lambda types declare.
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
 export interface EventSourceOptions {

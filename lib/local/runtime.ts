@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -278,7 +278,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     if (method === 'POST' && path === '/local/token') {
       const parsed = tokenRequest.safeParse(parseJson(body));
       if (!parsed.success)
-        return sendJson(res, 400, errorBody('VALIDATION_ERROR', 'Send {"userId":"alice"}: ' + parsed.error.issues.map((i) => i.message).join(' ')));
+        return sendJson(res, 400, errorBody('VALIDATION_ERROR', `Send {"userId":"alice"}: ${parsed.error.issues.map((i) => i.message).join(' ')}`));
       return sendJson(res, 200, { token: await auth.issue(parsed.data.userId) });
     }
     if (method === 'POST' && path === '/local/twilio/inbound') {
@@ -289,7 +289,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
           400,
           errorBody(
             'VALIDATION_ERROR',
-            'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
+            `Send {"from","to","body","mediaUrls"?}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')}`,
           ),
         );
       // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).

@@ -126,7 +126,8 @@ export function buildOpenApiDocument(opts: DocumentOptions = {}): Record<string,
   for (const route of routes) {
     const op = operations[routeKey(route)];
     if (!op) continue;
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, op);
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operation(route, op);
   }
   return {
     openapi: OPENAPI_VERSION,

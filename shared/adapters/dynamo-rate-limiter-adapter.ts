@@ -39,7 +39,7 @@ class Batcher {
     this.waiting = [];
     try {
       const paces = await this.settle(batch);
-      batch.forEach((w, i) => w.resolve(paces[i]!));
+      for (const [i, w] of batch.entries()) w.resolve(paces[i]!);
     } catch (err) {
       for (const w of batch) w.reject(err);
     } finally {
@@ -169,7 +169,7 @@ export class DynamoRateLimiter implements RateLimiter {
       if (admitted === 0) throw err;
       booked = fresh.map(() => ({ kind: 'wait', until: now + 1000 }));
     }
-    fresh.forEach((i, k) => (paces[i] = booked[k]!));
+    for (const [k, i] of fresh.entries()) paces[i] = booked[k]!;
     // Priority sends the gate cannot take now reserve its next positions, ahead of the booked
     // messages, which find the gate that much further on when they come back.
     const urgent = rest.filter((i) => rank(i) === 0);

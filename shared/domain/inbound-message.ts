@@ -173,7 +173,7 @@ async function copyMedia(deps: InboundDeps, item: { url: string; contentType: st
   const download = await deps.mediaSource.download(item.url);
   if (download.kind === 'refused') return { ...item, skipped: download.reason };
   if (deps.store) {
-    let type;
+    let type: ReturnType<typeof checkImage>;
     try {
       type = checkImage(download.bytes);
     } catch (err) {

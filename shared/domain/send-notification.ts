@@ -66,7 +66,7 @@ export async function sendNotification(
 ): Promise<SendResult> {
   let current = await deps.notifications.get(ref.userId, ref.notificationId);
   if (current?.status === 'scheduled') current = await promoteIfDue(deps, current, ref, now);
-  if (!current || current.status !== 'pending') return 'skipped';
+  if (current?.status !== 'pending') return 'skipped';
 
   // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
   // and before the claim, so it costs the notification no attempt.
@@ -81,7 +81,7 @@ export async function sendNotification(
   const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
   if (!n) {
     const again = await deps.notifications.get(ref.userId, ref.notificationId);
-    if (!again || again.status !== 'pending') return 'skipped';
+    if (again?.status !== 'pending') return 'skipped';
     // Another sender holds it, or a dead one did: come back when its lease ends, without spending
     // one of the record's receives (a crashed sender's lease may outlast every backoff step).
     const until = again.claimExpiresAt ?? startedAt + CLAIM_LEASE_MS;

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import type { TemplateRepository } from '../ports.ts';
 import { newId } from './ids.ts';
 import { templateVariablesOf } from './template-variables.ts';

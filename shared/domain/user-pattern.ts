@@ -32,7 +32,7 @@ export function compileUserPattern(pattern: string): RE2JS {
   } catch (err) {
     const reason = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     throw new UserPatternError(
-      `fileNameRegex cannot be used: ${reason}. Patterns run on a linear-time engine (RE2 syntax), ` + 'which has no backreferences or lookaround.',
+      `fileNameRegex cannot be used: ${reason}. Patterns run on a linear-time engine (RE2 syntax), which has no backreferences or lookaround.`,
     );
   }
   if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value as string);

@@ -48,10 +48,11 @@ describe('npm start', () => {
     const target = '+14155550123';
     const first = await start(['--data-dir', dataDir]);
     const token = await first.api.tokenFor('erin');
-    let created;
+    let ruleId: string;
     try {
-      created = await first.api.as(token).request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
+      const created = await first.api.as(token).request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
       expect(created.status).toBe(201);
+      ruleId = created.body.ruleId;
       await uploadAndDeliver(first.api.as(token), 'first-run.txt');
     } finally {
       await first.stop();
@@ -61,7 +62,7 @@ describe('npm start', () => {
     for (const run of ['second-run.txt', 'third-run.txt']) {
       const again = await start(['--data-dir', dataDir]);
       try {
-        const rule = await again.api.as(token).request('GET', `/rules/${created.body.ruleId}`);
+        const rule = await again.api.as(token).request('GET', `/rules/${ruleId}`);
         expect(rule.status).toBe(200);
         expect(rule.body.target).toBe(target);
         await uploadAndDeliver(again.api.as(token), run);

@@ -40,7 +40,7 @@ function expectError(response: { status: number; body: any }, status: number, co
 
 const text = (from: string, to: string, body: string) => api.request('POST', '/local/twilio/inbound', { from, to, body });
 
-export async function newLine(user: ApiClient, fields: Record<string, unknown> = {}) {
+async function newLine(user: ApiClient, fields: Record<string, unknown> = {}) {
   const response = await user.request('POST', '/lines', { number: freshNumber(true), forwardTo: freshNumber(), businessName: 'Acme Plumbing', ...fields });
   expect(response.status, response.text).toBe(201);
   return response.body;

@@ -173,7 +173,7 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
 
   async promote(userId: string, notificationId: string, dueAt: string, when: string): Promise<boolean> {
     const n = this.items.get(at(userId, notificationId));
-    if (!n || n.status !== 'scheduled' || n.dueAt !== dueAt) return false;
+    if (n?.status !== 'scheduled' || n.dueAt !== dueAt) return false;
     this.move(n, 'pending', when);
     this.due.delete(at(userId, notificationId));
     return true;
@@ -189,7 +189,7 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
 
   async reschedule(userId: string, notificationId: string, sendAt: string, when: string, dueAt?: string): Promise<boolean> {
     const n = this.items.get(at(userId, notificationId));
-    if (!n || n.status !== 'scheduled' || (dueAt !== undefined && n.dueAt !== dueAt)) return false;
+    if (n?.status !== 'scheduled' || (dueAt !== undefined && n.dueAt !== dueAt)) return false;
     n.sendAt = sendAt;
     n.dueAt = sendAt;
     n.updatedAt = when;
@@ -221,7 +221,7 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
 
   async claim(userId: string, notificationId: string, now: number, leaseUntil: number): Promise<NotificationRecord | undefined> {
     const n = this.items.get(at(userId, notificationId));
-    if (!n || n.status !== 'pending') return undefined;
+    if (n?.status !== 'pending') return undefined;
     if (n.claimExpiresAt !== undefined && !(n.claimExpiresAt < now)) return undefined;
     n.claimExpiresAt = leaseUntil;
     n.attempts += 1;

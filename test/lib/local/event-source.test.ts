@@ -85,6 +85,7 @@ async function drain(url: string): Promise<string[]> {
 }
 
 /** Every invocation's records, in order. */
+// biome-ignore lint/suspicious/noConfusingVoidType: test handlers may return nothing, like a Lambda handler.
 function recording(respond: (event: SQSEvent, invocation: number) => SQSBatchResponse | void | Promise<SQSBatchResponse | void>) {
   const invocations: SQSRecord[][] = [];
   const handler: SqsHandler = async (event) => {

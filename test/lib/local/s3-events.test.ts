@@ -61,13 +61,13 @@ describe('S3 object-created events with a journal', () => {
     const announced = `${bucket.prefix}user-a/01ANNOUNCED`;
     writeFileSync(
       journal,
-      [
+      `${[
         { key, at: Date.now() },
         { key: announced, at: Date.now() },
         { key: announced, done: true },
       ]
         .map((e) => JSON.stringify(e))
-        .join('\n') + '\n{"key":"cut sho',
+        .join('\n')}\n{"key":"cut sho`,
     );
 
     const events = bridge(journal);

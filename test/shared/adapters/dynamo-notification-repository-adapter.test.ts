@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoNotificationRepository } from '../../../shared/adapters/dynamo-notification-repository-adapter.ts';
-import { newId, notificationIdFor } from '../../../shared/domain/ids.ts';
+import { newId } from '../../../shared/domain/ids.ts';
 import type { NotificationRecord, Page } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 import { pendingNotificationRecord } from '../../support/fixtures.ts';

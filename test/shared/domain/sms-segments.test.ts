@@ -15,8 +15,8 @@ describe('smsSize', () => {
   });
 
   it('switches the whole message to UCS-2 for one character outside the GSM alphabet', () => {
-    expect(smsSize('a'.repeat(69) + 'ç')).toEqual({ encoding: 'UCS-2', units: 70, segments: 1 });
-    expect(smsSize('a'.repeat(70) + 'ç')).toEqual({ encoding: 'UCS-2', units: 71, segments: 2 });
+    expect(smsSize(`${'a'.repeat(69)}ç`)).toEqual({ encoding: 'UCS-2', units: 70, segments: 1 });
+    expect(smsSize(`${'a'.repeat(70)}ç`)).toEqual({ encoding: 'UCS-2', units: 71, segments: 2 });
     expect(smsSize('Report ready 📄')).toMatchObject({ encoding: 'UCS-2', units: 15, segments: 1 });
   });
 
