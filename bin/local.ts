@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ownedNumbersFromEnv, PortInUseError, projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
+import { ALWAYS_OWNED_NUMBER } from '../lib/local/twilio-phone-numbers.ts';
 import { parseCommandLine } from '../lib/ops/command-line.ts';
 import { setActivitySink } from '../shared/activity.ts';
 
@@ -58,7 +59,7 @@ twilio-message-system is running locally.
     TWILIO_ACCOUNT_SID  ${runtime.twilio.accountSid}
     TWILIO_AUTH_TOKEN   ${runtime.twilio.authToken}
     From number         ${runtime.twilio.fromNumber}
-    Owned numbers       ${[runtime.twilio.fromNumber, ...ownedNumbersFromEnv()].join(', ')} (and +15005550006; TWILIO_OWNED_NUMBERS adds more; any other From answers 21606)
+    Owned numbers       ${[...new Set([runtime.twilio.fromNumber, ALWAYS_OWNED_NUMBER, ...ownedNumbersFromEnv()])].join(', ')} (TWILIO_OWNED_NUMBERS adds more; any other From answers 21606)
 
   Dev token (user "dev", valid 12 h; POST /local/token {"userId":"…"} makes others):
     ${devToken}
