@@ -14,7 +14,7 @@ import { GiveUpError, RetryLaterError } from '../shared/errors.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { parseRecordBody, queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
-import { queues } from '../lib/topology.ts';
+import { queues } from '../shared/topology.ts';
 
 const config = readConfig(
   z.object({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from './topology.ts';
+import { commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from '../shared/topology.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 

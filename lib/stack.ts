@@ -37,7 +37,7 @@ import {
   type QueueSpec,
   type TableKey,
   type TableSpec,
-} from './topology.ts';
+} from '../shared/topology.ts';
 
 export interface NotificationStackProps extends StackProps {
   /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, else a deploy-time parameter. */
@@ -72,7 +72,7 @@ const twilioThrottle = { rateLimit: 1_000, burstLimit: 2_000 } as const;
 
 /**
  * The whole notification backend: tables, upload bucket, queues, functions and the HTTP API,
- * each built by walking `lib/topology.ts`.
+ * each built by walking `shared/topology.ts`.
  */
 export class NotificationStack extends Stack {
   readonly tables: Record<TableKey, dynamodb.Table>;

@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
-import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../../shared/topology.ts';
 import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
@@ -140,7 +140,7 @@ const inboundRequest = z.strictObject({
  * The whole system in one process: embedded DynamoDB, SQS and S3, the Twilio simulator, an
  * HTTP front that turns requests into API Gateway events for the unmodified handlers, SQS
  * event sources for the consumers, and S3 object-created events for uploads. Everything is
- * built from lib/topology.ts. Handlers read their configuration from the environment at import,
+ * built from shared/topology.ts. Handlers read their configuration from the environment at import,
  * as on Lambda, so one process holds one runtime.
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
