@@ -3,7 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -20,6 +20,7 @@ import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
 import { UploadBucket } from './constructs/upload-bucket.ts';
+import { UserAuth } from './constructs/user-auth.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { Observability } from './observability.ts';
 import {
@@ -80,6 +81,8 @@ export class NotificationStack extends Stack {
   /** The upload bucket with its notifications and the per-prefix grants. */
   readonly uploads: UploadBucket;
   readonly userPool: cognito.UserPool;
+  /** The user pool and the app client API callers sign in through. */
+  readonly auth: UserAuth;
   /** The web console: bucket, CloudFront, Cognito hosted sign-in. */
   readonly console: ConsoleSite;
   readonly twilioSecret: secretsmanager.Secret;
@@ -147,31 +150,9 @@ export class NotificationStack extends Stack {
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
-      selfSignUpEnabled: false,
-      signInAliases: { email: true },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
-      mfa: cognito.Mfa.OPTIONAL,
-      // TOTP only: SMS MFA would need an SNS role and spend on texts.
-      mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const userPoolClient = this.userPool.addClient('WebClient', {
-      generateSecret: false,
-      authFlows: { userSrp: true, userPassword: true },
-      // Clients sign in through the auth flows above; there is no hosted UI, so CDK's default
-      // OAuth settings (implicit grant, an example.com callback) would only widen the surface.
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-    });
+    this.auth = new UserAuth(this, 'UserPool');
+    this.userPool = this.auth.userPool;
+    const userPoolClient = this.auth.webClient;
 
     this.console = new ConsoleSite(this, 'Console', {
       userPool: this.userPool,
@@ -493,18 +474,6 @@ export class NotificationStack extends Stack {
         id: 'AwsSolutions-SMG4',
         reason:
           'Twilio auth tokens cannot be rotated by a rotation Lambda: Twilio has no API to issue a new primary token. Operators rotate it in the Twilio console and put the new value.',
-      },
-    ]);
-
-    NagSuppressions.addResourceSuppressions(this.userPool, [
-      {
-        id: 'AwsSolutions-COG2',
-        reason: 'TOTP MFA is offered but optional, as required; sign-up is closed, so every account is created by an administrator.',
-      },
-      {
-        id: 'AwsSolutions-COG8',
-        reason:
-          'Sign-up is closed and the pool holds a few administrator-created operator accounts; Plus tier threat protection is billed per active user with no free tier. Switch featurePlan to PLUS if the pool is ever opened to the public.',
       },
     ]);
   }
