@@ -3,7 +3,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseCommandLine } from '../lib/ops/command-line.ts';
 import { inspectLocalDeadLetters, listDeadLetters, purgeDeadLetters, redriveDeadLetters, type QueuePair } from '../lib/ops/dlq.ts';
-import { queues, type QueueKey } from '../lib/topology.ts';
+import { queues, type QueueKey } from '../shared/topology.ts';
 
 const usage = `usage: npm run dlq -- <list|redrive|purge> --queue <${Object.keys(queues).join('|')}> [options]
   --local <url>   the local runtime (default http://localhost:\${PORT:-3000}); the default target

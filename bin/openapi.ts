@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument, undocumentedRoutes } from '../lib/openapi/document.ts';
 import { openApiFile, openApiText } from '../lib/openapi/file.ts';
 
-// Writes the API reference (docs/openapi.json) from the request schemas and lib/topology.ts.
+// Writes the API reference (docs/openapi.json) from the request schemas and shared/topology.ts.
 const path = join(dirname(fileURLToPath(import.meta.url)), '..', openApiFile);
 writeFileSync(path, openApiText(buildOpenApiDocument()));
 process.stdout.write(`wrote ${openApiFile}\n`);

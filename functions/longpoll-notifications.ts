@@ -8,11 +8,12 @@ import { waitForNotifications } from '../shared/domain/notification-feed.ts';
 import { InvalidCursorError, TooManyRequestsError } from '../shared/errors.ts';
 import { json, userRoute } from '../shared/http.ts';
 import { feedPosition, longpollQuery } from '../shared/schemas/longpoll.schema.ts';
+import { tables } from '../shared/topology.ts';
 
 const feed = new DynamoNotificationFeed();
 const config = readConfig(
   z.object({
-    STATE_TABLE: z.optional(z.string()),
+    [tables.state.envVar]: z.optional(z.string()),
     /** Long polls one user may hold open at once. */
     LONGPOLL_MAX_PER_USER: z._default(z.coerce.number().check(z.int(), z.gte(1)), 5),
   }),

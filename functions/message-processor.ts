@@ -1,4 +1,4 @@
-import { queues } from '../lib/topology.ts';
+import { queues } from '../shared/topology.ts';
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { processMessage } from '../shared/domain/messages.ts';
 import { parseRecordBody, queueConsumer } from '../shared/queue-consumer.ts';

@@ -11,7 +11,7 @@ import { reportActivity } from '../shared/activity.ts';
 import { GiveUpError } from '../shared/errors.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
 import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
-import { queues } from '../lib/topology.ts';
+import { queues } from '../shared/topology.ts';
 
 const deps = {
   files: new DynamoFileRepository(),

@@ -14,17 +14,17 @@ import { GiveUpError, RetryLaterError } from '../shared/errors.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { parseRecordBody, queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
-import { queues } from '../lib/topology.ts';
+import { commonEnv, queues } from '../shared/topology.ts';
 
 const config = readConfig(
   z.object({
     ...configParts.publicBaseUrl.shape,
-    STATUS_CALLBACK_BASE_URL: z.optional(z.url()),
+    [commonEnv.statusCallbackBaseUrl]: z.optional(z.url()),
     ...configParts.stateTable.shape,
     /** The account's messages per second (a US long code sends 1, toll-free 3, a short code 100). */
-    TWILIO_MPS: z._default(z.coerce.number().check(z.gt(0)), 1),
+    [commonEnv.twilioMps]: z._default(z.coerce.number().check(z.gt(0)), 1),
     /** An optional cap per minute on top of the rate per second (some senders are metered per minute). */
-    TWILIO_MPM: z.optional(z.coerce.number().check(z.gt(0))),
+    [commonEnv.twilioMpm]: z.optional(z.coerce.number().check(z.gt(0))),
     BREAKER_THRESHOLD: z._default(z.coerce.number().check(z.gte(1)), 5),
     BREAKER_COOLDOWN_SECONDS: z._default(z.coerce.number().check(z.gte(1)), 30),
   }),

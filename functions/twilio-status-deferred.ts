@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { queues } from '../lib/topology.ts';
+import { queues } from '../shared/topology.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { applyStatusCallback } from '../shared/domain/status-callback.ts';
 import { RetryLaterError } from '../shared/errors.ts';

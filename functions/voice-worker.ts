@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { queues } from '../lib/topology.ts';
+import { queues } from '../shared/topology.ts';
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from './topology.ts';
+import { commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from '../shared/topology.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -69,7 +69,7 @@ export function sdkFloorSource(spec: FunctionSpec): string {
 
 /** Placeholder configuration, so a handler's cold-start config check passes without AWS. */
 function probeEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', [commonEnv.logLevel]: 'ERROR' };
   for (const t of Object.values(tables)) env[t.envVar] = t.name;
   for (const q of Object.values(queues)) {
     env[q.envVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}`;

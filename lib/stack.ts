@@ -3,7 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
@@ -12,7 +12,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
@@ -20,6 +19,8 @@ import type { Construct } from 'constructs';
 import { AppFunction } from './constructs/app-function.ts';
 import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
+import { UploadBucket } from './constructs/upload-bucket.ts';
+import { UserAuth } from './constructs/user-auth.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { Observability } from './observability.ts';
 import {
@@ -37,7 +38,7 @@ import {
   type QueueSpec,
   type TableKey,
   type TableSpec,
-} from './topology.ts';
+} from '../shared/topology.ts';
 
 export interface NotificationStackProps extends StackProps {
   /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, else a deploy-time parameter. */
@@ -58,11 +59,6 @@ export interface NotificationStackProps extends StackProps {
 }
 
 const serviceName = 'twilio-notifications';
-/** Twilio's magic test number: accepted by test credentials, never delivers. */
-/** Objects the application owns in the bucket; created by presigned POST, announced to the upload queue. */
-const uploadPrefix = bucketSpec.prefix;
-/** Copies of inbound MMS images, outside the upload prefix so they never reach the upload queue. */
-const mediaPrefix = bucketSpec.mediaPrefix;
 const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
 /**
  * Twilio's webhooks get their own, higher limit: a burst of status callbacks is normal (two or
@@ -72,7 +68,7 @@ const twilioThrottle = { rateLimit: 1_000, burstLimit: 2_000 } as const;
 
 /**
  * The whole notification backend: tables, upload bucket, queues, functions and the HTTP API,
- * each built by walking `lib/topology.ts`.
+ * each built by walking `shared/topology.ts`.
  */
 export class NotificationStack extends Stack {
   readonly tables: Record<TableKey, dynamodb.Table>;
@@ -82,7 +78,11 @@ export class NotificationStack extends Stack {
   readonly webhookUrls: Partial<Record<FunctionName, lambda.FunctionUrl>>;
   readonly api: apigw.HttpApi;
   readonly bucket: s3.Bucket;
+  /** The upload bucket with its notifications and the per-prefix grants. */
+  readonly uploads: UploadBucket;
   readonly userPool: cognito.UserPool;
+  /** The user pool and the app client API callers sign in through. */
+  readonly auth: UserAuth;
   /** The web console: bucket, CloudFront, Cognito hosted sign-in. */
   readonly console: ConsoleSite;
   readonly twilioSecret: secretsmanager.Secret;
@@ -125,8 +125,7 @@ export class NotificationStack extends Stack {
 
     this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }));
 
-    this.bucket = this.createBucket();
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queues[bucketSpec.notifies].queue), { prefix: uploadPrefix });
+    const accessLogsBucket = this.createAccessLogsBucket();
 
     this.twilioSecret = new secretsmanager.Secret(this, 'TwilioCredentials', {
       description: 'Twilio {"accountSid","authToken"}. Deployed with a random placeholder; operators put the real values after deploy.',
@@ -151,37 +150,23 @@ export class NotificationStack extends Stack {
       generateSecretString: { excludePunctuation: true, passwordLength: 64 },
     });
 
-    this.userPool = new cognito.UserPool(this, 'UserPool', {
-      selfSignUpEnabled: false,
-      signInAliases: { email: true },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
-      mfa: cognito.Mfa.OPTIONAL,
-      // TOTP only: SMS MFA would need an SNS role and spend on texts.
-      mfaSecondFactor: { otp: true, sms: false },
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const userPoolClient = this.userPool.addClient('WebClient', {
-      generateSecret: false,
-      authFlows: { userSrp: true, userPassword: true },
-      // Clients sign in through the auth flows above; there is no hosted UI, so CDK's default
-      // OAuth settings (implicit grant, an example.com callback) would only widen the surface.
-      disableOAuth: true,
-      preventUserExistenceErrors: true,
-    });
+    this.auth = new UserAuth(this, 'UserPool');
+    this.userPool = this.auth.userPool;
+    const userPoolClient = this.auth.webClient;
 
     this.console = new ConsoleSite(this, 'Console', {
       userPool: this.userPool,
-      accessLogsBucket: this.node.findChild('AccessLogsBucket') as s3.Bucket,
+      accessLogsBucket,
       skipBundling: [true, 'true'].includes(this.node.tryGetContext('skipBundling')),
     });
+
+    this.uploads = new UploadBucket(this, 'UploadBucket', {
+      accessLogsBucket,
+      // The upload bucket takes browser form posts from the console's origin only.
+      allowedOrigin: this.console.origin,
+      uploadQueue: this.queues[bucketSpec.notifies].queue,
+    });
+    this.bucket = this.uploads.bucket;
 
     this.api = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Twilio notifications API',
@@ -365,8 +350,6 @@ export class NotificationStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: publicBaseUrl });
     this.console.deploy(publicBaseUrl);
     new CfnOutput(this, 'ConsoleUrl', { value: `${this.console.origin}/` });
-    // The upload bucket takes browser form posts from the console's origin only.
-    (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('CorsConfiguration.CorsRules.0.AllowedOrigins', [this.console.origin]);
     // The number's "A message comes in" webhook in the Twilio console.
     const incoming = routes.find((r) => r.path === '/twilio/incoming')!;
     new CfnOutput(this, 'TwilioIncomingWebhookUrl', { value: `${this.webhookUrls[incoming.function]!.url}twilio/incoming` });
@@ -408,7 +391,7 @@ export class NotificationStack extends Stack {
     return table;
   }
 
-  private createBucket(): s3.Bucket {
+  private createAccessLogsBucket(): s3.Bucket {
     const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -422,28 +405,7 @@ export class NotificationStack extends Stack {
         reason: "This bucket receives the upload bucket's server access logs; logging it too would only log log deliveries.",
       },
     ]);
-
-    return new s3.Bucket(this, 'UploadBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      serverAccessLogsBucket: accessLogsBucket,
-      serverAccessLogsPrefix: 'upload-bucket/',
-      // Browsers POST the file straight to S3 with the presigned form from POST /uploads.
-      cors: [
-        {
-          allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.GET],
-          allowedOrigins: ['*'],
-          allowedHeaders: ['*'],
-          exposedHeaders: ['ETag'],
-          maxAge: 3000,
-        },
-      ],
-      // Files are never expired here: they are the product. An upload that was announced but never
-      // arrived leaves only a pending record, which the files table's TTL removes.
-      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    return accessLogsBucket;
   }
 
   /**
@@ -472,35 +434,7 @@ export class NotificationStack extends Stack {
       fn.useQueue(this.queues[key].queue, queues[key].envVar);
     }
 
-    const bucketGrants: Array<[Access | undefined, string, string]> = [
-      [spec.bucket, uploadPrefix, 'every upload'],
-      [spec.media, mediaPrefix, 'the copies of inbound MMS images'],
-      [spec.messageMedia, bucketSpec.messageMediaPrefix, "the message store's images"],
-    ];
-    for (const [access, prefix, what] of bucketGrants) {
-      if (!access) continue;
-      fn.useBucket(this.bucket, access, `${prefix}*`, commonEnv.bucket);
-      const bucketId = this.logicalIdOf(this.bucket);
-      wildcards.push({
-        id: 'AwsSolutions-IAM5',
-        appliesTo: [`Resource::<${bucketId}.Arn>/${prefix}*`],
-        reason: `Objects under ${prefix} in the upload bucket: ${what}, and nothing else in the bucket.`,
-      });
-      if (access !== 'write') {
-        wildcards.push({
-          id: 'AwsSolutions-IAM5',
-          appliesTo: ['Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*'],
-          reason: `Read-only actions from grantRead, limited to the upload bucket and its ${prefix} objects; List lets a missing key read as 404 rather than 403.`,
-        });
-      }
-      if (access !== 'read') {
-        wildcards.push({
-          id: 'AwsSolutions-IAM5',
-          appliesTo: ['Action::s3:Abort*'],
-          reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${prefix} in the upload bucket.`,
-        });
-      }
-    }
+    wildcards.push(...this.uploads.grantAreas(fn, spec));
 
     if (spec.queueStats) {
       for (const [key, queueSpec] of entries<QueueKey, QueueSpec>(queues)) {
@@ -542,36 +476,6 @@ export class NotificationStack extends Stack {
           'Twilio auth tokens cannot be rotated by a rotation Lambda: Twilio has no API to issue a new primary token. Operators rotate it in the Twilio console and put the new value.',
       },
     ]);
-
-    NagSuppressions.addResourceSuppressions(this.userPool, [
-      {
-        id: 'AwsSolutions-COG2',
-        reason: 'TOTP MFA is offered but optional, as required; sign-up is closed, so every account is created by an administrator.',
-      },
-      {
-        id: 'AwsSolutions-COG8',
-        reason:
-          'Sign-up is closed and the pool holds a few administrator-created operator accounts; Plus tier threat protection is billed per active user with no free tier. Switch featurePlan to PLUS if the pool is ever opened to the public.',
-      },
-    ]);
-
-    // aws-cdk-lib creates this deploy-time handler for Custom::S3BucketNotifications with its own
-    // role; the construct id carries a fixed hash, so it is found rather than spelled out.
-    for (const child of this.node.children) {
-      if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
-      NagSuppressions.addResourceSuppressions(
-        child,
-        [
-          {
-            id: 'AwsSolutions-IAM4',
-            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-            reason:
-              "The role of aws-cdk-lib's S3 bucket-notifications handler, which runs only during deployment to configure the upload bucket's event notifications; its only other permission is s3:PutBucketNotification on that bucket.",
-          },
-        ],
-        true,
-      );
-    }
   }
 }
 

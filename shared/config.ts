@@ -1,5 +1,6 @@
 import './validation.ts';
 import { ConfigError } from './errors.ts';
+import { commonEnv, queues, tables } from './topology.ts';
 import * as z from 'zod/mini';
 
 /**
@@ -19,17 +20,17 @@ const nonEmpty = z.string().check(z.minLength(1));
 
 /** The pieces of configuration, composed by each adapter that needs them. */
 export const configParts = {
-  filesTable: z.object({ FILES_TABLE: nonEmpty }),
-  rulesTable: z.object({ RULES_TABLE: nonEmpty }),
-  notificationsTable: z.object({ NOTIFICATIONS_TABLE: nonEmpty }),
-  stateTable: z.object({ STATE_TABLE: nonEmpty }),
-  bucket: z.object({ UPLOAD_BUCKET: nonEmpty }),
-  notificationQueue: z.object({ NOTIFICATION_QUEUE_URL: nonEmpty }),
-  publicBaseUrl: z.object({ PUBLIC_BASE_URL: z.url() }),
+  filesTable: z.object({ [tables.files.envVar]: nonEmpty }),
+  rulesTable: z.object({ [tables.rules.envVar]: nonEmpty }),
+  notificationsTable: z.object({ [tables.notifications.envVar]: nonEmpty }),
+  stateTable: z.object({ [tables.state.envVar]: nonEmpty }),
+  bucket: z.object({ [commonEnv.bucket]: nonEmpty }),
+  notificationQueue: z.object({ [queues.notification.envVar]: nonEmpty }),
+  publicBaseUrl: z.object({ [commonEnv.publicBaseUrl]: z.url() }),
 };
 
 /** The message store's table and ingest queue. */
 export const messageConfigParts = {
-  messagesTable: z.object({ MESSAGES_TABLE: nonEmpty }),
-  ingestQueue: z.object({ INGEST_QUEUE_URL: nonEmpty }),
+  messagesTable: z.object({ [tables.messages.envVar]: nonEmpty }),
+  ingestQueue: z.object({ [queues.ingest.envVar]: nonEmpty }),
 };

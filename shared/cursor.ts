@@ -1,13 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError, InvalidCursorError } from './errors.ts';
+import { commonEnv } from './topology.ts';
 
 /**
  * Where the key that signs cursors comes from: Secrets Manager when deployed
  * (CURSOR_SECRET_ID), a variable locally (CURSOR_SECRET). Cached by Powertools.
  */
 export async function cursorKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const secret = env.CURSOR_SECRET_ID ? await getSecret(env.CURSOR_SECRET_ID, { maxAge: 300 }) : env.CURSOR_SECRET;
+  const secretId = env[commonEnv.cursorSecretId];
+  const secret = secretId ? await getSecret(secretId, { maxAge: 300 }) : env.CURSOR_SECRET;
   if (typeof secret !== 'string' || secret.length < 32) {
     throw new ConfigError('Set CURSOR_SECRET_ID, or CURSOR_SECRET to at least 32 characters.');
   }

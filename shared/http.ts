@@ -9,6 +9,7 @@ import { readConfig } from './config.ts';
 import { DynamoUserRateLimiter } from './adapters/dynamo-user-rate-limiter-adapter.ts';
 import * as z from 'zod/mini';
 import type { ValidationIssues } from './validation.ts';
+import { tables } from './topology.ts';
 
 export type HttpResult = { statusCode: number; headers?: Record<string, string>; body?: string };
 
@@ -135,7 +136,7 @@ export function logged<E, R>(handler: (event: E, context: Context) => Promise<R>
 }
 
 const userRateConfig = z.object({
-  STATE_TABLE: z.optional(z.string()),
+  [tables.state.envVar]: z.optional(z.string()),
   /** Requests per second each user's bucket refills with, and how many it holds (the burst). */
   USER_RATE_PER_SECOND: z._default(z.coerce.number().check(z.gt(0)), 20),
   USER_RATE_BURST: z._default(z.coerce.number().check(z.gte(1)), 100),

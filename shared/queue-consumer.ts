@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import type { QueueSpec } from '../lib/topology.ts';
+import type { QueueSpec } from './topology.ts';
 import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
 import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';

@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
 import { readConfig } from './config.ts';
 import type { NumberWebhooks } from './ports.ts';
+import { commonEnv } from './topology.ts';
 
 const webhookConfig = z.object({
-  PUBLIC_BASE_URL: z.url(),
+  [commonEnv.publicBaseUrl]: z.url(),
   /** The voice webhook's Function URL, deployed; PUBLIC_BASE_URL when unset. */
-  VOICE_WEBHOOK_BASE_URL: z.optional(z.url()),
+  [commonEnv.voiceWebhookBaseUrl]: z.optional(z.url()),
   /** The inbound-message webhook's Function URL, deployed; PUBLIC_BASE_URL when unset. */
-  SMS_WEBHOOK_BASE_URL: z.optional(z.url()),
+  [commonEnv.smsWebhookBaseUrl]: z.optional(z.url()),
 });
 
 /** Where a line's number sends calls, call status and messages: this deployment's webhooks. */

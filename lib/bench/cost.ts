@@ -2,7 +2,7 @@ import { mapLimit } from '../../shared/domain/fan-out.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { sampleImages } from '../local/sample-images.ts';
-import { functions, routes, type FunctionName, type FunctionSpec } from '../topology.ts';
+import { functions, routes, type FunctionName, type FunctionSpec } from '../../shared/topology.ts';
 import { Meter } from './meter.ts';
 import type { BenchResult, Figure } from './report.ts';
 import { round, summarize } from './stats.ts';

@@ -12,7 +12,7 @@ import type { FileRecord } from '../../shared/ports.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines } from '../local/engines.ts';
 import { bulkLoad } from './bulk-load.ts';
-import { functions, tables } from '../topology.ts';
+import { functions, tables } from '../../shared/topology.ts';
 import type { BenchResult, Figure } from './report.ts';
 import { round, seededRandom, summarize } from './stats.ts';
 

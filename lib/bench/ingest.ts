@@ -9,7 +9,7 @@ import type { MessageRecord } from '../../shared/ports.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/engines.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
-import { tables } from '../topology.ts';
+import { tables } from '../../shared/topology.ts';
 import type { BenchResult, Figure } from './report.ts';
 import { round, seededRandom, summarize } from './stats.ts';
 

@@ -6,7 +6,7 @@ import { matchingRules, type UploadFacts } from '../../shared/domain/rule-matchi
 import { patternFinds } from '../../shared/domain/user-pattern.ts';
 import type { Rule } from '../../shared/ports.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines } from '../local/engines.ts';
-import { tables } from '../topology.ts';
+import { tables } from '../../shared/topology.ts';
 import type { BenchResult } from './report.ts';
 import { round, summarize } from './stats.ts';
 

@@ -4,7 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueSpec } from '../topology.ts';
+import type { QueueSpec } from '../../shared/topology.ts';
 
 export interface QueueWithDlqProps {
   readonly spec: QueueSpec;

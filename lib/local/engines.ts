@@ -9,7 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { interceptLocalhostDns, startFauxqs, type FauxqsServer } from 'fauxqs';
-import { queues, tables, type QueueKey, type TableKey } from '../topology.ts';
+import { queues, tables, type QueueKey, type TableKey } from '../../shared/topology.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
-import { tables, type IndexSpec, type TableSpec } from '../topology.ts';
+import { tables, type IndexSpec, type TableSpec } from '../../shared/topology.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, type Engines } from './engines.ts';
 
 type Item = Record<string, AttributeValue>;

@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import * as z from 'zod/mini';
-import { bucket, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../topology.ts';
+import { bucket, commonEnv, functions, queues, routes, schedules, tables, type FunctionName, type QueueKey } from '../../shared/topology.ts';
 import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
@@ -140,7 +140,7 @@ const inboundRequest = z.strictObject({
  * The whole system in one process: embedded DynamoDB, SQS and S3, the Twilio simulator, an
  * HTTP front that turns requests into API Gateway events for the unmodified handlers, SQS
  * event sources for the consumers, and S3 object-created events for uploads. Everything is
- * built from lib/topology.ts. Handlers read their configuration from the environment at import,
+ * built from shared/topology.ts. Handlers read their configuration from the environment at import,
  * as on Lambda, so one process holds one runtime.
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
@@ -179,19 +179,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     // Through the front (see s3-proxy.ts): presigned URLs then share the console's origin.
     AWS_ENDPOINT_URL_S3: `${url}${S3_PROXY_PREFIX}`,
     S3_FORCE_PATH_STYLE: 'true',
-    UPLOAD_BUCKET: resources.bucket,
-    PUBLIC_BASE_URL: publicBaseUrl,
+    [commonEnv.bucket]: resources.bucket,
+    [commonEnv.publicBaseUrl]: publicBaseUrl,
     TWILIO_API_BASE_URL: `http://127.0.0.1:${port}`,
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
-    TWILIO_FROM_NUMBER: twilio.fromNumber,
-    TWILIO_MPS: String(opts.twilioMps ?? 50),
+    [commonEnv.twilioFromNumber]: twilio.fromNumber,
+    [commonEnv.twilioMps]: String(opts.twilioMps ?? 50),
     SENDGRID_API_BASE_URL: `http://127.0.0.1:${port}`,
     SENDGRID_API_KEY: sendgridApiKey,
-    EMAIL_FROM: process.env.EMAIL_FROM ?? 'notifications@localhost.localdomain',
+    [commonEnv.emailFrom]: process.env[commonEnv.emailFrom] ?? 'notifications@localhost.localdomain',
     CURSOR_SECRET: secrets.cursorSecret,
     HANDOFF_SECRET: process.env.HANDOFF_SECRET ?? DEFAULT_HANDOFF_SECRET,
-    POWERTOOLS_LOG_LEVEL: opts.logLevel ?? 'WARN',
+    [commonEnv.logLevel]: opts.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
   });
   if (opts.fast) for (const [name, value] of Object.entries(FAST_ENV)) process.env[name] ??= value;

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { routes, type RouteSpec } from '../topology.ts';
+import { routes, type RouteSpec } from '../../shared/topology.ts';
 import { componentSchemas, schemaRef, type JsonSchema } from './components.ts';
 import { extraRequestSchemas, operations, type Answer, type Operation } from './operations.ts';
 
@@ -118,7 +118,7 @@ export interface DocumentOptions {
 }
 
 /**
- * The API reference as an OpenAPI 3.1 document: every route of lib/topology.ts that has an
+ * The API reference as an OpenAPI 3.1 document: every route of shared/topology.ts that has an
  * entry in the operations map, with the zod schemas its handler validates with.
  */
 export function buildOpenApiDocument(opts: DocumentOptions = {}): Record<string, unknown> {

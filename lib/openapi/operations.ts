@@ -56,7 +56,7 @@ const voiceTwiml: Answer = { description: 'TwiML for the call.', mediaType: 'tex
 const twiml: Answer = { description: 'TwiML (an empty `<Response/>` unless there is a reply).', mediaType: 'text/xml', schema: { type: 'string' } };
 
 /**
- * Every route's entry, keyed `METHOD /path` as in lib/topology.ts. A route added to the topology
+ * Every route's entry, keyed `METHOD /path` as in shared/topology.ts. A route added to the topology
  * without an entry here is left out of the document, and test/lib/openapi.test.ts names it.
  */
 export const operations: Record<string, Operation> = {

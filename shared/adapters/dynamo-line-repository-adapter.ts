@@ -5,8 +5,9 @@ import { readConfig } from '../config.ts';
 import type { LineRecord, LineRepository, NumberClaim, Page, PageRequest } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 import { stripKeys } from './dynamo-file-repository-adapter.ts';
+import { tables } from '../topology.ts';
 
-export const voiceTableConfig = z.object({ VOICE_TABLE: z.string().check(z.minLength(1)) });
+export const voiceTableConfig = z.object({ [tables.voice.envVar]: z.string().check(z.minLength(1)) });
 /** The sort key of items that are alone in their partition. */
 export const ONLY = '#';
 

@@ -65,7 +65,7 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
 const SKIP_BATCH = 1_000;
 
 /**
- * The message store in DynamoDB (table `Messages`, see lib/topology.ts): messages, their owners'
+ * The message store in DynamoDB (table `Messages`, see shared/topology.ts): messages, their owners'
  * media records and running totals. Every write is a single-item conditional write.
  */
 export class DynamoMessageRepository implements MessageRepository, MediaRepository, MessageStats {

@@ -6,6 +6,7 @@ import type { Template } from '../domain/templates.ts';
 import type { Page, PageRequest, TemplateRepository } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 import { pagePartition, stripKeys } from './dynamo-file-repository-adapter.ts';
+import { tables } from '../topology.ts';
 
 const templateKey = (userId: string, templateId: string) => ({ pk: userId, sk: templateId });
 /** The item that reserves a name for one template of the user's; names compare case-insensitively. */
@@ -19,7 +20,7 @@ const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFail
  */
 export class DynamoTemplateRepository implements TemplateRepository {
   constructor(
-    private readonly tableName: string = readConfig(z.object({ TEMPLATES_TABLE: z.string().check(z.minLength(1)) })).TEMPLATES_TABLE,
+    private readonly tableName: string = readConfig(z.object({ [tables.templates.envVar]: z.string().check(z.minLength(1)) })).TEMPLATES_TABLE,
     private readonly client: DynamoDBDocumentClient = documentClient,
   ) {}
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '../errors.ts';
 import type { HandoffNotifier } from '../ports.ts';
+import { commonEnv } from '../topology.ts';
 
 const TIMEOUT_MS = 5_000;
 
@@ -10,7 +11,8 @@ const TIMEOUT_MS = 5_000;
  * variable locally (HANDOFF_SECRET). The receiver checks `X-Handoff-Signature` with it.
  */
 export async function handoffKey(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const secret = env.HANDOFF_SECRET_ID ? await getSecret(env.HANDOFF_SECRET_ID, { maxAge: 300 }) : env.HANDOFF_SECRET;
+  const secretId = env[commonEnv.handoffSecretId];
+  const secret = secretId ? await getSecret(secretId, { maxAge: 300 }) : env.HANDOFF_SECRET;
   if (typeof secret !== 'string' || secret.length < 32) throw new ConfigError('Set HANDOFF_SECRET_ID, or HANDOFF_SECRET to at least 32 characters.');
   return secret;
 }

@@ -2,10 +2,11 @@ import * as z from 'zod/mini';
 import { readConfig } from '../config.ts';
 import type { EmailGateway, OutboundEmail, SendOutcome } from '../ports.ts';
 import { twilioCredentials } from './twilio-credentials.ts';
+import { commonEnv } from '../topology.ts';
 
 const emailConfig = z.object({
   SENDGRID_API_BASE_URL: z._default(z.url(), 'https://api.sendgrid.com'),
-  EMAIL_FROM: z._default(z.email(), 'notifications@example.com'),
+  [commonEnv.emailFrom]: z._default(z.email(), 'notifications@example.com'),
   SENDGRID_TIMEOUT_MS: z._default(z.coerce.number().check(z.gt(0)), 10_000),
 });
 

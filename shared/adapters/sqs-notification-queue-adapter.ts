@@ -4,6 +4,7 @@ import type { NotificationQueue, NotificationRef } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 import * as z from 'zod/mini';
 import { PRIORITY_LANE } from '../domain/priority.ts';
+import { queues } from '../topology.ts';
 
 const BATCH = 10;
 const ATTEMPTS = 3;
@@ -29,7 +30,7 @@ export class SqsNotificationQueue implements NotificationQueue {
     private readonly client: SQSClient = sqsClient,
     /** The priority lane; without one, every send takes the normal queue. */
     private readonly priorityQueueUrl: string | undefined = readConfig(
-      z.object({ PRIORITY_QUEUE_URL: z.optional(z.string().check(z.minLength(1))) }),
+      z.object({ [queues.priority.envVar]: z.optional(z.string().check(z.minLength(1))) }),
     ).PRIORITY_QUEUE_URL,
   ) {}
 

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { queues } from '../../lib/topology.ts';
+import { queues } from '../topology.ts';
 import type { QueueDepth, QueueStatsSource } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 

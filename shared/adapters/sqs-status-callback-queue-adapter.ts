@@ -3,8 +3,9 @@ import * as z from 'zod/mini';
 import { readConfig } from '../config.ts';
 import type { StatusCallback, StatusCallbackQueue } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
+import { queues } from '../topology.ts';
 
-const queueConfig = z.object({ STATUS_CALLBACK_QUEUE_URL: z.string().check(z.minLength(1)) });
+const queueConfig = z.object({ [queues.statusCallback.envVar]: z.string().check(z.minLength(1)) });
 
 /** The status-callback queue: one message per callback the webhook could not apply in time. */
 export class SqsStatusCallbackQueue implements StatusCallbackQueue {

@@ -4,6 +4,7 @@ import { readConfig } from '../config.ts';
 import type { VoiceTask, VoiceTaskQueue } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 import { asciiJson } from './sqs-message-ingest-queue-adapter.ts';
+import { queues } from '../topology.ts';
 
 /** SQS delays a message by at most 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
@@ -11,7 +12,7 @@ const MAX_DELAY_SECONDS = 900;
 /** The voice queue: missed calls to answer, inbound texts to file, and hand-off timers (delayed messages, no sleeping). */
 export class SqsVoiceTaskQueue implements VoiceTaskQueue {
   constructor(
-    private readonly queueUrl: string = readConfig(z.object({ VOICE_QUEUE_URL: z.string().check(z.minLength(1)) })).VOICE_QUEUE_URL,
+    private readonly queueUrl: string = readConfig(z.object({ [queues.voice.envVar]: z.string().check(z.minLength(1)) })).VOICE_QUEUE_URL,
     private readonly client: SQSClient = sqsClient,
   ) {}
 

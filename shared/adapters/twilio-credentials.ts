@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '../errors.ts';
 import * as z from 'zod/mini';
+import { commonEnv } from '../topology.ts';
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -22,7 +23,7 @@ const credentialsSchema = z.object({
  * the local runtime passes them as TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.
  */
 export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): Promise<TwilioCredentials> {
-  const secretId = env.TWILIO_SECRET_ID;
+  const secretId = env[commonEnv.twilioSecretId];
   const raw = secretId
     ? await getSecret(secretId, { transform: 'json', maxAge: 300 })
     : { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, sendgridApiKey: env.SENDGRID_API_KEY };

@@ -2,12 +2,15 @@ import { readConfig } from '../config.ts';
 import type { MessageGateway, MessageStatusReport, MessageStatusSource, OutboundMessage, SendOutcome } from '../ports.ts';
 import * as z from 'zod/mini';
 import { twilioCredentials, type TwilioCredentials } from './twilio-credentials.ts';
+import { commonEnv } from '../topology.ts';
 
 const gatewayConfig = z.object({
   TWILIO_API_BASE_URL: z._default(z.url(), 'https://api.twilio.com'),
-  TWILIO_FROM_NUMBER: z.string().check(z.minLength(1)),
+  [commonEnv.twilioFromNumber]: z.string().check(z.minLength(1)),
   /** When set, messages go through this Messaging Service's sender pool instead of from TWILIO_FROM_NUMBER. */
-  TWILIO_MESSAGING_SERVICE_SID: z.optional(z.string().check(z.regex(/^MG[0-9a-fA-F]{32}$/, 'TWILIO_MESSAGING_SERVICE_SID is MG followed by 32 hex digits.'))),
+  [commonEnv.twilioMessagingServiceSid]: z.optional(
+    z.string().check(z.regex(/^MG[0-9a-fA-F]{32}$/, 'TWILIO_MESSAGING_SERVICE_SID is MG followed by 32 hex digits.')),
+  ),
   TWILIO_TIMEOUT_MS: z._default(z.coerce.number().check(z.gt(0)), 10_000),
 });
 

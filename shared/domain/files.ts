@@ -1,4 +1,4 @@
-import { bucket } from '../../lib/topology.ts';
+import { bucket } from '../topology.ts';
 import type { FileRecord, FileStore, NotificationRecord } from '../ports.ts';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucket } from '../../lib/topology.ts';
+import { bucket } from '../topology.ts';
 import { stableId } from './ids.ts';
 import { unclaimedOwner, userOwner } from './messages.ts';
 import { checkImage, mediaObjectKey, storeImage } from './message-media.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bucket } from '../../lib/topology.ts';
+import { bucket } from '../topology.ts';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 import { ownMessage, presentMessage } from './messages.ts';
 import type { FileStore, MediaRepository, MediaStore, MessageMedia, MessageRecord, MessageRepository } from '../ports.ts';

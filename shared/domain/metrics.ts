@@ -1,5 +1,5 @@
 import type { MessageStats, NotificationCounts, QueueStatsSource } from '../ports.ts';
-import { queues } from '../../lib/topology.ts';
+import { queues } from '../topology.ts';
 
 export interface MetricsDeps {
   stats: MessageStats;

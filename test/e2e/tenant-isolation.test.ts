@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { sampleImages } from '../../lib/local/sample-images.ts';
-import { routes } from '../../lib/topology.ts';
+import { routes } from '../../shared/topology.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
-import { bucket } from '../../lib/topology.ts';
+import { bucket } from '../../shared/topology.ts';
 import { documentClient } from '../../shared/adapters/dynamo-client.ts';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../../shared/adapters/dynamo-opt-out-repository-adapter.ts';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { lambdaContext } from '../../lib/local/lambda-context.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
-import { queues } from '../../lib/topology.ts';
+import { queues } from '../../shared/topology.ts';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import type { Channel } from '../../shared/schemas/rule.schema.ts';
 import type { NotificationRecord } from '../../shared/ports.ts';

@@ -25,7 +25,7 @@ import {
   type QueueSpec,
   type TableKey,
   type TableSpec,
-} from '../../lib/topology.ts';
+} from '../../shared/topology.ts';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

@@ -2,7 +2,7 @@ import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sd
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../lib/local/api-client.ts';
-import { queues, type QueueKey } from '../../lib/topology.ts';
+import { queues, type QueueKey } from '../../shared/topology.ts';
 import { DeferError, GiveUpError, RetryLaterError } from '../../shared/errors.ts';
 import { setMetricSink, type MetricSink } from '../../shared/metrics.ts';
 import { backoffSeconds, queueConsumer } from '../../shared/queue-consumer.ts';

@@ -7,7 +7,7 @@ import { LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from '../../../lib/local/event-source.ts';
 import { lambdaContext } from '../../../lib/local/lambda-context.ts';
 import { logger } from '../../../shared/logger.ts';
-import { queues } from '../../../lib/topology.ts';
+import { queues } from '../../../shared/topology.ts';
 import { queueConsumer } from '../../../shared/queue-consumer.ts';
 import { eventually } from '../../../lib/local/api-client.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';

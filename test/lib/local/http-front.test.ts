@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBody, Router, toApiGatewayEvent, writeApiResult, type ApiHandler, type MountedRoute } from '../../../lib/local/http-front.ts';
-import { routes } from '../../../lib/topology.ts';
+import { routes } from '../../../shared/topology.ts';
 
 const noop: ApiHandler = async () => ({ statusCode: 204 });
 const router = new Router(routes.map((r) => ({ ...r, handler: noop, timeoutSeconds: 10 })));

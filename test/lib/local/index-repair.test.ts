@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines } from '../../../lib/local/engines.ts';
 import { startLocalRuntime } from '../../../lib/local/runtime.ts';
-import { tables } from '../../../lib/topology.ts';
+import { tables } from '../../../shared/topology.ts';
 import { DynamoNotificationRepository } from '../../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import type { NotificationRecord } from '../../../shared/ports.ts';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../lib/local/api-client.ts';
 import { LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { bridgeObjectCreatedEvents } from '../../../lib/local/s3-events.ts';
-import { bucket } from '../../../lib/topology.ts';
+import { bucket } from '../../../shared/topology.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 
 let t: TestEngines;

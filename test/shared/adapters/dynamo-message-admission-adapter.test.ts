@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tables } from '../../../lib/topology.ts';
+import { tables } from '../../../shared/topology.ts';
 import { DynamoMessageAdmission } from '../../../shared/adapters/dynamo-message-admission-adapter.ts';
 import { admissionRules, retryAfterSeconds } from '../../../shared/domain/messages.ts';
 import type { Admission } from '../../../shared/ports.ts';

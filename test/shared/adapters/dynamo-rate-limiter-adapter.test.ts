@@ -1,6 +1,6 @@
 import { DeleteCommand, type GetCommand, type UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tables } from '../../../lib/topology.ts';
+import { tables } from '../../../shared/topology.ts';
 import { DynamoRateLimiter } from '../../../shared/adapters/dynamo-rate-limiter-adapter.ts';
 import type { Pace } from '../../../shared/ports.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
