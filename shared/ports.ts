@@ -601,7 +601,7 @@ export interface MessageAdmission {
 
 export interface MessageIngestQueue {
   /** Queues the message for processing; throws when it could not be queued. */
-  enqueue(message: MessageRecord): Promise<void>;
+  enqueue(message: ReceivedMessage): Promise<void>;
 }
 
 /** A queue's depth as SQS reports it. */
@@ -828,3 +828,6 @@ export interface LongPollSlots {
   acquire(userId: string, leaseMs: number): Promise<number | undefined>;
   release(userId: string, slot: number): Promise<void>;
 }
+
+/** A message as the ingest queue carries it: received, not yet processed. */
+export type ReceivedMessage = MessageRecord & { status: 'received' };

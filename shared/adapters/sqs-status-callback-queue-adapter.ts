@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { readConfig } from '../config.ts';
 import type { StatusCallback, StatusCallbackQueue } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
+import { statusCallbackBody } from '../schemas/status-callback.schema.ts';
 
 const queueConfig = z.object({ STATUS_CALLBACK_QUEUE_URL: z.string().check(z.minLength(1)) });
 
@@ -14,6 +15,6 @@ export class SqsStatusCallbackQueue implements StatusCallbackQueue {
   ) {}
 
   async enqueue(callback: StatusCallback): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(callback) }));
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: statusCallbackBody.build(callback) }));
   }
 }
