@@ -12,5 +12,7 @@ export const statusCallbackSchema = z.object({
   ref: z.optional(z.object({ userId: nonEmpty, notificationId: nonEmpty })),
 });
 
+export type StatusCallback = z.output<typeof statusCallbackSchema>;
+
 /** Status-callback queue bodies: the status webhook builds them, the deferred consumer parses them. */
 export const statusCallbackBody = queueBody(statusCallbackSchema, 'a status callback');

@@ -18,8 +18,11 @@ export const voiceTaskSchema = z.discriminatedUnion('kind', [
     receivedAt: z.string(),
   }),
   z.object({ kind: z.literal('handoff'), conversationId: z.string(), since: z.string(), timerId: z.string() }),
+  /** A line claimed `number`: the messages kept for it become `userId`'s. */
   z.object({ kind: z.literal('adopt'), number: z.string(), userId: z.string() }),
 ]);
+
+export type VoiceTask = z.output<typeof voiceTaskSchema>;
 
 /** Voice queue bodies: the voice webhooks and the worker build them, the worker parses them. */
 export const voiceTaskBody = queueBody(voiceTaskSchema, 'a voice task');
