@@ -3,7 +3,8 @@ import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { S3MediaStore } from '../shared/adapters/s3-media-store-adapter.ts';
 import { attachImage, presentMedia } from '../shared/domain/message-media.ts';
 import { userOwner } from '../shared/domain/messages.ts';
-import { json, uploadedBytes, userRoute } from '../shared/http.ts';
+import { json, uploadedBytes } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { messageIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const messages = new DynamoMessageRepository();

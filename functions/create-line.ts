@@ -2,7 +2,8 @@ import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-
 import { TwilioPhoneNumberRegistry } from '../shared/adapters/twilio-phone-number-registry-adapter.ts';
 import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
 import { createLine, presentLine } from '../shared/domain/lines.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { createLineSchema } from '../shared/schemas/line.schema.ts';
 import { numberWebhooks } from '../shared/voice-webhooks.ts';
 

@@ -2,7 +2,8 @@ import { DynamoMessageAdmission } from '../shared/adapters/dynamo-message-admiss
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { SqsMessageIngestQueue } from '../shared/adapters/sqs-message-ingest-queue-adapter.ts';
 import { acceptMessage, RATE_LIMIT, userOwner } from '../shared/domain/messages.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { createMessageSchema } from '../shared/schemas/message.schema.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';

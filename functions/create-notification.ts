@@ -6,7 +6,8 @@ import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-rep
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { createSend } from '../shared/domain/send-api.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { sendRequestSchema } from '../shared/schemas/notification.schema.ts';
 
 const deps = {

@@ -6,7 +6,8 @@ import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-rep
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { createBatch } from '../shared/domain/send-api.ts';
-import { json, parseWith, userRoute } from '../shared/http.ts';
+import { json, parseWith } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { batchRequestSchema, sendRequestSchema } from '../shared/schemas/notification.schema.ts';
 
 const deps = {

@@ -4,7 +4,8 @@ import * as z from 'zod/mini';
 import { readConfig } from '../shared/config.ts';
 import { createRule, DEFAULT_MAX_RULES_PER_USER } from '../shared/domain/rules.ts';
 import { presentRule } from '../shared/domain/rule-queries.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { createRuleSchema } from '../shared/schemas/rule.schema.ts';
 
 const rules = new DynamoRuleRepository();

@@ -1,6 +1,7 @@
 import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { createTemplate, presentTemplate } from '../shared/domain/templates.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { createTemplateSchema } from '../shared/schemas/template.schema.ts';
 
 const templates = new DynamoTemplateRepository();

@@ -1,6 +1,7 @@
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { deleteLine } from '../shared/domain/lines.ts';
-import { noContent, userRoute } from '../shared/http.ts';
+import { noContent } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { lineIdParams } from '../shared/schemas/line.schema.ts';
 
 const lines = new DynamoLineRepository();

@@ -1,7 +1,8 @@
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { getCall } from '../shared/domain/calls.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { callIdParams } from '../shared/schemas/voice.schema.ts';
 
 const deps = { calls: new DynamoCallRepository(), notifications: new DynamoNotificationRepository() };

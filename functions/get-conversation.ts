@@ -1,7 +1,8 @@
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { getConversation } from '../shared/domain/conversations.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { conversationIdParams } from '../shared/schemas/voice.schema.ts';
 
 const deps = { conversations: new DynamoConversationRepository(), notifications: new DynamoNotificationRepository() };

@@ -3,7 +3,8 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentFile, presentNotification } from '../shared/domain/files.ts';
 import { NotFoundError } from '../shared/errors.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { fileIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const files = new DynamoFileRepository();

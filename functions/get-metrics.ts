@@ -3,7 +3,8 @@ import { DynamoNotificationCounts } from '../shared/adapters/dynamo-notification
 import { SqsQueueStats } from '../shared/adapters/sqs-queue-stats-adapter.ts';
 import { userOwner } from '../shared/domain/messages.ts';
 import { readMetrics } from '../shared/domain/metrics.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 
 const deps = { stats: new DynamoMessageRepository(), notifications: new DynamoNotificationCounts(), queues: new SqsQueueStats() };
 

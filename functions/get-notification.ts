@@ -1,7 +1,8 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { getNotification } from '../shared/domain/send-api.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { notificationIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const notifications = new DynamoNotificationRepository();

@@ -1,6 +1,7 @@
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { optOutStatus, phoneParam } from '../shared/domain/opt-outs.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { phoneParams } from '../shared/schemas/path-params.schema.ts';
 
 const optOuts = new DynamoOptOutRepository();

@@ -1,6 +1,7 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
 import { getRule, presentRule } from '../shared/domain/rule-queries.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { ruleIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const rules = new DynamoRuleRepository();

@@ -1,6 +1,7 @@
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { presentCall } from '../shared/domain/calls.ts';
-import { pagedList, userRoute } from '../shared/http.ts';
+import { pagedList } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { callListQuery } from '../shared/schemas/voice.schema.ts';
 
 const calls = new DynamoCallRepository();

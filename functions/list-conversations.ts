@@ -1,6 +1,7 @@
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { presentConversation } from '../shared/domain/conversations.ts';
-import { pagedList, userRoute } from '../shared/http.ts';
+import { pagedList } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { conversationListQuery } from '../shared/schemas/voice.schema.ts';
 
 const conversations = new DynamoConversationRepository();

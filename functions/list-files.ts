@@ -1,7 +1,8 @@
 import { DynamoFileRepository } from '../shared/adapters/dynamo-file-repository-adapter.ts';
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentFile } from '../shared/domain/files.ts';
-import { pagedList, userRoute } from '../shared/http.ts';
+import { pagedList } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { fileSearchQuery } from '../shared/schemas/file-search.schema.ts';
 
 const files = new DynamoFileRepository();

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { presentLine } from '../shared/domain/lines.ts';
-import { pagedList, pageQuery, userRoute } from '../shared/http.ts';
+import { pagedList, pageQuery } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 
 const lines = new DynamoLineRepository();
 

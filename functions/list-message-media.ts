@@ -2,7 +2,8 @@ import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repos
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentMedia } from '../shared/domain/message-media.ts';
 import { ownMessage, userOwner } from '../shared/domain/messages.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { messageIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const messages = new DynamoMessageRepository();

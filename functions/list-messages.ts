@@ -2,7 +2,8 @@ import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repos
 import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
 import { userOwner } from '../shared/domain/messages.ts';
-import { pagedList, userRoute } from '../shared/http.ts';
+import { pagedList } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { listMessagesQuery } from '../shared/schemas/message.schema.ts';
 
 const messages = new DynamoMessageRepository();

@@ -1,6 +1,7 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
-import { pagedList, userRoute } from '../shared/http.ts';
+import { pagedList } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { toE164 } from '../shared/domain/phone.ts';
 import { listNotificationsQuery as query } from '../shared/schemas/notification-query.schema.ts';
 

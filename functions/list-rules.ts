@@ -1,6 +1,7 @@
 import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-adapter.ts';
 import { presentRule } from '../shared/domain/rule-queries.ts';
-import { pagedList, pageOnlyQuery, userRoute } from '../shared/http.ts';
+import { pagedList, pageOnlyQuery } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 
 const rules = new DynamoRuleRepository();
 

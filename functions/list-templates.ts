@@ -1,6 +1,7 @@
 import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { presentTemplate } from '../shared/domain/templates.ts';
-import { pagedList, pageOnlyQuery, userRoute } from '../shared/http.ts';
+import { pagedList, pageOnlyQuery } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 
 const templates = new DynamoTemplateRepository();
 

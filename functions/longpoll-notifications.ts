@@ -6,7 +6,8 @@ import { cursorKey, openCursor, sealCursor } from '../shared/cursor.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { waitForNotifications } from '../shared/domain/notification-feed.ts';
 import { InvalidCursorError, TooManyRequestsError } from '../shared/errors.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { feedPosition, longpollQuery } from '../shared/schemas/longpoll.schema.ts';
 import { tables } from '../shared/topology.ts';
 

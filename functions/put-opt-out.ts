@@ -1,7 +1,8 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { optOutByApi, phoneParam } from '../shared/domain/opt-outs.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { phoneParams } from '../shared/schemas/path-params.schema.ts';
 import { optOutRequestSchema } from '../shared/schemas/opt-out.schema.ts';
 

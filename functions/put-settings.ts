@@ -1,6 +1,7 @@
 import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-repository-adapter.ts';
 import { updateSettings } from '../shared/domain/settings.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { settingsSchema } from '../shared/schemas/notification.schema.ts';
 
 const settings = new DynamoSettingsRepository();

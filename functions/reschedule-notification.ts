@@ -3,7 +3,8 @@ import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-rep
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { presentNotification } from '../shared/domain/files.ts';
 import { rescheduleSend } from '../shared/domain/send-api.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { rescheduleSchema } from '../shared/schemas/notification.schema.ts';
 import { notificationIdParams } from '../shared/schemas/path-params.schema.ts';
 

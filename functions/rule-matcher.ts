@@ -8,7 +8,7 @@ import { S3FileStore } from '../shared/adapters/s3-file-store-adapter.ts';
 import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-adapter.ts';
 import { recordUploadAndFanOut } from '../shared/domain/fan-out.ts';
 import { reportActivity } from '../shared/activity.ts';
-import { GiveUpError } from '../shared/errors.ts';
+import { parseRecordBody } from '../shared/schemas/queue-body.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
 import { s3EventSchema } from '../shared/schemas/s3-event.schema.ts';
 import { queues } from '../shared/topology.ts';
@@ -35,15 +35,4 @@ export const handler = queueConsumer(queues.upload, async (record) => {
 });
 
 /** An S3 event, or a GiveUpError: a body that is not one will not become one on a retry. */
-function parseEvent(body: string) {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    throw new GiveUpError('The record body is not JSON, so not an S3 event.', { status: 'malformed_event', attempts: 1 }, { cause: err });
-  }
-  const parsed = s3EventSchema.safeParse(json);
-  if (!parsed.success)
-    throw new GiveUpError('The record body is not an S3 event notification.', { status: 'malformed_event', attempts: 1 }, { cause: parsed.error });
-  return parsed.data;
-}
+const parseEvent = (body: string) => parseRecordBody(body, s3EventSchema, 'an S3 event notification', 'malformed_event');

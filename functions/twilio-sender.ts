@@ -13,7 +13,9 @@ import { sendNotification } from '../shared/domain/send-notification.ts';
 import { GiveUpError, RetryLaterError } from '../shared/errors.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { parseRecordBody, queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
+import { queueConsumer, receiveCountOf } from '../shared/queue-consumer.ts';
+import { notificationRefBody } from '../shared/schemas/notification-ref.schema.ts';
+import { statusCallbackUrl } from '../shared/schemas/status-callback-url.ts';
 import { commonEnv, queues } from '../shared/topology.ts';
 
 const config = readConfig(
@@ -30,14 +32,7 @@ const config = readConfig(
   }),
 );
 // Deployed, status callbacks go to the status webhook's own Function URL; locally, to the API.
-const baseUrl = (config.STATUS_CALLBACK_BASE_URL ?? config.PUBLIC_BASE_URL).replace(/\/+$/, '');
-const refSchema = z.object({
-  userId: z.string().check(z.minLength(1)),
-  notificationId: z.string().check(z.minLength(1)),
-  notBefore: z.optional(z.number()),
-  /** The due time a scheduled send's timer was set for. */
-  dueAt: z.optional(z.string()),
-});
+const baseUrl = config.STATUS_CALLBACK_BASE_URL ?? config.PUBLIC_BASE_URL;
 
 // The limiter's gate has the shape of Twilio's own bucket (one second of its rate) a little
 // slower and a little shallower: every send it admits then finds room in Twilio's bucket as long
@@ -60,14 +55,13 @@ const deps = {
   store: new S3FileStore(),
   contacts: new DynamoSendGuards(config.STATE_TABLE),
   settings: new DynamoSettingsRepository(config.STATE_TABLE),
-  statusCallbackUrl: (n: { userId: string; notificationId: string }) => `${baseUrl}/twilio/status?${new URLSearchParams({ u: n.userId, n: n.notificationId })}`,
+  statusCallbackUrl: (n: { userId: string; notificationId: string }) => statusCallbackUrl(baseUrl, n),
 };
 
 export const handler = queueConsumer([queues.notification, queues.priority], async (record) => {
   // A dead letter this consumer gave up on carries the original reference as `payload`, so a
   // redriven one is handled like the original (and skipped, its notification being final).
-  const body = parseRecordBody(record.body, z.union([z.object({ payload: refSchema }), refSchema]), 'a notification reference');
-  const ref = 'payload' in body ? body.payload : body;
+  const ref = notificationRefBody.parse(record.body);
   const result = await sendNotification(deps, ref, {
     receiveCount: receiveCountOf(record),
     maxReceives: queues.notification.maxReceiveCount,

@@ -1,22 +1,15 @@
-import * as z from 'zod/mini';
 import { queues } from '../shared/topology.ts';
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { applyStatusCallback } from '../shared/domain/status-callback.ts';
 import { RetryLaterError } from '../shared/errors.ts';
 import { logger } from '../shared/logger.ts';
-import { parseRecordBody, queueConsumer } from '../shared/queue-consumer.ts';
+import { queueConsumer } from '../shared/queue-consumer.ts';
+import { statusCallbackBody } from '../shared/schemas/status-callback.schema.ts';
 
 const notifications = new DynamoNotificationRepository();
-const nonEmpty = z.string().check(z.minLength(1));
-const callbackSchema = z.object({
-  messageSid: nonEmpty,
-  messageStatus: nonEmpty,
-  errorCode: z.optional(z.string()),
-  ref: z.optional(z.object({ userId: nonEmpty, notificationId: nonEmpty })),
-});
 
 export const handler = queueConsumer(queues.statusCallback, async (record) => {
-  const callback = parseRecordBody(record.body, callbackSchema, 'a status callback');
+  const callback = statusCallbackBody.parse(record.body);
   let result: Awaited<ReturnType<typeof applyStatusCallback>>;
   try {
     result = await applyStatusCallback(notifications, callback);

@@ -9,6 +9,7 @@ import { logger } from '../shared/logger.ts';
 import { metricNames } from '../shared/metric-names.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { field, twilioWebhook, twiml } from '../shared/twilio-webhook.ts';
+import { statusCallbackRef } from '../shared/schemas/status-callback-url.ts';
 
 const config = readConfig(z.object({ STATUS_UPDATE_DEADLINE_MS: z._default(z.coerce.number().check(z.gt(0)), 3_000) }));
 const deps = { notifications: new DynamoNotificationRepository(), deferred: new SqsStatusCallbackQueue() };
@@ -17,8 +18,7 @@ export const handler = twilioWebhook(async ({ params, query }) => {
   const messageSid = field(params, 'MessageSid');
   const messageStatus = field(params, 'MessageStatus') ?? field(params, 'SmsStatus');
   if (!messageSid || !messageStatus) throw new ValidationError('MessageSid and MessageStatus are required.');
-  const userId = query.get('u');
-  const notificationId = query.get('n');
+  const ref = statusCallbackRef(query);
   const errorCode = field(params, 'ErrorCode');
   const outcome = await receiveStatusCallback(
     deps,
@@ -26,7 +26,7 @@ export const handler = twilioWebhook(async ({ params, query }) => {
       messageSid,
       messageStatus,
       ...(errorCode ? { errorCode } : {}),
-      ...(userId && notificationId ? { ref: { userId, notificationId } } : {}),
+      ...(ref ? { ref } : {}),
     },
     config.STATUS_UPDATE_DEADLINE_MS,
   );
@@ -36,7 +36,7 @@ export const handler = twilioWebhook(async ({ params, query }) => {
     reportActivity(`message ${messageSid} ${messageStatus}${errorCode ? ` (${errorCode})` : ''}`, {
       messageSid,
       messageStatus,
-      ...(userId && notificationId ? { notificationId } : {}),
+      ...(ref ? { notificationId: ref.notificationId } : {}),
     });
   }
   if (outcome.result === 'unknown') logger.warn('Status callback for an unknown message', { messageSid, messageStatus });

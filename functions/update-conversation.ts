@@ -1,6 +1,7 @@
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { setConversationStatus } from '../shared/domain/conversations.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { conversationIdParams, conversationUpdateSchema } from '../shared/schemas/voice.schema.ts';
 
 const conversations = new DynamoConversationRepository();

@@ -1,6 +1,7 @@
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { presentLine, updateLine } from '../shared/domain/lines.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { lineIdParams, updateLineSchema } from '../shared/schemas/line.schema.ts';
 
 const lines = new DynamoLineRepository();

@@ -2,7 +2,8 @@ import { DynamoRuleRepository } from '../shared/adapters/dynamo-rule-repository-
 import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { presentRule } from '../shared/domain/rule-queries.ts';
 import { updateRule } from '../shared/domain/rules.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { ruleIdParams } from '../shared/schemas/path-params.schema.ts';
 import { patchRuleSchema } from '../shared/schemas/rule.schema.ts';
 

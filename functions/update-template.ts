@@ -1,6 +1,7 @@
 import { DynamoTemplateRepository } from '../shared/adapters/dynamo-template-repository-adapter.ts';
 import { presentTemplate, updateTemplate } from '../shared/domain/templates.ts';
-import { json, userRoute } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
+import { userRoute } from '../shared/user-route.ts';
 import { templateIdParams } from '../shared/schemas/path-params.schema.ts';
 import { patchTemplateSchema } from '../shared/schemas/template.schema.ts';
 

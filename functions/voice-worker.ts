@@ -12,7 +12,7 @@ import { S3ObjectCopier } from '../shared/adapters/s3-object-copier-adapter.ts';
 import { readConfig } from '../shared/config.ts';
 import { runVoiceTask } from '../shared/domain/conversations.ts';
 import { queueConsumer } from '../shared/queue-consumer.ts';
-import { voiceTaskSchema } from '../shared/schemas/voice.schema.ts';
+import { voiceTaskBody } from '../shared/schemas/voice-task.schema.ts';
 import { pipelineSend } from '../shared/voice-sends.ts';
 
 const { HANDOFF_AFTER_SECONDS } = readConfig(z.object({ HANDOFF_AFTER_SECONDS: z._default(z.coerce.number().check(z.gte(0), z.lte(900)), 60) }));
@@ -31,4 +31,4 @@ const deps = {
   adoption: { unclaimed: new DynamoUnclaimedMessages(), messages, media: messages, objects: new S3ObjectCopier() },
 };
 
-export const handler = queueConsumer(queues.voice, async (record) => runVoiceTask(deps, voiceTaskSchema.parse(JSON.parse(record.body))));
+export const handler = queueConsumer(queues.voice, async (record) => runVoiceTask(deps, voiceTaskBody.parse(record.body)));

@@ -126,8 +126,8 @@ export class GiveUpError extends Error {
 
 /** A configuration problem found at cold start; never exposed to callers. */
 export class ConfigError extends AppError {
-  constructor(message: string) {
-    super(message, { code: 'CONFIG_ERROR', statusCode: 500, expose: false });
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { code: 'CONFIG_ERROR', statusCode: 500, expose: false, cause: options?.cause });
   }
 }
 

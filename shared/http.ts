@@ -5,11 +5,8 @@ import { cursorKey, openCursor, sealCursor } from './cursor.ts';
 import { AppError, TooManyRequestsError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from './errors.ts';
 import { correlationOf, logger, withCorrelation, withInvocation, type CorrelationKeys } from './logger.ts';
 import type { Page, PageRequest, UserRateLimiter } from './ports.ts';
-import { readConfig } from './config.ts';
-import { DynamoUserRateLimiter } from './adapters/dynamo-user-rate-limiter-adapter.ts';
 import * as z from 'zod/mini';
 import type { ValidationIssues } from './validation.ts';
-import { tables } from './topology.ts';
 
 export type HttpResult = { statusCode: number; headers?: Record<string, string>; body?: string };
 
@@ -93,31 +90,38 @@ function userIdOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
   return sub;
 }
 
+/** A route wrapper's signature: `userRoute(spec, handler)`. */
+export type UserRouteWrapper = ReturnType<typeof userRoutes>;
+
 /**
- * Wraps an authenticated route: header normalisation, the caller's id, zod validation of
- * body, query and path, and error mapping. The handler receives typed, validated input.
+ * The wrapper of authenticated routes, each request first admitted by `limiter` (resolved on the
+ * first request; null limits nothing): header normalisation, the caller's id, the per-user rate
+ * limit, zod validation of body, query and path, and error mapping. The handler receives typed,
+ * validated input. shared/user-route.ts composes it with the DynamoDB limiter.
  */
-export function userRoute<B extends z.ZodMiniType = z.ZodMiniUndefined, Q extends z.ZodMiniType = z.ZodMiniObject, P extends z.ZodMiniType = z.ZodMiniObject>(
-  spec: { body?: B; query?: Q; params?: P },
-  fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
-) {
-  const route = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
-    .use(httpHeaderNormalizer())
-    .use(httpErrors())
-    .handler(async (event, context) => {
-      const userId = userIdOf(event);
-      await admitUser(userId);
-      const body = spec.body ? parseWith(spec.body, jsonBody(event), 'body') : undefined;
-      const query = parseWith(spec.query ?? z.object({}), event.queryStringParameters ?? {}, 'query');
-      const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
-      return fn({ userId, body, query, params, event, context } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
-    });
-  // The ids in the path (a notification's, a file's) go on every line the request writes; the API
-  // reference (lib/openapi) is checked against the schemas a route really validates with.
-  return Object.assign(
-    logged(route, (event) => correlationOf(event.pathParameters)),
-    { validates: spec as RouteSchemas },
-  );
+export function userRoutes(limiter: () => UserRateLimiter | null) {
+  return function userRoute<B extends z.ZodMiniType = z.ZodMiniUndefined, Q extends z.ZodMiniType = z.ZodMiniObject, P extends z.ZodMiniType = z.ZodMiniObject>(
+    spec: { body?: B; query?: Q; params?: P },
+    fn: (req: UserRequest<z.output<B>, z.output<Q>, z.output<P>>) => Promise<HttpResult>,
+  ) {
+    const route = middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2>()
+      .use(httpHeaderNormalizer())
+      .use(httpErrors())
+      .handler(async (event, context) => {
+        const userId = userIdOf(event);
+        await admitUser(limiter(), userId);
+        const body = spec.body ? parseWith(spec.body, jsonBody(event), 'body') : undefined;
+        const query = parseWith(spec.query ?? z.object({}), event.queryStringParameters ?? {}, 'query');
+        const params = parseWith(spec.params ?? z.object({}), event.pathParameters ?? {}, 'path');
+        return fn({ userId, body, query, params, event, context } as UserRequest<z.output<B>, z.output<Q>, z.output<P>>);
+      });
+    // The ids in the path (a notification's, a file's) go on every line the request writes; the API
+    // reference (lib/openapi) is checked against the schemas a route really validates with.
+    return Object.assign(
+      logged(route, (event) => correlationOf(event.pathParameters)),
+      { validates: spec as RouteSchemas },
+    );
+  };
 }
 
 /** The schemas a user route validates its body, query and path parameters with. */
@@ -135,25 +139,11 @@ export function logged<E, R>(handler: (event: E, context: Context) => Promise<R>
   return (event: E, context: Context): Promise<R> => withInvocation(context, () => withCorrelation(keysOf(event), () => handler(event, context)));
 }
 
-const userRateConfig = z.object({
-  [tables.state.envVar]: z.optional(z.string()),
-  /** Requests per second each user's bucket refills with, and how many it holds (the burst). */
-  USER_RATE_PER_SECOND: z._default(z.coerce.number().check(z.gt(0)), 20),
-  USER_RATE_BURST: z._default(z.coerce.number().check(z.gte(1)), 100),
-});
-let userLimiter: UserRateLimiter | null | undefined;
-
 /**
- * Takes one request from the user's token bucket (shared by every Lambda through the state
- * table), or throws 429 RATE_LIMITED with Retry-After, so one client cannot use up the API the
- * other users share. Without a state table configured, nothing is limited.
+ * Takes one request from the user's bucket, or throws 429 RATE_LIMITED with Retry-After, so one
+ * client cannot use up the API the other users share.
  */
-async function admitUser(userId: string): Promise<void> {
-  if (userLimiter === undefined) {
-    const config = readConfig(userRateConfig);
-    userLimiter = config.STATE_TABLE ? new DynamoUserRateLimiter(config.USER_RATE_PER_SECOND, config.USER_RATE_BURST, config.STATE_TABLE) : null;
-  }
-  const limiter = userLimiter;
+async function admitUser(limiter: UserRateLimiter | null, userId: string): Promise<void> {
   if (!limiter) return;
   const outcome = await limiter.admit(userId);
   if (!outcome.admitted) {

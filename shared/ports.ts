@@ -390,14 +390,8 @@ export interface NotificationMaintenance {
   listOpen(shard: number, changed: { from: string; to: string }, page: PageRequest): Promise<Page<NotificationRecord>>;
 }
 
-/** A Twilio status callback, as the webhook received it. */
-export interface StatusCallback {
-  messageSid: string;
-  messageStatus: string;
-  errorCode?: string;
-  /** The notification named in the callback URL we gave Twilio, when present. */
-  ref?: { userId: string; notificationId: string };
-}
+/** A Twilio status callback, as the webhook received it (the status-callback queue's body). */
+export type StatusCallback = import('./schemas/status-callback.schema.ts').StatusCallback;
 
 /** Where the webhook keeps callbacks it could not apply in time, for a consumer to apply later. */
 export interface StatusCallbackQueue {
@@ -601,7 +595,7 @@ export interface MessageAdmission {
 
 export interface MessageIngestQueue {
   /** Queues the message for processing; throws when it could not be queued. */
-  enqueue(message: MessageRecord): Promise<void>;
+  enqueue(message: ReceivedMessage): Promise<void>;
 }
 
 /** A queue's depth as SQS reports it. */
@@ -783,13 +777,8 @@ export interface ConversationRepository {
   list(userId: string, filter: { lineId?: string; status?: ConversationStatus }, page: PageRequest): Promise<Page<ConversationRecord>>;
 }
 
-/** Work the voice webhooks hand to the voice worker, and the hand-off timers it sets itself. */
-export type VoiceTask =
-  | { kind: 'missed-call'; callId: string }
-  | { kind: 'inbound'; userId: string; lineId: string; from: string; body: string; messageSid: string; receivedAt: string }
-  | { kind: 'handoff'; conversationId: string; since: string; timerId: string }
-  /** A line claimed `number`: the messages kept for it become `userId`'s. */
-  | { kind: 'adopt'; number: string; userId: string };
+/** Work the voice webhooks hand to the voice worker, and the hand-off timers it sets itself (the voice queue's body). */
+export type VoiceTask = import('./schemas/voice-task.schema.ts').VoiceTask;
 
 export interface VoiceTaskQueue {
   /** Throws when it could not be queued. */
@@ -828,3 +817,6 @@ export interface LongPollSlots {
   acquire(userId: string, leaseMs: number): Promise<number | undefined>;
   release(userId: string, slot: number): Promise<void>;
 }
+
+/** A message as the ingest queue carries it: received, not yet processed. */
+export type ReceivedMessage = MessageRecord & { status: 'received' };

@@ -6,6 +6,7 @@ import type { QueueSpec } from './topology.ts';
 import { sqsClient } from './adapters/sqs-client.ts';
 import { readConfig } from './config.ts';
 import { DeferError, GiveUpError, RetryLaterError } from './errors.ts';
+import { deadLetterBody } from './schemas/queue-body.ts';
 import { reportActivity } from './activity.ts';
 import { metricNames } from './metric-names.ts';
 import { countMetric, timeMetric } from './metrics.ts';
@@ -62,7 +63,7 @@ export function queueConsumer(queue: QueueSpec | readonly QueueSpec[], recordHan
         await client.send(
           new SendMessageCommand({
             QueueUrl: dlqUrl,
-            MessageBody: JSON.stringify({
+            MessageBody: deadLetterBody.build({
               payload: parseOrRaw(record.body),
               status: err.outcome.status,
               error: err.message,
@@ -103,25 +104,6 @@ export function queueConsumer(queue: QueueSpec | readonly QueueSpec[], recordHan
         },
       ),
     );
-}
-
-/**
- * A record's body as `schema` has it. A body that is not JSON, or not of that shape, will not
- * become one on a retry: it goes to the dead-letter queue on its first receive (GiveUpError,
- * status `malformed_record`), the parser's error kept as the cause.
- */
-export function parseRecordBody<S extends z.ZodMiniType>(body: string, schema: S, what: string): z.output<S> {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    throw new GiveUpError(`The record body is not JSON, so not ${what}.`, { status: 'malformed_record', attempts: 1 }, { cause: err });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new GiveUpError(`The record body is not ${what}.`, { status: 'malformed_record', attempts: 1 }, { cause: parsed.error });
-  }
-  return parsed.data;
 }
 
 /** A cause in a few words for logs and dead letters: its name and message, or its text. */

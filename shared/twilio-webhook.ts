@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { statusCallbackRef } from './schemas/status-callback-url.ts';
 import { twilioCredentials } from './adapters/twilio-credentials.ts';
 import { isValidTwilioBodySignature, isValidTwilioSignature } from './adapters/twilio-signature.ts';
 import { configParts, readConfig } from './config.ts';
@@ -127,7 +128,7 @@ export function correlationOfWebhook(event: APIGatewayProxyEventV2): Correlation
   }
   const query = new URLSearchParams(event.rawQueryString ?? '');
   return {
-    notificationId: query.get('n') ?? undefined,
+    notificationId: statusCallbackRef(query)?.notificationId,
     messageSid: field(params, 'MessageSid') ?? field(params, 'SmsSid'),
     callSid: field(params, 'CallSid'),
   };

@@ -2,7 +2,7 @@
 import { benchmarks, type BenchSize } from './run.ts';
 
 // A benchmark drives the system as one synthetic user at full speed; each user's API bucket
-// (USER_RATE_PER_SECOND, shared/http.ts) would measure itself instead of the system.
+// (USER_RATE_PER_SECOND, shared/user-route.ts) would measure itself instead of the system.
 process.env.USER_RATE_PER_SECOND ??= '1000000';
 process.env.USER_RATE_BURST ??= '1000000';
 

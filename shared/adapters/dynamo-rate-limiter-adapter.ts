@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { gcraLatestTat, gcraRoom, type GcraLimits } from '../domain/gcra.ts';
 import { RetryLaterError } from '../errors.ts';
 import type { Pace, RateLimiter } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
@@ -61,7 +62,7 @@ const IDLE: RateState = { gate: 0, nextSlot: 0 };
 /**
  * One DynamoDB item shared by every sender, holding two schedules.
  *
- * The gate is the generic cell rate algorithm over actual sends: a send is admitted when the
+ * The gate is the generic cell rate algorithm (shared/domain/gcra.ts) over actual sends: a send is admitted when the
  * gate's theoretical arrival time is at most the tolerance ahead of now, and moves it on by one
  * interval. Whatever the queue does, admitted sends in any window of t seconds stay within
  * `1 + (tolerance + t) × rate`, which is what keeps an account under Twilio's limit.
@@ -77,6 +78,7 @@ const IDLE: RateState = { gate: 0, nextSlot: 0 };
 export class DynamoRateLimiter implements RateLimiter {
   private readonly interval: number;
   private readonly tolerance: number;
+  private readonly limits: GcraLimits;
   private readonly turns = new Batcher((asks) => this.settleTurns(asks));
   private readonly gates = new Batcher((asks) => this.settleGate(asks));
 
@@ -93,6 +95,7 @@ export class DynamoRateLimiter implements RateLimiter {
   ) {
     this.interval = 1000 / ratePerSecond;
     this.tolerance = Math.max(0, toleranceMs);
+    this.limits = { intervalMs: this.interval, toleranceMs: this.tolerance };
   }
 
   turn(_now: number, slot?: number, priority = false): Promise<Pace> {
@@ -223,7 +226,7 @@ export class DynamoRateLimiter implements RateLimiter {
 
   /** How many sends the gate admits at `now`. */
   private room(gate: number, now: number): number {
-    return Math.max(0, Math.floor((now + this.tolerance - Math.max(gate, now)) / this.interval) + 1);
+    return gcraRoom(gate, now, this.limits);
   }
 
   /**
@@ -243,7 +246,7 @@ export class DynamoRateLimiter implements RateLimiter {
             ? {
                 UpdateExpression: 'ADD gate :span',
                 ConditionExpression: `gate BETWEEN :now AND :limit${noBacklog}`,
-                ExpressionAttributeValues: { ':span': n * this.interval, ':now': now, ':limit': now + this.tolerance - (n - 1) * this.interval },
+                ExpressionAttributeValues: { ':span': n * this.interval, ':now': now, ':limit': gcraLatestTat(now, this.limits, n) },
               }
             : {
                 UpdateExpression: 'SET gate = :next',

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { gcraLatestTat, gcraLimits, gcraStep, type GcraLimits } from '../domain/gcra.ts';
 import type { LongPollSlots, UserRateLimiter } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 
@@ -14,16 +15,14 @@ const ROUNDS = 5;
 const SLACK_MS = 1_000;
 
 /**
- * A token bucket per user as the generic cell rate algorithm, the sender's pacing (see
- * DynamoRateLimiter) applied to one item per user: `gate` is the theoretical arrival time of the
- * next request; a request is admitted while it is at most the tolerance (the burst) ahead of
- * now, and moves it on by one interval. Busy (or idle for under a second), one atomic ADD
+ * A token bucket per user as the generic cell rate algorithm (shared/domain/gcra.ts), the
+ * sender's pacing (see DynamoRateLimiter) applied to one item per user: `gate` is the theoretical
+ * arrival time of the next request. Busy (or idle for under a second), one atomic ADD
  * conditioned on the window admits it (concurrent Lambdas never conflict); idle longer, a
  * conditional SET restarts the schedule at now.
  */
 export class DynamoUserRateLimiter implements UserRateLimiter {
-  private readonly interval: number;
-  private readonly tolerance: number;
+  private readonly limits: GcraLimits;
 
   constructor(
     ratePerSecond: number,
@@ -32,8 +31,7 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
     private readonly client: DynamoDBDocumentClient = documentClient,
     private readonly clock: () => number = Date.now,
   ) {
-    this.interval = 1000 / ratePerSecond;
-    this.tolerance = Math.max(0, burst - 1) * this.interval;
+    this.limits = gcraLimits(ratePerSecond, burst);
   }
 
   async admit(userId: string): Promise<{ admitted: true } | { admitted: false; retryAfterSeconds: number }> {
@@ -42,19 +40,20 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
       const now = this.clock();
       if (
         await this.update(key, 'ADD gate :interval', 'gate BETWEEN :floor AND :limit', {
-          ':interval': this.interval,
+          ':interval': this.limits.intervalMs,
           ':floor': now - SLACK_MS,
-          ':limit': now + this.tolerance,
+          ':limit': gcraLatestTat(now, this.limits),
         })
       ) {
         return { admitted: true };
       }
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       const gate = Number(Item?.gate ?? 0);
-      if (gate > now + this.tolerance) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((gate - this.tolerance - now) / 1000)) };
+      const step = gcraStep(gate, now, this.limits);
+      if (!step.allowed) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(step.retryAfterMs / 1000)) };
       if (
         gate < now - SLACK_MS &&
-        (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': now + this.interval, ':floor': now - SLACK_MS }))
+        (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': step.tat, ':floor': now - SLACK_MS }))
       ) {
         return { admitted: true };
       }

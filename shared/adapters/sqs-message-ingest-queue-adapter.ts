@@ -1,7 +1,8 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { messageConfigParts, readConfig } from '../config.ts';
-import type { MessageIngestQueue, MessageRecord } from '../ports.ts';
+import type { MessageIngestQueue, ReceivedMessage } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
+import { ingestRecordBody } from '../schemas/ingest-record.schema.ts';
 
 /** The ingest queue: each accepted message, whole, on its way to `processed`. */
 export class SqsMessageIngestQueue implements MessageIngestQueue {
@@ -10,15 +11,7 @@ export class SqsMessageIngestQueue implements MessageIngestQueue {
     private readonly client: SQSClient = sqsClient,
   ) {}
 
-  async enqueue(message: MessageRecord): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: asciiJson(message) }));
+  async enqueue(message: ReceivedMessage): Promise<void> {
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: ingestRecordBody.build(message) }));
   }
-}
-
-/**
- * JSON with every character outside ASCII escaped: SQS refuses some characters a message may
- * hold (fauxqs refuses everything past U+FFFD, emoji included), and JSON.parse restores them all.
- */
-export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -5,6 +5,7 @@ import { sqsClient } from './sqs-client.ts';
 import * as z from 'zod/mini';
 import { PRIORITY_LANE } from '../domain/priority.ts';
 import { queues } from '../topology.ts';
+import { notificationRefBody } from '../schemas/notification-ref.schema.ts';
 
 const BATCH = 10;
 const ATTEMPTS = 3;
@@ -56,7 +57,7 @@ export class SqsNotificationQueue implements NotificationQueue {
   private async sendChunk(queueUrl: string, chunk: NotificationRef[]): Promise<void> {
     let pending = chunk.map((ref, i) => ({
       Id: String(i),
-      MessageBody: JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
+      MessageBody: notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
       ...delayOf(ref, Date.now()),
     }));
     for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {

@@ -4,6 +4,7 @@ import { readConfig } from '../config.ts';
 import type { StatusCallback, StatusCallbackQueue } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 import { queues } from '../topology.ts';
+import { statusCallbackBody } from '../schemas/status-callback.schema.ts';
 
 const queueConfig = z.object({ [queues.statusCallback.envVar]: z.string().check(z.minLength(1)) });
 
@@ -15,6 +16,6 @@ export class SqsStatusCallbackQueue implements StatusCallbackQueue {
   ) {}
 
   async enqueue(callback: StatusCallback): Promise<void> {
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: JSON.stringify(callback) }));
+    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: statusCallbackBody.build(callback) }));
   }
 }

@@ -3,8 +3,8 @@ import * as z from 'zod/mini';
 import { readConfig } from '../config.ts';
 import type { VoiceTask, VoiceTaskQueue } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
-import { asciiJson } from './sqs-message-ingest-queue-adapter.ts';
 import { queues } from '../topology.ts';
+import { voiceTaskBody } from '../schemas/voice-task.schema.ts';
 
 /** SQS delays a message by at most 15 minutes. */
 const MAX_DELAY_SECONDS = 900;
@@ -18,6 +18,8 @@ export class SqsVoiceTaskQueue implements VoiceTaskQueue {
 
   async enqueue(task: VoiceTask, delaySeconds = 0): Promise<void> {
     const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)));
-    await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: asciiJson(task), ...(delay > 0 ? { DelaySeconds: delay } : {}) }));
+    await this.client.send(
+      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: voiceTaskBody.build(task), ...(delay > 0 ? { DelaySeconds: delay } : {}) }),
+    );
   }
 }

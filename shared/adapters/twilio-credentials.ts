@@ -25,7 +25,7 @@ const credentialsSchema = z.object({
 export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): Promise<TwilioCredentials> {
   const secretId = env[commonEnv.twilioSecretId];
   const raw = secretId
-    ? await getSecret(secretId, { transform: 'json', maxAge: 300 })
+    ? await readSecret(secretId)
     : { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, sendgridApiKey: env.SENDGRID_API_KEY };
   const parsed = credentialsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -36,4 +36,14 @@ export async function twilioCredentials(env: NodeJS.ProcessEnv = process.env): P
     );
   }
   return parsed.data;
+}
+
+/** The secret's JSON, cached for five minutes; a secret that cannot be read is named in the error. */
+async function readSecret(secretId: string): Promise<unknown> {
+  try {
+    return await getSecret(secretId, { transform: 'json', maxAge: 300 });
+  } catch (err) {
+    const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    throw new ConfigError(`Could not read the Twilio credentials from secret ${secretId} (TWILIO_SECRET_ID): ${reason}`, { cause: err });
+  }
 }

@@ -8,7 +8,7 @@ import type {
   InboundMessage,
   MediaRepository,
   MessageIngestQueue,
-  MessageRecord,
+  ReceivedMessage,
   MessageRepository,
   InboundMessageRepository,
   MediaSource,
@@ -195,7 +195,7 @@ async function copyMedia(deps: InboundDeps, item: { url: string; contentType: st
  */
 export async function keepInMessageStore(store: NonNullable<InboundDeps['store']>, inbound: InboundMessage, owner?: string): Promise<void> {
   const to = phoneOf(inbound.to);
-  const message: MessageRecord = {
+  const message: ReceivedMessage = {
     owner: owner ?? unclaimedOwner(to),
     messageId: stableId(Date.parse(inbound.receivedAt), inbound.messageSid),
     from: phoneOf(inbound.from),

@@ -5,6 +5,7 @@ import type {
   MessageAdmission,
   MessageIngestQueue,
   MessageRecord,
+  ReceivedMessage,
   MessageRepository,
   MessageStats,
   MessageStatus,
@@ -141,7 +142,7 @@ export async function acceptMessage(
   if (admission.kind === 'duplicate') return admission;
   if (admission.kind === 'limited') return { kind: 'limited', retryAfterSeconds: retryAfterSeconds(admission.retryAfterMs) };
 
-  const message: MessageRecord = {
+  const message: ReceivedMessage = {
     owner,
     messageId,
     from: input.from,

@@ -2,6 +2,7 @@ import { maskPhone, reportActivity } from '../activity.ts';
 import { DeferError, GiveUpError, RetryLaterError } from '../errors.ts';
 import { metricNames } from '../metric-names.ts';
 import { countMetric } from '../metrics.ts';
+import { notificationRefBody } from '../schemas/notification-ref.schema.ts';
 import type {
   CircuitBreaker,
   EmailGateway,
@@ -239,7 +240,7 @@ function deferUnlessSend(ref: { userId: string; notificationId: string }, at: nu
     'Waiting for a send slot within the account rate.',
     // SQS delays are whole seconds: rounding up brings the message back at its slot or after, never before.
     Math.max(1, Math.ceil((pace.until - at) / 1000)),
-    JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, notBefore: pace.slot }),
+    notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, notBefore: pace.slot }),
     pace.until,
   );
 }
@@ -269,7 +270,7 @@ async function promoteIfDue(
     throw new DeferError(
       'Not due yet.',
       Math.ceil((due - at) / 1000),
-      JSON.stringify({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }),
+      notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }),
       due,
     );
   }
@@ -282,7 +283,7 @@ async function promoteIfDue(
     reportActivity(`notification ${held.notificationId} held by quiet hours until ${dueAt}`, { notificationId: held.notificationId });
     // Back among the due items, so the sweep sets a timer for a later end; a near one is set here.
     if (heldUntil - at <= TIMER_HORIZON_MS)
-      throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), JSON.stringify({ ...held, dueAt }), heldUntil);
+      throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), notificationRefBody.build({ ...held, dueAt }), heldUntil);
     return undefined;
   }
   await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import '../validation.ts';
+import { queueBody } from './queue-body.ts';
 
 /** The ingest queue's body: the whole accepted message, so the consumer can store it on its own. */
 export const ingestRecordSchema = z.object({
@@ -14,3 +14,6 @@ export const ingestRecordSchema = z.object({
   media: z.array(z.object({ mediaId: z.string(), contentType: z.string(), sizeBytes: z.number() })),
   messageSid: z.optional(z.string()),
 });
+
+/** Ingest queue bodies: the message API and the inbound webhook build them, the message processor parses them. */
+export const ingestRecordBody = queueBody(ingestRecordSchema, 'a message to process');

@@ -45,19 +45,3 @@ export const conversationReplySchema = z.strictObject({
 
 /** PATCH /conversations/{id}. */
 export const conversationUpdateSchema = z.strictObject({ status: z.enum(conversationStatuses, { error: 'status must be open or closed.' }) });
-
-/** One record on the voice queue. */
-export const voiceTaskSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('missed-call'), callId: z.string() }),
-  z.object({
-    kind: z.literal('inbound'),
-    userId: z.string(),
-    lineId: z.string(),
-    from: z.string(),
-    body: z.string(),
-    messageSid: z.string(),
-    receivedAt: z.string(),
-  }),
-  z.object({ kind: z.literal('handoff'), conversationId: z.string(), since: z.string(), timerId: z.string() }),
-  z.object({ kind: z.literal('adopt'), number: z.string(), userId: z.string() }),
-]);

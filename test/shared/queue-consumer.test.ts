@@ -6,6 +6,8 @@ import { queues, type QueueKey } from '../../shared/topology.ts';
 import { DeferError, GiveUpError, RetryLaterError } from '../../shared/errors.ts';
 import { setMetricSink, type MetricSink } from '../../shared/metrics.ts';
 import { backoffSeconds, queueConsumer } from '../../shared/queue-consumer.ts';
+import { deadLetterBody } from '../../shared/schemas/queue-body.ts';
+import { voiceTaskBody } from '../../shared/schemas/voice-task.schema.ts';
 import { startTestEngines, type TestEngines } from '../support/engines.ts';
 
 let env: TestEngines;
@@ -122,6 +124,18 @@ describe('queueConsumer', () => {
       retryCount: 5,
       failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+  });
+
+  it('gives a body its contract refuses to the dead-letter queue on its first receive, with the parser’s reason', async () => {
+    await drain('voice');
+    const handler = queueConsumer(queues.voice, async (record) => voiceTaskBody.parse(record.body), env.sqs);
+    const record = await delivered('voice', '{"kind":"handoff","conversationId":"c-1"}');
+    expect(await handler({ Records: [record] }, context)).toEqual({ batchItemFailures: [] });
+    const [letter] = await receiveAll(env.resources.dlqUrls.voice);
+    const body = deadLetterBody.parse(letter!.Body!);
+    expect(body).toMatchObject({ payload: { kind: 'handoff', conversationId: 'c-1' }, status: 'malformed_record', retryCount: 1 });
+    expect(body.error).toBe('The record body is not a voice task.');
+    expect(body.cause).toMatch(/since|timerId/);
   });
 
   it("leaves any other error to the queue's own visibility timeout and redrive, one record at a time", async () => {
