@@ -1,8 +1,5 @@
 import { ArnFormat, type CfnElement, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,6 +18,8 @@ import { QueueWithDlq } from './constructs/queue-with-dlq.ts';
 import { ConsoleSite } from './constructs/console-site.ts';
 import { UploadBucket } from './constructs/upload-bucket.ts';
 import { UserAuth } from './constructs/user-auth.ts';
+import { NotificationApi } from './constructs/notification-api.ts';
+import { pascal } from './constructs/construct-ids.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { Observability } from './observability.ts';
 import {
@@ -59,13 +58,6 @@ export interface NotificationStackProps extends StackProps {
 }
 
 const serviceName = 'twilio-notifications';
-const apiThrottle = { rateLimit: 50, burstLimit: 100 } as const;
-/**
- * Twilio's webhooks get their own, higher limit: a burst of status callbacks is normal (two or
- * three per message sent), and a 429 would make Twilio drop the callback.
- */
-const twilioThrottle = { rateLimit: 1_000, burstLimit: 2_000 } as const;
-
 /**
  * The whole notification backend: tables, upload bucket, queues, functions and the HTTP API,
  * each built by walking `shared/topology.ts`.
@@ -77,6 +69,8 @@ export class NotificationStack extends Stack {
   /** The Function URLs Twilio calls, by function. */
   readonly webhookUrls: Partial<Record<FunctionName, lambda.FunctionUrl>>;
   readonly api: apigw.HttpApi;
+  /** The HTTP API with its stage, authorizer and the topology's routes. */
+  readonly httpApi: NotificationApi;
   readonly bucket: s3.Bucket;
   /** The upload bucket with its notifications and the per-prefix grants. */
   readonly uploads: UploadBucket;
@@ -168,48 +162,14 @@ export class NotificationStack extends Stack {
     });
     this.bucket = this.uploads.bucket;
 
-    this.api = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'Twilio notifications API',
-      // The stage is created below, because only an explicit stage takes access-log settings.
-      createDefaultStage: false,
-      corsPreflight: {
-        // Browsers call the API from the console only.
-        allowOrigins: [this.console.origin],
-        allowHeaders: ['authorization', 'content-type'],
-        allowMethods: [...new Set(routes.map((route) => apigw.CorsHttpMethod[route.method]))],
-        maxAge: Duration.hours(1),
-      },
+    this.httpApi = new NotificationApi(this, 'HttpApi', {
+      allowedOrigin: this.console.origin,
+      // Declared here rather than in the construct, so the retained log group keeps its logical id.
+      accessLogs: new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      userPool: this.userPool,
+      userPoolClients: [userPoolClient, this.console.client],
     });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
-    const stage = this.api.addStage('DefaultStage', {
-      stageName: '$default',
-      autoDeploy: true,
-      throttle: apiThrottle,
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            method: '$context.httpMethod',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            latencyMs: '$context.responseLatency',
-            integrationError: '$context.integrationErrorMessage',
-            authorizerError: '$context.authorizer.error',
-          }),
-        ),
-      },
-    });
-    // RouteSettings is a free-form map in CloudFormation, so its keys are written in its own casing.
-    (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
-      routes
-        .filter((route) => route.auth === 'twilio')
-        .map((route) => [`${route.method} ${route.path}`, { ThrottlingRateLimit: twilioThrottle.rateLimit, ThrottlingBurstLimit: twilioThrottle.burstLimit }]),
-    );
+    this.api = this.httpApi.api;
     // apiEndpoint has no trailing slash, so handlers can append route paths as written in topology.
     const publicBaseUrl = props.publicBaseUrl ?? this.api.apiEndpoint;
 
@@ -312,32 +272,7 @@ export class NotificationStack extends Stack {
       });
     }
 
-    const userAuthorizer = new HttpUserPoolAuthorizer('UserAuthorizer', this.userPool, {
-      userPoolClients: [userPoolClient, this.console.client],
-    });
-    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
-    for (const route of routes) {
-      let integration = integrations.get(route.function);
-      if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, this.functions[route.function].function);
-        integrations.set(route.function, integration);
-      }
-      const [httpRoute] = this.api.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
-        integration,
-        // Twilio cannot present a JWT; it signs each request and the handler verifies X-Twilio-Signature.
-        authorizer: route.auth === 'user' ? userAuthorizer : undefined,
-      });
-      if (route.auth === 'twilio' && httpRoute) {
-        NagSuppressions.addResourceSuppressions(httpRoute, [
-          {
-            id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is called by Twilio, which cannot obtain a JWT; the handler rejects requests without a valid X-Twilio-Signature.`,
-          },
-        ]);
-      }
-    }
+    this.httpApi.addTopologyRoutes(this.functions);
 
     this.observability = new Observability(this, 'Observability', {
       serviceName,
@@ -486,9 +421,4 @@ function mapSpecs<K extends string, S, R>(specs: Record<K, S>, build: (key: K, s
 
 function entries<K extends string, V>(record: Partial<Record<K, V>>): [K, V][] {
   return Object.entries(record) as [K, V][];
-}
-
-/** `create-upload` → `CreateUpload`, for construct ids. */
-function pascal(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 }
