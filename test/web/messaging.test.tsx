@@ -118,8 +118,14 @@ describe('the Sends page', () => {
     const api = fakeApi(({ method, path, body }) => {
       if (method === 'GET' && path.startsWith('/templates')) return { status: 200, body: { items: [] } };
       if (method === 'GET' && path.startsWith('/notifications')) return { status: 200, body: { items: [current] } };
-      if (method === 'PATCH' && path === '/notifications/n1') return { status: 200, body: (current = { ...current, ...(body as object) }) };
-      if (method === 'DELETE' && path === '/notifications/n1') return { status: 200, body: (current = { ...current, status: 'canceled' }) };
+      if (method === 'PATCH' && path === '/notifications/n1') {
+        current = { ...current, ...(body as object) };
+        return { status: 200, body: current };
+      }
+      if (method === 'DELETE' && path === '/notifications/n1') {
+        current = { ...current, status: 'canceled' };
+        return { status: 200, body: current };
+      }
       return undefined;
     });
     renderSignedIn(<Sends />, api.fetchImpl);

@@ -103,6 +103,16 @@ describe('the Rules page', () => {
     expect(screen.getByText(/Unknown placeholder \{\{name\}\}/)).toBeTruthy();
   });
 
+  it('lists every sample name in order, a repeated name on a line of its own', async () => {
+    const api = fakeApi(({ method }) => (method === 'GET' ? { status: 200, body: { items: [] } } : undefined));
+    renderSignedIn(<Rules />, api.fetchImpl);
+    fireEvent.click(await screen.findByRole('button', { name: 'New rule' }));
+    fireEvent.change(screen.getByLabelText('File type'), { target: { value: 'pdf' } });
+    fireEvent.change(screen.getByLabelText('Try it on file names'), { target: { value: 'a.pdf\nb.txt\na.pdf' } });
+    const lines = screen.getByRole('list', { name: 'Which sample names the rule matches' }).querySelectorAll('li');
+    expect([...lines].map((li) => li.textContent?.replace(/\s+/g, ' ').trim())).toEqual(['✓ a.pdf matches', '✗ b.txt does not match', '✓ a.pdf matches']);
+  });
+
   it('deletes a rule only after a confirmation', async () => {
     const api = fakeApi(({ method, path }) => {
       if (method === 'GET') return { status: 200, body: { items: [rule] } };
@@ -112,6 +122,11 @@ describe('the Rules page', () => {
     renderSignedIn(<Rules />, api.fetchImpl);
     fireEvent.click(await screen.findByRole('button', { name: 'Delete rule for +14155550100' }));
     expect(api.requests.some((r) => r.method === 'DELETE')).toBe(false);
+    // Focus follows the button that replaced the one pressed, and comes back on Keep.
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Confirm delete' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Keep' }));
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Delete rule for +14155550100' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Delete rule for +14155550100' }));
     fireEvent.click(screen.getByRole('button', { name: 'Confirm delete' }));
     await waitFor(() => expect(screen.getByText('No rules yet.')).toBeTruthy());
   });

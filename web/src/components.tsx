@@ -1,6 +1,6 @@
-import { useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, type Channel, type Notification } from './api.ts';
-import { describeFailure, formatTime } from './format.ts';
+import { describeFailure, formatTime, withKeys } from './format.ts';
 import { BASE, Link } from './router.tsx';
 
 export function StatusBadge({ status }: { status: string }) {
@@ -55,8 +55,8 @@ export function Field({
 export function Timeline({ history }: { history: NonNullable<Notification['history']> }) {
   return (
     <ol className="timeline" aria-label="Status timeline">
-      {history.map((h, i) => (
-        <li key={`${h.status}-${i}`}>
+      {withKeys(history, (h) => `${h.status}@${h.at}`).map(({ key, item: h }) => (
+        <li key={key}>
           <StatusBadge status={h.status} /> <time dateTime={h.at}>{formatTime(h.at)}</time>
           {h.errorCode ? <span className="muted"> · code {h.errorCode}</span> : null}
         </li>
@@ -130,7 +130,9 @@ export function problemsByField(err: unknown, fields: readonly string[]): Record
   for (const p of problems) {
     const field = p.field.split('.')[0] ?? '';
     const key = fields.includes(field) ? field : 'form';
-    (out[key] ??= []).push(p.message);
+    const messages = out[key] ?? [];
+    messages.push(p.message);
+    out[key] = messages;
   }
   if (problems.length === 0) out.form = [err.message];
   return out;
@@ -167,20 +169,35 @@ export function Pager({
 
 export const channelLabel = (c: Channel): string => (c === 'sms' ? 'SMS' : c === 'mms' ? 'MMS' : c === 'whatsapp' ? 'WhatsApp' : 'Email');
 
-/** A Delete button that asks once more before it acts. */
+/**
+ * A Delete button that asks once more before it acts. The button the user pressed gives way to
+ * the next one, so focus follows it (to "Confirm delete", and back to "Delete" on "Keep"): a
+ * keyboard user stays where they were instead of being dropped at the top of the page.
+ */
 export function ConfirmDelete({ label, onDelete }: { label: string; onDelete: () => void }) {
   const [confirming, setConfirming] = useState(false);
+  const moved = useRef(false);
+  const confirm = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!moved.current) return;
+    (confirming ? confirm : ask).current?.focus();
+  }, [confirming]);
+  const choose = (next: boolean) => {
+    moved.current = true;
+    setConfirming(next);
+  };
   return confirming ? (
     <>
-      <button type="button" className="danger" onClick={onDelete} autoFocus>
+      <button ref={confirm} type="button" className="danger" onClick={onDelete}>
         Confirm delete
       </button>
-      <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+      <button type="button" className="secondary" onClick={() => choose(false)}>
         Keep
       </button>
     </>
   ) : (
-    <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={label}>
+    <button ref={ask} type="button" className="secondary" onClick={() => choose(true)} aria-label={label}>
       Delete
     </button>
   );

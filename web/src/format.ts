@@ -34,3 +34,18 @@ export function describeFailure(n: Pick<Notification, 'errorCode' | 'errorMessag
   if (n.status === 'suppressed') return 'Not sent: the recipient has opted out (replied STOP).';
   return undefined;
 }
+
+/**
+ * Each item with a React key made from what it holds (`keyOf`), not from where it stands: an
+ * item that repeats an earlier one's key gets `#2`, `#3`… after it, so keys stay unique and an
+ * item keeps its key when others are added after it.
+ */
+export function withKeys<T>(items: readonly T[], keyOf: (item: T) => string): Array<{ key: string; item: T }> {
+  const seen = new Map<string, number>();
+  return items.map((item) => {
+    const base = keyOf(item);
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { key: n === 1 ? base : `${base}#${n}`, item };
+  });
+}

@@ -13,8 +13,9 @@ export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   for (const l of listeners) l();
 }
 
+const read = () => ({ path: location.pathname, search: new URLSearchParams(location.search) });
+
 export function useLocation(): { path: string; search: URLSearchParams } {
-  const read = () => ({ path: location.pathname, search: new URLSearchParams(location.search) });
   const [loc, setLoc] = useState(read);
   useEffect(() => {
     const update = () => setLoc(read());

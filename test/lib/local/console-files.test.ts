@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleConfigScript, serveConsole } from '../../../lib/local/console-files.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { acceptsEncoding, consoleConfigScript, serveConsole } from '../../../lib/local/console-files.ts';
 import { proxyToS3 } from '../../../lib/local/s3-proxy.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'console-files-'));
+const big = 'console.log("a line the compressor finds again and again");\n'.repeat(2_000);
 const missing = join(dir, 'not-built');
 let server: Server;
 let upstream: Server;
@@ -17,6 +18,8 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'site/assets'), { recursive: true });
   writeFileSync(join(dir, 'site/index.html'), '<!doctype html><title>console</title>');
   writeFileSync(join(dir, 'site/assets/app-abc123.js'), 'console.log(1)');
+  writeFileSync(join(dir, 'site/assets/big-abc123.js'), big);
+  writeFileSync(join(dir, 'site/assets/pic-abc123.png'), big);
   writeFileSync(join(dir, 'secret.txt'), 'outside the console');
   // Stands in for the embedded S3: echoes what reached it.
   upstream = createServer((req, res) => {
@@ -55,6 +58,39 @@ describe('serving the console', () => {
     const asset = await fetch(`${base}/assets/app-abc123.js`);
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(asset.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('answers a hashed script compressed once it has been, brotli or gzip as the browser accepts, and an image as it is', async () => {
+    const get = (accept: string, file = 'big-abc123.js', method = 'GET') => fetch(`${base}/assets/${file}`, { method, headers: { 'accept-encoding': accept } });
+    // The first request starts the compression and is not made to wait for it.
+    const first = await get('gzip, br');
+    expect(first.headers.get('content-encoding')).toBeNull();
+    expect(Number(first.headers.get('content-length'))).toBe(big.length);
+    expect(await first.text()).toBe(big);
+    await vi.waitFor(async () => expect((await get('gzip, br')).headers.get('content-encoding')).toBe('br'));
+    const br = await get('gzip, deflate, br');
+    expect(br.headers.get('vary')).toBe('accept-encoding');
+    expect(br.headers.get('cache-control')).toContain('immutable');
+    expect(Number(br.headers.get('content-length'))).toBeLessThan(big.length / 10);
+    expect(await br.text()).toBe(big);
+    const gz = await get('br;q=0, gzip');
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    expect(await gz.text()).toBe(big);
+    expect((await get('identity')).headers.get('content-encoding')).toBeNull();
+    expect((await get('br', 'big-abc123.js', 'HEAD')).headers.get('content-encoding')).toBe('br');
+    await get('br', 'pic-abc123.png');
+    const image = await get('br', 'pic-abc123.png');
+    expect(image.headers.get('content-encoding')).toBeNull();
+    expect(image.headers.get('vary')).toBeNull();
+  });
+
+  it('reads Accept-Encoding by name, and a q of 0 as a refusal', () => {
+    expect(acceptsEncoding('gzip, deflate, br, zstd', 'br')).toBe(true);
+    expect(acceptsEncoding('gzip;q=1.0, br;q=0', 'br')).toBe(false);
+    expect(acceptsEncoding('br;q=0.000', 'br')).toBe(false);
+    expect(acceptsEncoding('br;q=0.5', 'br')).toBe(true);
+    expect(acceptsEncoding('x-gzip', 'gzip')).toBe(false);
+    expect(acceptsEncoding(undefined, 'gzip')).toBe(false);
   });
 
   it('falls back to index.html for page navigations only', async () => {

@@ -73,29 +73,31 @@ export function Files() {
       <h1 ref={heading} tabIndex={-1}>
         Files
       </h1>
-      <form className="card filters" onSubmit={search} role="search" aria-label="Search files">
-        <Field label="Name starts with">{(p) => <input {...p} name="name" value={draft.name} onChange={set('name')} />}</Field>
-        <Field label="Tag">{(p) => <input {...p} name="tag" value={draft.tag} onChange={set('tag')} />}</Field>
-        <Field label="Type" hint="Extension, such as pdf">
-          {(p) => <input {...p} name="type" value={draft.type} onChange={set('type')} />}
-        </Field>
-        <Field label="Uploaded from">{(p) => <input {...p} type="date" name="from" value={draft.from} onChange={set('from')} />}</Field>
-        <Field label="Uploaded to">{(p) => <input {...p} type="date" name="to" value={draft.to} onChange={set('to')} />}</Field>
-        <div className="actions">
-          <button type="submit">Search</button>
-          <button
-            type="button"
-            className="secondary"
-            onClick={() => {
-              setDraft(none);
-              pages.reset();
-              setApplied(none);
-            }}
-          >
-            Clear
-          </button>
-        </div>
-      </form>
+      <search aria-label="Search files">
+        <form className="card filters" onSubmit={search}>
+          <Field label="Name starts with">{(p) => <input {...p} name="name" value={draft.name} onChange={set('name')} />}</Field>
+          <Field label="Tag">{(p) => <input {...p} name="tag" value={draft.tag} onChange={set('tag')} />}</Field>
+          <Field label="Type" hint="Extension, such as pdf">
+            {(p) => <input {...p} name="type" value={draft.type} onChange={set('type')} />}
+          </Field>
+          <Field label="Uploaded from">{(p) => <input {...p} type="date" name="from" value={draft.from} onChange={set('from')} />}</Field>
+          <Field label="Uploaded to">{(p) => <input {...p} type="date" name="to" value={draft.to} onChange={set('to')} />}</Field>
+          <div className="actions">
+            <button type="submit">Search</button>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setDraft(none);
+                pages.reset();
+                setApplied(none);
+              }}
+            >
+              Clear
+            </button>
+          </div>
+        </form>
+      </search>
       <ErrorText error={error} />
       <section aria-labelledby="results" aria-busy={loading}>
         <h2 id="results" className="visually-hidden">

@@ -3,6 +3,7 @@ import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateProblems } from '..
 import { compileUserPattern, UserPatternError } from '../../../shared/domain/user-pattern.ts';
 import { channels, type Channel, type Rule, type RuleInput } from '../api.ts';
 import { channelLabel, ConfirmDelete, ErrorText, Field, problemsByField } from '../components.tsx';
+import { withKeys } from '../format.ts';
 import { SmsPreview } from '../sms-preview.tsx';
 
 export { problemsByField } from '../components.tsx';
@@ -287,10 +288,10 @@ function RuleForm({ rule, onSaved, onCancel }: { rule?: Rule; onSaved: (rule: Ru
           {(p) => <textarea {...p} name="samples" rows={3} value={samples} onChange={(e) => setSamples(e.target.value)} />}
         </Field>
         <ul className="matches" aria-label="Which sample names the rule matches">
-          {names.map((name, i) => {
+          {withKeys(names, (name) => name).map(({ key, item: name }) => {
             const hit = ruleMatchesName(draft, name);
             return (
-              <li key={`${i}-${name}`} className={hit ? 'hit' : 'miss'}>
+              <li key={key} className={hit ? 'hit' : 'miss'}>
                 <span aria-hidden="true">{hit ? '✓' : '✗'}</span> {name} <span className="visually-hidden">{hit ? 'matches' : 'does not match'}</span>
               </li>
             );

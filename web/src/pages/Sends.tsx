@@ -77,6 +77,7 @@ export function Sends() {
   const [version, setVersion] = useState(0);
 
   // The first page, read again while any send on it may still move on.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is read nowhere on purpose: a new or changed send bumps it to start this read-and-poll loop over.
   useEffect(
     () =>
       repeat(REFRESH_MS, async (signal) => {

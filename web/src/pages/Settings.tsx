@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { OptOutStatus, Settings as SettingsValue } from '../api.ts';
 import { ErrorText, Field, FormProblems, problemsByField } from '../components.tsx';
-import { formatTime } from '../format.ts';
+import { formatTime, withKeys } from '../format.ts';
 import { useFocusOnMount } from '../hooks.ts';
 import { useSession } from '../session.tsx';
 
@@ -163,12 +163,14 @@ function OptOutLookup() {
   return (
     <section className="card" aria-labelledby="opt-out-title">
       <h2 id="opt-out-title">Opt-outs</h2>
-      <form className="inline-form" onSubmit={look} role="search" aria-label="Look up a number's opt-out">
-        <Field label="Phone number" hint="E.164, such as +14155550100.">
-          {(p) => <input {...p} name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} />}
-        </Field>
-        <button type="submit">Look up</button>
-      </form>
+      <search aria-label="Look up a number's opt-out">
+        <form className="inline-form" onSubmit={look}>
+          <Field label="Phone number" hint="E.164, such as +14155550100.">
+            {(p) => <input {...p} name="phone" value={phone} onChange={(e) => setPhone(e.target.value)} />}
+          </Field>
+          <button type="submit">Look up</button>
+        </form>
+      </search>
       <ErrorText error={error} />
       {result ? (
         <div data-testid="opt-out-result">
@@ -180,8 +182,8 @@ function OptOutLookup() {
             <p className="muted">This number has never texted STOP or START.</p>
           ) : (
             <ol className="timeline" aria-label="Opt-out history">
-              {result.history.map((h, i) => (
-                <li key={`${h.at}-${i}`}>
+              {withKeys(result.history, (h) => `${h.action}@${h.at}`).map(({ key, item: h }) => (
+                <li key={key}>
                   {h.action === 'opt_out' ? 'Opted out' : 'Opted back in'} <span className="muted">({describeSource(h.source)})</span>{' '}
                   <time dateTime={h.at}>{formatTime(h.at)}</time>
                 </li>

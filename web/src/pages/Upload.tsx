@@ -91,7 +91,8 @@ export function Upload() {
         Upload
       </h1>
       <form onSubmit={submit} className="card">
-        <div
+        <fieldset
+          aria-label="Files to upload"
           className={`dropzone${dragging ? ' dragging' : ''}`}
           onDragOver={(e) => {
             e.preventDefault();
@@ -116,7 +117,7 @@ export function Upload() {
             }}
           />
           <p className="muted">Up to 100 MiB each: documents, images, audio, video, archives.</p>
-        </div>
+        </fieldset>
         <Field label="Tags" hint="Comma-separated, at most 10 (for example finance, q3). Applied to every file in this batch.">
           {(props) => <input {...props} name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />}
         </Field>
