@@ -9,6 +9,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { deadLetterSchema, type DeadLetterBody } from '../../shared/schemas/queue-body.ts';
 
 /** A queue and its dead-letter queue, by URL. */
 export interface QueuePair {
@@ -21,15 +22,23 @@ export interface DeadLetter {
   messageId: string;
   sentAt?: string;
   receiveCount: number;
-  body: unknown;
+  /**
+   * The envelope a consumer wrote when it gave the record up (`deadLetterSchema`: the record as
+   * `payload`, with its outcome); otherwise the record as the queue's own redrive moved it, parsed
+   * when it is JSON.
+   */
+  body: DeadLetterBody | unknown;
 }
 
 const parse = (body: string | undefined): unknown => {
+  let json: unknown;
   try {
-    return JSON.parse(body ?? '');
+    json = JSON.parse(body ?? '');
   } catch {
     return body;
   }
+  const letter = deadLetterSchema.safeParse(json);
+  return letter.success ? letter.data : json;
 };
 
 /**

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../lib/local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
+import { deadLetterBody } from '../../../shared/schemas/queue-body.ts';
 
 const run = promisify(execFile);
 let runtime: LocalRuntime;
@@ -39,7 +40,7 @@ beforeAll(async () => {
       QueueUrl: runtime.resources.dlqUrls.notification,
       Entries: [0, 1, 2].map((i) => ({
         Id: String(i),
-        MessageBody: JSON.stringify({
+        MessageBody: deadLetterBody.build({
           payload: { userId: 'ops', notificationId: `gone-${i}` },
           status: 'failed',
           error: 'x',
