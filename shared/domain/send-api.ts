@@ -300,13 +300,14 @@ export async function cancelSend(
   clock: () => Date = () => new Date(),
 ): Promise<NotificationRecord> {
   const current = await getNotification(notifications, userId, notificationId);
-  if (current.status === 'canceled') return current;
+  // Canceled already is not cancelable (409), as for any other status but scheduled and pending.
   if (!cancelableStatuses.includes(current.status)) throw new NotCancelableError(current.status);
   const now = clock();
   if (await notifications.cancel(userId, notificationId, now.toISOString(), now.getTime())) {
     return getNotification(notifications, userId, notificationId);
   }
   const after = await getNotification(notifications, userId, notificationId);
+  // A cancel racing this one landed first: the send this request found cancelable is canceled.
   if (after.status === 'canceled') return after;
   throw new NotCancelableError(after.status === 'pending' ? 'being sent' : after.status);
 }

@@ -256,6 +256,12 @@ describe('scheduling', () => {
     expect(gateway.sent).toHaveLength(1);
   });
 
+  it('answers NOT_CANCELABLE to a second cancel, as the contract says for any status but scheduled and pending', async () => {
+    const { notification: n } = await send({ body: 'Twice', sendAt: new Date(clock().getTime() + 60_000).toISOString() });
+    expect((await cancelSend(deps.notifications, 'alice', n.notificationId, clock)).status).toBe('canceled');
+    await expect(cancelSend(deps.notifications, 'alice', n.notificationId, clock)).rejects.toMatchObject({ code: 'NOT_CANCELABLE' });
+  });
+
   it('refuses to cancel a send a sender holds, so it is never both canceled and sent', async () => {
     const { notification: n } = await send({ body: 'Race' });
     await deps.notifications.claim('alice', n.notificationId, clock().getTime(), clock().getTime() + 60_000);
