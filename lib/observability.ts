@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, NestedStack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, metricNames, type MetricDimension, type MetricName } from '../shared/metric-names.ts';
 import type { AppFunction } from './constructs/app-function.ts';
 import type { QueueWithDlq } from './constructs/queue-with-dlq.ts';
@@ -33,14 +33,18 @@ const fiveMinutes = Duration.minutes(5);
  * The dashboard and the alarms, derived from the topology: every queue and dead-letter queue, every
  * function and every webhook the topology declares gets its graphs and alarms, so a new one is
  * watched without a line here. The dead-letter alarms live with their queues (`QueueWithDlq`).
+ *
+ * A nested stack of its own: an alarm per function and queue is most of the stack's resources, and
+ * CloudFormation refuses a stack of more than 500. Alarms and the dashboard hold no data, so the
+ * logical ids they take in here cost nothing on deploy.
  */
-export class Observability extends Construct {
+export class Observability extends NestedStack {
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm this construct made, by construct id. */
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
-    super(scope, id);
+    super(scope, id, { description: 'The dashboard and alarms of the notification system' });
     const action = new SnsAction(props.alarmTopic);
     const app = (name: MetricName, opts: { dimension?: readonly [MetricDimension, string]; statistic?: string; period?: Duration; label?: string } = {}) =>
       new cloudwatch.Metric({
