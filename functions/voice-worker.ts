@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { queues } from '../lib/topology.ts';
+import { CachedLineLookup } from '../shared/adapters/cached-line-lookup-adapter.ts';
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
@@ -21,7 +22,7 @@ const messages = new DynamoMessageRepository();
 const deps = {
   calls,
   guard: calls,
-  lines: new DynamoLineRepository(),
+  lines: new CachedLineLookup(new DynamoLineRepository()),
   conversations: new DynamoConversationRepository(),
   optOuts: new DynamoOptOutRepository(),
   send: pipelineSend(),

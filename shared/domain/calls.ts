@@ -17,7 +17,8 @@ const ANSWERED = new Set(['completed', 'answered']);
 const MISSED = new Set(['no-answer', 'busy', 'failed', 'canceled']);
 
 export interface CallDeps {
-  lines: LineRepository;
+  /** Read on every call; the webhook keeps what it read for a few seconds (see CachedLineLookup). */
+  lines: Pick<LineRepository, 'claimOf' | 'get'>;
   calls: CallRepository;
   tasks: VoiceTaskQueue;
 }
@@ -69,21 +70,20 @@ export async function dialEnded(deps: CallDeps, input: { callSid: string; dialSt
   if (!answered && !MISSED.has(input.dialStatus)) {
     throw new ValidationError(`DialCallStatus ${input.dialStatus} is not one of completed, answered, no-answer, busy, failed, canceled.`);
   }
-  const call = await deps.calls.get(input.callSid);
-  if (!call) return { kind: 'hangup' };
-  const settled = await deps.calls.settle(call, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
-  if (answered) return { kind: 'hangup' };
-  const missed = settled || call.status === 'missed' || call.status === 'voicemail';
-  if (!missed) return { kind: 'hangup' };
-  if (!call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
-  const line = await deps.lines.get(call.userId, call.lineId);
+  const settled = await deps.calls.settle(input.callSid, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
+  if (!settled || answered) return { kind: 'hangup' };
+  const { call } = settled;
+  if (call.status !== 'missed' && call.status !== 'voicemail') return { kind: 'hangup' };
+  const [line] = await Promise.all([
+    deps.lines.get(call.userId, call.lineId),
+    !call.autoReply && !call.autoReplySkipped ? deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId }) : undefined,
+  ]);
   return line?.voicemail ? { kind: 'voicemail', greeting: greetingOf(line, false), action: RECORDING_PATH } : { kind: 'hangup' };
 }
 
 /** The voicemail's recording: its URL and length on the call, which becomes `voicemail`. */
 export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { callSid: string; url?: string; seconds: number }): Promise<CallStep> {
-  const call = input.url ? await deps.calls.get(input.callSid) : undefined;
-  if (call && input.url) await deps.calls.recordVoicemail(call, { url: input.url, seconds: input.seconds });
+  if (input.url) await deps.calls.recordVoicemail(input.callSid, { url: input.url, seconds: input.seconds });
   return { kind: 'hangup' };
 }
 
@@ -99,17 +99,13 @@ export async function callEnded(
   now: Date = new Date(),
 ): Promise<CallStep> {
   if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(input.callStatus)) return { kind: 'nothing' };
-  let call = await deps.calls.get(input.callSid);
-  if (!call) return { kind: 'nothing' };
-  if (call.status === 'ringing' && input.callStatus !== 'failed' && (await deps.calls.settle(call, { status: 'missed' }))) {
-    call = { ...call, status: 'missed' };
-  }
-  if (call.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
-  await deps.calls.finish(call, {
+  const ended = await deps.calls.finish(input.callSid, {
     endedAt: now.toISOString(),
     ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
-    failed: input.callStatus !== 'completed',
+    ringingBecomes: input.callStatus === 'failed' ? 'failed' : 'missed',
   });
+  const call = ended?.call;
+  if (call?.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
   return { kind: 'nothing' };
 }
 

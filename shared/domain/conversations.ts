@@ -35,7 +35,7 @@ export type Send = (
 
 export interface VoiceWorkerDeps {
   calls: CallRepository;
-  lines: LineRepository;
+  lines: Pick<LineRepository, 'get'>;
   conversations: ConversationRepository;
   guard: AutoReplyGuard;
   optOuts: OptOutRepository;
@@ -78,31 +78,37 @@ export function runVoiceTask(deps: VoiceWorkerDeps, task: VoiceTask, now: () => 
 export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, now: () => Date = () => new Date()) {
   const call = await deps.calls.get(callId);
   if (!call || call.autoReply || call.autoReplySkipped) return 'done';
-  const line = await deps.lines.get(call.userId, call.lineId);
+  const callerId = toE164(call.from);
+  // The reads that decide what happens go together: the line, and whether the caller opted out.
+  const [line, optedOut] = await Promise.all([deps.lines.get(call.userId, call.lineId), callerId ? deps.optOuts.get(call.from) : undefined]);
   if (!line) return 'no-line';
-  if (!toE164(call.from)) {
+  if (!callerId) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'no-caller-id' });
     return 'no-caller-id';
   }
   const at = now();
-  const conversation = await deps.conversations.openFor({
-    userId: call.userId,
-    lineId: call.lineId,
-    customer: call.from,
-    conversationId: newId(at.getTime()),
-    at: at.toISOString(),
-  });
-  if (await deps.optOuts.get(call.from)) {
+  const windowMs = line.replyWindowHours * 3_600_000;
+  const [conversation, took] = await Promise.all([
+    deps.conversations.openFor({
+      userId: call.userId,
+      lineId: call.lineId,
+      customer: call.from,
+      conversationId: newId(at.getTime()),
+      at: at.toISOString(),
+    }),
+    optedOut ? false : deps.guard.take(line.lineId, call.from, callId, at.getTime(), at.getTime() + windowMs),
+  ]);
+  if (optedOut) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'opted-out', conversationId: conversation.conversationId });
     return 'opted-out';
   }
-  const windowMs = line.replyWindowHours * 3_600_000;
-  if (!(await deps.guard.take(line.lineId, call.from, callId, at.getTime(), at.getTime() + windowMs))) {
+  if (!took) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'reply-window', conversationId: conversation.conversationId });
     return 'reply-window';
   }
   const body = renderReply(line.missedCallReply, { businessName: line.businessName, callerNumber: call.from });
   const answer = await deps.send(call.userId, { to: call.from, body, idempotencyKey: `missed-call:${callId}` }, { source: 'missed-call', from: line.number });
+  // The conversation gets the reply before the call records it: a retry after a failure here sends nothing new and files it again harmlessly.
   await addOutbound(deps.conversations, conversation.conversationId, answer.notification);
   await deps.calls.recordAutoReply(callId, {
     autoReply: { notificationId: answer.notification.notificationId, status: answer.notification.status },
