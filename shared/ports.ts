@@ -755,6 +755,8 @@ export interface ConversationRecord {
   /** The `awaitingReplySince` a hand-off was raised for, and the one whose event was delivered. */
   handoffFor?: string;
   handoffSentFor?: string;
+  /** The `awaitingReplySince` whose hand-off event went to the event bus. */
+  handoffPublishedFor?: string;
 }
 
 export interface ConversationMessage {
@@ -787,6 +789,8 @@ export interface ConversationRepository {
   raiseHandoff(conversationId: string, since: string, timerId: string): Promise<boolean>;
   /** Records that the hand-off event for `since` was delivered. */
   markHandoffSent(conversationId: string, since: string): Promise<void>;
+  /** Records that the hand-off event for `since` went to the event bus. */
+  markHandoffPublished(conversationId: string, since: string): Promise<void>;
   /** Closes or reopens; false when reopening would make a second open conversation with the customer. */
   setStatus(conversation: ConversationRecord, status: ConversationStatus): Promise<boolean>;
   list(userId: string, filter: { lineId?: string; status?: ConversationStatus }, page: PageRequest): Promise<Page<ConversationRecord>>;
@@ -836,4 +840,10 @@ export interface LongPollSlots {
   /** A slot held for at most `leaseMs`, or undefined when the user holds every slot. */
   acquire(userId: string, leaseMs: number): Promise<number | undefined>;
   release(userId: string, slot: number): Promise<void>;
+}
+
+/** Publishes an event on the deployment's event bus, for any subscriber (see `busEvents` in the topology). */
+export interface EventPublisher {
+  /** Throws when the event could not be handed over. */
+  publish(event: Record<string, unknown>): Promise<void>;
 }

@@ -11,6 +11,7 @@ import type {
   OptOutRepository,
   AutoReplyGuard,
   HandoffNotifier,
+  EventPublisher,
   VoiceTask,
   VoiceTaskQueue,
   UnclaimedMessages,
@@ -42,6 +43,8 @@ export interface VoiceWorkerDeps {
   send: Send;
   tasks: VoiceTaskQueue;
   handoff: HandoffNotifier;
+  /** The event bus, where the hand-off event is published for any subscriber. */
+  events: EventPublisher;
   /** How long a customer message may wait for the business before the hand-off (HANDOFF_AFTER_SECONDS). */
   handoffAfterSeconds: number;
   adoption: AdoptionDeps;
@@ -158,28 +161,34 @@ export async function fileInbound(deps: VoiceWorkerDeps, task: Extract<VoiceTask
 
 /**
  * A hand-off timer fired. If the customer's message still waits, the conversation is marked
- * `needsAttention` by the one timer that raises it first, and that timer delivers the HMAC-signed
- * event to the line's `handoffUrl`; a failed delivery is retried with backoff (the record comes
- * back, and only its own timer may deliver). A message answered meanwhile ends the timer quietly.
+ * `needsAttention` by the one timer that raises it first, and that timer publishes the hand-off
+ * event on the event bus (whether or not the line has a `handoffUrl`) and delivers it, HMAC-signed,
+ * to the line's `handoffUrl`; a failed delivery is retried with backoff (the record comes back,
+ * and only its own timer may deliver), without publishing again. A message answered meanwhile
+ * ends the timer quietly.
  */
 export async function handOff(deps: VoiceWorkerDeps, task: Extract<VoiceTask, { kind: 'handoff' }>, now: () => Date = () => new Date()) {
   const conversation = await deps.conversations.get(task.conversationId);
   if (!conversation || conversation.handoffSentFor === task.since || conversation.awaitingReplySince !== task.since) return 'answered';
   if (!(await deps.conversations.raiseHandoff(task.conversationId, task.since, task.timerId))) return 'raised-elsewhere';
-  const line = await deps.lines.get(conversation.userId, conversation.lineId);
+  const [line, messages] = await Promise.all([deps.lines.get(conversation.userId, conversation.lineId), deps.conversations.messages(task.conversationId)]);
+  const event = {
+    id: `${task.conversationId}:${task.since}`,
+    type: 'conversation.needs_attention',
+    at: now().toISOString(),
+    conversationId: task.conversationId,
+    lineId: conversation.lineId,
+    ...(line ? { lineNumber: line.number } : {}),
+    customer: conversation.customer,
+    waitingSince: task.since,
+    messages: messages.slice(-20).map(({ direction, body, at }) => ({ direction, body, at })),
+  };
+  if (conversation.handoffPublishedFor !== task.since) {
+    // The bus's subscribers serve every line of the deployment, so they learn whose line it is.
+    await deps.events.publish({ ...event, userId: conversation.userId });
+    await deps.conversations.markHandoffPublished(task.conversationId, task.since);
+  }
   if (line?.handoffUrl) {
-    const messages = await deps.conversations.messages(task.conversationId);
-    const event = {
-      id: `${task.conversationId}:${task.since}`,
-      type: 'conversation.needs_attention',
-      at: now().toISOString(),
-      conversationId: task.conversationId,
-      lineId: conversation.lineId,
-      lineNumber: line.number,
-      customer: conversation.customer,
-      waitingSince: task.since,
-      messages: messages.slice(-20).map(({ direction, body, at }) => ({ direction, body, at })),
-    };
     try {
       await deps.handoff.deliver(line.handoffUrl, event);
     } catch (err) {
