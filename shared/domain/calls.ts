@@ -62,22 +62,23 @@ export async function incomingCall(deps: CallDeps, input: { callSid: string; fro
 /**
  * The forwarded leg ended: answered, or missed (no answer, busy, failed, canceled). A missed call
  * is settled once (a conditional write on `ringing`) and handed to the voice worker for its
- * auto-reply; a repeated webhook hands it over again only while no auto-reply outcome is recorded,
- * which the worker's own guard makes harmless.
+ * auto-reply at the same time, so the webhook waits for one round trip, not two: the worker reads
+ * the call and sends at most one reply per call (its guard and the CallSid's idempotency key), so
+ * a task for a call that turns out settled already, or a repeated webhook's, changes nothing.
  */
 export async function dialEnded(deps: CallDeps, input: { callSid: string; dialStatus: string }): Promise<CallStep> {
   const answered = ANSWERED.has(input.dialStatus);
   if (!answered && !MISSED.has(input.dialStatus)) {
     throw new ValidationError(`DialCallStatus ${input.dialStatus} is not one of completed, answered, no-answer, busy, failed, canceled.`);
   }
-  const settled = await deps.calls.settle(input.callSid, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
+  const [settled] = await Promise.all([
+    deps.calls.settle(input.callSid, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus }),
+    answered ? undefined : deps.tasks.enqueue({ kind: 'missed-call', callId: input.callSid }),
+  ]);
   if (!settled || answered) return { kind: 'hangup' };
   const { call } = settled;
   if (call.status !== 'missed' && call.status !== 'voicemail') return { kind: 'hangup' };
-  const [line] = await Promise.all([
-    deps.lines.get(call.userId, call.lineId),
-    !call.autoReply && !call.autoReplySkipped ? deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId }) : undefined,
-  ]);
+  const line = await deps.lines.get(call.userId, call.lineId);
   return line?.voicemail ? { kind: 'voicemail', greeting: greetingOf(line, false), action: RECORDING_PATH } : { kind: 'hangup' };
 }
 
