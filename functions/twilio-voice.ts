@@ -1,3 +1,4 @@
+import { CachedLineLookup } from '../shared/adapters/cached-line-lookup-adapter.ts';
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
@@ -7,7 +8,7 @@ import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { field, twilioWebhook, type FormParams } from '../shared/twilio-webhook.ts';
 import { voiceTwiml } from '../shared/voice-twiml.ts';
 
-const deps = { lines: new DynamoLineRepository(), calls: new DynamoCallRepository(), tasks: new SqsVoiceTaskQueue() };
+const deps = { lines: new CachedLineLookup(new DynamoLineRepository()), calls: new DynamoCallRepository(), tasks: new SqsVoiceTaskQueue() };
 
 const required = (params: FormParams, name: string): string => {
   const value = field(params, name);

@@ -1,10 +1,12 @@
 import * as z from 'zod/mini';
-import { queues } from '../shared/topology.ts';
+import { busEvents, queues } from '../shared/topology.ts';
+import { CachedLineLookup } from '../shared/adapters/cached-line-lookup-adapter.ts';
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoConversationRepository } from '../shared/adapters/dynamo-conversation-repository-adapter.ts';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { HttpHandoffNotifier } from '../shared/adapters/http-handoff-notifier-adapter.ts';
+import { SqsEventPublisher } from '../shared/adapters/sqs-event-publisher-adapter.ts';
 import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
 import { DynamoMessageRepository } from '../shared/adapters/dynamo-message-repository-adapter.ts';
 import { DynamoUnclaimedMessages } from '../shared/adapters/dynamo-unclaimed-messages-adapter.ts';
@@ -21,12 +23,13 @@ const messages = new DynamoMessageRepository();
 const deps = {
   calls,
   guard: calls,
-  lines: new DynamoLineRepository(),
+  lines: new CachedLineLookup(new DynamoLineRepository()),
   conversations: new DynamoConversationRepository(),
   optOuts: new DynamoOptOutRepository(),
   send: pipelineSend(),
   tasks: new SqsVoiceTaskQueue(),
   handoff: new HttpHandoffNotifier(),
+  events: new SqsEventPublisher(busEvents.handoff),
   handoffAfterSeconds: HANDOFF_AFTER_SECONDS,
   adoption: { unclaimed: new DynamoUnclaimedMessages(), messages, media: messages, objects: new S3ObjectCopier() },
 };

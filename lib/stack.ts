@@ -20,6 +20,7 @@ import { UploadBucket } from './constructs/upload-bucket.ts';
 import { UserAuth } from './constructs/user-auth.ts';
 import { NotificationApi } from './constructs/notification-api.ts';
 import { pascal } from './constructs/construct-ids.ts';
+import { BusEventPipe } from './constructs/bus-event-pipe.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { Observability } from './observability.ts';
 import {
@@ -37,6 +38,8 @@ import {
   type QueueSpec,
   type TableKey,
   type TableSpec,
+  busEvents,
+  type BusEventKey,
 } from '../shared/topology.ts';
 
 export interface NotificationStackProps extends StackProps {
@@ -86,6 +89,8 @@ export class NotificationStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** The dashboard and the alarms on queues, functions, webhooks and the application's metrics. */
   readonly observability: Observability;
+  /** Each kind of event's queue and the Pipe that forwards it to the default event bus (the topology's `busEvents`). */
+  readonly busEventPipes: Record<BusEventKey, BusEventPipe>;
 
   constructor(scope: Construct, id: string, props: NotificationStackProps = {}) {
     super(scope, id, props);
@@ -270,6 +275,12 @@ export class NotificationStack extends Stack {
         schedule: events.Schedule.rate(Duration.minutes(spec.everyMinutes)),
         targets: [new eventTargets.LambdaFunction(this.functions[spec.function].function, { retryAttempts: 2 })],
       });
+    }
+
+    // Events for other systems: each kind's publishers send it to its queue, a Pipe puts it on the default bus.
+    this.busEventPipes = mapSpecs(busEvents, (key, spec) => new BusEventPipe(this, `${pascal(key)}Events`, { spec }));
+    for (const [name, spec] of entries<FunctionName, FunctionSpec>(functions)) {
+      for (const key of spec.publishes ?? []) this.functions[name].useQueue(this.busEventPipes[key].queue, busEvents[key].envVar);
     }
 
     this.httpApi.addTopologyRoutes(this.functions);

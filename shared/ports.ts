@@ -701,16 +701,25 @@ export interface CallFilter {
   from?: string;
 }
 
+/** A call after a conditional change: `changed` when this change was the one that applied. */
+export interface CallChange {
+  call: CallRecord;
+  changed: boolean;
+}
+
 export interface CallRepository {
   /** Records the call unless it is known; either way returns the stored one. */
   startIfAbsent(call: CallRecord): Promise<CallRecord>;
   get(callId: string): Promise<CallRecord | undefined>;
-  /** Settles a ringing call as answered, missed or failed; false when it was settled already. */
-  settle(call: CallRecord, update: { status: CallStatus; dialStatus?: string }): Promise<boolean>;
-  /** Stores the voicemail; a missed call becomes `voicemail`. */
-  recordVoicemail(call: CallRecord, recording: { url: string; seconds: number }): Promise<void>;
-  /** Stores the end of the call once; a call still ringing at its end becomes `failed` when Twilio says so. */
-  finish(call: CallRecord, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void>;
+  /** Settles a ringing call as answered, missed or failed; the call as it stands after, unchanged when settled already; undefined for an unknown call. */
+  settle(callId: string, update: { status: CallStatus; dialStatus?: string }): Promise<CallChange | undefined>;
+  /** Stores the voicemail; a missed call becomes `voicemail`. An unknown call is left alone. */
+  recordVoicemail(callId: string, recording: { url: string; seconds: number }): Promise<void>;
+  /**
+   * Stores the end of the call once; a call still ringing at its end becomes `ringingBecomes`.
+   * The call as it stands after (unchanged when it had ended already); undefined for an unknown call.
+   */
+  finish(callId: string, end: { endedAt: string; durationSeconds?: number; ringingBecomes: CallStatus }): Promise<CallChange | undefined>;
   recordAutoReply(callId: string, outcome: Pick<CallRecord, 'autoReply' | 'autoReplySkipped' | 'conversationId'>): Promise<void>;
   /** The user's calls passing the filter, newest first; a page may hold fewer than `limit`. */
   list(userId: string, filter: CallFilter, page: PageRequest): Promise<Page<CallRecord>>;
@@ -740,6 +749,8 @@ export interface ConversationRecord {
   /** The `awaitingReplySince` a hand-off was raised for, and the one whose event was delivered. */
   handoffFor?: string;
   handoffSentFor?: string;
+  /** The `awaitingReplySince` whose hand-off event went to the event bus. */
+  handoffPublishedFor?: string;
 }
 
 export interface ConversationMessage {
@@ -772,6 +783,8 @@ export interface ConversationRepository {
   raiseHandoff(conversationId: string, since: string, timerId: string): Promise<boolean>;
   /** Records that the hand-off event for `since` was delivered. */
   markHandoffSent(conversationId: string, since: string): Promise<void>;
+  /** Records that the hand-off event for `since` went to the event bus. */
+  markHandoffPublished(conversationId: string, since: string): Promise<void>;
   /** Closes or reopens; false when reopening would make a second open conversation with the customer. */
   setStatus(conversation: ConversationRecord, status: ConversationStatus): Promise<boolean>;
   list(userId: string, filter: { lineId?: string; status?: ConversationStatus }, page: PageRequest): Promise<Page<ConversationRecord>>;
@@ -820,3 +833,9 @@ export interface LongPollSlots {
 
 /** A message as the ingest queue carries it: received, not yet processed. */
 export type ReceivedMessage = MessageRecord & { status: 'received' };
+
+/** Publishes an event on the deployment's event bus, for any subscriber (see `busEvents` in the topology). */
+export interface EventPublisher {
+  /** Throws when the event could not be handed over. */
+  publish(event: Record<string, unknown>): Promise<void>;
+}

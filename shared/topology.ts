@@ -218,6 +218,8 @@ export interface FunctionSpec {
   readonly configuresNumbers?: boolean;
   /** Signs hand-off events, so it needs the hand-off signing secret. */
   readonly handoffs?: boolean;
+  /** Events it publishes to the event bus (see `busEvents`), each through its queue. */
+  readonly publishes?: readonly BusEventKey[];
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -553,6 +555,7 @@ export const functions = {
     sendsTo: ['notification', 'priority', 'voice'],
     messageMedia: 'readWrite',
     handoffs: true,
+    publishes: ['handoff'],
   },
   'list-calls': {
     ...api,
@@ -802,3 +805,33 @@ export const commonEnv = {
   /** The secret that signs hand-off events (HMAC-SHA256); HANDOFF_SECRET holds the key itself locally. */
   handoffSecretId: 'HANDOFF_SECRET_ID',
 } as const;
+
+export type BusEventKey = 'handoff';
+
+export interface BusEventSpec {
+  /** The queue the publisher sends each event to, as JSON: the event's `detail`. */
+  readonly queueName: string;
+  /** Environment variable through which publishers learn the queue URL. */
+  readonly envVar: string;
+  /** The event's `source` and `detail-type` on the bus: what a subscriber's rule matches. */
+  readonly source: string;
+  readonly detailType: string;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/**
+ * Events other systems subscribe to on the account's default event bus. A publisher sends the
+ * event to its queue (the SQS client the functions already carry, no EventBridge client in their
+ * bundles), and an EventBridge Pipe forwards each message to the bus with this source and
+ * detail-type. Locally the runtime drains the queue into an event log (`GET /local/events`).
+ */
+export const busEvents = {
+  /** A customer's message waited HANDOFF_AFTER_SECONDS unanswered: someone should take over. */
+  handoff: {
+    queueName: 'handoff-events',
+    envVar: 'HANDOFF_EVENTS_QUEUE_URL',
+    source: 'twilio-message-system.voice',
+    detailType: 'Conversation Needs Attention',
+    visibilityTimeoutSeconds: 60,
+  },
+} as const satisfies Record<BusEventKey, BusEventSpec>;

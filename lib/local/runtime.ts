@@ -23,6 +23,7 @@ import { SendGridSimulator } from './sendgrid-simulator.ts';
 import { TwilioSimulator } from './twilio-simulator.ts';
 import { TwilioPhoneNumbers } from './twilio-phone-numbers.ts';
 import { TwilioVoiceSimulator } from './twilio-voice-simulator.ts';
+import { LocalEventBus } from './event-bus.ts';
 import { consoleConfigScript, serveConsole } from './console-files.ts';
 import { proxyToS3, S3_PROXY_PREFIX } from './s3-proxy.ts';
 import { buildOpenApiDocument } from '../openapi/document.ts';
@@ -112,6 +113,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
   /** The handlers' metrics, counted here instead of written as EMF (GET /local/metrics). */
   metrics: LocalMetrics;
+  /** The events published to the event bus, as the deployed Pipes would forward them (GET /local/events). */
+  eventBus: LocalEventBus;
 }
 
 /** Secrets that only matter locally, kept with the data so tokens and cursors survive restarts. */
@@ -201,6 +204,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     process.env[spec.dlqEnvVar] = resources.dlqUrls[key];
   }
   logger.setLogLevel((opts.logLevel ?? 'WARN') as 'WARN');
+  // The event bus's queues, before the handlers read where to publish.
+  const eventBus = await LocalEventBus.create({ sqsEndpoint: engines.sqsEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  Object.assign(process.env, eventBus.environment());
 
   const metrics = new LocalMetrics();
   setMetricSink(metrics.record);
@@ -296,6 +302,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
     }
     if (await phoneNumbers.handle(req, res, body)) return;
+    if (eventBus.handle(req, res)) return;
     if (await voiceCalls.handle(req, res, body)) return;
     if (await simulator.handle(req, res, body)) return;
     if (await sendgrid.handle(req, res, body)) return;
@@ -360,6 +367,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       }),
   );
   for (const source of sources) source.start();
+  eventBus.start();
 
   // EventBridge's rate rules, as timers; a run still going when the next is due is not doubled.
   const scheduleRuns = new Map<string, Promise<unknown>>();
@@ -402,6 +410,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     schedules: Object.fromEntries(Object.entries(schedules).map(([name, spec]) => [name, spec.function])),
     runSchedule,
     metrics,
+    eventBus,
     token: (userId) => auth.issue(userId),
     async stop() {
       for (const timer of timers) clearInterval(timer);
@@ -409,6 +418,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       bridge.stop();
       await bridge.idle();
       await Promise.all(sources.map((s) => s.stop()));
+      await eventBus.stop();
       await simulator.close();
       server.closeAllConnections();
       await new Promise<void>((res) => server.close(() => res()));

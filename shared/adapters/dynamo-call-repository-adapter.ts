@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { readConfig } from '../config.ts';
-import type { AutoReplyGuard, CallFilter, CallRecord, CallRepository, CallStatus, Page, PageRequest } from '../ports.ts';
+import type { AutoReplyGuard, CallChange, CallFilter, CallRecord, CallRepository, CallStatus, Page, PageRequest } from '../ports.ts';
 import { documentClient } from './dynamo-client.ts';
 import { conditional, ONLY, voiceTableConfig } from './dynamo-line-repository-adapter.ts';
 
@@ -15,6 +16,19 @@ const listKeys = (call: Pick<CallRecord, 'userId' | 'lineId' | 'from' | 'started
   listSort: `${call.startedAt}#${call.callId}`,
 });
 const statusKeyOf = (userId: string, status: CallStatus) => `calls#${userId}#${status}`;
+
+/**
+ * The owner of each call this function instance has read or recorded. A call never changes
+ * owner, so the webhooks after the first settle a call with one conditional update instead of a
+ * read and then an update; a call not in here is read first.
+ */
+const owners = new Map<string, string>();
+const MAX_OWNERS = 10_000;
+function remember(call: Pick<CallRecord, 'callId' | 'userId'>): void {
+  if (owners.has(call.callId)) return;
+  if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value!);
+  owners.set(call.callId, call.userId);
+}
 
 function toCall(item: Record<string, unknown>): CallRecord {
   const call = { ...item };
@@ -38,70 +52,116 @@ export class DynamoCallRepository implements CallRepository, AutoReplyGuard {
     const written = await conditional(
       this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
     );
+    if (written) remember(call);
     return written ? call : ((await this.get(call.callId)) ?? call);
   }
 
   async get(callId: string): Promise<CallRecord | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: callKey(callId), ConsistentRead: true }));
-    return Item ? toCall(Item) : undefined;
+    const call = Item ? toCall(Item) : undefined;
+    if (call) remember(call);
+    return call;
   }
 
-  settle(call: CallRecord, update: { status: CallStatus; dialStatus?: string }): Promise<boolean> {
-    const callId = call.callId;
-    return conditional(
+  async settle(callId: string, update: { status: CallStatus; dialStatus?: string }): Promise<CallChange | undefined> {
+    const owner = await this.ownerOf(callId);
+    if (!owner) return undefined;
+    if (owner.call && owner.call.status !== 'ringing') return { call: owner.call, changed: false };
+    return this.changeOrRead(callId, {
+      UpdateExpression: `SET #status = :status, statusKey = :statusKey${update.dialStatus ? ', dialStatus = :dial' : ''}`,
+      ConditionExpression: '#status = :ringing',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':status': update.status,
+        ':statusKey': statusKeyOf(owner.userId, update.status),
+        ':ringing': 'ringing',
+        ...(update.dialStatus ? { ':dial': update.dialStatus } : {}),
+      },
+    });
+  }
+
+  async recordVoicemail(callId: string, recording: { url: string; seconds: number }): Promise<void> {
+    const owner = await this.ownerOf(callId);
+    if (!owner) return;
+    const values = { ':url': recording.url, ':seconds': recording.seconds };
+    // A missed call becomes `voicemail`; any other keeps its status and gets the recording.
+    const becameVoicemail = await conditional(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: callKey(callId),
-          UpdateExpression: `SET #status = :status, statusKey = :statusKey${update.dialStatus ? ', dialStatus = :dial' : ''}`,
-          ConditionExpression: '#status = :ringing',
+          UpdateExpression: 'SET recordingUrl = :url, recordingSeconds = :seconds, #status = :voicemail, statusKey = :statusKey',
+          ConditionExpression: '#status = :missed',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': update.status,
-            ':statusKey': statusKeyOf(call.userId, update.status),
-            ':ringing': 'ringing',
-            ...(update.dialStatus ? { ':dial': update.dialStatus } : {}),
-          },
+          ExpressionAttributeValues: { ...values, ':voicemail': 'voicemail', ':missed': 'missed', ':statusKey': statusKeyOf(owner.userId, 'voicemail') },
         }),
       ),
     );
-  }
-
-  async recordVoicemail(call: CallRecord, recording: { url: string; seconds: number }): Promise<void> {
-    const callId = call.callId;
-    const status = call.status === 'missed' ? 'voicemail' : call.status;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: callKey(callId),
-        UpdateExpression: 'SET recordingUrl = :url, recordingSeconds = :seconds, #status = :status, statusKey = :statusKey',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':url': recording.url, ':seconds': recording.seconds, ':status': status, ':statusKey': statusKeyOf(call.userId, status) },
-      }),
-    );
-  }
-
-  async finish(call: CallRecord, end: { endedAt: string; durationSeconds?: number; failed: boolean }): Promise<void> {
-    const callId = call.callId;
-    if (call.endedAt) return;
-    const status: CallStatus = call.status === 'ringing' && end.failed ? 'failed' : call.status;
+    if (becameVoicemail) return;
     await conditional(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: callKey(callId),
-          UpdateExpression: `SET endedAt = :end, #status = :status, statusKey = :statusKey${end.durationSeconds !== undefined ? ', durationSeconds = :d' : ''}`,
-          ConditionExpression: 'attribute_not_exists(endedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':end': end.endedAt,
-            ':status': status,
-            ':statusKey': statusKeyOf(call.userId, status),
-            ...(end.durationSeconds !== undefined ? { ':d': end.durationSeconds } : {}),
-          },
+          UpdateExpression: 'SET recordingUrl = :url, recordingSeconds = :seconds',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: values,
         }),
       ),
     );
+  }
+
+  async finish(callId: string, end: { endedAt: string; durationSeconds?: number; ringingBecomes: CallStatus }): Promise<CallChange | undefined> {
+    const owner = await this.ownerOf(callId);
+    if (!owner) return undefined;
+    if (owner.call?.endedAt) return { call: owner.call, changed: false };
+    const duration = end.durationSeconds !== undefined ? ', durationSeconds = :d' : '';
+    const values = { ':end': end.endedAt, ':ringing': 'ringing', ...(end.durationSeconds !== undefined ? { ':d': end.durationSeconds } : {}) };
+    // The usual end: the call was settled by its dial-status (or went to voicemail) and keeps its status.
+    const ended = await this.change(callId, {
+      UpdateExpression: `SET endedAt = :end${duration}`,
+      ConditionExpression: 'attribute_not_exists(endedAt) AND #status <> :ringing',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    });
+    if (ended) return { call: ended, changed: true };
+    // Still ringing at its end: nobody answered (or the call failed), settled here.
+    return this.changeOrRead(callId, {
+      UpdateExpression: `SET endedAt = :end${duration}, #status = :status, statusKey = :statusKey`,
+      ConditionExpression: 'attribute_not_exists(endedAt) AND #status = :ringing',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...values, ':status': end.ringingBecomes, ':statusKey': statusKeyOf(owner.userId, end.ringingBecomes) },
+    });
+  }
+
+  /**
+   * Whose call it is (the status index key names the owner): from the calls this instance has
+   * seen, which never change owner, or else read, in which case the whole call comes along.
+   */
+  private async ownerOf(callId: string): Promise<{ userId: string; call?: CallRecord } | undefined> {
+    const userId = owners.get(callId);
+    if (userId) return { userId };
+    const call = await this.get(callId);
+    return call ? { userId: call.userId, call } : undefined;
+  }
+
+  /** One conditional update; the call as it is afterwards, or undefined when the condition was false. */
+  private async change(callId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<CallRecord | undefined> {
+    try {
+      const out = await this.client.send(new UpdateCommand({ TableName: this.tableName, Key: callKey(callId), ReturnValues: 'ALL_NEW', ...update }));
+      return out.Attributes ? toCall(out.Attributes) : undefined;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  /** The update when its condition holds; else the call as it stands, unchanged. */
+  private async changeOrRead(callId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<CallChange | undefined> {
+    const changed = await this.change(callId, update);
+    if (changed) return { call: changed, changed: true };
+    const call = await this.get(callId);
+    return call ? { call, changed: false } : undefined;
   }
 
   async recordAutoReply(callId: string, outcome: Pick<CallRecord, 'autoReply' | 'autoReplySkipped' | 'conversationId'>): Promise<void> {

@@ -156,6 +156,17 @@ export class DynamoConversationRepository implements ConversationRepository {
     );
   }
 
+  async markHandoffPublished(conversationId: string, since: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: convKey(conversationId),
+        UpdateExpression: 'SET handoffPublishedFor = :since',
+        ExpressionAttributeValues: { ':since': since },
+      }),
+    );
+  }
+
   async setStatus(conversation: ConversationRecord, status: ConversationStatus): Promise<boolean> {
     if (status === 'open') {
       const reopened = await conditional(

@@ -17,7 +17,8 @@ const ANSWERED = new Set(['completed', 'answered']);
 const MISSED = new Set(['no-answer', 'busy', 'failed', 'canceled']);
 
 export interface CallDeps {
-  lines: LineRepository;
+  /** Read on every call; the webhook keeps what it read for a few seconds (see CachedLineLookup). */
+  lines: Pick<LineRepository, 'claimOf' | 'get'>;
   calls: CallRepository;
   tasks: VoiceTaskQueue;
 }
@@ -61,29 +62,29 @@ export async function incomingCall(deps: CallDeps, input: { callSid: string; fro
 /**
  * The forwarded leg ended: answered, or missed (no answer, busy, failed, canceled). A missed call
  * is settled once (a conditional write on `ringing`) and handed to the voice worker for its
- * auto-reply; a repeated webhook hands it over again only while no auto-reply outcome is recorded,
- * which the worker's own guard makes harmless.
+ * auto-reply at the same time, so the webhook waits for one round trip, not two: the worker reads
+ * the call and sends at most one reply per call (its guard and the CallSid's idempotency key), so
+ * a task for a call that turns out settled already, or a repeated webhook's, changes nothing.
  */
 export async function dialEnded(deps: CallDeps, input: { callSid: string; dialStatus: string }): Promise<CallStep> {
   const answered = ANSWERED.has(input.dialStatus);
   if (!answered && !MISSED.has(input.dialStatus)) {
     throw new ValidationError(`DialCallStatus ${input.dialStatus} is not one of completed, answered, no-answer, busy, failed, canceled.`);
   }
-  const call = await deps.calls.get(input.callSid);
-  if (!call) return { kind: 'hangup' };
-  const settled = await deps.calls.settle(call, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus });
-  if (answered) return { kind: 'hangup' };
-  const missed = settled || call.status === 'missed' || call.status === 'voicemail';
-  if (!missed) return { kind: 'hangup' };
-  if (!call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
+  const [settled] = await Promise.all([
+    deps.calls.settle(input.callSid, { status: answered ? 'answered' : 'missed', dialStatus: input.dialStatus }),
+    answered ? undefined : deps.tasks.enqueue({ kind: 'missed-call', callId: input.callSid }),
+  ]);
+  if (!settled || answered) return { kind: 'hangup' };
+  const { call } = settled;
+  if (call.status !== 'missed' && call.status !== 'voicemail') return { kind: 'hangup' };
   const line = await deps.lines.get(call.userId, call.lineId);
   return line?.voicemail ? { kind: 'voicemail', greeting: greetingOf(line, false), action: RECORDING_PATH } : { kind: 'hangup' };
 }
 
 /** The voicemail's recording: its URL and length on the call, which becomes `voicemail`. */
 export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { callSid: string; url?: string; seconds: number }): Promise<CallStep> {
-  const call = input.url ? await deps.calls.get(input.callSid) : undefined;
-  if (call && input.url) await deps.calls.recordVoicemail(call, { url: input.url, seconds: input.seconds });
+  if (input.url) await deps.calls.recordVoicemail(input.callSid, { url: input.url, seconds: input.seconds });
   return { kind: 'hangup' };
 }
 
@@ -99,17 +100,13 @@ export async function callEnded(
   now: Date = new Date(),
 ): Promise<CallStep> {
   if (!['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(input.callStatus)) return { kind: 'nothing' };
-  let call = await deps.calls.get(input.callSid);
-  if (!call) return { kind: 'nothing' };
-  if (call.status === 'ringing' && input.callStatus !== 'failed' && (await deps.calls.settle(call, { status: 'missed' }))) {
-    call = { ...call, status: 'missed' };
-  }
-  if (call.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
-  await deps.calls.finish(call, {
+  const ended = await deps.calls.finish(input.callSid, {
     endedAt: now.toISOString(),
     ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
-    failed: input.callStatus !== 'completed',
+    ringingBecomes: input.callStatus === 'failed' ? 'failed' : 'missed',
   });
+  const call = ended?.call;
+  if (call?.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
   return { kind: 'nothing' };
 }
 

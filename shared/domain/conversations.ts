@@ -11,6 +11,7 @@ import type {
   OptOutRepository,
   AutoReplyGuard,
   HandoffNotifier,
+  EventPublisher,
   VoiceTask,
   VoiceTaskQueue,
   UnclaimedMessages,
@@ -35,13 +36,15 @@ export type Send = (
 
 export interface VoiceWorkerDeps {
   calls: CallRepository;
-  lines: LineRepository;
+  lines: Pick<LineRepository, 'get'>;
   conversations: ConversationRepository;
   guard: AutoReplyGuard;
   optOuts: OptOutRepository;
   send: Send;
   tasks: VoiceTaskQueue;
   handoff: HandoffNotifier;
+  /** The event bus, where the hand-off event is published for any subscriber. */
+  events: EventPublisher;
   /** How long a customer message may wait for the business before the hand-off (HANDOFF_AFTER_SECONDS). */
   handoffAfterSeconds: number;
   adoption: AdoptionDeps;
@@ -78,31 +81,37 @@ export function runVoiceTask(deps: VoiceWorkerDeps, task: VoiceTask, now: () => 
 export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, now: () => Date = () => new Date()) {
   const call = await deps.calls.get(callId);
   if (!call || call.autoReply || call.autoReplySkipped) return 'done';
-  const line = await deps.lines.get(call.userId, call.lineId);
+  const callerId = toE164(call.from);
+  // The reads that decide what happens go together: the line, and whether the caller opted out.
+  const [line, optedOut] = await Promise.all([deps.lines.get(call.userId, call.lineId), callerId ? deps.optOuts.get(call.from) : undefined]);
   if (!line) return 'no-line';
-  if (!toE164(call.from)) {
+  if (!callerId) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'no-caller-id' });
     return 'no-caller-id';
   }
   const at = now();
-  const conversation = await deps.conversations.openFor({
-    userId: call.userId,
-    lineId: call.lineId,
-    customer: call.from,
-    conversationId: newId(at.getTime()),
-    at: at.toISOString(),
-  });
-  if (await deps.optOuts.get(call.from)) {
+  const windowMs = line.replyWindowHours * 3_600_000;
+  const [conversation, took] = await Promise.all([
+    deps.conversations.openFor({
+      userId: call.userId,
+      lineId: call.lineId,
+      customer: call.from,
+      conversationId: newId(at.getTime()),
+      at: at.toISOString(),
+    }),
+    optedOut ? false : deps.guard.take(line.lineId, call.from, callId, at.getTime(), at.getTime() + windowMs),
+  ]);
+  if (optedOut) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'opted-out', conversationId: conversation.conversationId });
     return 'opted-out';
   }
-  const windowMs = line.replyWindowHours * 3_600_000;
-  if (!(await deps.guard.take(line.lineId, call.from, callId, at.getTime(), at.getTime() + windowMs))) {
+  if (!took) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'reply-window', conversationId: conversation.conversationId });
     return 'reply-window';
   }
   const body = renderReply(line.missedCallReply, { businessName: line.businessName, callerNumber: call.from });
   const answer = await deps.send(call.userId, { to: call.from, body, idempotencyKey: `missed-call:${callId}` }, { source: 'missed-call', from: line.number });
+  // The conversation gets the reply before the call records it: a retry after a failure here sends nothing new and files it again harmlessly.
   await addOutbound(deps.conversations, conversation.conversationId, answer.notification);
   await deps.calls.recordAutoReply(callId, {
     autoReply: { notificationId: answer.notification.notificationId, status: answer.notification.status },
@@ -152,28 +161,34 @@ export async function fileInbound(deps: VoiceWorkerDeps, task: Extract<VoiceTask
 
 /**
  * A hand-off timer fired. If the customer's message still waits, the conversation is marked
- * `needsAttention` by the one timer that raises it first, and that timer delivers the HMAC-signed
- * event to the line's `handoffUrl`; a failed delivery is retried with backoff (the record comes
- * back, and only its own timer may deliver). A message answered meanwhile ends the timer quietly.
+ * `needsAttention` by the one timer that raises it first, and that timer publishes the hand-off
+ * event on the event bus (whether or not the line has a `handoffUrl`) and delivers it, HMAC-signed,
+ * to the line's `handoffUrl`; a failed delivery is retried with backoff (the record comes back,
+ * and only its own timer may deliver), without publishing again. A message answered meanwhile
+ * ends the timer quietly.
  */
 export async function handOff(deps: VoiceWorkerDeps, task: Extract<VoiceTask, { kind: 'handoff' }>, now: () => Date = () => new Date()) {
   const conversation = await deps.conversations.get(task.conversationId);
   if (!conversation || conversation.handoffSentFor === task.since || conversation.awaitingReplySince !== task.since) return 'answered';
   if (!(await deps.conversations.raiseHandoff(task.conversationId, task.since, task.timerId))) return 'raised-elsewhere';
-  const line = await deps.lines.get(conversation.userId, conversation.lineId);
+  const [line, messages] = await Promise.all([deps.lines.get(conversation.userId, conversation.lineId), deps.conversations.messages(task.conversationId)]);
+  const event = {
+    id: `${task.conversationId}:${task.since}`,
+    type: 'conversation.needs_attention',
+    at: now().toISOString(),
+    conversationId: task.conversationId,
+    lineId: conversation.lineId,
+    ...(line ? { lineNumber: line.number } : {}),
+    customer: conversation.customer,
+    waitingSince: task.since,
+    messages: messages.slice(-20).map(({ direction, body, at }) => ({ direction, body, at })),
+  };
+  if (conversation.handoffPublishedFor !== task.since) {
+    // The bus's subscribers serve every line of the deployment, so they learn whose line it is.
+    await deps.events.publish({ ...event, userId: conversation.userId });
+    await deps.conversations.markHandoffPublished(task.conversationId, task.since);
+  }
   if (line?.handoffUrl) {
-    const messages = await deps.conversations.messages(task.conversationId);
-    const event = {
-      id: `${task.conversationId}:${task.since}`,
-      type: 'conversation.needs_attention',
-      at: now().toISOString(),
-      conversationId: task.conversationId,
-      lineId: conversation.lineId,
-      lineNumber: line.number,
-      customer: conversation.customer,
-      waitingSince: task.since,
-      messages: messages.slice(-20).map(({ direction, body, at }) => ({ direction, body, at })),
-    };
     try {
       await deps.handoff.deliver(line.handoffUrl, event);
     } catch (err) {

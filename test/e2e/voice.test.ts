@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { busEvents } from '../../shared/topology.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
@@ -158,6 +159,12 @@ describe('lines', () => {
     expectError(await alice.request('GET', '/lines/not-a-line'), 400, 'VALIDATION_ERROR');
   });
 });
+
+/** The hand-off events of a conversation on the local event bus (GET /local/events). */
+async function handoffsOnBus(conversationId: string): Promise<Array<{ source: string; 'detail-type': string; detail: Record<string, unknown> }>> {
+  const { body } = await api.request('GET', `/local/events?detailType=${encodeURIComponent(busEvents.handoff.detailType)}`);
+  return body.items.filter((e: { detail: { conversationId?: string } }) => e.detail.conversationId === conversationId);
+}
 
 /** Plays a call through the simulator, as POST /local/twilio/calls does. */
 async function call(input: { from: string; to: string; answer: string; voicemail?: boolean }) {
@@ -529,6 +536,18 @@ describe('conversations', () => {
       expect(event!.body).toMatchObject({ type: 'conversation.needs_attention', conversationId, lineId: line.lineId, customer: caller });
       expect(event!.body.messages).toContainEqual(expect.objectContaining({ direction: 'inbound', body: 'Hello? Anyone there?' }));
       expect(event!.id).toBe(event!.body.id);
+      // The same event went to the event bus once, as the deployed Pipe forwards it.
+      const published = await eventually(
+        async () => {
+          const found = await handoffsOnBus(conversationId);
+          return found.length > 0 ? found : undefined;
+        },
+        20_000,
+        'the hand-off event on the bus',
+      );
+      expect(published).toHaveLength(1);
+      expect(published[0]).toMatchObject({ source: busEvents.handoff.source, 'detail-type': busEvents.handoff.detailType });
+      expect(published[0]!.detail).toEqual({ ...event!.body, userId: expect.any(String) });
 
       // The business answers: nobody needs to take over any more.
       await alice.request('POST', `/conversations/${conversationId}/messages`, { body: 'Sorry! Calling you now.' });
@@ -536,6 +555,31 @@ describe('conversations', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it('publishes the hand-off on the event bus for a line without a handoffUrl', async () => {
+    const alice = await newUser();
+    const line = await newLine(alice);
+    const caller = freshNumber();
+    const conversationId = await missedCall(alice, line, caller);
+    await text(caller, line.number, 'Is anyone there?');
+    const [published] = await eventually(
+      async () => {
+        const found = await handoffsOnBus(conversationId);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'the hand-off event on the bus',
+    );
+    expect(published!.detail).toMatchObject({
+      id: expect.stringMatching(new RegExp(`^${conversationId}:`)),
+      type: 'conversation.needs_attention',
+      conversationId,
+      lineId: line.lineId,
+      lineNumber: line.number,
+      customer: caller,
+    });
+    expect((await alice.request('GET', `/conversations/${conversationId}`)).body.needsAttention).toBe(true);
   });
 
   it('raises no hand-off when the business answers in time', async () => {

@@ -104,6 +104,7 @@ const pinned = [
   'AWS::S3::Bucket ConsoleBucket86B6957C',
   'AWS::S3::Bucket UploadBucketD2C1DA78',
   'AWS::SNS::Topic AlarmTopicD01E77F9',
+  'AWS::SQS::Queue HandoffEventsQueue76C500E0',
   'AWS::SQS::Queue IngestQueue88A12394',
   'AWS::SQS::Queue IngestQueueDeadLetterQueue769A6620',
   'AWS::SQS::Queue NotificationQueue9098CA41',

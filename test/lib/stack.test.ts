@@ -25,6 +25,7 @@ import {
   type QueueSpec,
   type TableKey,
   type TableSpec,
+  busEvents,
 } from '../../shared/topology.ts';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -199,6 +200,7 @@ describe('NotificationStack', () => {
         ...('statusCallbacks' in spec && spec.statusCallbacks ? [commonEnv.statusCallbackBaseUrl] : []),
         ...('configuresNumbers' in spec && spec.configuresNumbers ? [commonEnv.voiceWebhookBaseUrl, commonEnv.smsWebhookBaseUrl] : []),
         ...('handoffs' in spec && spec.handoffs ? [commonEnv.handoffSecretId] : []),
+        ...('publishes' in spec ? (spec.publishes ?? []).map((key) => busEvents[key].envVar) : []),
         ...Object.values(queues)
           .filter((q) => q.consumer === name)
           .flatMap((q) => [q.envVar, q.dlqEnvVar]),
@@ -336,7 +338,8 @@ describe('NotificationStack', () => {
           expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         );
       }
-      template.resourceCountIs('AWS::SQS::QueuePolicy', 2 * queueEntries.length);
+      // Two per queue (it and its dead-letter queue), one per kind of bus event.
+      template.resourceCountIs('AWS::SQS::QueuePolicy', 2 * queueEntries.length + Object.keys(busEvents).length);
     });
   });
 
@@ -684,6 +687,67 @@ describe('NotificationStack', () => {
     // Room for a few more routes and queues; past this, move another independent part into a nested stack.
     expect(Object.keys(resources).length).toBeLessThanOrEqual(450);
     expect(Object.keys(Template.fromStack(stack.observability).toJSON().Resources).length).toBeLessThanOrEqual(450);
+  });
+
+  describe('event bus', () => {
+    const defaultBus = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
+    };
+
+    it("forwards hand-off events from their queue to the account's default bus through a Pipe, with their source and detail-type", () => {
+      const pipe = stack.busEventPipes.handoff;
+      const props = resources[stack.getLogicalId(pipe.pipe)]!.Properties;
+      expect(props.Source).toEqual({ 'Fn::GetAtt': [logicalId(pipe.queue), 'Arn'] });
+      expect(props.Target).toEqual(defaultBus);
+      expect(props.RoleArn).toEqual({ 'Fn::GetAtt': [logicalId(pipe.role), 'Arn'] });
+      expect(props.TargetParameters).toEqual({
+        EventBridgeEventBusParameters: { Source: busEvents.handoff.source, DetailType: busEvents.handoff.detailType },
+        InputTemplate: '<$.body>',
+      });
+      // Encrypted, TLS only, and kept 14 days: a message the Pipe could not put is taken again meanwhile.
+      expect(resources[logicalId(pipe.queue)]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    });
+
+    it("lets the Pipe's role, assumable by EventBridge Pipes of this account only, read its queue and put events on the bus, nothing more", () => {
+      const pipe = stack.busEventPipes.handoff;
+      const role = resources[logicalId(pipe.role)]!.Properties;
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'pipes.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ]);
+      // Inline in the role, so they exist before the pipe first polls; no other policy names the role.
+      expect(role.Policies).toEqual([
+        {
+          PolicyName: 'forward',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+                Effect: 'Allow',
+                Resource: { 'Fn::GetAtt': [logicalId(pipe.queue), 'Arn'] },
+              },
+              { Action: 'events:PutEvents', Effect: 'Allow', Resource: defaultBus },
+            ],
+          },
+        },
+      ]);
+      const roleRef = JSON.stringify({ Ref: logicalId(pipe.role) });
+      expect(ofType('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleRef))).toEqual([]);
+    });
+
+    it('lets the voice worker, and no other function, send to the hand-off events queue, whose URL it is given', () => {
+      const queueId = logicalId(stack.busEventPipes.handoff.queue);
+      for (const [name, spec] of functionEntries) {
+        const sends = statementsOf(name).some((st) => actions(st).includes('sqs:SendMessage') && mentions(st, queueId));
+        expect(sends, name).toBe('publishes' in spec && (spec.publishes ?? []).includes('handoff'));
+      }
+      expect(resources[functionId('voice-worker')]!.Properties.Environment.Variables[busEvents.handoff.envVar]).toEqual({ Ref: queueId });
+    });
   });
 
   it('leaves no AwsSolutions finding unsuppressed', () => {

@@ -26,6 +26,8 @@ function world() {
   const guards = new Map<string, { callId: string; until: number }>();
   const sends: Array<{ to: string; body?: string; idempotencyKey?: string }> = [];
   const delivered: Array<Record<string, unknown>> = [];
+  const published: Array<Record<string, unknown>> = [];
+  let lineNow: LineRecord = line;
   const timers: unknown[] = [];
   let failDeliveries = 0;
   const optOuts = new FakeOptOutRepository();
@@ -34,7 +36,7 @@ function world() {
       get: async (id) => calls.get(id),
       recordAutoReply: async (id, outcome) => void calls.set(id, { ...calls.get(id)!, ...outcome }),
     } as VoiceWorkerDeps['calls'],
-    lines: { get: async () => line } as unknown as VoiceWorkerDeps['lines'],
+    lines: { get: async () => lineNow } as unknown as VoiceWorkerDeps['lines'],
     conversations: {
       openFor: async (input) => {
         const open = [...conversations.values()].find((c) => c.lineId === input.lineId && c.customer === input.customer && c.status === 'open');
@@ -53,9 +55,10 @@ function world() {
         return true;
       },
       markHandoffSent: async (id, since) => void conversations.set(id, { ...conversations.get(id)!, handoffSentFor: since }),
+      markHandoffPublished: async (id, since) => void conversations.set(id, { ...conversations.get(id)!, handoffPublishedFor: since }),
     } satisfies Pick<
       ConversationRepository,
-      'openFor' | 'get' | 'addMessage' | 'messages' | 'raiseHandoff' | 'markHandoffSent'
+      'openFor' | 'get' | 'addMessage' | 'messages' | 'raiseHandoff' | 'markHandoffSent' | 'markHandoffPublished'
     > as unknown as ConversationRepository,
     guard: {
       take: async (lineId, caller, callId, now, expiresAt) => {
@@ -98,6 +101,7 @@ function world() {
         delivered.push(event);
       },
     },
+    events: { publish: async (event) => void published.push(event) },
     handoffAfterSeconds: 60,
     adoption: {} as VoiceWorkerDeps['adoption'],
   };
@@ -115,7 +119,19 @@ function world() {
       createdAt: since,
       awaitingReplySince: since,
     });
-  return { deps, calls, conversations, sends, delivered, optOuts, missed, waiting, failNext: (n: number) => (failDeliveries = n) };
+  return {
+    deps,
+    calls,
+    conversations,
+    sends,
+    delivered,
+    published,
+    optOuts,
+    missed,
+    waiting,
+    failNext: (n: number) => (failDeliveries = n),
+    setLine: (changed: LineRecord) => (lineNow = changed),
+  };
 }
 
 const clock = () => new Date('2030-01-01T00:00:00.000Z');
@@ -174,6 +190,24 @@ describe('hand-off timers', () => {
     expect(w.delivered).toHaveLength(1);
     expect(w.delivered[0]).toMatchObject({ id: `C1:${since}`, type: 'conversation.needs_attention', customer: '+14155550123' });
     expect(w.conversations.get('C1')!.needsAttention).toBe(true);
+    // The same event on the event bus, once, naming the line's owner for the bus's subscribers.
+    expect(w.published).toEqual([{ ...w.delivered[0], userId: 'u1' }]);
+  });
+
+  it('publishes on the event bus when the line has no handoffUrl, and posts nothing', async () => {
+    const w = world();
+    const { handoffUrl: _none, ...withoutUrl } = line;
+    w.setLine(withoutUrl);
+    w.waiting('C1', since);
+    expect(await handOff(w.deps, { kind: 'handoff', conversationId: 'C1', since, timerId: 't1' }, clock)).toBe('handed-off');
+    expect(w.delivered).toEqual([]);
+    expect(w.published).toHaveLength(1);
+    expect(w.published[0]).toMatchObject({
+      id: `C1:${since}`,
+      conversationId: 'C1',
+      lineNumber: line.number,
+      messages: [{ direction: 'inbound', body: 'Hello?' }],
+    });
   });
 
   it('does nothing when the business answered meanwhile', async () => {
@@ -192,5 +226,7 @@ describe('hand-off timers', () => {
     expect(await handOff(w.deps, { kind: 'handoff', conversationId: 'C1', since, timerId: 't2' }, clock)).toBe('raised-elsewhere');
     expect(await handOff(w.deps, { kind: 'handoff', conversationId: 'C1', since, timerId: 't1' }, clock)).toBe('handed-off');
     expect(w.delivered).toHaveLength(1);
+    // The bus got the event with the first attempt; the retries of the POST do not publish it again.
+    expect(w.published).toHaveLength(1);
   });
 });
