@@ -361,6 +361,7 @@ describe('costly patterns and oversize messages', () => {
       '[a-z]{0,1000}',
       '((((.{0,5}){0,5}){0,5}){0,5})',
       '(.{0,100}){0,10}',
+      '((ab|a)(b|ba)){0,20}$',
     ];
     for (const fileNameRegex of patterns) {
       const answer = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', fileNameRegex });
