@@ -7,6 +7,7 @@ import { SqsNotificationQueue } from '../shared/adapters/sqs-notification-queue-
 import { presentNotification } from '../shared/domain/files.ts';
 import { createSend } from '../shared/domain/send-api.ts';
 import { json, userRoute } from '../shared/http.ts';
+import { configuredTargetPolicy } from '../shared/targets.ts';
 import { sendRequestSchema } from '../shared/schemas/notification.schema.ts';
 
 const deps = {
@@ -16,6 +17,7 @@ const deps = {
   settings: new DynamoSettingsRepository(),
   templates: new DynamoTemplateRepository(),
   files: new DynamoFileRepository(),
+  targetPolicy: configuredTargetPolicy(),
 };
 
 export const handler = userRoute({ body: sendRequestSchema }, async ({ userId, body }) => {

@@ -422,3 +422,26 @@ describe('an upload form used again within its lifetime', () => {
     expectClean('reused upload form', 2);
   });
 });
+
+describe('costly targets', () => {
+  it('refuses premium-rate and shared-cost numbers wherever a number is texted or called, naming the field', async () => {
+    const premium = ['+19005550123', '+449098790123', '+448712345678'];
+    for (const target of premium) {
+      const rule = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
+      record('costly targets', rule.status, { wrote: rule.status < 300 });
+      expect(rule.body.error?.details).toEqual([expect.objectContaining({ field: 'target', message: expect.stringMatching(/premium-rate number/) })]);
+      const send = await user.request('POST', '/notifications', { to: target, body: 'hello' });
+      record('costly targets', send.status, { wrote: send.status < 300 });
+      expect(send.body.error?.details).toEqual([expect.objectContaining({ field: 'to', message: expect.stringMatching(/premium-rate number/) })]);
+      const line = await user.request('POST', '/lines', { number: '+15005550006', forwardTo: target });
+      record('costly targets', line.status, { wrote: line.status < 300 });
+      expect(line.body.error?.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'forwardTo', message: expect.stringMatching(/premium-rate/) })]),
+      );
+    }
+    const batch = await user.request('POST', '/notifications/batch', { items: premium.map((to) => ({ to, body: 'hello' })) });
+    for (const result of batch.body.results as Array<{ status: number }>) record('costly targets', result.status, { wrote: result.status < 300 });
+    expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([400, 400, 400]);
+    expectClean('costly targets', 12);
+  });
+});
