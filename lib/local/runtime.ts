@@ -134,6 +134,8 @@ const inboundRequest = z.strictObject({
   to: z.string().check(z.minLength(1)),
   body: z._default(z.string(), ''),
   mediaUrls: z.optional(z.array(z.url()).check(z.maxLength(10))),
+  /** Media the simulator hosts as Twilio hosts an MMS's (its URL needs the account's credentials and redirects). */
+  media: z.optional(z.array(z.strictObject({ contentType: z.string().check(z.minLength(1)), data: z.base64() })).check(z.maxLength(10))),
 });
 
 /**
@@ -289,11 +291,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
           400,
           errorBody(
             'VALIDATION_ERROR',
-            'Send {"from","to","body","mediaUrls"?}: ' + parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
+            'Send {"from","to","body","mediaUrls"?,"media"?:[{"contentType","data"}]}: ' +
+              parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' '),
           ),
         );
       // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).
-      return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
+      return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data, `http://127.0.0.1:${port}`));
     }
     if (await phoneNumbers.handle(req, res, body)) return;
     if (await voiceCalls.handle(req, res, body)) return;
