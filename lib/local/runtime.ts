@@ -14,7 +14,7 @@ import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
-import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
+import { errorBody, gatewayErrorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
@@ -309,11 +309,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       return;
     }
     if (!match && serveConsole(consoleDir, req, res, path, consoleSettings)) return;
-    if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
+    if (!match) return sendJson(res, 404, gatewayErrorBody(404, 'NOT_FOUND', `No route for ${method} ${path}.`));
     let claims: Record<string, string | number> | undefined;
     if (match.route.auth === 'user') {
       claims = await auth.verify(req.headers.authorization);
-      if (!claims) return sendJson(res, 401, errorBody('UNAUTHORIZED', 'A valid bearer token is required (POST /local/token issues one).'));
+      if (!claims) return sendJson(res, 401, gatewayErrorBody(401, 'UNAUTHORIZED', 'A valid bearer token is required (POST /local/token issues one).'));
     }
     const event = toApiGatewayEvent(req, body, match, claims);
     const result = await withTimeout(

@@ -175,7 +175,16 @@ describe('the pipeline, end to end through HTTP', () => {
     const none = await api.request('GET', '/rules');
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('UNAUTHORIZED');
+    // API Gateway's own body as well, as the deployed JWT authorizer answers.
+    expect(none.body.message).toBe('Unauthorized');
     const forged = await api.as('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad').request('GET', '/rules');
     expect(forged.status).toBe(401);
+    expect(forged.body).toMatchObject({ message: 'Unauthorized', error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('answers an unknown route as the deployed API does (404 {"message":"Not Found"}), with the contract’s error too', async () => {
+    const unknown = await api.request('GET', '/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ message: 'Not Found', error: { code: 'NOT_FOUND', message: 'No route for GET /no-such-route.' } });
   });
 });
