@@ -8,6 +8,7 @@ import { presentNotification } from '../shared/domain/files.ts';
 import { createSend } from '../shared/domain/send-api.ts';
 import { json } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
+import { configuredTargetPolicy } from '../shared/targets.ts';
 import { sendRequestSchema } from '../shared/schemas/notification.schema.ts';
 
 const deps = {
@@ -17,6 +18,7 @@ const deps = {
   settings: new DynamoSettingsRepository(),
   templates: new DynamoTemplateRepository(),
   files: new DynamoFileRepository(),
+  targetPolicy: configuredTargetPolicy(),
 };
 
 export const handler = userRoute({ body: sendRequestSchema }, async ({ userId, body }) => {

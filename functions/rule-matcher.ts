@@ -29,7 +29,8 @@ export const handler = queueConsumer(queues.upload, async (record) => {
   if ('Event' in event) return; // s3:TestEvent, sent once when the notification is configured
   for (const r of event.Records) {
     if (!r.eventName.startsWith('ObjectCreated:')) continue;
-    const result = await recordUploadAndFanOut(deps, { key: r.s3.object.key, eventTime: r.eventTime });
+    const { key, eTag } = r.s3.object;
+    const result = await recordUploadAndFanOut(deps, { key, eventTime: r.eventTime, ...(eTag !== undefined ? { eTag } : {}) });
     reportActivity(`upload ${result.fileId} stored: ${result.matched} rule(s) matched, ${result.enqueued} notification(s) queued`, { ...result });
   }
 });

@@ -195,6 +195,8 @@ export class NotificationStack extends Stack {
     const emailFrom: string = props.emailFrom ?? this.node.tryGetContext('emailFrom') ?? 'notifications@example.com';
     const skipBundling = [true, 'true'].includes(this.node.tryGetContext('skipBundling'));
     const logLevel: string = this.node.tryGetContext('logLevel') ?? 'INFO';
+    const targetCountries: string | undefined = this.node.tryGetContext('targetCountries');
+    const targetNumberTypes: string | undefined = this.node.tryGetContext('targetNumberTypes');
 
     // Requests per second and burst of each user's bucket on the user routes (cdk.json context, or these).
     const userRate = {
@@ -211,6 +213,9 @@ export class NotificationStack extends Stack {
       fn.addEnvironment(commonEnv.publicBaseUrl, publicBaseUrl);
       fn.addEnvironment(commonEnv.twilioFromNumber, twilioFromNumber);
       fn.addEnvironment(commonEnv.logLevel, logLevel);
+      // Which numbers may be texted or called (cdk.json context); unset keeps the default policy.
+      if (targetCountries) fn.addEnvironment(commonEnv.targetCountries, targetCountries);
+      if (targetNumberTypes) fn.addEnvironment(commonEnv.targetNumberTypes, targetNumberTypes);
       if ('twilio' in spec && spec.twilio) {
         fn.addEnvironment(commonEnv.twilioMps, twilioMps);
         fn.addEnvironment(commonEnv.emailFrom, emailFrom);

@@ -34,3 +34,6 @@ export const messageConfigParts = {
   messagesTable: z.object({ [tables.messages.envVar]: nonEmpty }),
   ingestQueue: z.object({ [queues.ingest.envVar]: nonEmpty }),
 };
+
+/** Which phone numbers may be texted or called (shared/domain/target-policy.ts); unset: any country, no premium-rate or shared-cost. */
+export const targetPolicyConfig = z.object({ TARGET_COUNTRIES: z.optional(z.string()), TARGET_NUMBER_TYPES: z.optional(z.string()) });

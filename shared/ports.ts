@@ -14,6 +14,14 @@ export interface FileRecord {
   tags: string[];
   uploadedAt: string;
   objectKey: string;
+  /** The stored object's ETag when the file was recorded: the content the record describes. */
+  eTag?: string;
+  /**
+   * When an upload form reused within its lifetime replaced the object after the file was
+   * recorded. The record keeps describing the first object; its download link is pinned to the
+   * recorded ETag, so it never serves the replacing bytes.
+   */
+  replacedAt?: string;
 }
 
 /** What POST /uploads promised, kept until the object arrives. */
@@ -50,6 +58,11 @@ export interface FileRepository {
   /** Writes (or rewrites) the file's search index items; idempotent. */
   indexFile(file: FileRecord): Promise<void>;
   getFile(userId: string, fileId: string): Promise<FileRecord | undefined>;
+  /**
+   * Marks a recorded file's object as replaced (once; the first mark stays) and rewrites its index
+   * items with the mark; nothing else of the record changes. Returns the record as stored.
+   */
+  markReplaced(file: FileRecord, replacedAt: string): Promise<FileRecord>;
 }
 
 /** What GET /files filters on; every field is optional and all of them combine. */
@@ -304,6 +317,8 @@ export interface NotificationQueue {
 export interface StoredObject {
   sizeBytes: number;
   contentType: string;
+  /** Without quotes, as S3 events carry it. */
+  eTag?: string;
 }
 
 export interface PresignedUpload {
@@ -318,7 +333,8 @@ export interface UploadSigner {
 }
 
 export interface FileStore {
-  presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string>;
+  /** With `ifMatch`, the link serves the object only while its ETag is that one (S3 refuses it otherwise). */
+  presignDownload(key: string, fileName: string, expiresInSeconds: number, ifMatch?: string): Promise<string>;
   /** Undefined when there is no such object. */
   head(key: string): Promise<StoredObject | undefined>;
 }

@@ -804,6 +804,10 @@ export const commonEnv = {
   smsWebhookBaseUrl: 'SMS_WEBHOOK_BASE_URL',
   /** The secret that signs hand-off events (HMAC-SHA256); HANDOFF_SECRET holds the key itself locally. */
   handoffSecretId: 'HANDOFF_SECRET_ID',
+  /** ISO countries numbers may be texted or called in (comma-separated); unset for any. */
+  targetCountries: 'TARGET_COUNTRIES',
+  /** Number types that may be texted or called (libphonenumber's names); unset for all but PREMIUM_RATE and SHARED_COST. */
+  targetNumberTypes: 'TARGET_NUMBER_TYPES',
 } as const;
 
 export type BusEventKey = 'handoff';

@@ -7,6 +7,7 @@ import { SqsNotificationQueue } from './adapters/sqs-notification-queue-adapter.
 import type { Send } from './domain/conversations.ts';
 import { createSend } from './domain/send-api.ts';
 import { sendRequestSchema } from './schemas/notification.schema.ts';
+import { configuredTargetPolicy } from './targets.ts';
 
 /**
  * A line's messages go through POST /notifications' own path: the same validation, settings,
@@ -20,6 +21,7 @@ export function pipelineSend(notifications = new DynamoNotificationRepository())
     settings: new DynamoSettingsRepository(),
     templates: new DynamoTemplateRepository(),
     files: new DynamoFileRepository(),
+    targetPolicy: configuredTargetPolicy(),
   };
   return (userId, request, opts) => createSend(deps, userId, sendRequestSchema.parse(request), undefined, opts);
 }

@@ -153,6 +153,18 @@ export const errorBody = (code: string, message: string, details?: unknown) => (
   error: { code, message, ...(details !== undefined ? { details } : {}) },
 });
 
+/** What the deployed HTTP API answers itself, before any function runs: its JWT authorizer's 401 and an unknown route's 404. */
+const GATEWAY_MESSAGES = { 401: 'Unauthorized', 404: 'Not Found' } as const;
+
+/**
+ * An answer the deployed API Gateway gives itself, with its body's `message` (`{"message":"Unauthorized"}`,
+ * `{"message":"Not Found"}`), beside the contract's `error`: a client reading either finds it here.
+ */
+export const gatewayErrorBody = (status: keyof typeof GATEWAY_MESSAGES, code: string, message: string) => ({
+  message: GATEWAY_MESSAGES[status],
+  ...errorBody(code, message),
+});
+
 /** Reads a request body, refusing more than `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];

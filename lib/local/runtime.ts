@@ -14,7 +14,7 @@ import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
-import { errorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
+import { errorBody, gatewayErrorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
@@ -137,6 +137,8 @@ const inboundRequest = z.strictObject({
   to: z.string().check(z.minLength(1)),
   body: z._default(z.string(), ''),
   mediaUrls: z.optional(z.array(z.url()).check(z.maxLength(10))),
+  /** Media the simulator hosts as Twilio hosts an MMS's (its URL needs the account's credentials and redirects). */
+  media: z.optional(z.array(z.strictObject({ contentType: z.string().check(z.minLength(1)), data: z.base64() })).check(z.maxLength(10))),
 });
 
 /**
@@ -295,11 +297,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
           400,
           errorBody(
             'VALIDATION_ERROR',
-            `Send {"from","to","body","mediaUrls"?}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')}`,
+            `Send {"from","to","body","mediaUrls"?,"media"?:[{"contentType","data"}]}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(' ')}`,
           ),
         );
       // The webhook's status and the TwiML it answered with: what Twilio would do next (a reply, or nothing).
-      return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data));
+      return sendJson(res, 200, await simulator.sendInbound(`${publicBaseUrl}/twilio/incoming`, parsed.data, `http://127.0.0.1:${port}`));
     }
     if (await phoneNumbers.handle(req, res, body)) return;
     if (eventBus.handle(req, res)) return;
@@ -313,11 +315,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       return;
     }
     if (!match && serveConsole(consoleDir, req, res, path, consoleSettings)) return;
-    if (!match) return sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${method} ${path}.`));
+    if (!match) return sendJson(res, 404, gatewayErrorBody(404, 'NOT_FOUND', `No route for ${method} ${path}.`));
     let claims: Record<string, string | number> | undefined;
     if (match.route.auth === 'user') {
       claims = await auth.verify(req.headers.authorization);
-      if (!claims) return sendJson(res, 401, errorBody('UNAUTHORIZED', 'A valid bearer token is required (POST /local/token issues one).'));
+      if (!claims) return sendJson(res, 401, gatewayErrorBody(401, 'UNAUTHORIZED', 'A valid bearer token is required (POST /local/token issues one).'));
     }
     const event = toApiGatewayEvent(req, body, match, claims);
     const result = await withTimeout(

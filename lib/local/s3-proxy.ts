@@ -34,8 +34,27 @@ export function proxyToS3(s3Endpoint: string, req: IncomingMessage, res: ServerR
     });
     return;
   }
+  if (missesSignedHeader(req, path)) {
+    sendS3Error(res, {
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    });
+    return;
+  }
   const upstream = forward(s3Endpoint, req, res, path);
   req.pipe(upstream);
+}
+
+/**
+ * A presigned request that signed a header it does not send: S3's signature check fails on it.
+ * The embedded S3 checks no signature; this is what a download link pinned to an ETag
+ * (`If-Match`, signed) relies on, so a plain GET of it is refused here as S3 refuses it.
+ */
+function missesSignedHeader(req: IncomingMessage, path: string): boolean {
+  const signed = new URL(path, 'http://s3.local').searchParams.get('X-Amz-SignedHeaders');
+  if (!signed) return false;
+  return signed.split(';').some((name) => name !== 'host' && req.headers[name.toLowerCase()] === undefined);
 }
 
 function forward(s3Endpoint: string, req: IncomingMessage, res: ServerResponse, path: string, headers = req.headers) {

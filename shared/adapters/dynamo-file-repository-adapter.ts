@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { configParts, readConfig } from '../config.ts';
 import { InvalidCursorError } from '../errors.ts';
 import type { FileFilter, FileRecord, FileRepository, FileSearch, Page, PageRequest, PendingUpload } from '../ports.ts';
@@ -140,8 +148,13 @@ function narrowingExpression(narrow: SearchPlan['narrow']) {
 
 const fileFields = ['userId', 'fileId', 'fileName', 'fileType', 'contentType', 'sizeBytes', 'tags', 'uploadedAt', 'objectKey'] as const;
 
+/** Present only on some records. */
+const optionalFileFields = ['eTag', 'replacedAt'] as const;
+
 function toFileRecord(item: Record<string, unknown>): FileRecord {
-  return Object.fromEntries(fileFields.map((field) => [field, item[field]])) as unknown as FileRecord;
+  const record = Object.fromEntries(fileFields.map((field) => [field, item[field]]));
+  for (const field of optionalFileFields) if (item[field] !== undefined) record[field] = item[field];
+  return record as unknown as FileRecord;
 }
 
 /**
@@ -181,6 +194,31 @@ export class DynamoFileRepository implements FileRepository, FileSearch {
       stored = existing;
     }
     if (opts.index !== false) await this.indexFile(stored);
+    return stored;
+  }
+
+  async markReplaced(file: FileRecord, replacedAt: string): Promise<FileRecord> {
+    let stored: FileRecord;
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fileKey(file.userId, file.fileId),
+          UpdateExpression: 'SET replacedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(replacedAt)',
+          ExpressionAttributeValues: { ':at': replacedAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      stored = stripKeys<FileRecord>(out.Attributes ?? {});
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      const existing = await this.getFile(file.userId, file.fileId);
+      if (!existing) throw err;
+      stored = existing;
+    }
+    // The index items hold whole records; list pages pin the link from them.
+    await this.indexFile(stored);
     return stored;
   }
 

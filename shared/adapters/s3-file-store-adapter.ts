@@ -11,13 +11,15 @@ export class S3FileStore implements FileStore {
     private readonly client: S3Client = s3Client,
   ) {}
 
-  async presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
+  async presignDownload(key: string, fileName: string, expiresInSeconds: number, ifMatch?: string): Promise<string> {
     return getSignedUrl(
       this.client,
       new GetObjectCommand({
         Bucket: this.bucket,
         Key: key,
         ResponseContentDisposition: `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+        // Signed as a header: a request without it, or with another ETag, is refused by S3.
+        ...(ifMatch !== undefined ? { IfMatch: `"${ifMatch}"` } : {}),
       }),
       { expiresIn: expiresInSeconds },
     );
@@ -26,7 +28,11 @@ export class S3FileStore implements FileStore {
   async head(key: string): Promise<StoredObject | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { sizeBytes: out.ContentLength ?? 0, contentType: out.ContentType ?? 'application/octet-stream' };
+      return {
+        sizeBytes: out.ContentLength ?? 0,
+        contentType: out.ContentType ?? 'application/octet-stream',
+        ...(out.ETag ? { eTag: out.ETag.replace(/"/g, '') } : {}),
+      };
     } catch (err) {
       if (err instanceof NotFound || (err as { name?: string }).name === 'NotFound') return undefined;
       throw err;

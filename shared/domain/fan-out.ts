@@ -36,6 +36,8 @@ export interface FanOutDeps {
 export interface StoredObjectEvent {
   key: string;
   eventTime: string;
+  /** The stored object's ETag as the event names it (without quotes); absent from older journals. */
+  eTag?: string;
 }
 
 /** An object the system cannot account for; retrying will not help, so it goes to the DLQ at once. */
@@ -60,6 +62,8 @@ export async function recordUploadAndFanOut(deps: FanOutDeps, event: StoredObjec
   if (!owner) throw new UnknownUploadError(`Object key ${event.key} was not made by POST /uploads.`);
   const file = await recordFile(deps, owner.userId, owner.fileId, event);
   if (!file) return { fileId: owner.fileId, matched: 0, enqueued: 0 };
+  // The event of a replacing object: the record, its notifications and its index stay as they were.
+  if (replacesRecorded(file, event)) return { fileId: owner.fileId, matched: 0, enqueued: 0, replaced: true };
 
   const rules = await deps.rules.listAll(file.userId);
   // Within the upload's matching budget: rules whose pattern did not run in time are counted, not matched.
@@ -140,9 +144,18 @@ async function templateBodies(templates: TemplateRepository | undefined, userId:
   return new Map(found.flatMap((t) => (t ? [[t.templateId, t.body] as const] : [])));
 }
 
+/**
+ * The file the event's object makes, recorded once from the object itself. A later event for a
+ * recorded file is a redelivery when it names the recorded object; when it names another (an
+ * upload form used again within its lifetime) the record stays as it is, is marked replaced,
+ * and nothing is matched or sent again.
+ */
 async function recordFile(deps: FanOutDeps, userId: string, fileId: string, event: StoredObjectEvent): Promise<FileRecord | undefined> {
   const existing = await deps.files.getFile(userId, fileId);
-  if (existing) return existing;
+  if (existing) {
+    if (!replacesRecorded(existing, event) || existing.replacedAt !== undefined) return existing;
+    return deps.files.markReplaced(existing, new Date(event.eventTime).toISOString());
+  }
   const intent = await deps.files.getPendingUpload(userId, fileId);
   if (!intent) throw new UnknownUploadError(`No upload was requested for ${event.key}, or its request expired.`);
   const object = await deps.store.head(intent.objectKey);
@@ -158,8 +171,14 @@ async function recordFile(deps: FanOutDeps, userId: string, fileId: string, even
     tags: intent.tags,
     uploadedAt: new Date(event.eventTime).toISOString(),
     objectKey: intent.objectKey,
+    ...(object.eTag !== undefined ? { eTag: object.eTag } : {}),
   };
   return deps.files.recordFile(file, { index: false });
+}
+
+/** True when the event names an object other than the one the file was recorded from. */
+function replacesRecorded(file: FileRecord, event: StoredObjectEvent): boolean {
+  return event.eTag !== undefined && file.eTag !== undefined && event.eTag !== file.eTag;
 }
 
 /** Maps with at most `limit` calls in flight. */

@@ -21,6 +21,15 @@ export function parseObjectKey(key: string): { userId: string; fileId: string } 
   }
 }
 
+/**
+ * The ETag a file's download link is pinned to: only once its object was replaced after it was
+ * recorded, so the link can no longer serve content other than what the record describes.
+ */
+export function pinnedETag(file: Pick<FileRecord, 'eTag' | 'replacedAt'>): string | undefined {
+  if (file.replacedAt === undefined) return undefined;
+  return file.eTag ?? 'replaced';
+}
+
 /** FileMetadata as every route returns it, with a fresh short-lived download link. */
 export async function presentFile(file: FileRecord, store: FileStore) {
   return {
@@ -31,7 +40,7 @@ export async function presentFile(file: FileRecord, store: FileStore) {
     sizeBytes: file.sizeBytes,
     tags: file.tags,
     uploadedAt: file.uploadedAt,
-    downloadUrl: await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS),
+    downloadUrl: await store.presignDownload(file.objectKey, file.fileName, DOWNLOAD_URL_TTL_SECONDS, pinnedETag(file)),
   };
 }
 

@@ -19,6 +19,7 @@ import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
 import { cancelableStatuses } from './notification-status.ts';
 import { toE164 } from './phone.ts';
+import { DEFAULT_TARGET_POLICY, targetRefusal, type TargetPolicy } from './target-policy.ts';
 import { smsSize } from './sms-segments.ts';
 import { afterQuietHours, mentionsStop, settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 import { renderUserTemplate } from './templates.ts';
@@ -38,6 +39,8 @@ export interface SendApiDeps {
   settings: SettingsRepository;
   templates: TemplateRepository;
   files: FileRepository;
+  /** Which numbers may be texted (the operator's countries and number types); premium-rate and shared-cost refused when absent. */
+  targetPolicy?: TargetPolicy;
 }
 
 export interface SendAnswer {
@@ -64,13 +67,15 @@ export class NotReschedulableError extends AppError {
 const bad = (field: string, message: string) => new ValidationError(message, [{ field, message }]);
 
 /** The recipient as stored: E.164 for phone channels, a lower-case address for email. */
-function recipientOf(req: SendRequest): string {
+function recipientOf(req: SendRequest, policy: TargetPolicy = DEFAULT_TARGET_POLICY): string {
   if (req.channel === 'email') {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(req.to)) throw bad('to', 'to must be an email address for the email channel.');
     return req.to.toLowerCase();
   }
   const e164 = toE164(req.to.replace(/^whatsapp:/, ''));
   if (!e164) throw bad('to', `to must be a valid phone number in E.164 form (such as +14155550100) for the ${req.channel} channel.`);
+  const refusal = targetRefusal('to', e164, policy);
+  if (refusal) throw bad('to', refusal);
   return e164;
 }
 
@@ -99,7 +104,7 @@ export async function createSend(
 ): Promise<SendAnswer> {
   const now = clock().getTime();
   const at = new Date(now).toISOString();
-  const to = recipientOf(req);
+  const to = recipientOf(req, deps.targetPolicy);
   const requested = req.sendAt !== undefined ? checkSchedule(req.sendAt, now) : undefined;
 
   let rendered: string;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { rangeProblems, WEEKDAYS } from '../domain/business-hours.ts';
 import { toE164 } from '../domain/phone.ts';
+import { targetIssue } from '../targets.ts';
 import { isTimeZone } from './notification.schema.ts';
 import '../validation.ts';
 
@@ -18,6 +19,11 @@ const phone = (field: string) =>
       const e164 = toE164(value);
       if (!e164) {
         ctx.issues.push({ code: 'custom', message: `${field} must be a valid phone number in E.164 form, such as +14155550100.`, input: value });
+        return z.NEVER;
+      }
+      const refusal = field === 'forwardTo' ? targetIssue(field, e164) : undefined;
+      if (refusal) {
+        ctx.issues.push({ code: 'custom', message: refusal, input: value });
         return z.NEVER;
       }
       return e164;

@@ -1,4 +1,5 @@
 import { toE164 } from '../domain/phone.ts';
+import { targetIssue } from '../targets.ts';
 import { MAX_TEMPLATE_LENGTH, templateProblems } from '../domain/message-template.ts';
 import { checkPatternCost, compileUserPattern, MAX_PATTERN_LENGTH, UserPatternError } from '../domain/user-pattern.ts';
 import * as z from 'zod/mini';
@@ -74,7 +75,10 @@ function normalTarget(rule: RuleShape): string | undefined {
 const targetSuitsChannel = <T extends RuleShape>() =>
   z.superRefine<T>(
     (rule, ctx) => {
-      if (normalTarget(rule) !== undefined) return;
+      const normal = normalTarget(rule);
+      const refusal = normal !== undefined && rule.notifyVia !== 'email' ? targetIssue('target', normal) : undefined;
+      if (refusal) ctx.issues.push({ code: 'custom', path: ['target'], message: refusal, input: rule });
+      if (normal !== undefined) return;
       const message =
         rule.notifyVia === 'email'
           ? 'target must be an email address for the email channel.'

@@ -18,6 +18,8 @@ export const s3EventSchema = z.union([
               z.transform((k) => decodeURIComponent(k.replace(/\+/g, ' '))),
             ),
             size: z.optional(z.number()),
+            eTag: z.optional(z.string()),
+            sequencer: z.optional(z.string()),
           }),
         }),
       }),

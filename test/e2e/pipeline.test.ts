@@ -61,6 +61,43 @@ describe('the pipeline, end to end through HTTP', () => {
     expect((await download.text()).length).toBe(2048);
   });
 
+  it('keeps a recorded file as it was when its upload form is used again, sends nothing more, and pins its link', async () => {
+    const carol = api.as(await api.tokenFor('carol-reuse'));
+    await carol.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550166' });
+    const form = await carol.upload({ fileName: 'photo.png', contentType: 'image/png', content: 'p'.repeat(1000) });
+    await eventually(async () => ((await notificationsFor(carol, form.fileId))[0]?.status === 'delivered' ? true : undefined), 20_000, 'delivery');
+
+    const again = new FormData();
+    for (const [k, v] of Object.entries(form.fields)) again.append(k, v);
+    again.append('file', new Blob(['q'.repeat(900)], { type: 'image/png' }), 'photo.png');
+    expect((await fetch(form.url, { method: 'POST', body: again })).status).toBeLessThan(300);
+
+    const file = await eventually(
+      async () => {
+        const answer = await carol.request('GET', `/files/${form.fileId}`);
+        return new URL(answer.body.downloadUrl).searchParams.get('X-Amz-SignedHeaders')?.includes('if-match') ? answer.body : undefined;
+      },
+      20_000,
+      'the replaced object to be noticed',
+    );
+    expect(file).toMatchObject({ fileId: form.fileId, sizeBytes: 1000, contentType: 'image/png' });
+    expect(file.notifications).toHaveLength(1);
+    // The link signed If-Match with the first object's ETag: S3 refuses it without the header (403)
+    // and with it (412), since the object under the key is no longer that one.
+    expect((await fetch(file.downloadUrl)).status).toBe(403);
+    // The list reads the index items, rewritten with the mark just after the file's own item.
+    await eventually(
+      async () => {
+        const listed = (await carol.request('GET', '/files')).body.items.find((f: { fileId: string }) => f.fileId === form.fileId);
+        return new URL(listed.downloadUrl).searchParams.get('X-Amz-SignedHeaders')?.includes('if-match') ? true : undefined;
+      },
+      20_000,
+      'the list to pin the link too',
+    );
+    const texts = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+14155550166');
+    expect(texts).toHaveLength(1);
+  });
+
   it('ends a send to an invalid number as failed with 21211 after exactly one attempt', async () => {
     const bob = api.as(await api.tokenFor('bob'));
     await bob.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+15005550001' });
@@ -138,7 +175,16 @@ describe('the pipeline, end to end through HTTP', () => {
     const none = await api.request('GET', '/rules');
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('UNAUTHORIZED');
+    // API Gateway's own body as well, as the deployed JWT authorizer answers.
+    expect(none.body.message).toBe('Unauthorized');
     const forged = await api.as('eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad').request('GET', '/rules');
     expect(forged.status).toBe(401);
+    expect(forged.body).toMatchObject({ message: 'Unauthorized', error: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('answers an unknown route as the deployed API does (404 {"message":"Not Found"}), with the contract’s error too', async () => {
+    const unknown = await api.request('GET', '/no-such-route');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ message: 'Not Found', error: { code: 'NOT_FOUND', message: 'No route for GET /no-such-route.' } });
   });
 });

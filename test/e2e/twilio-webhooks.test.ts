@@ -335,6 +335,31 @@ describe('inbound MMS media', () => {
     expect(legacy.Contents ?? []).toEqual([]);
     expect(bucket.messageMediaPrefix.startsWith(bucket.prefix)).toBe(false);
   });
+  it('fetches media the simulator hosts as Twilio does: with the account’s credentials, through its redirect', async () => {
+    const from = freshNumber();
+    const answer = await api.request('POST', '/local/twilio/inbound', {
+      from,
+      to: runtime.twilio.fromNumber,
+      body: 'hosted pic',
+      media: [{ contentType: 'image/png', data: png.toString('base64') }],
+    });
+    expect(answer.body).toMatchObject({ status: 200 });
+
+    const [message] = await storedMessagesFrom(from);
+    expect(message!.messageSid).toMatch(/^MM[0-9a-f]{32}$/);
+    const key = mediaKey(png);
+    expect(message!.media).toEqual([
+      {
+        url: expect.stringMatching(new RegExp(`/2010-04-01/Accounts/${runtime.twilio.accountSid}/Messages/${message!.messageSid}/Media/ME[0-9a-f]{32}$`)),
+        contentType: 'image/png',
+        sha256: key.slice(ownerPrefix().length),
+        key,
+        sizeBytes: png.length,
+      },
+    ]);
+    // Without the account's credentials the URL gives nothing away.
+    expect((await fetch(message!.media![0]!.url, { redirect: 'manual' })).status).toBe(401);
+  });
 });
 
 describe('a notification’s history', () => {

@@ -280,6 +280,7 @@ describe('GET /rules paging', () => {
 describe('authentication', () => {
   it('answers 401 to a request without a token', async () => {
     const anonymous = await api.request('POST', '/rules', smsRule());
-    expectError(anonymous, 401, 'UNAUTHORIZED');
+    expectError({ ...anonymous, body: { error: anonymous.body.error } }, 401, 'UNAUTHORIZED');
+    expect(anonymous.body.message).toBe('Unauthorized');
   });
 });

@@ -361,6 +361,7 @@ describe('costly patterns and oversize messages', () => {
       '[a-z]{0,1000}',
       '((((.{0,5}){0,5}){0,5}){0,5})',
       '(.{0,100}){0,10}',
+      '((ab|a)(b|ba)){0,20}$',
     ];
     for (const fileNameRegex of patterns) {
       const answer = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550100', fileNameRegex });
@@ -381,5 +382,66 @@ describe('costly patterns and oversize messages', () => {
       record('oversize messages', answer.status, { accepted: answer.status === 201 || body.code !== 21617 });
     }
     expectClean('oversize messages', 3);
+  });
+});
+
+describe('an upload form used again within its lifetime', () => {
+  it('changes neither the recorded file nor its notifications, and its link never serves the replacing bytes', async () => {
+    await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target: '+14155550177', fileNameRegex: '^contract' });
+    const original = 'signed contract, version 1';
+    const form = await user.upload({ fileName: 'contract.txt', contentType: 'text/plain', content: original });
+    const listed = async () => ((await user.request('GET', `/notifications?fileId=${form.fileId}`)).body.items as unknown[]).length;
+    await eventually(async () => ((await listed()) === 1 ? true : undefined), 20_000, 'the first notification');
+    const before = (await user.request('GET', `/files/${form.fileId}`)).body;
+
+    for (const replacement of ['forged contract, version 2', 'forged contract, a third and longer version']) {
+      const again = new FormData();
+      for (const [k, v] of Object.entries(form.fields)) again.append(k, v);
+      again.append('file', new Blob([replacement], { type: 'text/plain' }), 'contract.txt');
+      const stored = await fetch(form.url, { method: 'POST', body: again });
+      // The object itself is replaced (S3 accepts the form until it expires); what the system recorded is not.
+      const pinned = await eventually(
+        async () => {
+          const file = (await user.request('GET', `/files/${form.fileId}`)).body;
+          return new URL(file.downloadUrl).searchParams.get('X-Amz-SignedHeaders')?.includes('if-match') ? file : undefined;
+        },
+        20_000,
+        'the replacement to be seen',
+      );
+      const download = await fetch(pinned.downloadUrl);
+      const served = download.ok ? await download.text() : '';
+      const { downloadUrl: _a, notifications: _n, ...recordAfter } = pinned;
+      const { downloadUrl: _b, notifications: _m, ...recordBefore } = before;
+      record('reused upload form', stored.status, {
+        wrote: JSON.stringify(recordAfter) !== JSON.stringify(recordBefore) || (await listed()) !== 1,
+        accepted: served === replacement,
+      });
+    }
+    const texts = (await api.request('GET', '/local/twilio/messages')).body.items.filter((m: { to: string }) => m.to === '+14155550177');
+    expect(texts).toHaveLength(1);
+    expectClean('reused upload form', 2);
+  });
+});
+
+describe('costly targets', () => {
+  it('refuses premium-rate and shared-cost numbers wherever a number is texted or called, naming the field', async () => {
+    const premium = ['+19005550123', '+449098790123', '+448712345678'];
+    for (const target of premium) {
+      const rule = await user.request('POST', '/rules', { eventType: 'file_upload', notifyVia: 'sms', target });
+      record('costly targets', rule.status, { wrote: rule.status < 300 });
+      expect(rule.body.error?.details).toEqual([expect.objectContaining({ field: 'target', message: expect.stringMatching(/premium-rate number/) })]);
+      const send = await user.request('POST', '/notifications', { to: target, body: 'hello' });
+      record('costly targets', send.status, { wrote: send.status < 300 });
+      expect(send.body.error?.details).toEqual([expect.objectContaining({ field: 'to', message: expect.stringMatching(/premium-rate number/) })]);
+      const line = await user.request('POST', '/lines', { number: '+15005550006', forwardTo: target });
+      record('costly targets', line.status, { wrote: line.status < 300 });
+      expect(line.body.error?.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'forwardTo', message: expect.stringMatching(/premium-rate/) })]),
+      );
+    }
+    const batch = await user.request('POST', '/notifications/batch', { items: premium.map((to) => ({ to, body: 'hello' })) });
+    for (const result of batch.body.results as Array<{ status: number }>) record('costly targets', result.status, { wrote: result.status < 300 });
+    expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([400, 400, 400]);
+    expectClean('costly targets', 12);
   });
 });

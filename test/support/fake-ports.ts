@@ -93,6 +93,14 @@ export class FakeFileRepository implements FileRepository {
     const file = this.files.get(at(userId, fileId));
     return file && copy(file);
   }
+
+  async markReplaced(file: FileRecord, replacedAt: string): Promise<FileRecord> {
+    const existing = this.files.get(at(file.userId, file.fileId));
+    if (!existing) throw new Error(`No file ${file.fileId} to mark.`);
+    existing.replacedAt ??= replacedAt;
+    this.indexed.push(file.fileId);
+    return copy(existing);
+  }
 }
 
 export class FakeRuleRepository implements RuleRepository {
@@ -396,9 +404,10 @@ export class FakeFileStore implements FileStore {
   readonly objects = new Map<string, StoredObject>();
   readonly downloadsSigned: string[] = [];
 
-  async presignDownload(key: string, fileName: string, expiresInSeconds: number): Promise<string> {
+  async presignDownload(key: string, fileName: string, expiresInSeconds: number, ifMatch?: string): Promise<string> {
     this.downloadsSigned.push(key);
-    return FakeFileStore.downloadUrl(key, fileName, expiresInSeconds);
+    const url = FakeFileStore.downloadUrl(key, fileName, expiresInSeconds);
+    return ifMatch === undefined ? url : `${url}&ifMatch=${encodeURIComponent(ifMatch)}`;
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

@@ -1,10 +1,13 @@
 /** Inbound messages the simulator posts to the app's webhook, as Twilio would. */
+import type { HostedMediaInput } from './media.ts';
 
 export interface InboundMessageInput {
   from: string;
   to: string;
   body: string;
   mediaUrls?: string[];
+  /** Media the simulator hosts (Twilio-style URL, basic auth, a redirect to the content). */
+  media?: HostedMediaInput[];
 }
 
 export const CONTENT_TYPES: Record<string, string> = {

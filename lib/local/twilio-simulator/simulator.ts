@@ -11,6 +11,7 @@ import { appendJsonLine, loadJsonLines } from '../json-lines.ts';
 import { postSignedForm, statusCallbackParams } from './callbacks.ts';
 import { bucketCapacity, describeIssues, type FaultConfig, FaultConfigError, faultConfigSchema } from './faults.ts';
 import { guessContentType, type InboundMessageInput } from './inbound.ts';
+import { HostedMediaStore } from './media.ts';
 import { API_VERSION, countSegments, newMessageSid, type SimulatedMessage, simulatedMessageSchema, toLocalItem, toResource, UNFINISHED } from './message.ts';
 import { MESSAGING_SERVICE_SENDER, rejectionFor } from './rejections.ts';
 import { sendJson, sendLocalError, sendMethodNotAllowed, sendNotFound, sendTwilioError, sendTwilioMethodNotAllowed } from './responses.ts';
@@ -77,6 +78,7 @@ export class TwilioSimulator {
   private readonly pendingWaits = new Set<() => void>();
   private readonly aborter = new AbortController();
   private closed = false;
+  private readonly hostedMedia: HostedMediaStore;
 
   constructor(opts: TwilioSimulatorOptions) {
     this.accountSid = opts.accountSid;
@@ -87,6 +89,7 @@ export class TwilioSimulator {
     this.now = opts.now ?? (() => new Date());
     this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? processLogger;
+    this.hostedMedia = new HostedMediaStore(opts.accountSid, opts.authToken, this.now);
     this.ownedNumbers = opts.ownedNumbers && 'has' in opts.ownedNumbers ? opts.ownedNumbers : opts.ownedNumbers ? new Set(opts.ownedNumbers) : undefined;
     if (this.storeFile) {
       this.load(this.storeFile);
@@ -114,6 +117,7 @@ export class TwilioSimulator {
       return true;
     }
 
+    if (this.hostedMedia.handle(req, res, url, this.hasValidCredentials(req))) return true;
     const match = MESSAGE_PATH.exec(url.pathname);
     if (!match) return false;
     const [, pathAccountSid, messageSid] = match;
@@ -147,10 +151,19 @@ export class TwilioSimulator {
     this.setFaults({});
   }
 
-  /** Posts a signed inbound-message webhook (form-encoded, like Twilio) to url; resolves with the HTTP status. */
-  async sendInbound(url: string, input: InboundMessageInput): Promise<{ status: number; twiml: string }> {
-    const sid = newMessageSid();
-    const mediaUrls = input.mediaUrls ?? [];
+  /**
+   * Posts a signed inbound-message webhook (form-encoded, like Twilio) to url; resolves with the HTTP status.
+   * `media` is hosted by the simulator under `apiBaseUrl` (its Twilio API origin) as Twilio hosts an
+   * MMS's media; `mediaUrls` are passed on as given.
+   */
+  async sendInbound(url: string, input: InboundMessageInput, apiBaseUrl = new URL(url).origin): Promise<{ status: number; twiml: string }> {
+    const hosted = input.media ?? [];
+    const sid = newMessageSid(hosted.length + (input.mediaUrls?.length ?? 0) > 0);
+    const media = [
+      ...hosted.map((m) => this.hostedMedia.host(apiBaseUrl, sid, m)),
+      ...(input.mediaUrls ?? []).map((mediaUrl) => ({ url: mediaUrl, contentType: guessContentType(mediaUrl) })),
+    ];
+    const mediaUrls = media.map((m) => m.url);
     const params: Record<string, string> = {
       MessageSid: sid,
       SmsMessageSid: sid,
@@ -164,9 +177,9 @@ export class TwilioSimulator {
       ApiVersion: API_VERSION,
       SmsStatus: 'received',
     };
-    mediaUrls.forEach((mediaUrl, index) => {
-      params[`MediaUrl${index}`] = mediaUrl;
-      params[`MediaContentType${index}`] = guessContentType(mediaUrl);
+    media.forEach((m, index) => {
+      params[`MediaUrl${index}`] = m.url;
+      params[`MediaContentType${index}`] = m.contentType;
     });
     const response = await this.postSignedForm(url, params, randomUUID());
     const twiml = await response.text().catch(() => '');

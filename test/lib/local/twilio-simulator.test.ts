@@ -564,7 +564,7 @@ describe('TwilioSimulator: inbound messages', () => {
     const [webhook] = received;
     expectSignedForTwilio(webhook!);
     expect(webhook?.params).toEqual({
-      MessageSid: expect.stringMatching(/^SM[0-9a-f]{32}$/),
+      MessageSid: expect.stringMatching(/^MM[0-9a-f]{32}$/),
       SmsMessageSid: webhook?.params.MessageSid,
       SmsSid: webhook?.params.MessageSid,
       AccountSid: ACCOUNT_SID,
@@ -580,6 +580,45 @@ describe('TwilioSimulator: inbound messages', () => {
       ApiVersion: '2010-04-01',
       SmsStatus: 'received',
     });
+  });
+
+  it('names a message without media SM…', async () => {
+    webhookStatus = 200;
+    await sim.sendInbound(`${webhookBase}/twilio/incoming`, { from: '+14155550123', to: VALID_FROM, body: 'hi' });
+    expect(received[0]?.params.MessageSid).toMatch(/^SM[0-9a-f]{32}$/);
+  });
+
+  it('hosts media as Twilio does: the URL asks for the account’s credentials, then redirects to a signed link to the bytes', async () => {
+    webhookStatus = 200;
+    const bytes = Buffer.from('\x89PNG fake image bytes');
+    await sim.sendInbound(
+      `${webhookBase}/twilio/incoming`,
+      { from: '+14155550123', to: VALID_FROM, body: 'pic', media: [{ contentType: 'image/png', data: bytes.toString('base64') }] },
+      apiBase,
+    );
+
+    const params = received[0]!.params;
+    expect(params.MessageSid).toMatch(/^MM[0-9a-f]{32}$/);
+    expect(params.NumMedia).toBe('1');
+    expect(params.MediaContentType0).toBe('image/png');
+    const mediaUrl = params.MediaUrl0!;
+    expect(mediaUrl).toMatch(new RegExp(`^${apiBase}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${params.MessageSid}/Media/ME[0-9a-f]{32}$`));
+
+    const anonymous = await fetch(mediaUrl, { redirect: 'manual' });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ code: 20003 });
+    expect((await fetch(mediaUrl, { redirect: 'manual', headers: { authorization: basicAuth(ACCOUNT_SID, 'wrong') } })).status).toBe(401);
+
+    const redirect = await fetch(mediaUrl, { redirect: 'manual', headers: { authorization: basicAuth(ACCOUNT_SID, AUTH_TOKEN) } });
+    expect(redirect.status).toBe(302);
+    const location = new URL(redirect.headers.get('location')!, mediaUrl);
+    const content = await fetch(location);
+    expect(content.status).toBe(200);
+    expect(content.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await content.arrayBuffer())).toEqual(bytes);
+
+    location.searchParams.set('Signature', '0'.repeat(64));
+    expect((await fetch(location)).status).toBe(403);
   });
 
   it('returns the webhook’s own status when it refuses the request', async () => {

@@ -86,6 +86,20 @@ describe('DynamoFileRepository', () => {
     expect(await repo.getFile(userId, first.fileId)).toEqual(first);
   });
 
+  it('marks a recorded file replaced once, leaving the rest of the record as it was, and lists it with the mark', async () => {
+    const userId = newUser();
+    const file = await repo.recordFile(fileRecord(userId, newId(), { eTag: 'etag-first' }));
+
+    const marked = await repo.markReplaced({ ...file, sizeBytes: 1 }, '2030-01-01T10:00:00.000Z');
+    const again = await repo.markReplaced(file, '2030-01-01T11:00:00.000Z');
+
+    expect(marked).toEqual({ ...file, replacedAt: '2030-01-01T10:00:00.000Z' });
+    expect(again).toEqual({ ...file, replacedAt: '2030-01-01T10:00:00.000Z' });
+    expect(await repo.getFile(userId, file.fileId)).toEqual({ ...file, replacedAt: '2030-01-01T10:00:00.000Z' });
+    const listed = await repo.search(userId, {}, { limit: 10 });
+    expect(listed.items).toEqual([{ ...file, replacedAt: '2030-01-01T10:00:00.000Z' }]);
+  });
+
   it('returns a file without key or index attributes', async () => {
     const file = fileRecord(newUser());
     await repo.recordFile(file);

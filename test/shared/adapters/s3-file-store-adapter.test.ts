@@ -69,7 +69,7 @@ describe('S3UploadSigner.presignUpload', () => {
     const response = await postForm(presigned, content, 'application/pdf');
 
     expect(response.status).toBeLessThan(300);
-    expect(await store.head(key)).toEqual({ sizeBytes: content.length, contentType: 'application/pdf' });
+    expect(await store.head(key)).toEqual({ sizeBytes: content.length, contentType: 'application/pdf', eTag: expect.stringMatching(/^[^"]+$/) });
   });
 });
 
@@ -82,7 +82,7 @@ describe('S3FileStore.head', () => {
     const key = newKey();
     const content = Buffer.alloc(3000, 7);
     await postForm(await signer.presignUpload({ key, contentType: 'image/png', maxBytes: 10_000, expiresInSeconds: 300 }), content, 'image/png');
-    expect(await store.head(key)).toEqual({ sizeBytes: 3000, contentType: 'image/png' });
+    expect(await store.head(key)).toEqual({ sizeBytes: 3000, contentType: 'image/png', eTag: expect.stringMatching(/^[^"]+$/) });
   });
 });
 
@@ -105,5 +105,21 @@ describe('S3FileStore.presignDownload', () => {
     const download = await fetch(url);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(content);
+  });
+
+  it('pins a link to an ETag: it serves the object while the ETag holds, and S3 refuses it otherwise', async () => {
+    const key = newKey();
+    await postForm(await signer.presignUpload({ key, contentType: 'text/plain', maxBytes: 1024, expiresInSeconds: 300 }), Buffer.from('first'), 'text/plain');
+    const eTag = (await store.head(key))?.eTag;
+    expect(eTag).toBeDefined();
+
+    const url = await store.presignDownload(key, 'a.txt', 900, eTag);
+
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('if-match');
+    const pinned = await fetch(url, { headers: { 'if-match': `"${eTag}"` } });
+    expect(pinned.status).toBe(200);
+    expect(await pinned.text()).toBe('first');
+    await postForm(await signer.presignUpload({ key, contentType: 'text/plain', maxBytes: 1024, expiresInSeconds: 300 }), Buffer.from('second'), 'text/plain');
+    expect((await fetch(url, { headers: { 'if-match': `"${eTag}"` } })).status).toBe(412);
   });
 });

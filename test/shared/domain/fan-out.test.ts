@@ -1,6 +1,6 @@
 import { beforeEach, describe, it, expect } from 'vitest';
 import { recordUploadAndFanOut, UnknownUploadError, type FanOutDeps } from '../../../shared/domain/fan-out.ts';
-import { objectKeyFor } from '../../../shared/domain/files.ts';
+import { objectKeyFor, presentFile } from '../../../shared/domain/files.ts';
 import { notificationIdFor } from '../../../shared/domain/ids.ts';
 import type { PendingUpload, Rule } from '../../../shared/ports.ts';
 import {
@@ -32,7 +32,9 @@ function rule(ruleId: string, overrides: Partial<Rule> = {}): Rule {
   };
 }
 
-async function setup(opts: { rules?: Rule[]; upload?: Partial<PendingUpload>; object?: { sizeBytes: number; contentType: string } | null } = {}) {
+async function setup(
+  opts: { rules?: Rule[]; upload?: Partial<PendingUpload>; object?: { sizeBytes: number; contentType: string; eTag?: string } | null } = {},
+) {
   const deps = {
     files: new FakeFileRepository(),
     rules: new FakeRuleRepository(),
@@ -166,6 +168,59 @@ describe('recordUploadAndFanOut', () => {
     // The first write stands: the redelivery neither rewrote the notifications nor the file.
     expect(stored.every((n) => n.createdAt === '2030-01-01T09:30:05.000Z' && n.history.length === 1)).toBe(true);
     expect((await deps.files.getFile(userId, fileId))?.uploadedAt).toBe(eventTime);
+  });
+
+  describe('an upload form used again within its lifetime', () => {
+    const first = { sizeBytes: 300 * 1024, contentType: 'application/pdf', eTag: 'etag-first' };
+    const second = { sizeBytes: 9 * 1024 * 1024, contentType: 'application/pdf', eTag: 'etag-second' };
+
+    it('keeps the record of the first object, marks it replaced, and neither matches nor notifies again', async () => {
+      const deps = await setup({ object: first });
+      await recordUploadAndFanOut(deps, { ...event, eTag: first.eTag }, clock);
+      const recorded = await deps.files.getFile(userId, fileId);
+      expect(recorded).toMatchObject({ sizeBytes: first.sizeBytes, eTag: first.eTag });
+      expect(recorded?.replacedAt).toBeUndefined();
+      // A rule made in between would match the second object: it must not fire either.
+      await deps.rules.create(userId, rule('R3', { minSizeKb: 1024 }));
+      deps.store.objects.set(objectKey, second);
+      const enqueuedBefore = deps.queue.enqueued.length;
+
+      const result = await recordUploadAndFanOut(deps, { key: objectKey, eventTime: '2030-01-01T09:32:00.000Z', eTag: second.eTag }, clock);
+
+      expect(result).toEqual({ fileId, matched: 0, enqueued: 0, replaced: true });
+      expect(await deps.files.getFile(userId, fileId)).toEqual({ ...recorded, replacedAt: '2030-01-01T09:32:00.000Z' });
+      expect(deps.notifications.all()).toHaveLength(2);
+      expect(deps.queue.enqueued).toHaveLength(enqueuedBefore);
+    });
+
+    it('still finishes the first object’s notifications when its own event comes again after the replacement', async () => {
+      const deps = await setup({ object: first });
+      await recordUploadAndFanOut(deps, { ...event, eTag: first.eTag }, clock);
+      deps.store.objects.set(objectKey, second);
+      await recordUploadAndFanOut(deps, { key: objectKey, eventTime: '2030-01-01T09:32:00.000Z', eTag: second.eTag }, clock);
+
+      const redelivered = await recordUploadAndFanOut(deps, { ...event, eTag: first.eTag }, clock);
+
+      expect(redelivered).toMatchObject({ matched: 2 });
+      expect(deps.notifications.all()).toHaveLength(2);
+    });
+
+    it('pins the download link of a replaced file to the recorded ETag, and only of a replaced one', async () => {
+      const store = new FakeFileStore();
+      const file = {
+        userId,
+        fileId,
+        fileName: 'a.pdf',
+        fileType: 'pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 1,
+        tags: [],
+        uploadedAt: eventTime,
+        objectKey,
+      };
+      expect((await presentFile({ ...file, eTag: 'etag-first' }, store)).downloadUrl).not.toContain('ifMatch');
+      expect((await presentFile({ ...file, eTag: 'etag-first', replacedAt: eventTime }, store)).downloadUrl).toContain('ifMatch=etag-first');
+    });
   });
 
   it('does not enqueue again a notification that has already left pending', async () => {

@@ -1,5 +1,13 @@
-import { describe, it, expect } from 'vitest';
-import { compileUserPattern, MAX_PATTERN_LENGTH, patternFinds, UserPatternError } from '../../../shared/domain/user-pattern.ts';
+import { describe, it, expect, vi } from 'vitest';
+import { RE2JS } from 're2js';
+import {
+  compileUserPattern,
+  dfaBytesHeld,
+  MAX_DFA_BYTES_KEPT,
+  MAX_PATTERN_LENGTH,
+  patternFinds,
+  UserPatternError,
+} from '../../../shared/domain/user-pattern.ts';
 
 function refusal(pattern: string): UserPatternError {
   try {
@@ -57,5 +65,44 @@ describe('patternFinds', () => {
     expect(patternFinds('^port', 'report.pdf')).toBe(false);
     expect(patternFinds('pdf$', 'report.pdf')).toBe(true);
     expect(patternFinds('report$', 'report.pdf')).toBe(false);
+  });
+});
+
+describe('patternFinds on the capture-free path', () => {
+  it('decides a match without asking where it is (no matcher, so no position tracking)', () => {
+    const matcher = vi.spyOn(RE2JS.prototype, 'matcher');
+    try {
+      expect(patternFinds('((.{0,7}){0,7}){0,4}x', 'a'.repeat(255))).toBe(false);
+      expect(patternFinds('(?i)q1[-_ ]?20\\d\\d', 'report-Q1_2026.pdf')).toBe(true);
+      expect(matcher).not.toHaveBeenCalled();
+    } finally {
+      matcher.mockRestore();
+    }
+  });
+
+  it.each([
+    ['((ab|a)(b|ba)){0,20}$', 'ab'.repeat(127)],
+    ['[ab]*a[ab]{15}x', 'ab'.repeat(127)],
+    ['(a?){30}a{30}c', 'a'.repeat(255)],
+    ['(.*)(.*)(.*)x', `${'x'.repeat(250)}.pdf`],
+    ['^$', ''],
+    ['\\bpdf\\b', 'a.pdf'],
+    ['é+$', 'café'],
+  ])('answers as a positional search would for %s', (pattern, text) => {
+    expect(patternFinds(pattern, text)).toBe(RE2JS.compile(pattern).matcher(text).find());
+  });
+});
+
+describe('what a cached pattern keeps between uploads', () => {
+  it('drops DFA states past the limit, so names chosen to make new states cannot grow memory without end', () => {
+    const pattern = '((ab|a)(b|ba)){0,20}$';
+    patternFinds(pattern, 'ab');
+    expect(dfaBytesHeld(pattern)).toBeGreaterThan(0);
+    let most = 0;
+    for (let i = 0; i < 40; i++) {
+      patternFinds(pattern, `${'ab'.repeat(60 + i)}${'ba'.repeat(i)}-${i}`);
+      most = Math.max(most, dfaBytesHeld(pattern));
+    }
+    expect(most).toBeLessThanOrEqual(MAX_DFA_BYTES_KEPT);
   });
 });

@@ -120,12 +120,24 @@ describe('createRuleSchema', () => {
     },
   );
 
-  it.each(['^(invoice|report)-\\d+-.*\\.(pdf|csv)$', '(?i)q[1-4][-_ ]?20\\d\\d', '.{0,200}', '((.{0,5}){0,5})'])(
-    'accepts the everyday pattern %s',
+  it.each(['((ab|a)(b|ba)){0,20}$', '((xy|x)(y|yx)){0,20}$|q'])(
+    'refuses %s, small but building too much matcher state on a 255-character name, naming what it builds',
     (pattern) => {
-      expect(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }).success).toBe(true);
+      const issues = issuesOf(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }));
+      expect(issues).toEqual([{ path: 'fileNameRegex', message: expect.stringMatching(/too costly .* builds \d+ KB of matcher state, at most 40 KB/) }]);
     },
   );
+
+  it.each([
+    '^(invoice|report)-\\d+-.*\\.(pdf|csv)$',
+    '(?i)q[1-4][-_ ]?20\\d\\d',
+    '.{0,200}',
+    '((.{0,5}){0,5})',
+    '(?i)(report|invoice|statement)[-_ ]?\\d{4}',
+    '(?i)\\.(pdf|docx?)$',
+  ])('accepts the everyday pattern %s', (pattern) => {
+    expect(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: pattern }).success).toBe(true);
+  });
 
   it('refuses a malformed pattern with an issue on fileNameRegex', () => {
     expect(issuesOf(createRuleSchema.safeParse({ ...smsRule, fileNameRegex: '([a-z' })).map((i) => i.path)).toEqual(['fileNameRegex']);
