@@ -36,4 +36,4 @@ export const messageConfigParts = {
 };
 
 /** Which phone numbers may be texted or called (shared/domain/target-policy.ts); unset: any country, no premium-rate or shared-cost. */
-export const targetPolicyConfig = z.object({ TARGET_COUNTRIES: z.optional(z.string()), TARGET_NUMBER_TYPES: z.optional(z.string()) });
+export const targetPolicyConfig = z.object({ [commonEnv.targetCountries]: z.optional(z.string()), [commonEnv.targetNumberTypes]: z.optional(z.string()) });

@@ -1,13 +1,14 @@
 import { readConfig, targetPolicyConfig } from './config.ts';
+import { commonEnv } from './topology.ts';
 import { parseTargetPolicy, targetRefusal, type TargetPolicy } from './domain/target-policy.ts';
 
 let configured: TargetPolicy | undefined;
 
-/** The operator's target policy (TARGET_COUNTRIES, TARGET_NUMBER_TYPES), read once. */
+/** The operator's target policy (`commonEnv.targetCountries`, `commonEnv.targetNumberTypes`), read once. */
 export function configuredTargetPolicy(): TargetPolicy {
   if (!configured) {
     const env = readConfig(targetPolicyConfig);
-    configured = parseTargetPolicy({ countries: env.TARGET_COUNTRIES, types: env.TARGET_NUMBER_TYPES });
+    configured = parseTargetPolicy({ countries: env[commonEnv.targetCountries], types: env[commonEnv.targetNumberTypes] });
   }
   return configured;
 }
