@@ -211,6 +211,11 @@ export interface ScheduledSends {
    */
   promote(userId: string, notificationId: string, dueAt: string, at: string): Promise<boolean>;
   /**
+   * `promote` and `claim` in one conditional write: the notification, pending and held by this
+   * sender until `leaseUntil`, or undefined when it was not scheduled at `dueAt`.
+   */
+  promoteAndClaim(userId: string, notificationId: string, dueAt: string, at: string, leaseUntil: number): Promise<NotificationRecord | undefined>;
+  /**
    * Ends a scheduled or pending notification as `canceled`, unless a sender holds a live claim on
    * it; false otherwise. A sender claims only pending notifications, so the two never both win.
    */

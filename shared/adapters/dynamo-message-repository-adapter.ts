@@ -61,6 +61,11 @@ function toMessage(item: Record<string, unknown>): MessageRecord {
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException;
 
+/** A new message's item: its keys, its fields, its status rank and every index key. */
+export function messageItem(message: MessageRecord): Record<string, unknown> {
+  return { ...messageKey(message.owner, message.messageId), ...message, statusRank: messageStatusRank[message.status], ...indexKeysOf(message) };
+}
+
 /** Skipping reads only keys, a thousand at a time. */
 const SKIP_BATCH = 1_000;
 
@@ -79,7 +84,7 @@ export class DynamoMessageRepository implements MessageRepository, MediaReposito
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...messageKey(message.owner, message.messageId), ...message, statusRank: messageStatusRank[message.status], ...indexKeysOf(message) },
+          Item: messageItem(message),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -211,6 +211,18 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     });
   }
 
+  async promoteAndClaim(userId: string, notificationId: string, dueAt: string, at: string, leaseUntil: number): Promise<NotificationRecord | undefined> {
+    const out = await this.changeStatus(
+      userId,
+      notificationId,
+      { status: 'pending', at },
+      '#status = :scheduled AND dueAt = :dueAt',
+      { ':scheduled': 'scheduled', ':dueAt': dueAt },
+      leaseUntil,
+    );
+    return out ? out : undefined;
+  }
+
   async reschedule(userId: string, notificationId: string, sendAt: string, at: string, dueAt?: string): Promise<boolean> {
     try {
       await this.client.send(
@@ -273,8 +285,28 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     notificationId: string,
     update: StatusUpdate,
     condition: string,
+    conditionValues?: Record<string, unknown>,
+  ): Promise<boolean>;
+  private async changeStatus(
+    userId: string,
+    notificationId: string,
+    update: StatusUpdate,
+    condition: string,
+    conditionValues: Record<string, unknown>,
+    claimUntil: number,
+  ): Promise<NotificationRecord | false>;
+  /**
+   * With `claimUntil`, the same write also claims the notification for one sender until then and
+   * answers it as written (a scheduled send's promotion and claim in one round trip).
+   */
+  private async changeStatus(
+    userId: string,
+    notificationId: string,
+    update: StatusUpdate,
+    condition: string,
     conditionValues: Record<string, unknown> = {},
-  ): Promise<boolean> {
+    claimUntil?: number,
+  ): Promise<boolean | NotificationRecord> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = {
       ...conditionValues,
@@ -303,7 +335,12 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
     }
     // Leaving the waiting states drops the notification from byPendingTarget (and byDue); leaving
     // the open states, from byOpenStatus.
-    const removes = ['claimExpiresAt', 'dueShard'];
+    const removes = claimUntil === undefined ? ['claimExpiresAt', 'dueShard'] : ['dueShard'];
+    if (claimUntil !== undefined) {
+      sets.push('claimExpiresAt = :lease', 'attempts = attempts + :one');
+      values[':lease'] = claimUntil;
+      values[':one'] = 1;
+    }
     if (waitingStatuses.has(update.status)) {
       sets.push('pendingTarget = target');
     } else {
@@ -316,7 +353,7 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
       removes.push('openShard');
     }
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key(userId, notificationId),
@@ -324,9 +361,10 @@ export class DynamoNotificationRepository implements NotificationRepository, Not
           ConditionExpression: `attribute_exists(pk) AND ${condition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ...(claimUntil === undefined ? {} : { ReturnValues: 'ALL_NEW' as const }),
         }),
       );
-      return true;
+      return claimUntil === undefined || !Attributes ? true : toRecord(Attributes);
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;

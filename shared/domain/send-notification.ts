@@ -16,6 +16,7 @@ import type {
   ScheduledSends,
   SendGuards,
   SettingsRepository,
+  UserSettings,
 } from '../ports.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from './files.ts';
 import { DEFAULT_TEMPLATE, formatKb, MAX_TEMPLATE_LENGTH, renderTemplate, templateUses } from './message-template.ts';
@@ -30,7 +31,7 @@ export const CLAIM_LEASE_MS = 60_000;
 const THROTTLED = new Set(['20429', 'HTTP_429']);
 
 export interface SendDeps {
-  notifications: NotificationRepository & Pick<ScheduledSends, 'promote' | 'reschedule'>;
+  notifications: NotificationRepository & Pick<ScheduledSends, 'promoteAndClaim' | 'reschedule'>;
   gateway: MessageGateway;
   email: EmailGateway;
   store: FileStore;
@@ -65,13 +66,21 @@ export async function sendNotification(
   delivery: Delivery,
   now: () => Date = () => new Date(),
 ): Promise<SendResult> {
-  let current = await deps.notifications.get(ref.userId, ref.notificationId);
-  if (current?.status === 'scheduled') current = await promoteIfDue(deps, current, ref, now);
-  if (current?.status !== 'pending') return 'skipped';
+  // A scheduled send's timer needs the owner's quiet hours, and every send the breaker's state:
+  // both are read alongside the notification rather than after it.
+  const [current, settings, breakerOpenMs] = await Promise.all([
+    deps.notifications.get(ref.userId, ref.notificationId),
+    ref.dueAt !== undefined && deps.settings ? settingsOf(deps.settings, ref.userId) : undefined,
+    deps.breaker.openFor(now().getTime()),
+  ]);
+  // A scheduled send is promoted only by the timer for its current due time, and then in the
+  // same write that claims it (below), so nothing between the two can slip in.
+  const scheduled = current?.status === 'scheduled' && (await dueNow(deps, current, ref, settings, now));
+  if (!current || (current.status !== 'pending' && !scheduled)) return 'skipped';
 
   // Waiting for Twilio to recover, or for a send slot, happens on the queue, not in the Lambda,
   // and before the claim, so it costs the notification no attempt.
-  const openMs = current.channel === 'email' ? 0 : await deps.breaker.openFor(now().getTime());
+  const openMs = current.channel === 'email' ? 0 : breakerOpenMs;
   if (openMs > 0) throw new DeferError('Twilio keeps failing; sends pause until the circuit closes.', Math.ceil(openMs / 1000));
   // The account's rate is shared by every sender. A message that cannot go now is put back on
   // the queue until its turn, carrying the slot it booked, so it waits there about once.
@@ -79,7 +88,10 @@ export async function sendNotification(
   if (current.channel !== 'email') deferUnlessSend(ref, now().getTime(), await deps.limiter.turn(now().getTime(), ref.notBefore, priority));
 
   const startedAt = now().getTime();
-  const n = await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS);
+  const n =
+    (scheduled
+      ? await deps.notifications.promoteAndClaim(ref.userId, ref.notificationId, current.dueAt!, now().toISOString(), startedAt + CLAIM_LEASE_MS)
+      : undefined) ?? (await deps.notifications.claim(ref.userId, ref.notificationId, startedAt, startedAt + CLAIM_LEASE_MS));
   if (!n) {
     const again = await deps.notifications.get(ref.userId, ref.notificationId);
     if (again?.status !== 'pending') return 'skipped';
@@ -234,13 +246,13 @@ async function sendEmail(deps: SendDeps, n: NotificationRecord, body: string, de
   }
 }
 
-function deferUnlessSend(ref: { userId: string; notificationId: string }, at: number, pace: Pace): void {
+function deferUnlessSend(ref: { userId: string; notificationId: string; dueAt?: string }, at: number, pace: Pace): void {
   if (pace.kind === 'send') return;
   throw new DeferError(
     'Waiting for a send slot within the account rate.',
     // SQS delays are whole seconds: rounding up brings the message back at its slot or after, never before.
     Math.max(1, Math.ceil((pace.until - at) / 1000)),
-    notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, notBefore: pace.slot }),
+    notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, notBefore: pace.slot, ...(ref.dueAt ? { dueAt: ref.dueAt } : {}) }),
     pace.until,
   );
 }
@@ -252,18 +264,20 @@ async function fail(deps: SendDeps, n: NotificationRecord, errorCode: string, er
 }
 
 /**
- * A scheduled notification whose time has come becomes pending, if the queue message is the
- * timer for its current schedule: a timer set before a cancel or a reschedule finds the
+ * Whether a scheduled notification's time has come for this queue message: only the timer for
+ * its current schedule counts, so a timer set before a cancel or a reschedule finds the
  * notification canceled or due at another time, and sends nothing. A timer that fires early
- * (SQS delays stop at 15 minutes) goes back on the queue until the due time.
+ * (SQS delays stop at 15 minutes) goes back on the queue until the due time; one that fires
+ * inside quiet hours moves the send to the window's end.
  */
-async function promoteIfDue(
+async function dueNow(
   deps: SendDeps,
   current: NotificationRecord,
   ref: { userId: string; notificationId: string; dueAt?: string },
+  settings: UserSettings | undefined,
   now: () => Date,
-): Promise<NotificationRecord | undefined> {
-  if (!current.dueAt || ref.dueAt !== current.dueAt) return undefined;
+): Promise<boolean> {
+  if (!current.dueAt || ref.dueAt !== current.dueAt) return false;
   const due = Date.parse(current.dueAt);
   const at = now().getTime();
   if (due > at) {
@@ -274,30 +288,26 @@ async function promoteIfDue(
       due,
     );
   }
-  const heldUntil = await quietHoursHold(deps, current, at);
-  if (heldUntil !== undefined) {
-    const dueAt = new Date(heldUntil).toISOString();
-    const held = { userId: current.userId, notificationId: current.notificationId };
-    // Conditional on the time it was due, so a reschedule or cancel made meanwhile wins.
-    if (!(await deps.notifications.reschedule(held.userId, held.notificationId, dueAt, now().toISOString(), current.dueAt))) return undefined;
-    reportActivity(`notification ${held.notificationId} held by quiet hours until ${dueAt}`, { notificationId: held.notificationId });
-    // Back among the due items, so the sweep sets a timer for a later end; a near one is set here.
-    if (heldUntil - at <= TIMER_HORIZON_MS)
-      throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), notificationRefBody.build({ ...held, dueAt }), heldUntil);
-    return undefined;
-  }
-  await deps.notifications.promote(current.userId, current.notificationId, current.dueAt, now().toISOString());
-  // Whoever promoted it, what counts is its status now.
-  return deps.notifications.get(current.userId, current.notificationId);
+  const heldUntil = quietHoursHold(settings, current, at);
+  if (heldUntil === undefined) return true;
+  const dueAt = new Date(heldUntil).toISOString();
+  const held = { userId: current.userId, notificationId: current.notificationId };
+  // Conditional on the time it was due, so a reschedule or cancel made meanwhile wins.
+  if (!(await deps.notifications.reschedule(held.userId, held.notificationId, dueAt, now().toISOString(), current.dueAt))) return false;
+  reportActivity(`notification ${held.notificationId} held by quiet hours until ${dueAt}`, { notificationId: held.notificationId });
+  // Back among the due items, so the sweep sets a timer for a later end; a near one is set here.
+  if (heldUntil - at <= TIMER_HORIZON_MS)
+    throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), notificationRefBody.build({ ...held, dueAt }), heldUntil);
+  return false;
 }
 
 /**
  * Quiet hours are read again when a scheduled send's time comes, so a window saved (or moved)
  * after it was scheduled still holds it: the end of the window, or undefined when it may go.
  */
-async function quietHoursHold(deps: SendDeps, n: NotificationRecord, at: number): Promise<number | undefined> {
-  if (!deps.settings) return undefined;
-  const until = afterQuietHours(at, n.priority ?? 0, await settingsOf(deps.settings, n.userId), n.timezone);
+function quietHoursHold(settings: UserSettings | undefined, n: NotificationRecord, at: number): number | undefined {
+  if (!settings) return undefined;
+  const until = afterQuietHours(at, n.priority ?? 0, settings, n.timezone);
   return until > at ? until : undefined;
 }
 

@@ -187,6 +187,14 @@ export class FakeNotificationRepository implements NotificationRepository, Sched
     return true;
   }
 
+  async promoteAndClaim(userId: string, notificationId: string, dueAt: string, when: string, leaseUntil: number): Promise<NotificationRecord | undefined> {
+    if (!(await this.promote(userId, notificationId, dueAt, when))) return undefined;
+    const n = this.items.get(at(userId, notificationId))!;
+    n.claimExpiresAt = leaseUntil;
+    n.attempts += 1;
+    return copy(n);
+  }
+
   async cancel(userId: string, notificationId: string, when: string, now: number): Promise<boolean> {
     const n = this.items.get(at(userId, notificationId));
     if (!n || (n.status !== 'scheduled' && n.status !== 'pending')) return false;

@@ -113,6 +113,24 @@ describe('DynamoNotificationRepository, API sends', () => {
     expect(await repo.reschedule(userId, n.notificationId, '2031-03-01T12:20:00.000Z', T0)).toBe(false);
   });
 
+  it('promotes and claims a scheduled send in one write, only at its current due time, and a cancel then waits for the lease', async () => {
+    const userId = newUser();
+    const n = apiSend(userId);
+    await repo.createIfAbsent(n);
+    const now = Date.parse(T0);
+
+    expect(await repo.promoteAndClaim(userId, n.notificationId, '2031-01-01T00:00:00.000Z', T0, now + 60_000)).toBeUndefined();
+    const claimed = await repo.promoteAndClaim(userId, n.notificationId, n.dueAt!, T0, now + 60_000);
+    expect(claimed).toMatchObject({ status: 'pending', claimExpiresAt: now + 60_000, attempts: 1 });
+    expect(claimed!.history.map((h) => h.status)).toEqual(['scheduled', 'pending']);
+    // A second copy of the timer finds it promoted, and another sender finds it claimed.
+    expect(await repo.promoteAndClaim(userId, n.notificationId, n.dueAt!, T0, now + 60_000)).toBeUndefined();
+    expect(await repo.claim(userId, n.notificationId, now, now + 60_000)).toBeUndefined();
+    expect(await repo.cancel(userId, n.notificationId, T0, now)).toBe(false);
+    expect(await allDue('2040-01-01T00:00:00.000Z')).not.toContain(n.notificationId);
+    expect(await repo.get(userId, n.notificationId)).toMatchObject({ status: 'pending', claimExpiresAt: now + 60_000 });
+  });
+
   it('moves a send held for quiet hours only while it is still due at the time its timer was set for', async () => {
     const userId = newUser();
     const n = apiSend(userId);

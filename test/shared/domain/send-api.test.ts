@@ -262,6 +262,35 @@ describe('scheduling', () => {
     await expect(cancelSend(deps.notifications, 'alice', n.notificationId, clock)).rejects.toMatchObject({ code: 'NOT_CANCELABLE' });
   });
 
+  it('keeps a due send scheduled while it waits for its rate slot, its timer carrying the due time, so a cancel meanwhile still wins', async () => {
+    const { notification: n } = await send({ body: 'Paced', sendAt: new Date(clock().getTime() + 5_000).toISOString() });
+    const timer = deps.queue.enqueued.splice(0)[0]!;
+    clock.advance(5_000);
+    const slot = clock().getTime() + 1_500;
+    (sender.limiter as FakeRateLimiter).turns.push({ kind: 'wait', until: slot, slot });
+    const deferred = (await sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock).catch((e: unknown) => e)) as DeferError;
+    expect(deferred).toBeInstanceOf(DeferError);
+    expect(JSON.parse(deferred.body!)).toEqual({ userId: 'alice', notificationId: n.notificationId, notBefore: slot, dueAt: n.dueAt });
+    expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ status: 'scheduled', attempts: 0 });
+
+    // Back at its slot, it is promoted and claimed in one write and sent.
+    const back = JSON.parse(deferred.body!) as typeof timer;
+    clock.advance(1_500);
+    expect(await sendNotification(sender, back, { receiveCount: 1, maxReceives: 5 }, clock)).toBe('sent');
+    expect((await deps.notifications.get('alice', n.notificationId))!.history.map((h) => h.status)).toEqual(['scheduled', 'pending', 'queued']);
+
+    // The same wait for another send, canceled meanwhile: nothing goes out.
+    const { notification: m } = await send({ body: 'Paced, canceled', sendAt: new Date(clock().getTime() + 5_000).toISOString() });
+    const other = deps.queue.enqueued.splice(0)[0]!;
+    clock.advance(5_000);
+    (sender.limiter as FakeRateLimiter).turns.push({ kind: 'wait', until: clock().getTime() + 1_000, slot: clock().getTime() + 1_000 });
+    const waiting = (await sendNotification(sender, other, { receiveCount: 1, maxReceives: 5 }, clock).catch((e: unknown) => e)) as DeferError;
+    expect((await cancelSend(deps.notifications, 'alice', m.notificationId, clock)).status).toBe('canceled');
+    clock.advance(1_000);
+    expect(await sendNotification(sender, JSON.parse(waiting.body!) as typeof other, { receiveCount: 1, maxReceives: 5 }, clock)).toBe('skipped');
+    expect(gateway.sent.map((g) => g.body)).toEqual(['Paced Reply STOP to opt out.']);
+  });
+
   it('refuses to cancel a send a sender holds, so it is never both canceled and sent', async () => {
     const { notification: n } = await send({ body: 'Race' });
     await deps.notifications.claim('alice', n.notificationId, clock().getTime(), clock().getTime() + 60_000);
