@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from '../shared/topology.ts';
+import { busEvents, commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from '../shared/topology.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -75,6 +75,7 @@ function probeEnv(): NodeJS.ProcessEnv {
     env[q.envVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}`;
     env[q.dlqEnvVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${q.name}-dlq`;
   }
+  for (const e of Object.values(busEvents)) env[e.envVar] = `https://sqs.us-east-1.amazonaws.com/000000000000/${e.queueName}`;
   env[commonEnv.bucket] = 'bucket';
   env[commonEnv.publicBaseUrl] = 'https://example.com';
   env[commonEnv.twilioFromNumber] = '+15005550006';
