@@ -1,4 +1,5 @@
-import type { Channel, Rule, RuleFields } from './schemas/rule.schema.ts';
+import type { Channel } from './schemas/channels.ts';
+import type { Rule, RuleFields } from './schemas/rule.schema.ts';
 import type { NotificationStatus } from './domain/notification-status.ts';
 import type { Template } from './domain/templates.ts';
 import type { BusinessHours } from './domain/business-hours.ts';

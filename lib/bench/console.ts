@@ -3,7 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { ApiClient } from '../local/api-client.ts';
 import { findChromium } from '../local/chromium.ts';
 import { projectRoot, startLocalRuntime } from '../local/runtime.ts';

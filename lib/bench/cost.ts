@@ -1,4 +1,4 @@
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { sampleImages } from '../local/sample-images.ts';

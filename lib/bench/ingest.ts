@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { messageItem } from '../../shared/adapters/dynamo-message-repository-adapter.ts';
 import { documentClient } from '../../shared/adapters/dynamo-client.ts';
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { newId } from '../../shared/domain/ids.ts';
 import { messageStatuses, userOwner } from '../../shared/domain/messages.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';

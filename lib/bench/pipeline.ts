@@ -1,4 +1,4 @@
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { ApiClient } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import type { BenchResult } from './report.ts';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import type { BenchResult, Figure } from './report.ts';

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoNotificationRepository } from '../../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { twilioSignature } from '../../shared/adapters/twilio-signature.ts';
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { newId, notificationIdFor } from '../../shared/domain/ids.ts';
 import type { NotificationStatus } from '../../shared/domain/notification-status.ts';
 import type { NotificationRecord } from '../../shared/ports.ts';

@@ -1,3 +1,4 @@
+import { mapLimit } from './map-limit.ts';
 import type {
   FileRecord,
   FileRepository,
@@ -179,18 +180,4 @@ async function recordFile(deps: FanOutDeps, userId: string, fileId: string, even
 /** True when the event names an object other than the one the file was recorded from. */
 function replacesRecorded(file: FileRecord, event: StoredObjectEvent): boolean {
   return event.eTag !== undefined && file.eTag !== undefined && event.eTag !== file.eTag;
-}
-
-/** Maps with at most `limit` calls in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -1,5 +1,5 @@
 import type { MessageStatusSource, NotificationMaintenance, NotificationRecord, NotificationRepository } from '../ports.ts';
-import { mapLimit } from './fan-out.ts';
+import { mapLimit } from './map-limit.ts';
 import { applyStatusCallback } from './status-callback.ts';
 
 export interface ReconcileDeps {

@@ -14,7 +14,7 @@ import type {
   TemplateRepository,
 } from '../ports.ts';
 import { MAX_BATCH, MAX_SCHEDULE_AHEAD_MS, type SendRequest } from '../schemas/notification.schema.ts';
-import { mapLimit } from './fan-out.ts';
+import { mapLimit } from './map-limit.ts';
 import { newId } from './ids.ts';
 import { MAX_TEMPLATE_LENGTH } from './message-template.ts';
 import { cancelableStatuses } from './notification-status.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { notificationStatuses } from '../domain/notification-status.ts';
-import { channels } from './rule.schema.ts';
+import { channels } from './channels.ts';
 import '../validation.ts';
 
 export const MAX_METADATA_BYTES = 2048;

@@ -5,8 +5,9 @@ import { checkPatternCost, compileUserPattern, MAX_PATTERN_LENGTH, UserPatternEr
 import * as z from 'zod/mini';
 import '../validation.ts';
 
-export const channels = ['sms', 'mms', 'whatsapp', 'email'] as const;
-export type Channel = (typeof channels)[number];
+import { type Channel, channels } from './channels.ts';
+
+export { type Channel, channels };
 
 const email = z.email();
 

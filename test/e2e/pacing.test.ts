@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
-import { mapLimit } from '../../shared/domain/fan-out.ts';
+import { mapLimit } from '../../shared/domain/map-limit.ts';
 
 let runtime: LocalRuntime;
 let api: ApiClient;
