@@ -581,7 +581,11 @@ describe('NotificationStack', () => {
   describe('dashboard and alarms', () => {
     const topicRef = () => ({ Ref: logicalId(stack.alarmTopic) });
     // The dashboard and alarms are a nested stack; what they name of the parent arrives as its parameters.
-    const nested = () => Template.fromStack(stack.observability).toJSON().Resources as Record<string, Resource>;
+    let nestedResources: Record<string, Resource> | undefined;
+    const nested = () => {
+      nestedResources ??= Template.fromStack(stack.observability).toJSON().Resources as Record<string, Resource>;
+      return nestedResources;
+    };
     const parameters = () =>
       resources[stack.getLogicalId(stack.observability.nestedStackResource as CfnElement)]!.Properties.Parameters as Record<string, unknown>;
     /** The value with each reference to a parameter of the nested stack replaced by what the parent passes it. */
