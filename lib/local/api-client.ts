@@ -57,16 +57,26 @@ export class ApiClient {
   }
 }
 
-/** Polls `check` until it returns a value, or fails after `timeoutMs`; for eventual outcomes, not timings. */
+/**
+ * Polls `check` until it returns a value, or fails after `timeoutMs`; for eventual outcomes, not
+ * timings. A check still unanswered at the deadline fails it too: a request that never gets an
+ * answer must not outlast the wait.
+ */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const unanswered = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the last check had no answer by then')), Math.max(0, deadline - Date.now()));
+    });
     try {
-      const value = await check();
+      const value = await Promise.race([check(), unanswered]);
       if (value !== undefined) return value;
     } catch (err) {
       last = err;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

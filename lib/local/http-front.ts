@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { RouteSpec } from '../../shared/topology.ts';
 
@@ -175,4 +175,19 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * An HTTP server that can listen before it can serve: until `serve` hands it the request
+ * handler, every request gets `503 STARTING` with `Retry-After: 1`, rather than no answer at all.
+ */
+export function startingServer(): { server: Server; serve: (handler: (req: IncomingMessage, res: ServerResponse) => void) => void } {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.setHeader('retry-after', '1');
+    res.setHeader('connection', 'close');
+    sendJson(res, 503, errorBody('STARTING', 'The local runtime is still starting; try again in a second.'));
+  });
+  return { server, serve: (h) => (handler = h) };
 }

@@ -52,14 +52,26 @@ export async function startLocalProcess(args: string[], opts: { port?: number; e
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const api = new ApiClient(`http://localhost:${listenOn}`);
-  await eventually(async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined), 30_000, 'the local runtime to answer /health');
-  await eventually(async () => (output.includes('Press Ctrl+C') ? true : undefined), 30_000, 'the start banner').catch((err: Error) => {
+  const withOutput = (err: Error) => {
     throw new Error(`${err.message}; it printed:\n${output}`);
-  });
+  };
+  await eventually(async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined), 30_000, 'the local runtime to answer /health').catch(
+    withOutput,
+  );
+  await eventually(async () => (output.includes('Press Ctrl+C') ? true : undefined), 30_000, 'the start banner').catch(withOutput);
   const stop = async () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), 30_000)));
+    const outcome = await Promise.race([exited, stuck]);
+    clearTimeout(timer);
+    if (outcome === 'stuck') {
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+      running.delete(child);
+      throw new Error(`The local runtime did not stop within 30 s of SIGTERM; it printed:\n${output}`);
+    }
     running.delete(child);
   };
   const kill = async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
 import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
-import { errorBody, gatewayErrorBody, readBody, Router, sendJson, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
+import { errorBody, gatewayErrorBody, readBody, Router, sendJson, startingServer, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
@@ -169,7 +169,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   const sendgridApiKey = process.env.SENDGRID_API_KEY ?? DEFAULT_SENDGRID_API_KEY;
 
   // The front listens first: the public URL (and so the handlers' config) depends on its port.
-  const server = createServer();
+  // Until the handlers are loaded, it answers 503 rather than leaving a request without an answer.
+  const { server, serve } = startingServer();
   await new Promise<void>((res, rej) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       engines.stop().finally(() => rej(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port ?? 3000, { cause: err }) : err));
@@ -334,7 +335,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     writeApiResult(res, result);
   };
 
-  server.on('request', (req, res) => {
+  serve((req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error('Local front failed', err as Error);
       if (!res.headersSent) sendJson(res, 502, errorBody('INTERNAL_ERROR', 'The function failed; see the runtime log.'));

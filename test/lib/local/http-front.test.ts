@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBody, Router, toApiGatewayEvent, writeApiResult, type ApiHandler, type MountedRoute } from '../../../lib/local/http-front.ts';
+import { readBody, Router, startingServer, toApiGatewayEvent, writeApiResult, type ApiHandler, type MountedRoute } from '../../../lib/local/http-front.ts';
 import { routes } from '../../../shared/topology.ts';
 
 const noop: ApiHandler = async () => ({ statusCode: 204 });
@@ -223,5 +223,27 @@ describe('toApiGatewayEvent, writeApiResult and readBody on a live request', () 
     expect(read).toBeUndefined();
     await fetch(`${baseUrl}/x`, { method: 'POST', body: 'x'.repeat(10) });
     expect(read).toEqual(Buffer.from('x'.repeat(10)));
+  });
+});
+
+describe('startingServer', () => {
+  it('answers 503 STARTING with Retry-After while it listens without a handler, then serves with the one it is given', async () => {
+    const { server, serve } = startingServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+    try {
+      const early = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      expect(early.status).toBe(503);
+      expect(early.headers.get('retry-after')).toBe('1');
+      expect(((await early.json()) as { error: { code: string } }).error.code).toBe('STARTING');
+
+      serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'));
+      const ready = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
