@@ -51,12 +51,7 @@ export class LocalEventBus {
 
   /** Creates each kind's queue; its URL goes in the kind's variable for the publishers. */
   static async create(opts: LocalEventBusOptions): Promise<LocalEventBus> {
-    const sqs = new SQSClient({
-      region: opts.region,
-      credentials: opts.credentials,
-      endpoint: opts.sqsEndpoint,
-      requestHandler: { httpAgent: { maxSockets: 100 } },
-    });
+    const sqs = new SQSClient({ region: opts.region, credentials: opts.credentials, endpoint: opts.sqsEndpoint, requestHandler: { httpAgent: { maxSockets: 100 } } });
     const urls = {} as Record<BusEventKey, string>;
     for (const [key, spec] of Object.entries(busEvents) as Array<[BusEventKey, (typeof busEvents)[BusEventKey]]>) {
       const created = await sqs.send(
