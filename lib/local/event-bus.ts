@@ -51,7 +51,7 @@ export class LocalEventBus {
 
   /** Creates each kind's queue; its URL goes in the kind's variable for the publishers. */
   static async create(opts: LocalEventBusOptions): Promise<LocalEventBus> {
-    const sqs = new SQSClient({ region: opts.region, credentials: opts.credentials, endpoint: opts.sqsEndpoint, requestHandler: { httpAgent: { maxSockets: 100 } } });
+    const sqs = new SQSClient({ region: opts.region, credentials: opts.credentials, endpoint: opts.sqsEndpoint });
     const urls = {} as Record<BusEventKey, string>;
     for (const [key, spec] of Object.entries(busEvents) as Array<[BusEventKey, (typeof busEvents)[BusEventKey]]>) {
       const created = await sqs.send(
@@ -98,7 +98,7 @@ export class LocalEventBus {
     const spec = busEvents[key];
     while (this.running) {
       try {
-        const out = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrls[key], MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }), {
+        const out = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrls[key], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }), {
           abortSignal: this.abort.signal,
         });
         const messages = out.Messages ?? [];

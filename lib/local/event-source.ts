@@ -17,7 +17,7 @@ export interface EventSourceOptions {
   concurrency: number;
   timeoutSeconds: number;
   region: string;
-  /** Long-poll wait (default 20 s, as Lambda's pollers); a stop aborts the polls in flight. */
+  /** Long-poll wait; short so that stopping is quick. */
   waitSeconds?: number;
   /**
    * Hands every batch to two concurrent invocations, as SQS's at-least-once delivery may; a
@@ -66,7 +66,7 @@ export class SqsEventSource {
           new ReceiveMessageCommand({
             QueueUrl: this.opts.queueUrl,
             MaxNumberOfMessages: this.opts.batchSize,
-            WaitTimeSeconds: this.opts.waitSeconds ?? 20,
+            WaitTimeSeconds: this.opts.waitSeconds ?? 1,
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),

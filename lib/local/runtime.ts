@@ -344,9 +344,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   });
 
   const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: engines.awsEndpoint };
-  // The event sources long-poll for 20 s, as Lambda's do: one socket each for every poller, and
-  // more for deletes and the S3 events' sends, beyond the SDK's default 50.
-  const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint, requestHandler: { httpAgent: { maxSockets: 1000 } } });
+  const sqs = new SQSClient({ ...clientConfig, endpoint: engines.sqsEndpoint });
   // The event sources' receives and deletes and the S3 events' sends are billed requests on AWS too.
   opts.meter?.watch(sqs, 'sqs');
   const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
