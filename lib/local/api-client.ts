@@ -1,3 +1,5 @@
+import { withTimeout } from './timeout.ts';
+
 /** A client for driving the system through its HTTP contract, as a user would: tests and benchmarks use it. */
 export class ApiClient {
   constructor(
@@ -66,17 +68,11 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    let timer: NodeJS.Timeout | undefined;
-    const unanswered = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the last check had no answer by then')), Math.max(0, deadline - Date.now()));
-    });
     try {
-      const value = await Promise.race([check(), unanswered]);
+      const value = await withTimeout(check(), Math.max(0, deadline - Date.now()), 'the last check had no answer by then');
       if (value !== undefined) return value;
     } catch (err) {
       last = err;
-    } finally {
-      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

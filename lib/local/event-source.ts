@@ -2,6 +2,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { withTimeout } from './timeout.ts';
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda SQS handler may return nothing, as the aws-lambda types declare.
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -148,13 +149,4 @@ export class SqsEventSource {
       awsRegion: this.opts.region,
     };
   }
-}
-
-/** Rejects when the promise outlives the function's timeout, as Lambda ends the invocation. */
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${ms / 1000} seconds`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiClient, eventually } from './api-client.ts';
 import { projectRoot } from './runtime.ts';
+import { withTimeout } from './timeout.ts';
 
 const tsx = join(projectRoot, 'node_modules/.bin/tsx');
 const running = new Set<ChildProcess>();
@@ -62,17 +63,15 @@ export async function startLocalProcess(args: string[], opts: { port?: number; e
   const stop = async () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const stuck = new Promise<'stuck'>((r) => (timer = setTimeout(() => r('stuck'), 30_000)));
-    const outcome = await Promise.race([exited, stuck]);
-    clearTimeout(timer);
-    if (outcome === 'stuck') {
+    try {
+      await withTimeout(exited, 30_000);
+    } catch {
       process.kill(-child.pid!, 'SIGKILL');
       await exited;
-      running.delete(child);
       throw new Error(`The local runtime did not stop within 30 s of SIGTERM; it printed:\n${output}`);
+    } finally {
+      running.delete(child);
     }
-    running.delete(child);
   };
   const kill = async () => {
     const exited = new Promise((r) => child.once('exit', r));

@@ -13,9 +13,10 @@ import { bucket, commonEnv, functions, queues, routes, schedules, tables, type F
 import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
-import { SqsEventSource, withTimeout, type SqsHandler } from './event-source.ts';
+import { SqsEventSource, type SqsHandler } from './event-source.ts';
 import { errorBody, gatewayErrorBody, readBody, Router, sendJson, startingServer, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { withTimeout } from './timeout.ts';
 import { LocalAuth } from './local-auth.ts';
 import { bridgeObjectCreatedEvents } from './s3-events.ts';
 import type { Meter } from '../bench/meter.ts';
