@@ -4,6 +4,7 @@ import type { NotificationQueue, NotificationRef } from '../ports.ts';
 import { sqsClient } from './sqs-client.ts';
 import * as z from 'zod/mini';
 import { PRIORITY_LANE } from '../domain/priority.ts';
+import { timerDelaySeconds } from '../domain/timer.ts';
 import { queues } from '../topology.ts';
 import { notificationRefBody } from '../schemas/notification-ref.schema.ts';
 
@@ -13,11 +14,11 @@ const ATTEMPTS = 3;
 /**
  * A timer's delay, counted when it is handed to SQS rather than when it was planned, so time
  * spent in between (a batch being written, a sweep's pages) does not make it late. Whole seconds
- * rounded up, at most SQS's 15 minutes: a timer never fires before its due time.
+ * rounded up, less the sender's lead (TIMER_LEAD_MS), at most SQS's 15 minutes.
  */
 function delayOf(ref: NotificationRef, now: number): { DelaySeconds?: number } {
-  const seconds = ref.dueAt ? (Date.parse(ref.dueAt) - now) / 1000 : (ref.delaySeconds ?? 0);
-  return seconds > 0 ? { DelaySeconds: Math.min(900, Math.ceil(seconds)) } : {};
+  const seconds = ref.dueAt ? timerDelaySeconds(Date.parse(ref.dueAt), now) : Math.ceil(ref.delaySeconds ?? 0);
+  return seconds > 0 ? { DelaySeconds: Math.min(900, seconds) } : {};
 }
 
 /**

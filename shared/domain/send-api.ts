@@ -23,6 +23,7 @@ import { DEFAULT_TARGET_POLICY, targetRefusal, type TargetPolicy } from './targe
 import { smsSize } from './sms-segments.ts';
 import { afterQuietHours, mentionsStop, settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 import { renderUserTemplate } from './templates.ts';
+import { timerDelaySeconds } from './timer.ts';
 
 /** Twilio refuses longer bodies (21617). */
 export const MAX_BODY_LENGTH = MAX_TEMPLATE_LENGTH;
@@ -264,13 +265,13 @@ async function mediaOf(files: FileRepository, userId: string, fileIds: string[])
 
 /** The queue message that sends `n` at its due time, and where its priority puts it. */
 export function timerFor(n: NotificationRecord, now: number): NotificationRef {
-  const due = n.dueAt ? Date.parse(n.dueAt) : now;
+  const delaySeconds = n.dueAt ? timerDelaySeconds(Date.parse(n.dueAt), now) : 0;
   return {
     userId: n.userId,
     notificationId: n.notificationId,
     ...(n.dueAt ? { dueAt: n.dueAt } : {}),
-    // Whole seconds rounded up: a timer fires at its time or just after, never before.
-    ...(due > now ? { delaySeconds: Math.ceil((due - now) / 1000) } : {}),
+    // Whole seconds rounded up, less the sender's lead: the sender never sends before the due time.
+    ...(delaySeconds > 0 ? { delaySeconds } : {}),
     ...(n.priority !== undefined ? { priority: n.priority } : {}),
   };
 }

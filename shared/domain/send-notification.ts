@@ -23,6 +23,7 @@ import { DEFAULT_TEMPLATE, formatKb, MAX_TEMPLATE_LENGTH, renderTemplate, templa
 import { isPriority } from './priority.ts';
 import { afterQuietHours, mentionsStop, settingsOf, TIMER_HORIZON_MS } from './settings.ts';
 import { smsSize } from './sms-segments.ts';
+import { TIMER_LEAD_MS } from './timer.ts';
 import { describeTwilioError } from './twilio-errors.ts';
 
 /** How long a claim lets one sender send; longer than the sender's timeout, so a live sender never loses it. */
@@ -149,8 +150,11 @@ export async function sendNotification(
     await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
     throw err;
   });
-  if (pace.kind === 'wait') await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
+  // A timer comes back up to its lead before the due time; the send waits on the queue until then.
+  const dueIn = ref.dueAt === undefined ? 0 : Date.parse(ref.dueAt) - now().getTime();
+  if (pace.kind === 'wait' || dueIn > 0) await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
   deferUnlessSend(ref, at, pace);
+  if (dueIn > 0) throw notDueYet(ref, Date.parse(ref.dueAt!), now().getTime());
 
   const outcome = await deps.gateway.send({
     to,
@@ -280,14 +284,8 @@ async function dueNow(
   if (!current.dueAt || ref.dueAt !== current.dueAt) return false;
   const due = Date.parse(current.dueAt);
   const at = now().getTime();
-  if (due > at) {
-    throw new DeferError(
-      'Not due yet.',
-      Math.ceil((due - at) / 1000),
-      notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, dueAt: current.dueAt }),
-      due,
-    );
-  }
+  // Within the timer's lead it goes on: the time is looked at again right before Twilio.
+  if (due - at > TIMER_LEAD_MS) throw notDueYet(ref, due, at);
   const heldUntil = quietHoursHold(settings, current, at);
   if (heldUntil === undefined) return true;
   const dueAt = new Date(heldUntil).toISOString();
@@ -299,6 +297,12 @@ async function dueNow(
   if (heldUntil - at <= TIMER_HORIZON_MS)
     throw new DeferError('Held by quiet hours.', Math.ceil((heldUntil - at) / 1000), notificationRefBody.build({ ...held, dueAt }), heldUntil);
   return false;
+}
+
+/** Puts a send back on the queue until its due time: SQS's whole seconds bring it back then or just after. */
+function notDueYet(ref: { userId: string; notificationId: string; dueAt?: string }, due: number, at: number): DeferError {
+  const body = notificationRefBody.build({ userId: ref.userId, notificationId: ref.notificationId, dueAt: ref.dueAt });
+  return new DeferError('Not due yet.', Math.max(1, Math.ceil((due - at) / 1000)), body, due);
 }
 
 /**

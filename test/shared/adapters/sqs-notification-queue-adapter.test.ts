@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { SqsNotificationQueue } from '../../../shared/adapters/sqs-notification-queue-adapter.ts';
+import { TIMER_LEAD_MS } from '../../../shared/domain/timer.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 
 const refs = (count: number, userId = 'alice') =>
@@ -53,17 +54,20 @@ describe('SqsNotificationQueue on the embedded queue', () => {
     const queue = new SqsNotificationQueue(env.resources.queueUrls.notification, env.sqs, env.resources.queueUrls.priority);
     const send = vi.spyOn(env.sqs, 'send');
     const dueAt = new Date(Date.now() + 5_500).toISOString();
+    const dueInLead = new Date(Date.now() + 5_000 + TIMER_LEAD_MS / 2).toISOString();
     await queue.enqueue([
       { userId: 'alice', notificationId: 'urgent', priority: 10 },
       { userId: 'alice', notificationId: 'normal', priority: 1, dueAt, delaySeconds: 1 },
+      { userId: 'alice', notificationId: 'lead', priority: 1, dueAt: dueInLead },
       { userId: 'alice', notificationId: 'far', priority: 1, dueAt: '2030-01-01T00:00:00.000Z' },
       { userId: 'alice', notificationId: 'high', priority: 5 },
     ]);
     const inputs = send.mock.calls.map(([command]) => command.input as SendMessageBatchCommandInput);
     send.mockRestore();
-    // The delay is counted from the send to SQS, rounded up, and stops at 15 minutes.
+    // The delay is counted from the send to SQS, less the sender's lead, rounded up, and stops at 15 minutes.
     expect(inputs.find((i) => i.QueueUrl === env.resources.queueUrls.notification)?.Entries).toMatchObject([
       { MessageBody: JSON.stringify({ userId: 'alice', notificationId: 'normal', dueAt }), DelaySeconds: 6 },
+      { DelaySeconds: 5 },
       { DelaySeconds: 900 },
     ]);
     const urgent = await env.sqs.send(new ReceiveMessageCommand({ QueueUrl: env.resources.queueUrls.priority, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));

@@ -3,6 +3,7 @@ import { cancelSend, createSend, rescheduleSend, sweepDueSends, type SendApiDeps
 import { sendNotification, type SendDeps } from '../../../shared/domain/send-notification.ts';
 import { createTemplate } from '../../../shared/domain/templates.ts';
 import { DeferError } from '../../../shared/errors.ts';
+import { TIMER_LEAD_MS } from '../../../shared/domain/timer.ts';
 import { sendRequestSchema, type SendRequest } from '../../../shared/schemas/notification.schema.ts';
 import {
   FakeCircuitBreaker,
@@ -236,6 +237,46 @@ describe('scheduling', () => {
     clock.advance(600_000);
     expect(await deliverTimers()).toEqual(['sent']);
     expect(gateway.sent.map((m) => m.body)).toEqual(['Later Reply STOP to opt out.']);
+  });
+
+  it('lets a timer back within its lead go through the claim, but not to Twilio before the due time', async () => {
+    const { notification: n } = await send({ body: 'On time', sendAt: new Date(clock().getTime() + 5_000).toISOString() });
+    // The timer is queued for the due time less the lead, in whole seconds.
+    expect(deps.queue.enqueued).toEqual([expect.objectContaining({ dueAt: n.dueAt, delaySeconds: 5 })]);
+    const timer = deps.queue.enqueued.splice(0)[0]!;
+
+    // Back further ahead than the lead: nothing is claimed.
+    clock.advance(5_000 - TIMER_LEAD_MS - 5);
+    await expect(sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock)).rejects.toBeInstanceOf(DeferError);
+    expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ status: 'scheduled', attempts: 0 });
+
+    // Back within the lead, and still early right before Twilio: the claim is given back, uncounted, and it waits.
+    clock.advance(10);
+    const deferred = await sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock).catch((err: unknown) => err);
+    expect(deferred).toBeInstanceOf(DeferError);
+    expect((deferred as DeferError).until).toBe(Date.parse(n.dueAt!));
+    expect(gateway.sent).toEqual([]);
+    expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await cancelSend(deps.notifications, 'alice', n.notificationId, clock)).toMatchObject({ status: 'canceled' });
+    clock.advance(TIMER_LEAD_MS);
+    const back = JSON.parse((deferred as DeferError).body!);
+    expect(await sendNotification(sender, back, { receiveCount: 1, maxReceives: 5 }, clock)).toBe('skipped');
+    expect(gateway.sent).toEqual([]);
+  });
+
+  it('sends a timer back within its lead once the due time has come by the send', async () => {
+    const { notification: n } = await send({ body: 'Just in time', sendAt: new Date(clock().getTime() + 5_000).toISOString() });
+    const timer = deps.queue.enqueued.splice(0)[0]!;
+    clock.advance(5_000 - 10);
+    // The limiter's answer takes the rest of the lead.
+    const turn = sender.limiter.acquire.bind(sender.limiter);
+    sender.limiter.acquire = async (...args) => {
+      clock.advance(10);
+      return turn(...args);
+    };
+    expect(await sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock)).toBe('sent');
+    expect(gateway.sent).toHaveLength(1);
+    expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ status: 'queued' });
   });
 
   it('sends nothing for a canceled send whose timer fires', async () => {
