@@ -122,7 +122,7 @@ export class NotificationStack extends Stack {
       }),
     );
 
-    this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }));
+    this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec }));
 
     const accessLogsBucket = this.createAccessLogsBucket();
 

@@ -321,17 +321,6 @@ describe('NotificationStack', () => {
       });
     });
 
-    it.each(queueEntries)('alarms to the alarm topic when the %s dead-letter queue holds a message', (key) => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } }],
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-        AlarmActions: [{ Ref: logicalId(stack.alarmTopic) }],
-      });
-    });
-
     it('denies queue access without TLS', () => {
       for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
@@ -628,6 +617,18 @@ describe('NotificationStack', () => {
       }
       expect(body).toContain('account MPS');
       expect(body).toContain('Throttles');
+    });
+
+    it.each(queueEntries)('alarms to the alarm topic when the %s dead-letter queue holds a message', (key) => {
+      expect(alarmOf(`${pascal(key)}DeadLetterAlarm`)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [topicRef()],
+        OKActions: [topicRef()],
+      });
     });
 
     it.each(queueEntries)("alarms when the %s queue's oldest message waits over 30 minutes", (key) => {
