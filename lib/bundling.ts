@@ -52,7 +52,7 @@ export function sdkFloorSource(spec: FunctionSpec): string {
     lines.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
     lines.push('export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));');
   }
-  if (spec.bucket || spec.media) {
+  if (spec.bucket || spec.media || spec.messageMedia || spec.mediaUploads) {
     lines.push("import { S3Client } from '@aws-sdk/client-s3';");
     lines.push('export const s3 = new S3Client({});');
   }

@@ -32,7 +32,7 @@ const fiveMinutes = Duration.minutes(5);
 /**
  * The dashboard and the alarms, derived from the topology: every queue and dead-letter queue, every
  * function and every webhook the topology declares gets its graphs and alarms, so a new one is
- * watched without a line here. The dead-letter alarms live with their queues (`QueueWithDlq`).
+ * watched without a line here.
  *
  * A nested stack of its own: an alarm per function and queue is most of the stack's resources, and
  * CloudFormation refuses a stack of more than 500. Alarms and the dashboard hold no data, so the
@@ -75,7 +75,21 @@ export class Observability extends NestedStack {
     const queueEntries = Object.entries(queueSpecs) as Array<[QueueKey, QueueSpec]>;
     const webhooks = functionEntries.filter(([, spec]) => spec.webhook).map(([name]) => name);
 
-    // Alarms: oldest message on every main queue (its dead-letter queue has its own alarm).
+    // Alarms: any dead letter means a record failed every retry and needs a human, so the first one.
+    for (const [key, spec] of queueEntries) {
+      alarm(
+        `${pascal(key)}DeadLetterAlarm`,
+        props.queues[key].deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: cloudwatch.Stats.MAXIMUM }),
+        {
+          alarmDescription: `Messages from the ${spec.name} queue reached its dead-letter queue after ${spec.maxReceiveCount} receives`,
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+        },
+      );
+    }
+
+    // Alarms: oldest message on every main queue.
     for (const [key, spec] of queueEntries) {
       alarm(
         `${pascal(key)}OldestMessageAlarm`,
@@ -228,7 +242,7 @@ export class Observability extends NestedStack {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [...Object.values(this.alarms), ...queueEntries.map(([key]) => props.queues[key].alarm)],
+        alarms: Object.values(this.alarms),
         width: 24,
         height: 6,
       }),

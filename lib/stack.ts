@@ -24,7 +24,6 @@ import { BusEventPipe } from './constructs/bus-event-pipe.ts';
 import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { Observability } from './observability.ts';
 import {
-  bucket as bucketSpec,
   commonEnv,
   functions,
   queues,
@@ -122,7 +121,7 @@ export class NotificationStack extends Stack {
       }),
     );
 
-    this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec, alarmTopic: this.alarmTopic }));
+    this.queues = mapSpecs(queues, (key, spec) => new QueueWithDlq(this, `${pascal(key)}Queue`, { spec }));
 
     const accessLogsBucket = this.createAccessLogsBucket();
 
@@ -163,7 +162,7 @@ export class NotificationStack extends Stack {
       accessLogsBucket,
       // The upload bucket takes browser form posts from the console's origin only.
       allowedOrigin: this.console.origin,
-      uploadQueue: this.queues[bucketSpec.notifies].queue,
+      eventQueues: mapSpecs(queues, (key) => this.queues[key].queue),
     });
     this.bucket = this.uploads.bucket;
 

@@ -462,6 +462,13 @@ export interface MediaStore {
   putIfAbsent(key: string, bytes: Uint8Array, contentType: string): Promise<boolean>;
 }
 
+/** Images posted straight to the bucket with a presigned form, waiting to be attached. */
+export interface UploadedMediaStore {
+  /** The object's bytes; undefined when it is gone (handled already). */
+  read(key: string): Promise<Uint8Array | undefined>;
+  delete(key: string): Promise<void>;
+}
+
 /** A user's sending preferences (PUT /settings). */
 export interface UserSettings {
   quietHours: { start: string; end: string; timezone: string } | null;

@@ -5,7 +5,7 @@
  */
 
 export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages' | 'templates' | 'voice';
-export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest' | 'priority' | 'voice';
+export type QueueKey = 'upload' | 'notification' | 'statusCallback' | 'ingest' | 'priority' | 'voice' | 'mediaUpload';
 
 export interface IndexSpec {
   readonly name: string;
@@ -151,6 +151,8 @@ export type FunctionName =
   | 'get-message'
   | 'message-processor'
   | 'attach-message-media'
+  | 'create-media-upload'
+  | 'attach-uploaded-media'
   | 'list-message-media'
   | 'get-metrics'
   | 'create-notification'
@@ -210,6 +212,10 @@ export interface FunctionSpec {
   readonly statusCallbacks?: boolean;
   /** Access to the message store's media objects (`bucket.messageMediaPrefix`). */
   readonly messageMedia?: Access;
+  /** Access to the images posted with a presigned form, waiting to be attached (`bucket.mediaUploadPrefix`). */
+  readonly mediaUploads?: Access;
+  /** Deletes those waiting images once handled; no other function deletes objects. */
+  readonly deletesMediaUploads?: boolean;
   /** Reads every queue's (and dead-letter queue's) attributes, for GET /metrics. */
   readonly queueStats?: boolean;
   /** Tables the function deletes items from; no other function gets DeleteItem. */
@@ -386,6 +392,24 @@ export const functions = {
     description: 'POST /messages/{messageId}/media: attaches an image, stored once per user by its SHA-256',
     tables: { messages: 'readWrite' },
     messageMedia: 'readWrite',
+  },
+  'create-media-upload': {
+    ...api,
+    entry: 'functions/create-media-upload.ts',
+    description: 'POST /messages/{messageId}/media/uploads: a presigned POST for one image of up to 5 MB, past the API',
+    tables: { messages: 'read' },
+    mediaUploads: 'write',
+  },
+  'attach-uploaded-media': {
+    // Ten images of up to 5 MB at a time, each read whole to be checked and hashed.
+    memoryMb: 1024,
+    timeoutSeconds: 30,
+    entry: 'functions/attach-uploaded-media.ts',
+    description: 'Media upload queue consumer: checks each image posted to S3 and attaches it as POST /messages/{messageId}/media does',
+    tables: { messages: 'readWrite' },
+    messageMedia: 'readWrite',
+    mediaUploads: 'read',
+    deletesMediaUploads: true,
   },
   'list-message-media': {
     ...api,
@@ -691,6 +715,18 @@ export const queues = {
     visibilityTimeoutSeconds: 6 * functions['voice-worker'].timeoutSeconds,
     maxConcurrency: 10,
   },
+  /** Images posted to the bucket with a presigned form (`bucket.mediaUploadPrefix`), announced by S3. */
+  mediaUpload: {
+    name: 'media-upload',
+    envVar: 'MEDIA_UPLOAD_QUEUE_URL',
+    dlqEnvVar: 'MEDIA_UPLOAD_DLQ_URL',
+    consumer: 'attach-uploaded-media',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 6 * functions['attach-uploaded-media'].timeoutSeconds,
+    maxConcurrency: 5,
+  },
 } as const satisfies Record<QueueKey, QueueSpec>;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
@@ -721,6 +757,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/messages', function: 'list-messages', auth: 'user' },
   { method: 'GET', path: '/messages/{messageId}', function: 'get-message', auth: 'user' },
   { method: 'POST', path: '/messages/{messageId}/media', function: 'attach-message-media', auth: 'user' },
+  { method: 'POST', path: '/messages/{messageId}/media/uploads', function: 'create-media-upload', auth: 'user' },
   { method: 'GET', path: '/messages/{messageId}/media', function: 'list-message-media', auth: 'user' },
   { method: 'GET', path: '/metrics', function: 'get-metrics', auth: 'user' },
   { method: 'POST', path: '/notifications', function: 'create-notification', auth: 'user' },
@@ -759,13 +796,31 @@ export const routes: readonly RouteSpec[] = [
  * Copies of inbound MMS images live under `mediaPrefix`, outside it, so they are never taken
  * for uploads.
  */
+const uploadPrefix = 'uploads/';
+const mediaUploadPrefix = 'media-uploads/';
+
 export const bucket = {
-  prefix: 'uploads/',
-  notifies: 'upload',
+  prefix: uploadPrefix,
   mediaPrefix: 'inbound-media/',
   /** The message store's images, one object per user and content: `message-media/<owner>/<sha256>`. */
   messageMediaPrefix: 'message-media/',
-} as const satisfies { prefix: string; notifies: QueueKey; mediaPrefix: string; messageMediaPrefix: string };
+  /**
+   * Images posted with a form from POST /messages/{id}/media/uploads, each at
+   * `media-uploads/<owner>/<messageId>/<uploadId>` until its consumer attaches it and deletes it.
+   */
+  mediaUploadPrefix,
+  /** The prefixes whose new objects S3 announces, each to its queue; no prefix holds another. */
+  events: [
+    { prefix: uploadPrefix, queue: 'upload' },
+    { prefix: mediaUploadPrefix, queue: 'mediaUpload' },
+  ],
+} as const satisfies {
+  prefix: string;
+  mediaPrefix: string;
+  messageMediaPrefix: string;
+  mediaUploadPrefix: string;
+  events: ReadonlyArray<{ prefix: string; queue: QueueKey }>;
+};
 
 export interface ScheduleSpec {
   readonly function: FunctionName;

@@ -1,5 +1,5 @@
 import { mapLimit } from '../../shared/domain/map-limit.ts';
-import { ApiClient, eventually } from '../local/api-client.ts';
+import { ApiClient, eventually, postForm } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import { sampleImages } from '../local/sample-images.ts';
 import { functions, routes, type FunctionName, type FunctionSpec } from '../../shared/topology.ts';
@@ -221,7 +221,15 @@ export async function costBenchmark(opts: { uploads: number; sequential: number 
       );
       await ok('GET', '/messages?status=processed&limit=20');
       await ok('POST', `/messages/${posted.messageId}/media`, sampleImages.png(`warm ${i}`), { 'content-type': 'image/png' });
-      await ok('GET', `/messages/${posted.messageId}/media`);
+      // The large-image path: a form, the image posted to S3, its consumer attaching it.
+      const form = await ok('POST', `/messages/${posted.messageId}/media/uploads`);
+      const stored = await postForm(form, sampleImages.png(`warm form ${i}`), 'picture.png');
+      if (stored.status >= 300) throw new Error(`The image form was refused: ${stored.status} ${stored.text}`);
+      await eventually(
+        async () => ((await ok('GET', `/messages/${posted.messageId}/media`)).items.length === 2 ? true : undefined),
+        30_000,
+        'the posted image to be attached',
+      );
       await ok('GET', '/metrics');
       // The messaging API's routes; its sends are scheduled a day ahead, so the delivered count above stays the uploads'.
       const later = new Date(Date.now() + 86_400_000).toISOString();

@@ -153,6 +153,11 @@ export class AppFunction extends Construct {
     this.addEnvironment(envVar, bucket.bucketName);
   }
 
+  /** Lets the function delete the objects matching `keyPattern` (the bucket's name comes with a `useBucket` grant). */
+  deleteFromBucket(bucket: s3.IBucket, keyPattern: string): void {
+    bucket.grantDelete(this.function, keyPattern);
+  }
+
   /** Lets the function read the secret's value and passes its ARN in `envVar`. */
   useSecret(secret: secretsmanager.ISecret, envVar: string): void {
     secret.grantRead(this.function);

@@ -4,7 +4,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { bucket as bucketSpec, commonEnv, type Access, type FunctionSpec } from '../../shared/topology.ts';
+import { bucket as bucketSpec, commonEnv, type Access, type FunctionSpec, type QueueKey } from '../../shared/topology.ts';
 import type { AppFunction } from './app-function.ts';
 
 export interface UploadBucketProps {
@@ -12,8 +12,8 @@ export interface UploadBucketProps {
   readonly accessLogsBucket: s3.IBucket;
   /** The one origin whose browsers post files with the presigned form (the console's). */
   readonly allowedOrigin: string;
-  /** The queue told of every object created under the upload prefix. */
-  readonly uploadQueue: sqs.IQueue;
+  /** The queues told of the objects created under the announced prefixes (`bucket.events`). */
+  readonly eventQueues: Readonly<Record<QueueKey, sqs.IQueue>>;
 }
 
 /** The parts of the bucket a function may be granted, by the topology field that asks for them. */
@@ -23,12 +23,13 @@ const areas = [
   // Outside the upload prefix, so they never reach the upload queue.
   { field: 'media', prefix: bucketSpec.mediaPrefix, what: 'the copies of inbound MMS images' },
   { field: 'messageMedia', prefix: bucketSpec.messageMediaPrefix, what: "the message store's images" },
+  { field: 'mediaUploads', prefix: bucketSpec.mediaUploadPrefix, what: 'images posted with a presigned form, waiting to be attached' },
 ] as const satisfies ReadonlyArray<{ field: keyof FunctionSpec; prefix: string; what: string }>;
 
 /**
  * The private, encrypted, TLS-only bucket that holds the uploaded files (the product: never
- * expired), with server access logs, CORS for the console's form posts, and an event on the upload
- * queue for each object created under the upload prefix. Functions are granted one prefix at a time.
+ * expired), with server access logs, CORS for the console's form posts, and an event on its queue
+ * for each object created under an announced prefix. Functions are granted one prefix at a time.
  */
 export class UploadBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -55,10 +56,17 @@ export class UploadBucket extends Construct {
       ],
       // Files are never expired here: they are the product. An upload that was announced but never
       // arrived leaves only a pending record, which the files table's TTL removes.
-      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // A posted image is deleted once attached or refused; one whose event failed every retry
+        // (its record is on the dead-letter queue) goes after a week, time enough to redrive it.
+        { id: 'expire-unhandled-media-uploads', prefix: bucketSpec.mediaUploadPrefix, expiration: Duration.days(7) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(props.uploadQueue), { prefix: bucketSpec.prefix });
+    for (const event of bucketSpec.events) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(props.eventQueues[event.queue]), { prefix: event.prefix });
+    }
 
     // aws-cdk-lib creates this deploy-time handler for Custom::S3BucketNotifications once per
     // stack, with its own role; the construct id carries a fixed hash, so it is found rather than spelled out.
@@ -108,6 +116,14 @@ export class UploadBucket extends Construct {
           id: 'AwsSolutions-IAM5',
           appliesTo: ['Action::s3:Abort*'],
           reason: `s3:AbortMultipartUpload from grantPut, limited to objects under ${prefix} in the upload bucket.`,
+        });
+      }
+      if (field === 'mediaUploads' && spec.deletesMediaUploads) {
+        fn.deleteFromBucket(this.bucket, `${prefix}*`);
+        reasons.push({
+          id: 'AwsSolutions-IAM5',
+          appliesTo: ['Action::s3:DeleteObject*'],
+          reason: `s3:DeleteObject from grantDelete, limited to objects under ${prefix}: the posted images it has handled.`,
         });
       }
       return reasons;

@@ -50,13 +50,27 @@ export class ApiClient {
       ...(input.tags ? { tags: input.tags } : {}),
     });
     if (presign.status !== 201) throw new Error(`presign: ${presign.status} ${presign.text}`);
-    const form = new FormData();
-    for (const [k, v] of Object.entries(presign.body.fields as Record<string, string>)) form.append(k, v);
-    form.append('file', new Blob([content], { type: input.contentType }), input.fileName);
-    const stored = await fetch(presign.body.url, { method: 'POST', body: form });
-    if (stored.status >= 300) throw new Error(`upload: ${stored.status} ${await stored.text()}`);
+    const stored = await postForm(presign.body, content, input.fileName, input.contentType);
+    if (stored.status >= 300) throw new Error(`upload: ${stored.status} ${stored.text}`);
     return presign.body as { fileId: string; url: string; fields: Record<string, string>; expiresAt: string };
   }
+}
+
+/**
+ * Posts `content` with a presigned form (POST /uploads, POST /messages/{id}/media/uploads) as a
+ * browser would: every field, then the file. Answers S3's status and body.
+ */
+export async function postForm(
+  presigned: { url: string; fields: Record<string, string> },
+  content: Uint8Array,
+  fileName: string,
+  contentType = 'application/octet-stream',
+): Promise<{ status: number; text: string }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(presigned.fields)) form.append(k, v);
+  form.append('file', new Blob([content], { type: contentType }), fileName);
+  const stored = await fetch(presigned.url, { method: 'POST', body: form });
+  return { status: stored.status, text: await stored.text() };
 }
 
 /**

@@ -150,7 +150,7 @@ const inboundRequest = z.strictObject({
 /**
  * The whole system in one process: embedded DynamoDB, SQS and S3, the Twilio simulator, an
  * HTTP front that turns requests into API Gateway events for the unmodified handlers, SQS
- * event sources for the consumers, and S3 object-created events for uploads. Everything is
+ * event sources for the consumers, and S3 object-created events for the announced prefixes. Everything is
  * built from shared/topology.ts. Handlers read their configuration from the environment at import,
  * as on Lambda, so one process holds one runtime.
  */
@@ -354,8 +354,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     s3,
     sqs,
     bucket: resources.bucket,
-    prefix: bucket.prefix,
-    queueUrl: resources.queueUrls[bucket.notifies],
+    targets: bucket.events.map((event) => ({ prefix: event.prefix, queueUrl: resources.queueUrls[event.queue] })),
     region: LOCAL_REGION,
     journalFile: opts.dataDir ? join(opts.dataDir, 's3-events.jsonl') : undefined,
   });

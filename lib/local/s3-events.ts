@@ -33,7 +33,8 @@ export function encodeEventKey(key: string): string {
 
 /**
  * Stands in for S3's bucket notifications, which the embedded S3 lacks: every object stored
- * under `prefix` becomes an S3 `ObjectCreated` event, in S3's own JSON shape, on the upload queue.
+ * under one of the `targets`' prefixes becomes an S3 `ObjectCreated` event, in S3's own JSON
+ * shape, on that target's queue.
  * It subscribes through the engine's message spy with a waiter that never resolves, so it sees
  * each upload as it is stored.
  *
@@ -47,15 +48,17 @@ export function bridgeObjectCreatedEvents(opts: {
   s3: S3Client;
   sqs: SQSClient;
   bucket: string;
-  prefix: string;
-  queueUrl: string;
+  /** Each announced prefix and the queue its events go to; no prefix holds another. */
+  targets: ReadonlyArray<{ prefix: string; queueUrl: string }>;
   region: string;
   journalFile?: string;
 }): { stop(): void; idle(): Promise<void> } {
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
 
-  const publish = async (key: string, at: Date) => {
+  const targetOf = (key: string) => opts.targets.find((target) => key.startsWith(target.prefix));
+
+  const publish = async (key: string, queueUrl: string, at: Date) => {
     const head = await opts.s3.send(new HeadObjectCommand({ Bucket: opts.bucket, Key: key }));
     const record = {
       eventVersion: '2.1',
@@ -68,7 +71,7 @@ export function bridgeObjectCreatedEvents(opts: {
       responseElements: { 'x-amz-request-id': 'local', 'x-amz-id-2': 'local' },
       s3: {
         s3SchemaVersion: '1.0',
-        configurationId: 'upload-queue',
+        configurationId: 'object-created',
         bucket: { name: opts.bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${opts.bucket}` },
         object: {
           key: encodeEventKey(key),
@@ -78,19 +81,21 @@ export function bridgeObjectCreatedEvents(opts: {
         },
       },
     };
-    await opts.sqs.send(new SendMessageCommand({ QueueUrl: opts.queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
+    await opts.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));
   };
 
   const deliver = (key: string, at: Date) => {
+    const target = targetOf(key);
+    if (!target) return;
     const task = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await publish(key, at);
+          await publish(key, target.queueUrl, at);
           if (opts.journalFile) appendJsonLine(opts.journalFile, { key, done: true });
           return;
         } catch (err) {
           if (stopped || attempt === PUBLISH_TRIES) {
-            const next = opts.journalFile ? 'it is sent on the next start' : 'its upload will not be matched';
+            const next = opts.journalFile ? 'it is sent on the next start' : 'its upload will not be handled';
             logger.error(`Could not publish an S3 event for an upload; ${next}`, { key, error: err as Error });
             return;
           }
@@ -112,7 +117,7 @@ export function bridgeObjectCreatedEvents(opts: {
   const seenThisTick = new Set<string>();
   const observe = (m: SpyMessage): boolean => {
     if (stopped) return false;
-    if (m.service === 's3' && m.status === 'uploaded' && m.bucket === opts.bucket && m.key.startsWith(opts.prefix)) {
+    if (m.service === 's3' && m.status === 'uploaded' && m.bucket === opts.bucket && targetOf(m.key)) {
       if (seenThisTick.has(m.key)) return false;
       if (seenThisTick.size === 0) setImmediate(() => seenThisTick.clear());
       seenThisTick.add(m.key);

@@ -53,6 +53,21 @@ export const componentSchemas: Record<string, JsonSchema> = {
       expiresAt: time,
     },
   },
+  MediaUpload: {
+    type: 'object',
+    required: ['uploadId', 'url', 'fields', 'expiresAt', 'maxBytes'],
+    properties: {
+      uploadId: text,
+      url: {
+        type: 'string',
+        format: 'uri',
+        description: 'POST the image here as multipart/form-data: every entry of `fields`, then the image as `file`. S3 answers 204.',
+      },
+      fields: { type: 'object', additionalProperties: { type: 'string' } },
+      expiresAt: time,
+      maxBytes: { type: 'integer', description: 'The largest image the form accepts (5 MB); S3 refuses a larger one.' },
+    },
+  },
   FileMetadata: {
     type: 'object',
     required: ['fileId', 'fileName', 'fileType', 'contentType', 'sizeBytes', 'tags', 'uploadedAt', 'downloadUrl'],

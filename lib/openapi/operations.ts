@@ -164,7 +164,8 @@ export const operations: Record<string, Operation> = {
   'POST /messages/{messageId}/media': {
     tag: 'Messages',
     summary: 'Attach an image to a message',
-    description: 'PNG, JPEG, GIF or WebP, recognised by their bytes, at most 5 MB. The same bytes are stored once per user.',
+    description:
+      'PNG, JPEG, GIF or WebP, recognised by their bytes, at most 5 MB. The same bytes are stored once per user. Deployed, this route carries images of up to about 4.4 MB (Lambda takes at most 6 MB of request, the body base64-encoded); for larger ones use `POST /messages/{messageId}/media/uploads`.',
     params: messageIdParams,
     rawBody: [
       { mediaType: 'image/*', schema: { type: 'string', contentMediaType: 'image/*' }, description: 'The image as the raw body.' },
@@ -180,6 +181,14 @@ export const operations: Record<string, Operation> = {
       413: { description: 'Larger than 5 MB.', schema: schemaRef('Error') },
       415: { description: 'Not a PNG, JPEG, GIF or WebP image.', schema: schemaRef('Error') },
     },
+  },
+  'POST /messages/{messageId}/media/uploads': {
+    tag: 'Messages',
+    summary: 'A presigned POST for one image of the message, past the API',
+    description:
+      'For images the raw-body route cannot carry when deployed (API Gateway hands Lambda the body base64-encoded, and Lambda takes at most 6 MB: about 4.4 MB of image). POST `multipart/form-data` to `url` with every entry of `fields`, then the image as `file`, within 5 minutes; the policy refuses more than 5 MB. Once stored, the image is checked by its bytes and attached as `POST /messages/{messageId}/media` would attach it, usually within a second or two: it then appears in `GET /messages/{messageId}/media` (the same bytes are stored once per user). What is not a whole PNG, JPEG, GIF or WebP image is deleted and never appears.',
+    params: messageIdParams,
+    answers: { 201: { description: 'Where to upload the image.', schema: schemaRef('MediaUpload') } },
   },
   'GET /messages/{messageId}/media': {
     tag: 'Messages',

@@ -49,11 +49,15 @@ export class DynamoUserRateLimiter implements UserRateLimiter {
       }
       const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
       const gate = Number(Item?.gate ?? 0);
-      const step = gcraStep(gate, now, this.limits);
+      // The clock as of the read, not as of the round's start: under load a round trip can take
+      // longer than the tolerance, and another request, admitted meanwhile by a later clock,
+      // would make this one look early when it is not.
+      const readAt = this.clock();
+      const step = gcraStep(gate, readAt, this.limits);
       if (!step.allowed) return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil(step.retryAfterMs / 1000)) };
       if (
-        gate < now - SLACK_MS &&
-        (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': step.tat, ':floor': now - SLACK_MS }))
+        gate < readAt - SLACK_MS &&
+        (await this.update(key, 'SET gate = :next', 'attribute_not_exists(gate) OR gate < :floor', { ':next': step.tat, ':floor': readAt - SLACK_MS }))
       ) {
         return { admitted: true };
       }

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import { bucket } from '../topology.ts';
-import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
+import { newId } from './ids.ts';
 import { ownMessage, presentMessage } from './messages.ts';
-import type { FileStore, MediaRepository, MediaStore, MessageMedia, MessageRecord, MessageRepository } from '../ports.ts';
+import type { FileStore, MediaRepository, MediaStore, MessageMedia, MessageRecord, MessageRepository, UploadedMediaStore, UploadSigner } from '../ports.ts';
 
 export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
 export const MEDIA_URL_TTL_SECONDS = 15 * 60;
+/** How long a presigned image form may be used: long enough to start one upload, no longer. */
+export const MEDIA_UPLOAD_TTL_SECONDS = 5 * 60;
+/** The type the form pins: the bytes decide what the image is, so the client need not say. */
+const MEDIA_UPLOAD_CONTENT_TYPE = 'application/octet-stream';
 
 export type ImageType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
 
@@ -121,4 +126,84 @@ export async function attachImage(
   const stored = await storeImage(deps, owner, bytes, type);
   const attached = await deps.messages.attachMedia(owner, messageId, stored.media);
   return { media: stored.media, deduplicated: stored.deduplicated || !attached };
+}
+
+/**
+ * Key of an image posted with a presigned form. It names the owner and the message, so the
+ * consumer of its object-created event needs nothing else, and the upload id keeps two forms
+ * for one message apart.
+ */
+export const mediaUploadKey = (owner: string, messageId: string, uploadId: string): string =>
+  `${bucket.mediaUploadPrefix}${encodeURIComponent(owner)}/${messageId}/${uploadId}`;
+
+/** The owner and message a form-posted image is for; undefined for a key no form of ours names. */
+export function mediaUploadTarget(key: string): { owner: string; messageId: string } | undefined {
+  if (!key.startsWith(bucket.mediaUploadPrefix)) return undefined;
+  const parts = key.slice(bucket.mediaUploadPrefix.length).split('/');
+  if (parts.length !== 3 || parts.some((part) => part === '')) return undefined;
+  try {
+    return { owner: decodeURIComponent(parts[0]!), messageId: parts[1]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * POST /messages/{id}/media/uploads: a presigned POST for one image of the owner's message, at
+ * most 5 MB by the policy itself, for uploads the API cannot carry (deployed, Lambda's request
+ * limit stops a raw body near 4.4 MB). The image is checked and attached once it is stored.
+ */
+export async function requestMediaUpload(
+  deps: { messages: MessageRepository; uploads: UploadSigner },
+  owner: string,
+  messageId: string,
+  now: Date = new Date(),
+) {
+  await ownMessage(deps.messages, owner, messageId);
+  const uploadId = newId(now.getTime());
+  const presigned = await deps.uploads.presignUpload({
+    key: mediaUploadKey(owner, messageId, uploadId),
+    contentType: MEDIA_UPLOAD_CONTENT_TYPE,
+    maxBytes: MAX_MEDIA_BYTES,
+    expiresInSeconds: MEDIA_UPLOAD_TTL_SECONDS,
+  });
+  return { uploadId, url: presigned.url, fields: presigned.fields, expiresAt: presigned.expiresAt, maxBytes: MAX_MEDIA_BYTES };
+}
+
+export type UploadedImageOutcome =
+  | { outcome: 'attached'; media: MessageMedia; deduplicated: boolean }
+  | { outcome: 'refused'; reason: string }
+  /** The object was handled and deleted already (a redelivered event). */
+  | { outcome: 'gone' };
+
+/**
+ * Attaches an image posted with a presigned form exactly as POST /messages/{id}/media would
+ * (the same checks, the same one object and record per owner and content), then deletes the
+ * posted object. What that route would refuse (not an image, truncated, too large, no such
+ * message) is dropped with nothing attached; any other failure throws, leaving the object for
+ * the event's redelivery.
+ */
+export async function attachUploadedImage(
+  deps: MediaDeps & { uploads: UploadedMediaStore },
+  upload: { key: string; sizeBytes?: number },
+): Promise<UploadedImageOutcome> {
+  const outcome = await attachOrRefuse(deps, upload);
+  if (outcome.outcome !== 'gone') await deps.uploads.delete(upload.key);
+  return outcome;
+}
+
+async function attachOrRefuse(deps: MediaDeps & { uploads: UploadedMediaStore }, upload: { key: string; sizeBytes?: number }): Promise<UploadedImageOutcome> {
+  const target = mediaUploadTarget(upload.key);
+  if (!target) return { outcome: 'refused', reason: 'The key names no message.' };
+  // The form's policy caps the size; an object over it is not read at all.
+  if ((upload.sizeBytes ?? 0) > MAX_MEDIA_BYTES)
+    return { outcome: 'refused', reason: `The image is ${upload.sizeBytes} bytes; at most ${MAX_MEDIA_BYTES} are accepted.` };
+  const bytes = await deps.uploads.read(upload.key);
+  if (!bytes) return { outcome: 'gone' };
+  try {
+    return { outcome: 'attached', ...(await attachImage(deps, target.owner, target.messageId, bytes)) };
+  } catch (err) {
+    if (err instanceof AppError && err.statusCode < 500) return { outcome: 'refused', reason: err.message };
+    throw err;
+  }
 }

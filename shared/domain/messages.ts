@@ -74,7 +74,8 @@ export interface AdmissionState {
  * Decides one message against its sender's state at `now`: a live dedup entry for its key makes it
  * a duplicate, whatever the window holds (duplicates take no slot); a full window refuses it with
  * the wait until the oldest slot leaves; otherwise it takes a slot and a dedup entry. Returns the
- * state to write back (pruned of what has lapsed) only when the message is admitted.
+ * state to write back (pruned of what has lapsed) only when the message is admitted and does not
+ * hold its slot already.
  */
 export function decideAdmission(
   state: AdmissionState,
@@ -82,6 +83,9 @@ export function decideAdmission(
   rules: AdmissionRules = admissionRules,
 ): { admission: Admission; next?: AdmissionState } {
   const { now } = request;
+  // Its own slot: the write that took it landed, and this is its repeat (an SDK retry whose first
+  // answer was lost) finding it there. Not a duplicate of itself, nor a second slot.
+  if (state.slots.some((slot) => slot.messageId === request.messageId)) return { admission: { kind: 'admitted' } };
   const recent = state.recent.filter((entry) => entry.until > now);
   const original = recent.find((entry) => entry.key === request.dedupKey);
   if (original) return { admission: { kind: 'duplicate', messageId: original.messageId } };

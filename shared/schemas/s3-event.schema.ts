@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { parseRecordBody } from './queue-body.ts';
 import '../validation.ts';
 
 /** An S3 event notification as SQS carries it: object records, or the one-off test event. */
@@ -26,3 +27,13 @@ export const s3EventSchema = z.union([
     ),
   }),
 ]);
+
+/**
+ * The objects a queued S3 event announces as created: none for the one-off test event, and a
+ * GiveUpError for a body that is not an S3 event, which will not become one on a retry.
+ */
+export function objectsCreated(body: string) {
+  const event = parseRecordBody(body, s3EventSchema, 'an S3 event notification', 'malformed_event');
+  if ('Event' in event) return [];
+  return event.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({ eventTime: r.eventTime, ...r.s3.object }));
+}

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { queues, tables } from '../../shared/topology.ts';
-import { ApiClient, eventually } from '../../lib/local/api-client.ts';
+import { bucket, queues, tables } from '../../shared/topology.ts';
+import { ApiClient, eventually, postForm } from '../../lib/local/api-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { sampleImages } from '../../lib/local/sample-images.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
@@ -230,25 +230,28 @@ describe('GET /messages', () => {
   });
 });
 
+/** A fresh user with `count` messages of theirs. */
+async function userWithMessages(count: number) {
+  const userId = `user-${randomUUID()}`;
+  const user = api.as(await runtime.token(userId));
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { body } = await user.request('POST', '/messages', { from: freshNumber(), to: '+14155552671', message: `with media ${i}` });
+    ids.push(body.messageId);
+  }
+  return { userId, user, ids };
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const s3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.awsEndpoint, forcePathStyle: true });
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: prefix }));
+  s3.destroy();
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+/** The user's stored images (one object per content). */
+const objectsOf = (userId: string) => keysUnder(`${bucket.messageMediaPrefix}${encodeURIComponent(`user#${userId}`)}/`);
+
 describe('message media', () => {
-  async function userWithMessages(count: number) {
-    const userId = `user-${randomUUID()}`;
-    const user = api.as(await runtime.token(userId));
-    const ids: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const { body } = await user.request('POST', '/messages', { from: freshNumber(), to: '+14155552671', message: `with media ${i}` });
-      ids.push(body.messageId);
-    }
-    return { userId, user, ids };
-  }
-
-  async function objectsOf(userId: string): Promise<string[]> {
-    const s3 = new S3Client({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: runtime.engines.awsEndpoint, forcePathStyle: true });
-    const out = await s3.send(new ListObjectsV2Command({ Bucket: runtime.resources.bucket, Prefix: `message-media/${encodeURIComponent(`user#${userId}`)}/` }));
-    s3.destroy();
-    return (out.Contents ?? []).map((o) => o.Key!);
-  }
-
   it('attaches a raw image, links it with a presigned URL, and stores the same bytes once across messages', async () => {
     const { userId, user, ids } = await userWithMessages(2);
     const image = sampleImages.png('raw');
@@ -325,6 +328,101 @@ describe('message media', () => {
     expect((await user.request('POST', '/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/media', png, { 'content-type': 'image/png' })).status).toBe(404);
     expect(await objectsOf(userId)).toEqual([]);
     expect((await user.request('GET', path)).body.items).toEqual([]);
+  });
+});
+
+const waitingUploads = (userId: string) => keysUnder(`${bucket.mediaUploadPrefix}${encodeURIComponent(`user#${userId}`)}/`);
+
+/** Asks for a form for the message and posts `bytes` with it, as a browser or `curl -F` would; answers S3's status. */
+async function postImage(user: ApiClient, messageId: string, bytes: Uint8Array): Promise<number> {
+  const presign = await user.request('POST', `/messages/${messageId}/media/uploads`);
+  expect(presign.status, presign.text).toBe(201);
+  return (await postForm(presign.body, bytes, 'picture.png')).status;
+}
+
+/** Waits until the consumer has handled (and so deleted) every image the user posted. */
+const handled = (userId: string) =>
+  eventually(async () => ((await waitingUploads(userId)).length === 0 ? true : undefined), 20_000, 'the posted images handled');
+
+/** A whole PNG of `size` bytes: its text chunk pads it out. */
+function pngOfSize(size: number): Buffer {
+  const base = sampleImages.png('x');
+  return sampleImages.png('x'.repeat(size - base.length + 1));
+}
+
+describe('POST /messages/{id}/media/uploads', () => {
+  it("answers a presigned form for one image of the caller's message, at most 5 MB, under a key naming the user and message", async () => {
+    const { userId, user, ids } = await userWithMessages(1);
+    const { status, body } = await user.request('POST', `/messages/${ids[0]}/media/uploads`);
+    expect(status).toBe(201);
+    expect(body).toEqual({
+      uploadId: expect.stringMatching(/^[0-9A-Z]{26}$/),
+      url: expect.any(String),
+      fields: expect.objectContaining({ key: `${bucket.mediaUploadPrefix}${encodeURIComponent(`user#${userId}`)}/${ids[0]}/${body.uploadId}` }),
+      expiresAt: expect.any(String),
+      maxBytes: 5 * 1024 * 1024,
+    });
+    const ttl = Date.parse(body.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5 * 60 * 1000);
+    const policy = JSON.parse(Buffer.from(body.fields.Policy, 'base64').toString('utf8'));
+    expect(policy.conditions).toContainEqual(['content-length-range', 1, 5 * 1024 * 1024]);
+  });
+
+  it("answers 404 for another user's message and one that does not exist, and 400 for a malformed id", async () => {
+    const { ids } = await userWithMessages(1);
+    const other = api.as(await runtime.token(`user-${randomUUID()}`));
+    expect((await other.request('POST', `/messages/${ids[0]}/media/uploads`)).status).toBe(404);
+    expect((await other.request('POST', '/messages/01ARZ3NDEKTSV4RRFFQ69G5FAV/media/uploads')).status).toBe(404);
+    expect((await other.request('POST', '/messages/not-an-id/media/uploads')).status).toBe(400);
+  });
+
+  it('attaches a 4.9 MB PNG posted with the form, lists it under the message, and deletes the posted object', async () => {
+    const { userId, user, ids } = await userWithMessages(1);
+    const image = pngOfSize(4_900_000);
+    expect(image.length).toBe(4_900_000);
+    expect(await postImage(user, ids[0]!, image)).toBe(204);
+
+    const mediaId = createHash('sha256').update(image).digest('hex');
+    const listed = await eventually(async () => {
+      const { body } = await user.request('GET', `/messages/${ids[0]}/media`);
+      return body.items.length > 0 ? body.items : undefined;
+    });
+    expect(listed).toEqual([{ mediaId, contentType: 'image/png', sizeBytes: image.length, url: expect.any(String) }]);
+    expect(Buffer.from(await (await fetch(listed[0].url)).arrayBuffer())).toEqual(image);
+    await handled(userId);
+    expect(await objectsOf(userId)).toEqual([`${bucket.messageMediaPrefix}${encodeURIComponent(`user#${userId}`)}/${mediaId}`]);
+  });
+
+  it('drops a non-image renamed .png, a truncated image and an empty file, attaching and keeping nothing', async () => {
+    const { userId, user, ids } = await userWithMessages(1);
+    const png = sampleImages.png('cut');
+    expect(await postImage(user, ids[0]!, Buffer.from('just some text, named picture.png'))).toBe(204);
+    expect(await postImage(user, ids[0]!, png.subarray(0, png.length - 10))).toBe(204);
+    // S3 itself refuses an empty file and one over 5 MB: the policy's content-length-range.
+    expect(await postImage(user, ids[0]!, Buffer.alloc(0))).toBe(400);
+    expect(await postImage(user, ids[0]!, Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024)]))).toBe(400);
+    await handled(userId);
+    expect(await objectsOf(userId)).toEqual([]);
+    expect((await user.request('GET', `/messages/${ids[0]}/media`)).body.items).toEqual([]);
+    expect((await user.request('GET', `/messages/${ids[0]}`)).body.media).toEqual([]);
+  });
+
+  it('stores two identical images posted at once as one object and one record, attached to both messages', async () => {
+    const { userId, user, ids } = await userWithMessages(2);
+    const image = sampleImages.jpeg(`twice ${randomUUID()}`);
+    expect(await Promise.all(ids.map((id) => postImage(user, id, image)))).toEqual([204, 204]);
+    const mediaId = createHash('sha256').update(image).digest('hex');
+    for (const id of ids) {
+      await eventually(async () => ((await user.request('GET', `/messages/${id}/media`)).body.items.length > 0 ? true : undefined));
+      expect((await user.request('GET', `/messages/${id}/media`)).body.items).toEqual([expect.objectContaining({ mediaId, contentType: 'image/jpeg' })]);
+    }
+    await handled(userId);
+    expect(await objectsOf(userId)).toHaveLength(1);
+    // The raw-body route finds the same record: the content is the user's already.
+    const again = await user.request('POST', `/messages/${ids[0]}/media`, image, { 'content-type': 'image/jpeg' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ mediaId, deduplicated: true });
   });
 });
 

@@ -53,7 +53,17 @@ function refused(response: Response, status: number, code: string, asked?: strin
 
 const enc = encodeURIComponent;
 
+/** One message of Mallory's own, posted the first time an attack needs it. */
+let mallorysMessageId: Promise<string> | undefined;
+const mallorysMessage = () =>
+  (mallorysMessageId ??= mallory
+    .request('POST', '/messages', { from: '+14155550143', to: '+14155550142', message: 'mallory' })
+    .then((posted) => posted.body.messageId as string));
+
 beforeAll(async () => {
+  // Mallory tries every user route within half a second, more than the per-user burst of 100
+  // allows; that limit has its own tests (test/functions/user-rate-limit.test.ts).
+  process.env.USER_RATE_BURST = '1000';
   runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT', callbackDelaysMs: { sent: 5, delivered: 10 } });
   api = new ApiClient(runtime.url);
   alice = api.as(await runtime.token(aliceId));
@@ -233,14 +243,29 @@ const attacks: Record<string, () => Promise<void>> = {
       refused(await mallory.request('POST', `/messages/${messageId}/media`, aliceImage, { 'content-type': 'image/png' }), 404, 'NOT_FOUND', messageId);
     }
     // The same bytes on Mallory's own message are a new image of hers, not a link to Alice's.
-    const own = await mallory.request('POST', '/messages', { from: '+14155550143', to: '+14155550142', message: 'mallory' });
-    const attached = await mallory.request('POST', `/messages/${own.body.messageId}/media`, aliceImage, { 'content-type': 'image/png' });
+    const attached = await mallory.request('POST', `/messages/${await mallorysMessage()}/media`, aliceImage, { 'content-type': 'image/png' });
     expect(attached.status).toBe(201);
     expect(attached.body.deduplicated).toBeUndefined();
     expect(new URL(attached.body.url).pathname).not.toContain(enc(enc(aliceId)));
   },
   'GET /messages/{messageId}/media': async () => {
     for (const messageId of owned.messageIds) refused(await mallory.request('GET', `/messages/${messageId}/media`), 404, 'NOT_FOUND', messageId);
+  },
+  'POST /messages/{messageId}/media/uploads': async () => {
+    refused(await mallory.request('POST', `/messages/${owned.messageIds[0]}/media/uploads`), 404, 'NOT_FOUND', owned.messageIds[0]);
+    // A form for her own message cannot be turned on Alice's: the policy pins the key.
+    const form = await mallory.request('POST', `/messages/${await mallorysMessage()}/media/uploads`);
+    expect(form.status).toBe(201);
+    const body = new FormData();
+    const fields = {
+      ...(form.body.fields as Record<string, string>),
+      key: `media-uploads/${enc(`user#${aliceId}`)}/${owned.messageIds[0]}/${form.body.uploadId}`,
+    };
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
+    body.append('file', new Blob([aliceImage]), 'picture.png');
+    const posted = await fetch(form.body.url, { method: 'POST', body });
+    expect(posted.status).toBe(403);
+    await posted.arrayBuffer();
   },
   'GET /metrics': async () => {
     const metrics = await mallory.request('GET', '/metrics');

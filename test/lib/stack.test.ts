@@ -193,7 +193,9 @@ describe('NotificationStack', () => {
         commonEnv.logLevel,
         ...Object.keys(spec.tables ?? {}).map((key) => tables[key as TableKey].envVar),
         ...(spec.sendsTo ?? []).map((key) => queues[key].envVar),
-        ...(spec.bucket || ('media' in spec && spec.media) || ('messageMedia' in spec && spec.messageMedia) ? [commonEnv.bucket] : []),
+        ...(spec.bucket || ('media' in spec && spec.media) || ('messageMedia' in spec && spec.messageMedia) || ('mediaUploads' in spec && spec.mediaUploads)
+          ? [commonEnv.bucket]
+          : []),
         ...('queueStats' in spec && spec.queueStats ? Object.values(queues).flatMap((q) => [q.envVar, q.dlqEnvVar]) : []),
         ...(spec.twilio ? [commonEnv.twilioSecretId, commonEnv.twilioMps, commonEnv.emailFrom] : []),
         ...('pages' in spec && spec.pages ? [commonEnv.cursorSecretId] : []),
@@ -321,17 +323,6 @@ describe('NotificationStack', () => {
       });
     });
 
-    it.each(queueEntries)('alarms to the alarm topic when the %s dead-letter queue holds a message', (key) => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } }],
-        ComparisonOperator: 'GreaterThanThreshold',
-        Threshold: 0,
-        AlarmActions: [{ Ref: logicalId(stack.alarmTopic) }],
-      });
-    });
-
     it('denies queue access without TLS', () => {
       for (const [, policy] of ofType('AWS::SQS::QueuePolicy')) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
@@ -389,10 +380,11 @@ describe('NotificationStack', () => {
       );
     });
 
-    it('aborts incomplete multipart uploads and never expires files', () => {
+    it('aborts incomplete multipart uploads, never expires files, and expires only posted images left unhandled', () => {
       const rules = resources[logicalId(stack.bucket)]!.Properties.LifecycleConfiguration.Rules;
       expect(rules).toContainEqual(expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }));
-      for (const rule of rules) expect(rule.ExpirationInDays).toBeUndefined();
+      const expiring = rules.filter((rule: { ExpirationInDays?: number }) => rule.ExpirationInDays !== undefined);
+      expect(expiring).toEqual([expect.objectContaining({ Prefix: 'media-uploads/', ExpirationInDays: 7, Status: 'Enabled' })]);
     });
 
     it('denies requests without TLS', () => {
@@ -404,19 +396,32 @@ describe('NotificationStack', () => {
       });
     });
 
-    it('announces new objects under uploads/ to the upload queue', () => {
+    it('announces new objects under uploads/ to the upload queue, and under media-uploads/ to the media upload queue', () => {
+      const announced = (prefix: string, key: QueueKey) => ({
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+        QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues[key].queue), 'Arn'] },
+      });
       template.hasResourceProperties('Custom::S3BucketNotifications', {
         BucketName: { Ref: logicalId(stack.bucket) },
-        NotificationConfiguration: {
-          QueueConfigurations: [
-            {
-              Events: ['s3:ObjectCreated:*'],
-              Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
-              QueueArn: { 'Fn::GetAtt': [logicalId(stack.queues.upload.queue), 'Arn'] },
-            },
-          ],
-        },
+        NotificationConfiguration: { QueueConfigurations: [announced('uploads/', 'upload'), announced('media-uploads/', 'mediaUpload')] },
       });
+      // S3 refuses overlapping filters for one event type, and an upload must never reach the media consumer.
+      expect(bucketSpec.mediaUploadPrefix.startsWith(bucketSpec.prefix)).toBe(false);
+      expect(bucketSpec.prefix.startsWith(bucketSpec.mediaUploadPrefix)).toBe(false);
+    });
+
+    it('lets S3 send to the media upload queue for this bucket only', () => {
+      const queueId = logicalId(stack.queues.mediaUpload.queue);
+      const policies = ofType('AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Properties.Queues).includes(`"${queueId}"`));
+      const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Array<Statement & { Principal?: unknown; Condition?: unknown }>);
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(stack.bucket), 'Arn'] } } },
+        }),
+      );
     });
   });
 
@@ -467,6 +472,33 @@ describe('NotificationStack', () => {
         .filter((s) => mentions(s, logicalId(stack.bucket)))
         .flatMap(actions);
       expect(writes).not.toContain('s3:PutObject');
+    });
+
+    it('lets create-media-upload sign posts under media-uploads/ only, and read no object', () => {
+      const onBucket = statementsOf('create-media-upload').filter((s) => mentions(s, logicalId(stack.bucket)));
+      expect(onBucket.flatMap(actions)).toContain('s3:PutObject');
+      expect(onBucket.flatMap(actions).some((a) => a.startsWith('s3:Get') || a.startsWith('s3:Delete'))).toBe(false);
+      const named = JSON.stringify(onBucket.map((s) => s.Resource));
+      expect(named).toContain('/media-uploads/*');
+      expect(named).not.toContain('/message-media/');
+      expect(named).not.toContain('/uploads/*"');
+    });
+
+    it('lets attach-uploaded-media read and delete posted images, and keep images under message-media/', () => {
+      const onBucket = statementsOf('attach-uploaded-media').filter((s) => mentions(s, logicalId(stack.bucket)));
+      const on = (prefix: string) => onBucket.filter((s) => JSON.stringify(s.Resource).includes(`/${prefix}*`)).flatMap(actions);
+      expect(on('media-uploads/')).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:DeleteObject*']));
+      expect(on('media-uploads/')).not.toContain('s3:PutObject');
+      expect(on('message-media/')).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject']));
+      expect(on('message-media/')).not.toContain('s3:DeleteObject*');
+      expect(JSON.stringify(onBucket.map((s) => s.Resource))).not.toContain('/uploads/*"');
+    });
+
+    it('lets no other function delete objects from the bucket', () => {
+      for (const [name] of functionEntries) {
+        const deletes = statementsOf(name).some((s) => mentions(s, logicalId(stack.bucket)) && actions(s).some((a) => a.startsWith('s3:Delete')));
+        expect(deletes, name).toBe(name === 'attach-uploaded-media');
+      }
     });
 
     it("lets get-metrics read every queue's attributes and nothing more of them", () => {
@@ -628,6 +660,18 @@ describe('NotificationStack', () => {
       }
       expect(body).toContain('account MPS');
       expect(body).toContain('Throttles');
+    });
+
+    it.each(queueEntries)('alarms to the alarm topic when the %s dead-letter queue holds a message', (key) => {
+      expect(alarmOf(`${pascal(key)}DeadLetterAlarm`)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.queues[key].deadLetterQueue), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [topicRef()],
+        OKActions: [topicRef()],
+      });
     });
 
     it.each(queueEntries)("alarms when the %s queue's oldest message waits over 30 minutes", (key) => {

@@ -7,6 +7,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { findChromium } from '../../lib/local/chromium.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
+import { sampleImages } from '../../lib/local/sample-images.ts';
 
 /**
  * The console in a real browser against a real local runtime. They need a Chromium: Debian's
@@ -287,6 +288,10 @@ describe.skipIf(!chromiumPath)('the console in Chromium', () => {
     const thumb = page.getByRole('img', { name: /Attached image, image\/png/ });
     await thumb.waitFor();
     await expect.poll(() => thumb.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBe(160);
+    // An image larger than the API carries deployed goes straight to storage with a form, and is attached from there.
+    await page.getByLabel('Attach an image').setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: sampleImages.png('x'.repeat(4_500_000)) });
+    await page.getByText('large.png attached.').waitFor(EVENTUALLY);
+    await expect.poll(() => page.getByRole('img', { name: /Attached image, image\/png/ }).count()).toBe(2);
     await shot('message');
 
     // Quiet hours with their time zone, and a number's opt-out history.

@@ -1,14 +1,15 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../web/src/api.ts';
 import { MessagePage, mediaProblem } from '../../web/src/pages/MessagePage.tsx';
 import { Messages } from '../../web/src/pages/Messages.tsx';
-import { fakeApi, renderSignedIn } from './support.tsx';
+import { FakeXhr, fakeApi, renderSignedIn } from './support.tsx';
 
 afterEach(() => {
   cleanup();
   localStorage.clear();
+  vi.unstubAllGlobals();
 });
 
 const message = (id: string, over: Partial<Message> = {}): Message => ({
@@ -101,5 +102,37 @@ describe('a message page', () => {
     fireEvent.change(input, { target: { files: [new File(['%PDF'], 'doc.pdf', { type: 'application/pdf' })] } });
     await screen.findByText('Only PNG, JPEG, GIF and WebP images can be attached.');
     expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
+  });
+
+  it('attaches an image larger than the API carries through storage with its form, and finds it by its SHA-256', async () => {
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    const bytes = new Uint8Array(4_500_000).fill(7);
+    const mediaId = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const form = {
+      uploadId: 'u1',
+      url: 'http://localhost/local/s3/bucket',
+      fields: { key: 'media-uploads/x/m1/u1', Policy: 'p' },
+      expiresAt: '',
+      maxBytes: 5_242_880,
+    };
+    let posted = false;
+    const api = fakeApi(({ method, path }) => {
+      if (method === 'POST' && path === '/messages/m1/media/uploads') return { status: 201, body: form };
+      if (method === 'GET' && path === '/messages/m1/media') {
+        const items = posted ? [{ mediaId, contentType: 'image/png', sizeBytes: bytes.length, url: 'http://localhost/local/s3/media/x' }] : [];
+        return { status: 200, body: { items } };
+      }
+      if (method === 'GET' && path === '/messages/m1') return { status: 200, body: message('m1') };
+      return undefined;
+    });
+    renderSignedIn(<MessagePage messageId="m1" />, api.fetchImpl);
+    fireEvent.change(await screen.findByLabelText('Attach an image'), { target: { files: [new File([bytes], 'big.png', { type: 'image/png' })] } });
+    await waitFor(() => expect(FakeXhr.last?.url).toBe(form.url));
+    expect([...FakeXhr.last!.body!.keys()]).toEqual(['key', 'Policy', 'file']);
+    posted = true;
+    FakeXhr.last!.answer(204);
+    await screen.findByText('big.png attached.');
+    expect(screen.getByRole('img').getAttribute('alt')).toContain('image/png');
+    expect(api.requests.some((r) => r.method === 'POST' && r.path === '/messages/m1/media')).toBe(false);
   });
 });

@@ -36,3 +36,39 @@ export function renderSignedIn(ui: ReactElement, fetchImpl: typeof fetch, config
     </SessionProvider>,
   );
 }
+
+/** Stands in for the browser's XMLHttpRequest, so a test can play upload progress and the answer. */
+export class FakeXhr {
+  static last: FakeXhr | undefined;
+  upload = new EventTarget();
+  private events = new EventTarget();
+  status = 0;
+  responseText = '';
+  method = '';
+  url = '';
+  body: FormData | undefined;
+  constructor() {
+    FakeXhr.last = this;
+  }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  addEventListener(type: string, listener: EventListener) {
+    this.events.addEventListener(type, listener);
+  }
+  send(body: FormData) {
+    this.body = body;
+  }
+  abort() {
+    this.events.dispatchEvent(new Event('abort'));
+  }
+  progress(loaded: number, total: number) {
+    this.upload.dispatchEvent(Object.assign(new Event('progress'), { lengthComputable: true, loaded, total }));
+  }
+  answer(status: number, text = '') {
+    this.status = status;
+    this.responseText = text;
+    this.events.dispatchEvent(new Event('load'));
+  }
+}

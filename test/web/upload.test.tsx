@@ -4,43 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseTags, Upload } from '../../web/src/pages/Upload.tsx';
 import { s3ErrorXml } from '../../lib/local/s3-error.ts';
 import { describeStorageError, postToStorage } from '../../web/src/upload.ts';
-import { fakeApi, renderSignedIn } from './support.tsx';
-
-/** Stands in for the browser's XMLHttpRequest, so a test can play upload progress and the answer. */
-class FakeXhr {
-  static last: FakeXhr | undefined;
-  upload = new EventTarget();
-  private events = new EventTarget();
-  status = 0;
-  responseText = '';
-  method = '';
-  url = '';
-  body: FormData | undefined;
-  constructor() {
-    FakeXhr.last = this;
-  }
-  open(method: string, url: string) {
-    this.method = method;
-    this.url = url;
-  }
-  addEventListener(type: string, listener: EventListener) {
-    this.events.addEventListener(type, listener);
-  }
-  send(body: FormData) {
-    this.body = body;
-  }
-  abort() {
-    this.events.dispatchEvent(new Event('abort'));
-  }
-  progress(loaded: number, total: number) {
-    this.upload.dispatchEvent(Object.assign(new Event('progress'), { lengthComputable: true, loaded, total }));
-  }
-  answer(status: number, text = '') {
-    this.status = status;
-    this.responseText = text;
-    this.events.dispatchEvent(new Event('load'));
-  }
-}
+import { FakeXhr, fakeApi, renderSignedIn } from './support.tsx';
 
 beforeEach(() => vi.stubGlobal('XMLHttpRequest', FakeXhr));
 afterEach(() => {

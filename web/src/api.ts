@@ -163,6 +163,15 @@ export interface PresignedUpload {
   expiresAt: string;
 }
 
+/** POST /messages/{id}/media/uploads: where to post one image straight to storage. */
+export interface MediaUploadForm {
+  uploadId: string;
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: string;
+  maxBytes: number;
+}
+
 export interface SimulatorMessage {
   sid: string;
   from: string;
@@ -351,6 +360,10 @@ export class Api {
     const error = (answer.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
     if (answer.status === 401 && token) this.opts.onUnauthorized?.();
     throw new ApiError(answer.status, error?.code ?? `HTTP_${answer.status}`, error?.message ?? `The API answered ${answer.status}.`, error?.details);
+  }
+  /** A presigned form for one image of the message, for images larger than the API carries. */
+  mediaUploadForm(messageId: string) {
+    return this.request<MediaUploadForm>('POST', `/messages/${encodeURIComponent(messageId)}/media/uploads`);
   }
   listMedia(messageId: string) {
     return this.request<{ items: Media[] }>('GET', `/messages/${encodeURIComponent(messageId)}/media`);

@@ -29,8 +29,7 @@ const bridge = (journalFile: string, sqs: SQSClient = t.sqs) =>
     s3: t.s3,
     sqs,
     bucket: t.resources.bucket,
-    prefix: bucket.prefix,
-    queueUrl: t.resources.queueUrls.upload,
+    targets: [{ prefix: bucket.prefix, queueUrl: t.resources.queueUrls.upload }],
     region: LOCAL_REGION,
     journalFile,
   });

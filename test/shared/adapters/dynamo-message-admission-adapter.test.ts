@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { tables } from '../../../shared/topology.ts';
 import { DynamoMessageAdmission } from '../../../shared/adapters/dynamo-message-admission-adapter.ts';
 import { admissionRules, retryAfterSeconds } from '../../../shared/domain/messages.ts';
@@ -86,5 +89,31 @@ describe('DynamoMessageAdmission: duplicates', () => {
     expect((await admit(s, T0, 'retry me', 'lost')).kind).toBe('admitted');
     await admission.release(s, 'lost');
     expect((await admit(s, T0 + 10, 'retry me', 'retried')).kind).toBe('admitted');
+  });
+
+  it('admits a message whose write the SDK retried after it had landed, taking one slot, not refusing it as its own duplicate', async () => {
+    // The first PutItem of the state is stored, then its answer is lost as a timeout is: the SDK
+    // sends it again, and the repeat fails its version condition because the first succeeded.
+    const dynamo = new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: env.engines.dynamoEndpoint });
+    const client = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+    let lost = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutItemCommand' && lost++ === 0)
+          throw Object.assign(new Error('socket timed out'), { name: 'TimeoutError', $metadata: {} });
+        return result;
+      },
+      { step: 'deserialize', name: 'loseFirstPutAnswer' },
+    );
+    const retried = new DynamoMessageAdmission(tables.state.name, client);
+    const s = sender();
+    for (let i = 0; i < 4; i++) expect((await admit(s, T0)).kind).toBe('admitted');
+    expect(await retried.admit({ sender: s, dedupKey: 'fifth', messageId: 'fifth', now: T0 + 1 }, admissionRules)).toEqual({ kind: 'admitted' });
+    expect(lost).toBe(2);
+    // Five slots, the fifth once: a sixth message is refused, and the fifth's text is its duplicate.
+    expect((await admit(s, T0 + 2)).kind).toBe('limited');
+    expect(await admit(s, T0 + 3, 'fifth')).toEqual({ kind: 'duplicate', messageId: 'fifth' });
+    dynamo.destroy();
   });
 });

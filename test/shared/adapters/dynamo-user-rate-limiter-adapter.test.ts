@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoUserRateLimiter } from '../../../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoUserRateLimiter, USER_RATE_PARTITION } from '../../../shared/adapters/dynamo-user-rate-limiter-adapter.ts';
 import { startTestEngines, type TestEngines } from '../../support/engines.ts';
 
 let env: TestEngines;
@@ -48,5 +49,25 @@ describe('DynamoUserRateLimiter: a GCRA token bucket per user', () => {
     const user = `racer-${now}`;
     const answers = await Promise.all(Array.from({ length: 20 }, () => limit.admit(user)));
     expect(answers.filter((a) => a.admitted)).toHaveLength(5);
+  });
+
+  it('judges a request by the clock after it read the bucket, so a slow request is not refused for a later one', async () => {
+    // One token a second, two at once: the schedule may run one second ahead of now.
+    const user = `slow-${now}`;
+    const started = now;
+    // Another request, admitted two seconds after this one read the clock, left the schedule at started + 3 s.
+    await limiter(1, 2).admit(user);
+    await env.documentClient.send(
+      new UpdateCommand({
+        TableName: env.resources.tableNames.state,
+        Key: { pk: USER_RATE_PARTITION, sk: user },
+        UpdateExpression: 'SET gate = :g',
+        ExpressionAttributeValues: { ':g': started + 3_000 },
+      }),
+    );
+    // This one read the clock at `started`, then waited for its first write; by its read, it is started + 2 s.
+    let reads = 0;
+    const slow = new DynamoUserRateLimiter(1, 2, env.resources.tableNames.state, env.documentClient, () => (reads++ === 0 ? started : started + 2_000));
+    expect(await slow.admit(user)).toEqual({ admitted: true });
   });
 });

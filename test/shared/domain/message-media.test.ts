@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { sampleImages } from '../../../lib/local/sample-images.ts';
-import { attachImage, checkImage, imageTypeOf, MAX_MEDIA_BYTES } from '../../../shared/domain/message-media.ts';
+import {
+  attachImage,
+  attachUploadedImage,
+  checkImage,
+  imageTypeOf,
+  MAX_MEDIA_BYTES,
+  mediaUploadKey,
+  mediaUploadTarget,
+} from '../../../shared/domain/message-media.ts';
 import { acceptMessage, userOwner } from '../../../shared/domain/messages.ts';
-import type { MediaStore } from '../../../shared/ports.ts';
+import type { MediaStore, UploadedMediaStore } from '../../../shared/ports.ts';
 import { FakeMessageAdmission, FakeMessageIngestQueue, FakeMessageStore } from '../../support/fake-ports.ts';
 
 class FakeMediaStore implements MediaStore {
@@ -11,6 +19,18 @@ class FakeMediaStore implements MediaStore {
     if (this.objects.has(key)) return false;
     this.objects.set(key, bytes);
     return true;
+  }
+}
+
+class FakeUploadedMedia implements UploadedMediaStore {
+  readonly objects = new Map<string, Uint8Array>();
+  reads = 0;
+  async read(key: string): Promise<Uint8Array | undefined> {
+    this.reads++;
+    return this.objects.get(key);
+  }
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
   }
 }
 
@@ -65,5 +85,71 @@ describe('attachImage', () => {
     expect(messages.mediaRecords.size).toBe(1);
     expect((await messages.get(owner, ids[1]!))!.media).toEqual([first.media]);
     await expect(attachImage(deps, userOwner('mallory'), ids[0]!, sampleImages.png('cat'))).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
+
+describe('attachUploadedImage', () => {
+  async function setUp() {
+    const messages = new FakeMessageStore();
+    const owner = userOwner('alice@example.com');
+    const accept = { messages, admission: new FakeMessageAdmission(), queue: new FakeMessageIngestQueue() };
+    const outcome = await acceptMessage(accept, owner, { from: '+14155552671', to: '+14155552672', message: 'with a picture' });
+    if (outcome.kind !== 'accepted') throw new Error('not accepted');
+    const uploads = new FakeUploadedMedia();
+    const deps = { messages, media: messages, store: new FakeMediaStore(), uploads };
+    return { deps, messages, uploads, owner, messageId: outcome.message.messageId };
+  }
+
+  it('reads the owner and message back from the key it signs', () => {
+    const key = mediaUploadKey('user#a/b c', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '01ARZ3NDEKTSV4RRFFQ69G5FAW');
+    expect(mediaUploadTarget(key)).toEqual({ owner: 'user#a/b c', messageId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' });
+    for (const other of ['uploads/x/y/z', 'media-uploads/x/y', 'media-uploads/x//z', 'media-uploads/%E0%A4%A/y/z', 'media-uploads/x/y/z/w']) {
+      expect(mediaUploadTarget(other), other).toBeUndefined();
+    }
+  });
+
+  it('attaches the image, deletes the posted object, and changes nothing when the event comes again', async () => {
+    const { deps, messages, uploads, owner, messageId } = await setUp();
+    const key = mediaUploadKey(owner, messageId, 'U1');
+    uploads.objects.set(key, sampleImages.webp('large'));
+    const first = await attachUploadedImage(deps, { key, sizeBytes: uploads.objects.get(key)!.length });
+    expect(first).toMatchObject({ outcome: 'attached', deduplicated: false, media: { contentType: 'image/webp' } });
+    expect(uploads.objects.size).toBe(0);
+    expect(await attachUploadedImage(deps, { key })).toEqual({ outcome: 'gone' });
+    expect((await messages.get(owner, messageId))!.media).toHaveLength(1);
+  });
+
+  it('drops what the raw-body route refuses, and a key that names no message, deleting the object', async () => {
+    const { deps, messages, uploads, owner, messageId } = await setUp();
+    const cases = [
+      [mediaUploadKey(owner, messageId, 'TEXT'), Buffer.from('not an image')],
+      [mediaUploadKey(userOwner('mallory'), messageId, 'OTHER'), sampleImages.png('theirs')],
+      ['media-uploads/stray-object', sampleImages.png('stray')],
+    ] as const;
+    for (const [key, bytes] of cases) {
+      uploads.objects.set(key, bytes);
+      expect(await attachUploadedImage(deps, { key }), key).toMatchObject({ outcome: 'refused', reason: expect.any(String) });
+    }
+    expect(uploads.objects.size).toBe(0);
+    expect(messages.mediaRecords.size).toBe(0);
+    expect(deps.store.objects.size).toBe(0);
+  });
+
+  it('refuses an object larger than 5 MB by its event without reading it', async () => {
+    const { deps, uploads, owner, messageId } = await setUp();
+    const key = mediaUploadKey(owner, messageId, 'BIG');
+    uploads.objects.set(key, sampleImages.png('big'));
+    expect(await attachUploadedImage(deps, { key, sizeBytes: MAX_MEDIA_BYTES + 1 })).toMatchObject({ outcome: 'refused' });
+    expect(uploads.reads).toBe(0);
+    expect(uploads.objects.size).toBe(0);
+  });
+
+  it('keeps the object for a retry when storing fails', async () => {
+    const { deps, uploads, owner, messageId } = await setUp();
+    const key = mediaUploadKey(owner, messageId, 'RETRY');
+    uploads.objects.set(key, sampleImages.png('retry'));
+    const failing = { ...deps, store: { putIfAbsent: async () => Promise.reject(new Error('S3 is down')) } };
+    await expect(attachUploadedImage(failing, { key })).rejects.toThrow('S3 is down');
+    expect(uploads.objects.has(key)).toBe(true);
   });
 });

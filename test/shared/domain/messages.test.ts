@@ -123,6 +123,10 @@ describe('decideAdmission', () => {
     expect(decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 2_003 })).toEqual({ admission: { kind: 'duplicate', messageId: 'm4' } });
   });
 
+  it('answers admitted, writing nothing, when the message already holds its slot (its own write, retried)', () => {
+    expect(decideAdmission(state, { dedupKey: 'k', messageId: 'm4', now: 2_003 })).toEqual({ admission: { kind: 'admitted' } });
+  });
+
   it('refuses a full window with the wait for its oldest slot, and prunes what lapsed when admitting', () => {
     expect(decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 2_004 })).toEqual({ admission: { kind: 'limited', retryAfterMs: 57_996 } });
     const { admission, next } = decideAdmission(state, { dedupKey: 'k', messageId: 'x', now: 60_000 });

@@ -1,15 +1,23 @@
 import { useEffect, useState, type ChangeEvent } from 'react';
-import type { Media, Message } from '../api.ts';
+import type { Api, Media, Message } from '../api.ts';
 import { ErrorText, StatusBadge } from '../components.tsx';
 import { formatBytes, formatTime } from '../format.ts';
 import { repeat, useFocusOnMount } from '../hooks.ts';
 import { BASE, Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { postToStorage, type UploadProgress } from '../upload.ts';
 
 const REFRESH_MS = 1_500;
 /** What POST /messages/{id}/media takes. */
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 export const MAX_MEDIA_BYTES = 5 * 1024 * 1024;
+/**
+ * Deployed, the API carries a raw image of up to about 4.4 MB (Lambda's request limit, the body
+ * base64-encoded); a larger one goes straight to storage with a form, and is attached from there.
+ */
+export const RAW_MEDIA_MAX_BYTES = 4 * 1024 * 1024;
+/** How long an image posted to storage may take to be checked and attached. */
+const ATTACH_WAIT_MS = 30_000;
 
 /** Why a picked file cannot be attached, before sending it; undefined when it may be. */
 export function mediaProblem(file: { type: string; size: number }): string | undefined {
@@ -54,7 +62,9 @@ export function MessagePage({ messageId }: { messageId: string }) {
     if (problem) return setUploadError(problem);
     setProgress({ name: file.name, loaded: 0, total: file.size });
     try {
-      const media = await api.attachMedia(messageId, file, (p) => setProgress({ name: file.name, ...p }));
+      const onProgress = (p: UploadProgress) => setProgress({ name: file.name, ...p });
+      const media =
+        file.size > RAW_MEDIA_MAX_BYTES ? await attachThroughStorage(api, messageId, file, onProgress) : await api.attachMedia(messageId, file, onProgress);
       setMessage((m) => (m ? { ...m, media: [...m.media.filter((x) => x.mediaId !== media.mediaId), media] } : m));
       setStatus(media.deduplicated ? `${file.name} was already stored; the same image is used again.` : `${file.name} attached.`);
     } catch (err) {
@@ -147,4 +157,26 @@ function Thumb({ media }: { media: Media }) {
       </small>
     </li>
   );
+}
+
+/**
+ * Attaches an image too large for the API: posts it to storage with the message's form, then
+ * waits for it among the message's images, found by its SHA-256 (its id). One that never comes
+ * was refused: not a whole PNG, JPEG, GIF or WebP image, whatever its name says.
+ */
+export async function attachThroughStorage(api: Api, messageId: string, file: File, onProgress: (p: UploadProgress) => void): Promise<Media> {
+  const form = await api.mediaUploadForm(messageId);
+  const [mediaId] = await Promise.all([sha256Hex(file), postToStorage(form, file, onProgress)]);
+  const deadline = Date.now() + ATTACH_WAIT_MS;
+  for (;;) {
+    const media = (await api.listMedia(messageId)).items.find((m) => m.mediaId === mediaId);
+    if (media) return media;
+    if (Date.now() > deadline) throw new Error(`${file.name} was not attached: it is not a whole PNG, JPEG, GIF or WebP image.`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function sha256Hex(file: Blob): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
