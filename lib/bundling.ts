@@ -117,12 +117,20 @@ export interface BundleFigures {
   floorRequireMs?: number;
 }
 
-/** Bundle size (and, if asked, require time) of every function and of its SDK floor. */
 const requireFigures = ([requireMs, floorRequireMs]: number[]) => ({ requireMs, floorRequireMs });
 
-export async function measureBundles(opts: { requireTime?: boolean; runs?: number } = {}): Promise<BundleFigures[]> {
+/** The functions named (all when none are), each checked against the topology. */
+export function chosenFunctions(names: readonly string[] = []): Array<[FunctionName, FunctionSpec]> {
+  const unknown = names.filter((n) => !Object.hasOwn(functions, n));
+  if (unknown.length) throw new Error(`Unknown function ${unknown.join(', ')}; known: ${Object.keys(functions).join(', ')}.`);
+  const all = Object.entries(functions) as Array<[FunctionName, FunctionSpec]>;
+  return names.length ? all.filter(([name]) => names.includes(name)) : all;
+}
+
+/** Bundle size (and, if asked, require time) of every function (or those named) and of its SDK floor. */
+export async function measureBundles(opts: { requireTime?: boolean; runs?: number; only?: readonly string[] } = {}): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
-  for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, FunctionSpec]>) {
+  for (const [name, spec] of chosenFunctions(opts.only)) {
     const code = await bundle({ entry: spec.entry });
     const floor = await bundle({ contents: sdkFloorSource(spec) });
     figures.push({
