@@ -4,7 +4,8 @@ import { fileSearchQuery } from '../../shared/schemas/file-search.schema.ts';
 import { longpollQuery } from '../../shared/schemas/longpoll.schema.ts';
 import { listMessagesQuery } from '../../shared/schemas/message-query.schema.ts';
 import { createMessageSchema } from '../../shared/schemas/message.schema.ts';
-import { batchRequestSchema, rescheduleSchema, sendRequestSchema, settingsSchema } from '../../shared/schemas/notification.schema.ts';
+import { batchRequestSchema, rescheduleSchema, sendRequestSchema } from '../../shared/schemas/notification.schema.ts';
+import { settingsSchema } from '../../shared/schemas/settings.schema.ts';
 import { listNotificationsQuery } from '../../shared/schemas/notification-query.schema.ts';
 import { optOutRequestSchema } from '../../shared/schemas/opt-out.schema.ts';
 import {

@@ -3,7 +3,7 @@ import { rangeProblems, WEEKDAYS } from '../domain/business-hours.ts';
 import { toE164 } from '../domain/phone.ts';
 import { targetIssue } from '../targets.ts';
 import { LOOP_MESSAGE } from '../domain/lines.ts';
-import { isTimeZone } from './notification.schema.ts';
+import { isTimeZone } from './time-zone.schema.ts';
 import '../validation.ts';
 
 /** Variables a missed-call reply may use. */
