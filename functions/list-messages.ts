@@ -4,7 +4,7 @@ import { presentMessageWithMedia } from '../shared/domain/message-media.ts';
 import { userOwner } from '../shared/domain/messages.ts';
 import { pagedList } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
-import { listMessagesQuery } from '../shared/schemas/message.schema.ts';
+import { listMessagesQuery } from '../shared/schemas/message-query.schema.ts';
 
 const messages = new DynamoMessageRepository();
 const store = new S3FileStore();

@@ -2,13 +2,13 @@ import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notifica
 import { presentNotification } from '../shared/domain/files.ts';
 import { pagedList } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
-import { toE164 } from '../shared/domain/phone.ts';
+import { e164Form } from '../shared/domain/phone-form.ts';
 import { listNotificationsQuery as query } from '../shared/schemas/notification-query.schema.ts';
 
 const notifications = new DynamoNotificationRepository();
 
 // `to` is matched as stored: E.164 for phone numbers (so "+1 415 555 0100" finds them too), lower case for email.
-const recipient = (to: string | undefined) => (to === undefined ? undefined : (toE164(to) ?? to.toLowerCase()));
+const recipient = (to: string | undefined) => (to === undefined ? undefined : (e164Form(to) ?? to.toLowerCase()));
 
 export const handler = userRoute({ query }, async ({ userId, query }) =>
   pagedList(

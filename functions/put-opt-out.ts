@@ -1,6 +1,7 @@
 import { DynamoNotificationRepository } from '../shared/adapters/dynamo-notification-repository-adapter.ts';
 import { DynamoOptOutRepository } from '../shared/adapters/dynamo-opt-out-repository-adapter.ts';
 import { optOutByApi, phoneParam } from '../shared/domain/opt-outs.ts';
+import { toE164 } from '../shared/domain/phone.ts';
 import { json } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
 import { phoneParams } from '../shared/schemas/path-params.schema.ts';
@@ -13,5 +14,5 @@ export const handler = userRoute(
     params: phoneParams,
     body: optOutRequestSchema,
   },
-  async ({ params, body }) => json(200, await optOutByApi(deps, phoneParam(params.phone), body.optedOut)),
+  async ({ params, body }) => json(200, await optOutByApi(deps, phoneParam(params.phone, toE164), body.optedOut)),
 );

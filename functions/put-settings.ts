@@ -2,7 +2,7 @@ import { DynamoSettingsRepository } from '../shared/adapters/dynamo-settings-rep
 import { updateSettings } from '../shared/domain/settings.ts';
 import { json } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
-import { settingsSchema } from '../shared/schemas/notification.schema.ts';
+import { settingsSchema } from '../shared/schemas/settings.schema.ts';
 
 const settings = new DynamoSettingsRepository();
 

@@ -3,7 +3,7 @@ import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
 import { callEnded, dialEnded, incomingCall, recordingDone, type CallStep } from '../shared/domain/calls.ts';
-import { toE164 } from '../shared/domain/phone.ts';
+import { e164Form } from '../shared/domain/phone-form.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { field, twilioWebhook, type FormParams } from '../shared/twilio-webhook.ts';
 import { voiceTwiml } from '../shared/voice-twiml.ts';
@@ -16,10 +16,14 @@ const required = (params: FormParams, name: string): string => {
   return value;
 };
 const seconds = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
-/** Twilio's caller id may be withheld ("anonymous"); such a caller is kept as sent and gets no SMS. */
+/**
+ * Twilio's caller id may be withheld ("anonymous"); such a caller is kept as sent. Whether a
+ * caller can be texted is decided where the SMS is sent (the voice worker checks the number's
+ * validity), so here the number's form is enough and the webhook loads no phone library.
+ */
 const number = (params: FormParams, name: string) => {
   const value = required(params, name);
-  return toE164(value) ?? value;
+  return e164Form(value) ?? value;
 };
 
 /**

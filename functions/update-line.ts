@@ -2,7 +2,8 @@ import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-
 import { presentLine, updateLine } from '../shared/domain/lines.ts';
 import { json } from '../shared/http.ts';
 import { userRoute } from '../shared/user-route.ts';
-import { lineIdParams, updateLineSchema } from '../shared/schemas/line.schema.ts';
+import { updateLineSchema } from '../shared/schemas/line.schema.ts';
+import { lineIdParams } from '../shared/schemas/path-params.schema.ts';
 
 const lines = new DynamoLineRepository();
 

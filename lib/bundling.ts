@@ -22,9 +22,10 @@ export const lambdaBundling = {
   banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
 } as const;
 
-/** Bundles one source file (or inline source) the way Lambda functions are bundled; returns the code. */
-export async function bundle(input: { entry: string } | { contents: string }): Promise<string> {
-  const result = await build({
+type BundleInput = { entry: string } | { contents: string };
+
+async function buildLambda(input: BundleInput, metafile: boolean) {
+  return build({
     ...('entry' in input
       ? { entryPoints: [resolve(projectRoot, input.entry)] }
       : { stdin: { contents: input.contents, resolveDir: projectRoot, loader: 'ts' } }),
@@ -37,34 +38,73 @@ export async function bundle(input: { entry: string } | { contents: string }): P
     banner: { js: lambdaBundling.banner },
     write: false,
     logLevel: 'silent',
+    metafile,
+    // A metafile names its output after the output directory; nothing is written.
+    ...(metafile ? { outdir: join(tmpdir(), 'bundle-meta') } : {}),
   });
-  return result.outputFiles[0]!.text;
+}
+
+/** Bundles one source file (or inline source) the way Lambda functions are bundled; returns the code. */
+export async function bundle(input: BundleInput): Promise<string> {
+  return (await buildLambda(input, false)).outputFiles[0]!.text;
+}
+
+/**
+ * The files (relative to the project root, packages under `node_modules/`) a bundle holds code
+ * from, with the bytes each adds; a file imported but shaken out entirely is left out.
+ */
+export async function bundleInputs(input: BundleInput): Promise<Map<string, number>> {
+  const { metafile } = await buildLambda(input, true);
+  const [output] = Object.values(metafile!.outputs);
+  return new Map(
+    Object.entries(output!.inputs)
+      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+      .map(([path, { bytesInOutput }]) => [path, bytesInOutput]),
+  );
+}
+
+/** The AWS SDK clients a floor bundle may hold, by the package each comes from. */
+const floorClients = {
+  dynamodb: [
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+    "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    'export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+  ],
+  s3: ["import { S3Client } from '@aws-sdk/client-s3';", 'export const s3 = new S3Client({});'],
+  sqs: ["import { SQSClient } from '@aws-sdk/client-sqs';", 'export const sqs = new SQSClient({});'],
+  'secrets-manager': ["import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';", 'export const sm = new SecretsManagerClient({});'],
+} as const;
+
+export type SdkClient = keyof typeof floorClients;
+
+/**
+ * The AWS SDK clients (`@aws-sdk/client-…`) a function's declared access needs: DynamoDB for its
+ * tables; S3 for the upload bucket, the inbound media or the message media; SQS for the queues it
+ * sends to or consumes (a consumer defers and retries through SQS), the bus events it publishes
+ * (each through its queue) and the queue figures it reads; Secrets Manager for the Twilio
+ * credentials, the key that signs cursors (paged lists) and the key that signs hand-off events.
+ */
+export function sdkFloorClients(name: FunctionName): SdkClient[] {
+  const spec: FunctionSpec = functions[name];
+  const consumes = Object.values(queues).some((queue) => queue.consumer === name);
+  const clients: SdkClient[] = [];
+  if (spec.tables) clients.push('dynamodb');
+  if (spec.bucket || spec.media || spec.messageMedia || spec.mediaUploads) clients.push('s3');
+  if (spec.sendsTo?.length || consumes || spec.publishes?.length || spec.queueStats) clients.push('sqs');
+  if (spec.twilio || spec.pages || spec.handoffs) clients.push('secrets-manager');
+  return clients;
 }
 
 /**
  * A bundle of only the AWS SDK clients a function's declared access needs: the floor its own
  * bundle is compared with, since no handler can start faster than the clients it must load.
  */
-export function sdkFloorSource(spec: FunctionSpec): string {
-  const lines: string[] = [];
-  if (spec.tables) {
-    lines.push("import { DynamoDBClient } from '@aws-sdk/client-dynamodb';");
-    lines.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
-    lines.push('export const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));');
-  }
-  if (spec.bucket || spec.media || spec.messageMedia || spec.mediaUploads) {
-    lines.push("import { S3Client } from '@aws-sdk/client-s3';");
-    lines.push('export const s3 = new S3Client({});');
-  }
-  if (spec.sendsTo?.length) {
-    lines.push("import { SQSClient } from '@aws-sdk/client-sqs';");
-    lines.push('export const sqs = new SQSClient({});');
-  }
-  if (spec.twilio) {
-    lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';");
-    lines.push('export const sm = new SecretsManagerClient({});');
-  }
-  return lines.join('\n') || 'export {};';
+export function sdkFloorSource(name: FunctionName): string {
+  return (
+    sdkFloorClients(name)
+      .flatMap((client) => floorClients[client])
+      .join('\n') || 'export {};'
+  );
 }
 
 /** Placeholder configuration, so a handler's cold-start config check passes without AWS. */
@@ -117,14 +157,22 @@ export interface BundleFigures {
   floorRequireMs?: number;
 }
 
-/** Bundle size (and, if asked, require time) of every function and of its SDK floor. */
 const requireFigures = ([requireMs, floorRequireMs]: number[]) => ({ requireMs, floorRequireMs });
 
-export async function measureBundles(opts: { requireTime?: boolean; runs?: number } = {}): Promise<BundleFigures[]> {
+/** The functions named (all when none are), each checked against the topology. */
+export function chosenFunctions(names: readonly string[] = []): Array<[FunctionName, FunctionSpec]> {
+  const unknown = names.filter((n) => !Object.hasOwn(functions, n));
+  if (unknown.length) throw new Error(`Unknown function ${unknown.join(', ')}; known: ${Object.keys(functions).join(', ')}.`);
+  const all = Object.entries(functions) as Array<[FunctionName, FunctionSpec]>;
+  return names.length ? all.filter(([name]) => names.includes(name)) : all;
+}
+
+/** Bundle size (and, if asked, require time) of every function (or those named) and of its SDK floor. */
+export async function measureBundles(opts: { requireTime?: boolean; runs?: number; only?: readonly string[] } = {}): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
-  for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, FunctionSpec]>) {
+  for (const [name, spec] of chosenFunctions(opts.only)) {
     const code = await bundle({ entry: spec.entry });
-    const floor = await bundle({ contents: sdkFloorSource(spec) });
+    const floor = await bundle({ contents: sdkFloorSource(name) });
     figures.push({
       name,
       bytes: Buffer.byteLength(code),

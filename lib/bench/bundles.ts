@@ -6,9 +6,9 @@ const MAX_BYTES = 1024 * 1024;
 const MAX_RATIO = 1.3;
 
 /** Each Lambda's minified bundle and its require time in a fresh process, against its SDK floor. */
-export async function bundlesBenchmark(opts: { runs: number }): Promise<BenchResult> {
+export async function bundlesBenchmark(opts: { runs: number; only?: readonly string[] }): Promise<BenchResult> {
   const started = performance.now();
-  const bundles = await measureBundles({ requireTime: true, runs: opts.runs });
+  const bundles = await measureBundles({ requireTime: true, runs: opts.runs, only: opts.only });
   const figures: Figure[] = [];
   for (const b of bundles) {
     const ratio = b.requireMs! / b.floorRequireMs!;

@@ -6,12 +6,12 @@ import { benchmarks, type BenchSize } from './run.ts';
 process.env.USER_RATE_PER_SECOND ??= '1000000';
 process.env.USER_RATE_BURST ??= '1000000';
 
-const [name, size] = process.argv.slice(2);
+const [name, size, functions] = process.argv.slice(2);
 const benchmark = benchmarks[name ?? ''];
 if (!benchmark || (size !== 'tiny' && size !== 'default')) {
-  process.stderr.write(`usage: one.ts <${Object.keys(benchmarks).join('|')}> <tiny|default>\n`);
+  process.stderr.write(`usage: one.ts <${Object.keys(benchmarks).join('|')}> <tiny|default> [function,…]\n`);
   process.exit(2);
 }
-const result = await benchmark(size as BenchSize);
+const result = await benchmark(size as BenchSize, functions?.split(','));
 process.stdout.write(`\n${JSON.stringify(result)}\n`);
 process.exit(0);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../local/runtime.ts';
+import { chosenFunctions } from '../bundling.ts';
 import type { BenchResult } from './report.ts';
 import { writeReport } from './report.ts';
 
@@ -9,10 +10,11 @@ export type BenchSize = 'tiny' | 'default';
 
 /**
  * The benchmarks and their sizes: `default` for figures, `tiny` to prove the suite still runs.
- * Each module is loaded in its own process (see `runOne`), so they import lazily.
+ * Each module is loaded in its own process (see `runOne`), so they import lazily. `functions`
+ * narrows the bundles benchmark to the functions named.
  */
-export const benchmarks: Record<string, (size: BenchSize) => Promise<BenchResult>> = {
-  bundles: async (size) => (await import('./bundles.ts')).bundlesBenchmark({ runs: size === 'tiny' ? 1 : 13 }),
+export const benchmarks: Record<string, (size: BenchSize, functions?: readonly string[]) => Promise<BenchResult>> = {
+  bundles: async (size, functions) => (await import('./bundles.ts')).bundlesBenchmark({ runs: size === 'tiny' ? 1 : 13, only: functions }),
   'rule-matching': async (size) =>
     (await import('./rule-matching.ts')).ruleMatchingBenchmark({ ruleCount: size === 'tiny' ? 200 : 10_000, runs: size === 'tiny' ? 2 : 5 }),
   pipeline: async (size) => (await import('./pipeline.ts')).pipelineBenchmark({ uploads: size === 'tiny' ? 10 : 1_000, concurrency: 20 }),
@@ -63,8 +65,9 @@ const run = promisify(execFile);
  * Runs one benchmark in a fresh Node process: a local runtime configures its handlers from the
  * environment once per process, and figures should not depend on what ran before.
  */
-async function runOne(name: string, size: BenchSize): Promise<BenchResult> {
-  const { stdout } = await run(join(projectRoot, 'node_modules/.bin/tsx'), [join(projectRoot, 'lib/bench/one.ts'), name, size], {
+async function runOne(name: string, size: BenchSize, functions: readonly string[] = []): Promise<BenchResult> {
+  const args = [join(projectRoot, 'lib/bench/one.ts'), name, size, ...(functions.length ? [functions.join(',')] : [])];
+  const { stdout } = await run(join(projectRoot, 'node_modules/.bin/tsx'), args, {
     cwd: projectRoot,
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, LOG_LEVEL: 'ERROR' },
@@ -119,16 +122,24 @@ export function combineRuns(runs: BenchResult[]): BenchResult {
   };
 }
 
-/** Runs the chosen benchmarks in order and writes one report. */
-export async function runBenchmarks(opts: { size: BenchSize; only?: string[]; outDir?: string; runs?: number }) {
+/**
+ * Runs the chosen benchmarks in order and writes one report. `functions` (`--only a,b`) measures
+ * only those functions' bundles, so one function is measured again in seconds.
+ */
+export async function runBenchmarks(opts: { size: BenchSize; only?: string[]; functions?: string[]; outDir?: string; runs?: number }) {
   const names = opts.only?.length ? opts.only : Object.keys(benchmarks);
   const unknown = names.filter((n) => !(n in benchmarks));
   if (unknown.length) throw new Error(`Unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}.`);
+  if (opts.functions?.length) {
+    if (names.some((n) => n !== 'bundles'))
+      throw new Error('--only names functions, so it goes with the bundles benchmark alone: npm run bench -- bundles --only a,b');
+    chosenFunctions(opts.functions);
+  }
   const results: BenchResult[] = [];
   for (const name of names) {
     const times = opts.runs ?? (opts.size === 'tiny' ? 1 : (defaultRuns[name] ?? 1));
     const runs: BenchResult[] = [];
-    for (let i = 0; i < times; i++) runs.push(await runOne(name, opts.size));
+    for (let i = 0; i < times; i++) runs.push(await runOne(name, opts.size, opts.functions));
     results.push(combineRuns(runs));
   }
   const paths = writeReport(opts.outDir ?? join(projectRoot, '.bench'), results);

@@ -2,15 +2,25 @@ import type * as z from 'zod/mini';
 import { pageOnlyQuery } from '../../shared/http.ts';
 import { fileSearchQuery } from '../../shared/schemas/file-search.schema.ts';
 import { longpollQuery } from '../../shared/schemas/longpoll.schema.ts';
-import { createMessageSchema, listMessagesQuery } from '../../shared/schemas/message.schema.ts';
-import { batchRequestSchema, rescheduleSchema, sendRequestSchema, settingsSchema } from '../../shared/schemas/notification.schema.ts';
+import { listMessagesQuery } from '../../shared/schemas/message-query.schema.ts';
+import { createMessageSchema } from '../../shared/schemas/message.schema.ts';
+import { batchRequestSchema, rescheduleSchema, sendRequestSchema } from '../../shared/schemas/notification.schema.ts';
+import { settingsSchema } from '../../shared/schemas/settings.schema.ts';
 import { listNotificationsQuery } from '../../shared/schemas/notification-query.schema.ts';
 import { optOutRequestSchema } from '../../shared/schemas/opt-out.schema.ts';
-import { fileIdParams, messageIdParams, notificationIdParams, phoneParams, ruleIdParams, templateIdParams } from '../../shared/schemas/path-params.schema.ts';
+import {
+  fileIdParams,
+  lineIdParams,
+  messageIdParams,
+  notificationIdParams,
+  phoneParams,
+  ruleIdParams,
+  templateIdParams,
+} from '../../shared/schemas/path-params.schema.ts';
 import { createRuleSchema, patchRuleSchema } from '../../shared/schemas/rule.schema.ts';
 import { createTemplateSchema, patchTemplateSchema } from '../../shared/schemas/template.schema.ts';
 import { createUploadSchema } from '../../shared/schemas/upload.schema.ts';
-import { createLineSchema, lineIdParams, updateLineSchema } from '../../shared/schemas/line.schema.ts';
+import { createLineSchema, updateLineSchema } from '../../shared/schemas/line.schema.ts';
 import {
   callIdParams,
   callListQuery,

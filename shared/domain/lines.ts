@@ -1,7 +1,10 @@
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { LineRecord, LineRepository, NumberWebhooks, PhoneNumberRegistry, VoiceTaskQueue } from '../ports.ts';
-import { LOOP_MESSAGE, type CreateLine, type UpdateLine } from '../schemas/line.schema.ts';
+import type { CreateLine, UpdateLine } from '../schemas/line.schema.ts';
 import { newId } from './ids.ts';
+
+/** A line that forwards to itself would ring itself for ever. */
+export const LOOP_MESSAGE = "forwardTo must differ from the line's own number, or every call would ring the line again.";
 
 export interface LineDeps {
   lines: LineRepository;

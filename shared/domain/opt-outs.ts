@@ -1,11 +1,13 @@
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import type { NotificationMaintenance, OptOutRepository } from '../ports.ts';
 import { suppressPendingTo } from './inbound-message.ts';
-import { toE164 } from './phone.ts';
 
-/** The number a path names, in E.164; a 400 when it is not a phone number. */
-export function phoneParam(raw: string): string {
-  const phone = toE164(raw);
+/**
+ * The number a path names, in E.164; a 400 when it is not a phone number. `normalise` is `toE164`
+ * where the number is written (it must be valid), `e164Form` where it is only looked up.
+ */
+export function phoneParam(raw: string, normalise: (raw: string) => string | undefined): string {
+  const phone = normalise(raw);
   if (!phone)
     throw new ValidationError('phone must be a phone number in E.164 form, such as +14155550100 (encode + as %2B).', [
       { field: 'phone', message: 'Not a phone number.' },

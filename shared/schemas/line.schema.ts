@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { rangeProblems, WEEKDAYS } from '../domain/business-hours.ts';
 import { toE164 } from '../domain/phone.ts';
 import { targetIssue } from '../targets.ts';
-import { isTimeZone } from './notification.schema.ts';
+import { LOOP_MESSAGE } from '../domain/lines.ts';
+import { isTimeZone } from './time-zone.schema.ts';
 import '../validation.ts';
 
 /** Variables a missed-call reply may use. */
@@ -90,9 +91,6 @@ const editable = {
   handoffUrl: z.url({ protocol: /^https?$/, error: 'handoffUrl must be an http(s) URL.' }).check(z.maxLength(2048)),
 };
 
-/** A line that forwards to itself would ring itself for ever. */
-export const LOOP_MESSAGE = "forwardTo must differ from the line's own number, or every call would ring the line again.";
-
 /** POST /lines. */
 export const createLineSchema = z
   .strictObject({
@@ -122,6 +120,3 @@ export const updateLineSchema = z.strictObject({
   number: z.optional(z.custom<never>(() => false, 'number cannot change; delete the line and create one for the new number.')),
 });
 export type UpdateLine = z.output<typeof updateLineSchema>;
-
-const lineId = z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'lineId is not a line id.'));
-export const lineIdParams = z.object({ lineId });

@@ -1,6 +1,5 @@
 import { toE164 } from '../domain/phone.ts';
-import { limitParam, pageQuery } from '../http.ts';
-import { MAX_MESSAGE_CODE_POINTS, messageStatuses } from '../domain/messages.ts';
+import { MAX_MESSAGE_CODE_POINTS } from '../domain/messages.ts';
 import * as z from 'zod/mini';
 import '../validation.ts';
 
@@ -30,25 +29,3 @@ export const createMessageSchema = z.strictObject({
 });
 
 export type CreateMessage = z.output<typeof createMessageSchema>;
-
-/** Most messages `offset` may skip; beyond it, page with `cursor`. */
-export const MAX_OFFSET = 10_000;
-
-/** GET /messages: filters, `limit` (default 10), `offset` and `cursor`. */
-export const listMessagesQuery = z.strictObject({
-  from: z.optional(phone('from')),
-  to: z.optional(phone('to')),
-  status: z.optional(z.enum(messageStatuses, { error: `status must be one of ${messageStatuses.join(', ')}.` })),
-  limit: limitParam(10),
-  offset: z._default(
-    z.coerce
-      .number({ error: `offset must be a number from 0 to ${MAX_OFFSET}.` })
-      .check(
-        z.refine(Number.isInteger, 'offset must be a whole number.'),
-        z.gte(0, 'offset must not be negative.'),
-        z.lte(MAX_OFFSET, `offset must be at most ${MAX_OFFSET}; page further with cursor.`),
-      ),
-    0,
-  ),
-  cursor: pageQuery.cursor,
-});

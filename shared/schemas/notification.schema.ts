@@ -1,26 +1,12 @@
 import * as z from 'zod/mini';
-import { notificationStatuses } from '../domain/notification-status.ts';
 import { channels } from './channels.ts';
+import { timezone } from './time-zone.schema.ts';
 import '../validation.ts';
 
 export const MAX_METADATA_BYTES = 2048;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 64;
 /** How far ahead a send may be scheduled. */
 export const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
-
-/** Whether `zone` is an IANA time zone this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.length > 0;
-  } catch {
-    return false;
-  }
-}
-
-const timezone = z
-  .string({ error: 'timezone must be an IANA time zone such as "America/New_York".' })
-  .check(z.refine(isTimeZone, 'timezone must be an IANA time zone such as "America/New_York".'));
 
 const isoTime = z.string({ error: 'sendAt must be an ISO-8601 time such as "2030-01-01T09:00:00Z".' }).check(
   z.regex(
@@ -94,40 +80,3 @@ export const batchRequestSchema = z.strictObject({
 
 /** PATCH /notifications/{id}. */
 export const rescheduleSchema = z.strictObject({ sendAt: isoTime });
-
-export const notificationSources = ['rule', 'api', 'missed-call', 'conversation'] as const;
-
-/** GET /notifications filters, besides paging. */
-export const notificationFilters = {
-  fileId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  status: z.optional(z.enum(notificationStatuses, { error: `status must be one of ${notificationStatuses.join(', ')}.` })),
-  source: z.optional(z.enum(notificationSources, { error: `source must be one of ${notificationSources.join(', ')}.` })),
-  to: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(254))),
-};
-
-/** PUT /settings. */
-const hhmm = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'quietHours start and end are 24-hour times such as "21:00".'));
-export const settingsSchema = z.strictObject({
-  quietHours: z.optional(
-    z.nullable(
-      z
-        .strictObject({ start: hhmm, end: hhmm, timezone })
-        .check(z.refine((q) => q.start !== q.end, { message: 'quietHours start and end must differ.', path: ['end'] })),
-    ),
-  ),
-  dedupWindowSeconds: z.optional(
-    z
-      .number({ error: 'dedupWindowSeconds must be a whole number of seconds from 0 to 86400.' })
-      .check(
-        z.refine(Number.isInteger, 'dedupWindowSeconds must be a whole number.'),
-        z.gte(0, 'dedupWindowSeconds must be at least 0.'),
-        z.lte(86_400, 'dedupWindowSeconds must be at most 86400 (a day).'),
-      ),
-  ),
-  optOutFooter: z.optional(
-    z.nullable(
-      z.string().check(z.minLength(1, 'optOutFooter must not be empty; send null for none.'), z.maxLength(100, 'optOutFooter must be at most 100 characters.')),
-    ),
-  ),
-});
-export type SettingsInput = z.output<typeof settingsSchema>;

@@ -20,5 +20,8 @@ export const notificationIdParams = z.object({ notificationId: z.string().check(
 /** `{phone}` in a path: checked as a phone number by the domain, which names the problem. */
 export const phoneParams = z.object({ phone: z.string().check(z.minLength(1), z.maxLength(32)) });
 
+/** `{lineId}` in a path: a ULID. */
+export const lineIdParams = z.object({ lineId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'lineId is not a line id.')) });
+
 /** `{templateId}` in a path. */
 export const templateIdParams = z.object({ templateId: id });

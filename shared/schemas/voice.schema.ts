@@ -1,27 +1,17 @@
 import * as z from 'zod/mini';
 import { pageQuery } from '../http.ts';
-import { toE164 } from '../domain/phone.ts';
+import { phoneFilter } from './phone-filter.schema.ts';
 import '../validation.ts';
 
 const ulid = (name: string) => z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, `${name} is not a ${name.replace(/Id$/, '')} id.`));
 const callStatuses = ['ringing', 'answered', 'missed', 'voicemail', 'failed'] as const;
 const conversationStatuses = ['open', 'closed'] as const;
-const e164 = (name: string) =>
-  z.pipe(
-    z.string(),
-    z.transform((value, ctx) => {
-      const n = toE164(value);
-      if (!n) ctx.issues.push({ code: 'custom', message: `${name} must be a phone number in E.164 form, such as +14155550100.`, input: value });
-      return n ?? z.NEVER;
-    }),
-  );
-
 /** GET /calls. */
 export const callListQuery = z.strictObject({
   ...pageQuery,
   lineId: z.optional(ulid('lineId')),
   status: z.optional(z.enum(callStatuses, { error: `status must be one of ${callStatuses.join(', ')}.` })),
-  from: z.optional(e164('from')),
+  from: z.optional(phoneFilter('from')),
 });
 
 /** `{callId}`: a Twilio CallSid. */

@@ -80,6 +80,15 @@ describe('npm run bench', () => {
   it('refuses an unknown benchmark by name', async () => {
     await expect(runBenchmarks({ size: 'tiny', only: ['nope'], outDir })).rejects.toThrow(/Unknown benchmark nope/);
   });
+
+  it('measures only the functions named (--only), and refuses a name the topology does not have', async () => {
+    const { results } = await runBenchmarks({ size: 'tiny', only: ['bundles'], functions: ['get-rule', 'list-lines'], outDir });
+    expect(results[0]!.figures.map((f) => f.name)).toEqual(
+      ['get-rule', 'list-lines'].flatMap((name) => [`${name} bundle`, `${name} require`, `${name} require / floor`]),
+    );
+    await expect(runBenchmarks({ size: 'tiny', only: ['bundles'], functions: ['get-rule', 'nope'], outDir })).rejects.toThrow(/Unknown function nope/);
+    await expect(runBenchmarks({ size: 'tiny', functions: ['get-rule'], outDir })).rejects.toThrow(/bundles benchmark alone/);
+  }, 60_000);
 });
 
 describe('summarize', () => {
