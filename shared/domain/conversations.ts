@@ -83,7 +83,7 @@ export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, no
   if (!call || call.autoReply || call.autoReplySkipped) return 'done';
   const callerId = toE164(call.from);
   // The reads that decide what happens go together: the line, and whether the caller opted out.
-  const [line, optedOut] = await Promise.all([deps.lines.get(call.userId, call.lineId), callerId ? deps.optOuts.get(call.from) : undefined]);
+  const [line, optedOut] = await Promise.all([deps.lines.get(call.userId, call.lineId), callerId ? deps.optOuts.get(callerId) : undefined]);
   if (!line) return 'no-line';
   if (!callerId) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'no-caller-id' });
@@ -95,11 +95,11 @@ export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, no
     deps.conversations.openFor({
       userId: call.userId,
       lineId: call.lineId,
-      customer: call.from,
+      customer: callerId,
       conversationId: newId(at.getTime()),
       at: at.toISOString(),
     }),
-    optedOut ? false : deps.guard.take(line.lineId, call.from, callId, at.getTime(), at.getTime() + windowMs),
+    optedOut ? false : deps.guard.take(line.lineId, callerId, callId, at.getTime(), at.getTime() + windowMs),
   ]);
   if (optedOut) {
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'opted-out', conversationId: conversation.conversationId });
@@ -109,8 +109,8 @@ export async function answerMissedCall(deps: VoiceWorkerDeps, callId: string, no
     await deps.calls.recordAutoReply(callId, { autoReplySkipped: 'reply-window', conversationId: conversation.conversationId });
     return 'reply-window';
   }
-  const body = renderReply(line.missedCallReply, { businessName: line.businessName, callerNumber: call.from });
-  const answer = await deps.send(call.userId, { to: call.from, body, idempotencyKey: `missed-call:${callId}` }, { source: 'missed-call', from: line.number });
+  const body = renderReply(line.missedCallReply, { businessName: line.businessName, callerNumber: callerId });
+  const answer = await deps.send(call.userId, { to: callerId, body, idempotencyKey: `missed-call:${callId}` }, { source: 'missed-call', from: line.number });
   // The conversation gets the reply before the call records it: a retry after a failure here sends nothing new and files it again harmlessly.
   await addOutbound(deps.conversations, conversation.conversationId, answer.notification);
   await deps.calls.recordAutoReply(callId, {

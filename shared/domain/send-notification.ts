@@ -286,7 +286,9 @@ async function dueNow(
   const at = now().getTime();
   // Within the timer's lead it goes on: the time is looked at again right before Twilio.
   if (due - at > TIMER_LEAD_MS) throw notDueYet(ref, due, at);
-  const heldUntil = quietHoursHold(settings, current, at);
+  // Judged at the due time, not the arrival: a timer back within its lead for the end of a
+  // window is not held by the window it was scheduled to leave.
+  const heldUntil = quietHoursHold(settings, current, Math.max(at, due));
   if (heldUntil === undefined) return true;
   const dueAt = new Date(heldUntil).toISOString();
   const held = { userId: current.userId, notificationId: current.notificationId };

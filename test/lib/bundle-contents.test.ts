@@ -7,13 +7,14 @@ const names = Object.keys(functions) as FunctionName[];
 /** A function that only reads: every table and object it may touch is read-only, and it sends, publishes and signs nothing. */
 function readsOnly(name: FunctionName): boolean {
   const spec: FunctionSpec = functions[name];
-  const accesses = [...Object.values(spec.tables ?? {}), spec.bucket, spec.media, spec.messageMedia].filter((a) => a !== undefined);
+  const accesses = [...Object.values(spec.tables ?? {}), spec.bucket, spec.media, spec.messageMedia, spec.mediaUploads].filter((a) => a !== undefined);
   const consumes = Object.values(queues).some((queue) => queue.consumer === name);
   return (
     accesses.every((access) => access === 'read') &&
     !spec.sendsTo?.length &&
     !spec.publishes?.length &&
     !spec.deletes?.length &&
+    !spec.deletesMediaUploads &&
     !consumes &&
     !spec.twilio &&
     !spec.webhook &&
@@ -36,7 +37,7 @@ describe("what each Lambda's bundle carries", () => {
     for (const name of ['list-lines', 'get-line', 'list-calls', 'get-conversation', 'list-messages', 'get-message', 'list-notifications'] as const) {
       expect(readsOnly(name), name).toBe(true);
     }
-    for (const name of ['create-rule', 'update-line', 'twilio-incoming', 'voice-worker', 'message-processor'] as const)
+    for (const name of ['create-rule', 'update-line', 'twilio-incoming', 'voice-worker', 'message-processor', 'create-media-upload'] as const)
       expect(readsOnly(name), name).toBe(false);
   });
 
@@ -45,6 +46,10 @@ describe("what each Lambda's bundle carries", () => {
       .filter(readsOnly)
       .flatMap((name) => ['libphonenumber-js', 'twilio'].filter((pkg) => packages.get(name)!.has(pkg)).map((pkg) => `${name}: ${pkg}`));
     expect(carrying).toEqual([]);
+  });
+
+  it('keeps the phone library out of the voice webhook, which takes numbers as Twilio sends them', () => {
+    expect(packages.get('twilio-voice')!.has('libphonenumber-js')).toBe(false);
   });
 
   it('measures each function against a floor of exactly the AWS SDK clients its bundle loads', () => {

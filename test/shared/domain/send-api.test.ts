@@ -196,6 +196,25 @@ describe('quiet hours', () => {
       expect(await deliverTimers()).toEqual(['sent']);
     });
 
+    it('does not hold again a send whose timer comes back within its lead of the window end it was set for', async () => {
+      // Scheduled during the window, for its end (17:00 in New York).
+      const { notification: n } = await send({ body: 'At five' });
+      expect(n.dueAt).toBe('2030-01-07T22:00:00.000Z');
+      clock.set('2030-01-07T21:50:00.000Z');
+      expect((await sweepDueSends(deps, clock)).enqueued).toBe(1);
+      const timer = deps.queue.enqueued.splice(0)[0]!;
+      clock.set(new Date(Date.parse(n.dueAt!) - TIMER_LEAD_MS / 2).toISOString());
+      const deferred = await sendNotification(sender, timer, { receiveCount: 1, maxReceives: 5 }, clock).catch((err: unknown) => err);
+      // Still early right before Twilio: it waits for its time, not for another window's end.
+      expect(deferred).toBeInstanceOf(DeferError);
+      expect((deferred as DeferError).until).toBe(Date.parse(n.dueAt!));
+      expect(await deps.notifications.get('alice', n.notificationId)).toMatchObject({ dueAt: n.dueAt });
+      // Nothing was rescheduled, so the sweep sets no second timer.
+      expect((await sweepDueSends(deps, clock)).enqueued).toBe(0);
+      clock.set(n.dueAt!);
+      expect(await sendNotification(sender, JSON.parse((deferred as DeferError).body!), { receiveCount: 1, maxReceives: 5 }, clock)).toBe('sent');
+    });
+
     it('puts a timer for a window ending within 15 minutes back on the queue at once', async () => {
       clock.set('2030-01-07T21:50:00.000Z');
       await saveWindow(null);
