@@ -151,10 +151,11 @@ export async function sendNotification(
     throw err;
   });
   // A timer comes back up to its lead before the due time; the send waits on the queue until then.
-  const dueIn = ref.dueAt === undefined ? 0 : Date.parse(ref.dueAt) - now().getTime();
-  if (pace.kind === 'wait' || dueIn > 0) await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
+  const due = ref.dueAt === undefined ? 0 : Date.parse(ref.dueAt);
+  const early = due > now().getTime();
+  if (pace.kind === 'wait' || early) await deps.notifications.unclaim(n.userId, n.notificationId, startedAt + CLAIM_LEASE_MS);
   deferUnlessSend(ref, at, pace);
-  if (dueIn > 0) throw notDueYet(ref, Date.parse(ref.dueAt!), now().getTime());
+  if (early) throw notDueYet(ref, due, now().getTime());
 
   const outcome = await deps.gateway.send({
     to,

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { messageStatuses } from '../domain/messages.ts';
 import { limitParam, pageQuery } from '../http.ts';
-import { phoneFilter } from './phone-filter.schema.ts';
+import { phoneFilter } from './phone-field.schema.ts';
 import '../validation.ts';
 
 /** Most messages `offset` may skip; beyond it, page with `cursor`. */

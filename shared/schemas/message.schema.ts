@@ -1,18 +1,15 @@
 import { toE164 } from '../domain/phone.ts';
 import { MAX_MESSAGE_CODE_POINTS } from '../domain/messages.ts';
 import * as z from 'zod/mini';
+import { phoneField } from './phone-field.schema.ts';
 import '../validation.ts';
 
-/** A phone number field: a string libphonenumber-js holds valid, normalised to E.164. */
+/** A phone number field: exactly E.164, and a number libphonenumber-js holds valid. */
 const phone = (name: string) =>
-  z.pipe(
-    z.string({ error: `${name} must be a phone number in E.164 form, such as +14155550100.` }),
-    z.transform((value, ctx) => {
-      const e164 = /^\+[1-9]\d{1,14}$/.test(value.trim()) ? toE164(value) : undefined;
-      if (e164) return e164;
-      ctx.issues.push({ code: 'custom', message: `${name} must be a valid phone number in E.164 form, such as +14155550100.`, input: value });
-      return z.NEVER;
-    }),
+  phoneField(
+    name,
+    (value) => (/^\+[1-9]\d{1,14}$/.test(value.trim()) ? toE164(value) : undefined),
+    `${name} must be a valid phone number in E.164 form, such as +14155550100.`,
   );
 
 const codePoints = (text: string) => [...text].length;

@@ -3,6 +3,9 @@ import '../validation.ts';
 
 const id = z.string().check(z.minLength(1), z.maxLength(64));
 
+/** An id the system made (a ULID), named in its problem: `lineId is not a line id.` */
+export const ulid = (name: string) => z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, `${name} is not a ${name.replace(/Id$/, '')} id.`));
+
 /** `{ruleId}` in a path. */
 export const ruleIdParams = z.object({ ruleId: id });
 
@@ -10,9 +13,7 @@ export const ruleIdParams = z.object({ ruleId: id });
 export const fileIdParams = z.object({ fileId: id });
 
 /** `{messageId}` in a path: a ULID. */
-export const messageIdParams = z.object({
-  messageId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'messageId is not a message id.')),
-});
+export const messageIdParams = z.object({ messageId: ulid('messageId') });
 
 /** `{notificationId}` in a path. */
 export const notificationIdParams = z.object({ notificationId: z.string().check(z.minLength(1), z.maxLength(128)) });
@@ -21,7 +22,7 @@ export const notificationIdParams = z.object({ notificationId: z.string().check(
 export const phoneParams = z.object({ phone: z.string().check(z.minLength(1), z.maxLength(32)) });
 
 /** `{lineId}` in a path: a ULID. */
-export const lineIdParams = z.object({ lineId: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'lineId is not a line id.')) });
+export const lineIdParams = z.object({ lineId: ulid('lineId') });
 
 /** `{templateId}` in a path. */
 export const templateIdParams = z.object({ templateId: id });

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { pageQuery } from '../http.ts';
-import { phoneFilter } from './phone-filter.schema.ts';
+import { phoneFilter } from './phone-field.schema.ts';
+import { ulid } from './path-params.schema.ts';
 import '../validation.ts';
 
-const ulid = (name: string) => z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, `${name} is not a ${name.replace(/Id$/, '')} id.`));
 const callStatuses = ['ringing', 'answered', 'missed', 'voicemail', 'failed'] as const;
 const conversationStatuses = ['open', 'closed'] as const;
 /** GET /calls. */
