@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { busEvents, commonEnv, functions, queues, tables, type FunctionName, type FunctionSpec } from '../shared/topology.ts';
+import { busEvents, commonEnv, queues, tables, type FunctionName } from '../shared/topology.ts';
+import { functions, type FunctionSpec } from '../shared/function-specs.ts';
 
 const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 

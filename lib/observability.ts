@@ -6,7 +6,8 @@ import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, metricNames, type MetricDimension, type MetricName } from '../shared/metric-names.ts';
 import type { AppFunction } from './constructs/app-function.ts';
 import type { QueueWithDlq } from './constructs/queue-with-dlq.ts';
-import { functions as functionSpecs, queues as queueSpecs, type FunctionName, type FunctionSpec, type QueueKey, type QueueSpec } from '../shared/topology.ts';
+import { queues as queueSpecs, type FunctionName, type QueueKey, type QueueSpec } from '../shared/topology.ts';
+import { functions as functionSpecs, type FunctionSpec } from '../shared/function-specs.ts';
 
 export interface ObservabilityProps {
   /** The Powertools service name: every application metric carries it as a dimension. */

@@ -25,14 +25,12 @@ import { USER_RATE_PARTITION } from '../shared/adapters/dynamo-user-rate-limiter
 import { Observability } from './observability.ts';
 import {
   commonEnv,
-  functions,
   queues,
   routes,
   schedules,
   tables,
   type Access,
   type FunctionName,
-  type FunctionSpec,
   type QueueKey,
   type QueueSpec,
   type TableKey,
@@ -40,6 +38,7 @@ import {
   busEvents,
   type BusEventKey,
 } from '../shared/topology.ts';
+import { functions, type FunctionSpec } from '../shared/function-specs.ts';
 
 export interface NotificationStackProps extends StackProps {
   /** Sender number for outgoing messages; defaults to the `twilioFromNumber` context value, else a deploy-time parameter. */

@@ -12,7 +12,8 @@ import type { FileRecord } from '../../shared/ports.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, startEngines } from '../local/engines.ts';
 import { bulkLoad } from './bulk-load.ts';
-import { functions, tables } from '../../shared/topology.ts';
+import { tables } from '../../shared/topology.ts';
+import { functions } from '../../shared/function-specs.ts';
 import type { BenchResult, Figure } from './report.ts';
 import { round, seededRandom, summarize } from './stats.ts';
 

@@ -11,7 +11,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaBundling } from '../bundling.ts';
-import type { Access, FunctionSpec } from '../../shared/topology.ts';
+import type { Access } from '../../shared/topology.ts';
+import type { FunctionSpec } from '../../shared/function-specs.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 

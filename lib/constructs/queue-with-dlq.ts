@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueSpec } from '../../shared/topology.ts';
+import { visibilityTimeoutSeconds } from '../../shared/function-specs.ts';
 
 export interface QueueWithDlqProps {
   readonly spec: QueueSpec;
@@ -29,7 +30,7 @@ export class QueueWithDlq extends Construct {
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(spec.visibilityTimeoutSeconds),
+      visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(spec)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: spec.maxReceiveCount },
     });
   }

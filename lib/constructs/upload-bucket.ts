@@ -4,7 +4,8 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions, type NagPackSuppression } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { bucket as bucketSpec, commonEnv, type Access, type FunctionSpec, type QueueKey } from '../../shared/topology.ts';
+import { bucket as bucketSpec, commonEnv, type Access, type QueueKey } from '../../shared/topology.ts';
+import type { FunctionSpec } from '../../shared/function-specs.ts';
 import type { AppFunction } from './app-function.ts';
 
 export interface UploadBucketProps {

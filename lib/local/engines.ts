@@ -10,6 +10,7 @@ import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesC
 import dynalite from 'dynalite';
 import { interceptLocalhostDns, startFauxqs, type FauxqsServer } from 'fauxqs';
 import { queues, tables, type QueueKey, type TableKey } from '../../shared/topology.ts';
+import { visibilityTimeoutSeconds } from '../../shared/function-specs.ts';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -214,7 +215,7 @@ export async function provision(engines: Engines, overrides: { visibilityTimeout
       new CreateQueueCommand({
         QueueName: spec.name,
         Attributes: {
-          VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? spec.visibilityTimeoutSeconds),
+          VisibilityTimeout: String(overrides.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(spec)),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
             maxReceiveCount: spec.maxReceiveCount,

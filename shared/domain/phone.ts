@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import { phoneMetadata } from './phone-metadata.ts';
 
 /**
  * A phone number in E.164, or undefined when libphonenumber does not consider it valid.
@@ -6,7 +7,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
  */
 export function toE164(input: string): string | undefined {
   // Without `extract: false` the parser finds a number inside any text ("call +1…") and drops extensions.
-  const parsed = parsePhoneNumberFromString(input.trim(), { extract: false });
+  const parsed = parsePhoneNumberFromString(input.trim(), { extract: false }, phoneMetadata);
   if (!parsed?.isValid() || parsed.ext) return undefined;
   return parsed.number;
 }

@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString, type NumberType } from 'libphonenumber-js/max';
+import { type NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/core';
+import { phoneMetadata } from './phone-metadata.ts';
 
 /** The number types libphonenumber tells apart (`getType()`), as the operator names them. */
 export const NUMBER_TYPES = [
@@ -59,7 +60,7 @@ const typeWords = (type: string) => type.toLowerCase().replace(/_/g, '-');
  * undefined when it may.
  */
 export function targetRefusal(field: string, e164: string, policy: TargetPolicy): string | undefined {
-  const parsed = parsePhoneNumberFromString(e164, { extract: false });
+  const parsed = parsePhoneNumberFromString(e164, { extract: false }, phoneMetadata);
   if (!parsed) return undefined;
   if (policy.countries && !(parsed.country && policy.countries.includes(parsed.country))) {
     return `${field} ${e164} is ${parsed.country ? `a number of ${parsed.country}` : 'a number of no country'}; this deployment texts and calls only numbers of ${policy.countries.join(', ')}.`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../lib/local/api-client.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
-import { functions } from '../../shared/topology.ts';
+import { functions } from '../../shared/function-specs.ts';
 import { MAX_WAIT_SECONDS, SETTLE_MS } from '../../shared/domain/notification-feed.ts';
 
 let runtime: LocalRuntime;

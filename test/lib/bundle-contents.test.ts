@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleInputs, sdkFloorClients } from '../../lib/bundling.ts';
-import { functions, queues, type FunctionName, type FunctionSpec } from '../../shared/topology.ts';
+import { queues, type FunctionName } from '../../shared/topology.ts';
+import { functions, type FunctionSpec } from '../../shared/function-specs.ts';
 
 const names = Object.keys(functions) as FunctionName[];
 

@@ -14,19 +14,18 @@ import { WEBHOOK_RESERVED_CONCURRENCY } from '../../lib/constructs/app-function.
 import {
   bucket as bucketSpec,
   commonEnv,
-  functions,
   queues,
   routes,
   schedules,
   tables,
   type FunctionName,
-  type FunctionSpec,
   type QueueKey,
   type QueueSpec,
   type TableKey,
   type TableSpec,
   busEvents,
 } from '../../shared/topology.ts';
+import { functions, type FunctionSpec } from '../../shared/function-specs.ts';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

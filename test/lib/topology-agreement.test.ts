@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../lib/local/engines.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../lib/local/runtime.ts';
 import { NotificationStack } from '../../lib/stack.ts';
-import { functions, queues, routes, type FunctionName, type QueueKey } from '../../shared/topology.ts';
+import { queues, routes, type FunctionName, type QueueKey } from '../../shared/topology.ts';
+import { functions } from '../../shared/function-specs.ts';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchmarks, combineRuns, runBenchmarks } from '../../../lib/bench/run.ts';
 import { summarize } from '../../../lib/bench/stats.ts';
-import { functions } from '../../../shared/topology.ts';
+import { functions } from '../../../shared/function-specs.ts';
 
 const outDir = mkdtempSync(join(tmpdir(), 'bench-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));

@@ -7,7 +7,8 @@ import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../../lib/
 import { buildOpenApiDocument, requestSchema, routeKey, undocumentedRoutes } from '../../../lib/openapi/document.ts';
 import { openApiFile, openApiText } from '../../../lib/openapi/file.ts';
 import { operations } from '../../../lib/openapi/operations.ts';
-import { functions, routes } from '../../../shared/topology.ts';
+import { routes } from '../../../shared/topology.ts';
+import { functions } from '../../../shared/function-specs.ts';
 import type { RouteSchemas } from '../../../shared/http.ts';
 import { createUploadSchema } from '../../../shared/schemas/upload.schema.ts';
 
