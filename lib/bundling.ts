@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,41 @@ export const lambdaBundling = {
   banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
 } as const;
 
+/**
+ * Packages left out of every bundle. A function that uses one (`FunctionSpec.patterns`, for
+ * re2js) carries it beside its bundle, minified, as `node_modules/<name>`, and loads it the first
+ * time it is needed (`shared/domain/user-pattern.ts`): a cold start does not read it, and a
+ * request that does not need it never does.
+ */
+export const onDemandPackages = ['re2js'] as const;
+
+/** The on-demand packages a function carries beside its bundle. */
+export const onDemandPackagesOf = (spec: FunctionSpec): string[] => (spec.patterns ? ['re2js'] : []);
+
+/**
+ * Writes an on-demand package into a function's output directory, where Node's `require` finds
+ * it from the bundle: `node_modules/<name>/index.mjs`, the package's ES module build minified
+ * (Node requires an ES module synchronously; measured, that loads in 8 ms where the minified
+ * CommonJS build takes 12), and a package.json naming it. Returns the file's size in bytes.
+ */
+export async function writeOnDemandPackage(name: string, outputDir: string): Promise<number> {
+  const dir = join(outputDir, 'node_modules', name);
+  mkdirSync(dir, { recursive: true });
+  const result = await build({
+    stdin: { contents: `export * from ${JSON.stringify(name)};`, resolveDir: projectRoot, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    target: lambdaBundling.target,
+    outfile: join(dir, 'index.mjs'),
+    logLevel: 'silent',
+  });
+  if (result.errors.length > 0) throw new Error(`Could not build ${name} to ship on demand.`);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, main: 'index.mjs' })}\n`);
+  return statSync(join(dir, 'index.mjs')).size;
+}
+
 type BundleInput = { entry: string } | { contents: string };
 
 async function buildLambda(input: BundleInput, metafile: boolean) {
@@ -37,6 +72,7 @@ async function buildLambda(input: BundleInput, metafile: boolean) {
     format: lambdaBundling.format,
     mainFields: [...lambdaBundling.mainFields],
     banner: { js: lambdaBundling.banner },
+    external: [...onDemandPackages],
     write: false,
     logLevel: 'silent',
     metafile,
@@ -51,17 +87,25 @@ export async function bundle(input: BundleInput): Promise<string> {
 }
 
 /**
- * The files (relative to the project root, packages under `node_modules/`) a bundle holds code
- * from, with the bytes each adds; a file imported but shaken out entirely is left out.
+ * A bundle's code, and the files (relative to the project root, packages under `node_modules/`)
+ * it holds code from, with the bytes each adds; a file imported but shaken out entirely is left out.
  */
-export async function bundleInputs(input: BundleInput): Promise<Map<string, number>> {
-  const { metafile } = await buildLambda(input, true);
+export async function bundleWithInputs(input: BundleInput): Promise<{ code: string; inputs: Map<string, number> }> {
+  const { metafile, outputFiles } = await buildLambda(input, true);
   const [output] = Object.values(metafile!.outputs);
-  return new Map(
-    Object.entries(output!.inputs)
-      .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
-      .map(([path, { bytesInOutput }]) => [path, bytesInOutput]),
-  );
+  return {
+    code: outputFiles!.find((f) => f.path.endsWith('.js'))!.text,
+    inputs: new Map(
+      Object.entries(output!.inputs)
+        .filter(([, { bytesInOutput }]) => bytesInOutput > 0)
+        .map(([path, { bytesInOutput }]) => [path, bytesInOutput]),
+    ),
+  };
+}
+
+/** The files a bundle holds code from (see `bundleWithInputs`). */
+export async function bundleInputs(input: BundleInput): Promise<Map<string, number>> {
+  return (await bundleWithInputs(input)).inputs;
 }
 
 /** The AWS SDK clients a floor bundle may hold, by the package each comes from. */
@@ -156,9 +200,40 @@ export interface BundleFigures {
   floorBytes: number;
   requireMs?: number;
   floorRequireMs?: number;
+  /** Bytes of the on-demand packages shipped beside the bundle (`onDemandPackagesOf`). */
+  onDemandBytes: number;
 }
 
 const requireFigures = ([requireMs, floorRequireMs]: number[]) => ({ requireMs, floorRequireMs });
+
+async function onDemandBytesOf(spec: FunctionSpec): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
+  try {
+    let total = 0;
+    for (const name of onDemandPackagesOf(spec)) total += await writeOnDemandPackage(name, dir);
+    return total;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Milliseconds to require an on-demand package as a function does on first need, in a fresh
+ * Node process, the median of `runs`; and its size in bytes.
+ */
+export async function onDemandLoad(name: string, runs = 5): Promise<{ bytes: number; requireMs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
+  try {
+    const bytes = await writeOnDemandPackage(name, dir);
+    const probe = `const { createRequire } = await import('node:module');const t=performance.now();createRequire(${JSON.stringify(join(dir, 'index.mjs'))})(${JSON.stringify(name)});process.stdout.write(String(performance.now()-t));`;
+    const times = Array.from({ length: runs }, () =>
+      Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
+    ).sort((a, b) => a - b);
+    return { bytes, requireMs: times[Math.floor(times.length / 2)]! };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** The functions named (all when none are), each checked against the topology. */
 export function chosenFunctions(names: readonly string[] = []): Array<[FunctionName, FunctionSpec]> {
@@ -178,6 +253,7 @@ export async function measureBundles(opts: { requireTime?: boolean; runs?: numbe
       name,
       bytes: Buffer.byteLength(code),
       floorBytes: Buffer.byteLength(floor),
+      onDemandBytes: await onDemandBytesOf(spec),
       ...(opts.requireTime ? requireFigures(requireTimesMs([code, floor], opts.runs)) : {}),
     });
   }

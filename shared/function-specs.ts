@@ -47,6 +47,11 @@ export interface FunctionSpec {
   readonly handoffs?: boolean;
   /** Events it publishes to the event bus (see `busEvents`), each through its queue. */
   readonly publishes?: readonly BusEventKey[];
+  /**
+   * Compiles users' file-name patterns: the RE2 engine (re2js) ships beside its bundle and loads
+   * on the first pattern (`shared/domain/user-pattern.ts`, `lib/bundling.ts`).
+   */
+  readonly patterns?: boolean;
 }
 
 const api = { memoryMb: 512, timeoutSeconds: 10 } as const;
@@ -79,6 +84,7 @@ export const functions = {
     entry: 'functions/create-rule.ts',
     description: 'POST /rules',
     tables: { rules: 'readWrite', templates: 'read' },
+    patterns: true,
   },
   'list-rules': {
     ...api,
@@ -98,6 +104,7 @@ export const functions = {
     entry: 'functions/update-rule.ts',
     description: 'PATCH /rules/{ruleId}',
     tables: { rules: 'readWrite', templates: 'read' },
+    patterns: true,
   },
   'delete-rule': {
     ...api,
@@ -150,6 +157,7 @@ export const functions = {
     tables: { files: 'readWrite', rules: 'read', notifications: 'readWrite', templates: 'read', state: 'read' },
     sendsTo: ['notification'],
     bucket: 'read',
+    patterns: true,
   },
   'twilio-sender': {
     memoryMb: 512,

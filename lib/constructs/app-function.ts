@@ -10,11 +10,25 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { lambdaBundling } from '../bundling.ts';
+import { lambdaBundling, onDemandPackages, onDemandPackagesOf } from '../bundling.ts';
 import type { Access } from '../../shared/topology.ts';
 import type { FunctionSpec } from '../../shared/function-specs.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * After esbuild, writes the function's on-demand packages beside its bundle
+ * (`bin/on-demand-package.ts`, with the project's tsx).
+ */
+export function onDemandHooks(packages: readonly string[]) {
+  return {
+    beforeBundling: (): string[] => [],
+    beforeInstall: (): string[] => [],
+    afterBundling: (inputDir: string, outputDir: string): string[] => [
+      `"${path.join(inputDir, 'node_modules/.bin/tsx')}" "${path.join(inputDir, 'bin/on-demand-package.ts')}" "${outputDir}" ${packages.join(' ')}`,
+    ],
+  };
+}
 
 /** What the adapters read with: single items, queries, and batches of gets. */
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
@@ -57,6 +71,7 @@ export class AppFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
     this.logGroup.grantWrite(this.role);
 
+    const onDemand = onDemandPackagesOf(spec);
     this.function = new NodejsFunction(this, 'Function', {
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -89,8 +104,10 @@ export class AppFunction extends Construct {
               format: OutputFormat.ESM,
               mainFields: [...lambdaBundling.mainFields],
               banner: lambdaBundling.banner,
-              // Bundle the AWS SDK too, so the deployed version is the one in package-lock.json.
-              externalModules: [],
+              // Bundle the AWS SDK too, so the deployed version is the one in package-lock.json;
+              // only the on-demand packages stay out, and ship beside the bundles that use them.
+              externalModules: [...onDemandPackages],
+              ...(onDemand.length > 0 ? { commandHooks: onDemandHooks(onDemand) } : {}),
               // esbuild's per-file size table, five lines a function, drowns what synth has to say.
               logLevel: LogLevel.WARNING,
             },

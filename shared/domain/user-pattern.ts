@@ -1,4 +1,31 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+
+type PatternEngine = typeof RE2JS;
+/** What this module uses of Node's `process`, which a browser does not have. */
+interface NodeProcess {
+  getBuiltinModule?(id: 'node:module'): { createRequire(url: string): (id: string) => unknown };
+}
+let engine: PatternEngine | undefined;
+
+/**
+ * RE2 (re2js), loaded the first time a pattern is compiled rather than with this module: 147 KB
+ * of code that a cold start would otherwise read whether or not its request carries a pattern
+ * (README, "Bundles"). Node requires it synchronously (the Lambda functions that compile patterns
+ * ship it beside their bundle, `FunctionSpec.patterns`); a browser awaits `loadPatternEngine()`
+ * before the first pattern.
+ */
+export function patternEngine(): PatternEngine {
+  if (engine) return engine;
+  const nodeModule = (globalThis as { process?: NodeProcess }).process?.getBuiltinModule?.('node:module');
+  if (!nodeModule) throw new Error('The pattern engine is not loaded yet: await loadPatternEngine() first.');
+  engine = (nodeModule.createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS;
+  return engine;
+}
+
+/** Loads the pattern engine where it cannot be required (a browser, where it is a chunk of its own). */
+export async function loadPatternEngine(): Promise<void> {
+  engine ??= (await import('re2js')).RE2JS;
+}
 
 export const MAX_PATTERN_LENGTH = 256;
 /**
@@ -28,7 +55,7 @@ export function compileUserPattern(pattern: string): RE2JS {
   }
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    re = patternEngine().compile(pattern);
   } catch (err) {
     const reason = err instanceof Error ? err.message.replace(/^error parsing regexp: /, '') : String(err);
     throw new UserPatternError(
@@ -82,7 +109,7 @@ function probeNames(pattern: string): string[] {
 
 /** The DFA state a fresh compile of the pattern builds answering yes/no on the probe names. */
 export function probeCost(pattern: string): number {
-  const re = RE2JS.compile(pattern);
+  const re = patternEngine().compile(pattern);
   for (const name of probeNames(pattern)) re.test(name);
   return dfaBytesOf(re);
 }

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleInputs, sdkFloorClients } from '../../lib/bundling.ts';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundle, bundleWithInputs, onDemandPackages, onDemandPackagesOf, sdkFloorClients, writeOnDemandPackage } from '../../lib/bundling.ts';
+import { App, Stack } from 'aws-cdk-lib';
+import { AppFunction } from '../../lib/constructs/app-function.ts';
 import { queues, type FunctionName } from '../../shared/topology.ts';
 import { functions, type FunctionSpec } from '../../shared/function-specs.ts';
 
@@ -27,10 +33,15 @@ function readsOnly(name: FunctionName): boolean {
 const packagesOf = (inputs: Map<string, number>) =>
   new Set([...inputs.keys()].flatMap((path) => path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []));
 
-// Each function's bundle as deployed (minified, tree-shaken), by the files its code comes from.
+// Each function's bundle as deployed (minified, tree-shaken): its code, and the packages its code comes from.
 const packages = new Map<FunctionName, Set<string>>();
+const codes = new Map<FunctionName, string>();
 beforeAll(async () => {
-  for (const name of names) packages.set(name, packagesOf(await bundleInputs({ entry: functions[name].entry })));
+  for (const name of names) {
+    const { code, inputs } = await bundleWithInputs({ entry: functions[name].entry });
+    packages.set(name, packagesOf(inputs));
+    codes.set(name, code);
+  }
 }, 120_000);
 
 describe("what each Lambda's bundle carries", () => {
@@ -59,4 +70,62 @@ describe("what each Lambda's bundle carries", () => {
       expect(loaded, name).toEqual([...sdkFloorClients(name)].sort());
     }
   });
+
+  it('keeps the on-demand packages out of every bundle, and ships each beside every bundle that requires it', () => {
+    for (const name of names) {
+      expect(
+        onDemandPackages.filter((pkg) => packages.get(name)!.has(pkg)),
+        name,
+      ).toEqual([]);
+      const required = onDemandPackages.filter((pkg) => codes.get(name)!.includes(JSON.stringify(pkg)));
+      expect(required, name).toEqual(onDemandPackagesOf(functions[name]));
+    }
+    expect(onDemandPackagesOf(functions['create-rule'])).toEqual(['re2js']);
+  });
+});
+
+describe('an on-demand package, as a function loads it', () => {
+  it('is required from beside the bundle the first time a pattern is compiled, and not before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'on-demand-test-'));
+    try {
+      const bytes = await writeOnDemandPackage('re2js', dir);
+      expect(bytes).toBeGreaterThan(50_000);
+      const code = await bundle({
+        contents: ["import { compileUserPattern, patternFinds } from './shared/domain/user-pattern.ts';", 'export { compileUserPattern, patternFinds };'].join(
+          '\n',
+        ),
+      });
+      writeFileSync(join(dir, 'index.mjs'), code);
+      const loadedBefore = Object.keys(createRequire(join(dir, 'index.mjs')).cache).filter((file) => file.startsWith(dir));
+      expect(loadedBefore).toEqual([]);
+      const handler = await import(join(dir, 'index.mjs'));
+      expect(Object.keys(createRequire(join(dir, 'index.mjs')).cache).filter((file) => file.startsWith(dir))).toEqual([]);
+      expect(handler.patternFinds('^q[0-9]-report', 'q3-report.pdf')).toBe(true);
+      expect(Object.keys(createRequire(join(dir, 'index.mjs')).cache).filter((file) => file.startsWith(dir))).toEqual([
+        join(dir, 'node_modules/re2js/index.mjs'),
+      ]);
+      expect(() => handler.compileUserPattern('(a)\\1')).toThrow(/cannot be used/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the deployed package of a function that compiles patterns', () => {
+  it('holds the bundle and, beside it, the pattern engine the CDK bundling wrote', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk-on-demand-'));
+    try {
+      const app = new App({ outdir });
+      new AppFunction(new Stack(app, 'Bundled'), 'CreateRule', { spec: functions['create-rule'], serviceName: 'test' });
+      app.synth();
+      const [asset] = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
+      const dir = join(outdir, asset!);
+      expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, 'node_modules/re2js/package.json'), 'utf8'))).toEqual({ name: 're2js', main: 'index.mjs' });
+      const { RE2JS } = createRequire(join(dir, 'index.mjs'))('re2js') as typeof import('re2js');
+      expect(RE2JS.compile('^q[0-9]').matcher('q3.pdf').find()).toBe(true);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

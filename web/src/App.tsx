@@ -6,7 +6,12 @@ import { BASE, Link, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
 
 // Pages that bring their own weight (the RE2 engine for the rule tester) load when opened.
-const Rules = lazy(() => import('./pages/Rules.tsx').then((m) => ({ default: m.Rules })));
+const Rules = lazy(() =>
+  import('./pages/Rules.tsx').then(async (m) => {
+    await m.patternEngineLoaded;
+    return { default: m.Rules };
+  }),
+);
 const Notifications = lazy(() => import('./pages/Notifications.tsx').then((m) => ({ default: m.Notifications })));
 const FilePage = lazy(() => import('./pages/FilePage.tsx').then((m) => ({ default: m.FilePage })));
 const Phone = lazy(() => import('./pages/Phone.tsx').then((m) => ({ default: m.Phone })));

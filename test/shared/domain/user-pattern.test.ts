@@ -1,13 +1,15 @@
 import { describe, it, expect, vi } from 'vitest';
-import { RE2JS } from 're2js';
 import {
   compileUserPattern,
   dfaBytesHeld,
   MAX_DFA_BYTES_KEPT,
   MAX_PATTERN_LENGTH,
+  patternEngine,
   patternFinds,
   UserPatternError,
 } from '../../../shared/domain/user-pattern.ts';
+
+const RE2JS = patternEngine();
 
 function refusal(pattern: string): UserPatternError {
   try {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { DEFAULT_TEMPLATE, formatKb, renderTemplate, templateProblems } from '../../../shared/domain/message-template.ts';
-import { compileUserPattern, UserPatternError } from '../../../shared/domain/user-pattern.ts';
+import { compileUserPattern, loadPatternEngine, UserPatternError } from '../../../shared/domain/user-pattern.ts';
 import { channels, type Channel, type Rule, type RuleInput } from '../api.ts';
 import { channelLabel, ConfirmDelete, ErrorText, Field, problemsByField } from '../components.tsx';
 import { withKeys } from '../format.ts';
@@ -46,6 +46,9 @@ export function toInput(d: Draft): RuleInput {
     messageTemplate: d.messageTemplate || null,
   };
 }
+
+/** The RE2 engine the rule tester runs, a chunk of its own: the page shows once it is in (App.tsx). */
+export const patternEngineLoaded = loadPatternEngine();
 
 /** The pattern's problem as the server words it, or undefined when RE2 takes it. */
 export function patternProblem(pattern: string): string | undefined {
