@@ -59,19 +59,13 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
       };
     });
 
-    // When each caller's auto-reply reached the simulator, watched every 10 ms.
+    // When each caller's auto-reply reached the simulator: told by the simulator as it accepts it.
     const firstReply = new Map<string, number>();
     const replyCount = new Map<string, number>();
-    let seen = 0;
-    const watch = setInterval(() => {
-      const messages = runtime.simulator.messages();
-      for (const m of messages.slice(seen)) {
-        if (!m.accepted) continue;
-        replyCount.set(m.to, (replyCount.get(m.to) ?? 0) + 1);
-        if (!firstReply.has(m.to)) firstReply.set(m.to, performance.now());
-      }
-      seen = messages.length;
-    }, 10);
+    const stopWatching = runtime.simulator.onAccepted((m) => {
+      replyCount.set(m.to, (replyCount.get(m.to) ?? 0) + 1);
+      if (!firstReply.has(m.to)) firstReply.set(m.to, performance.now());
+    });
 
     const webhookMs: number[] = [];
     const failedWebhooks: number[] = [];
@@ -104,7 +98,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     ).catch(() => undefined);
     // Time for any second reply to show up before counting duplicates.
     await new Promise((r) => setTimeout(r, 2_000));
-    clearInterval(watch);
+    stopWatching();
 
     const replyDelays = missed.flatMap((c) => (firstReply.has(c.from) && missedAt.has(c.from) ? [firstReply.get(c.from)! - missedAt.get(c.from)!] : []));
     const lost = missed.filter((c) => !firstReply.has(c.from)).length;

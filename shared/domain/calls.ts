@@ -106,9 +106,19 @@ export async function callEnded(
     ringingBecomes: input.callStatus === 'failed' ? 'failed' : 'missed',
   });
   const call = ended?.call;
-  if (call?.status === 'missed' && !call.autoReply && !call.autoReplySkipped) await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId });
+  if (call?.status === 'missed' && !call.autoReply && !call.autoReplySkipped) {
+    // A call settled by its dial-status, or missed outside business hours, had its task queued
+    // then; this one only stands in should that one be lost, so it waits until that one is long
+    // done and then finds the reply recorded, instead of racing it through every step of the
+    // reply. A call still ringing at its end has no other task, and is answered now.
+    const queuedBefore = call.dialStatus !== undefined || call.afterHours === true;
+    await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId }, queuedBefore ? STANDIN_TASK_DELAY_SECONDS : undefined);
+  }
   return { kind: 'nothing' };
 }
+
+/** How long the call's end waits to check a missed call's reply that another task should have sent. */
+export const STANDIN_TASK_DELAY_SECONDS = 60;
 
 /** A call as the API shows it. */
 export function presentCall(call: CallRecord) {

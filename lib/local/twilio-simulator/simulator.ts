@@ -77,6 +77,7 @@ export class TwilioSimulator {
   private readonly progressRuns = new Set<Promise<void>>();
   private readonly pendingWaits = new Set<() => void>();
   private readonly aborter = new AbortController();
+  private readonly acceptListeners = new Set<(message: SimulatedMessage) => void>();
   private closed = false;
   private readonly hostedMedia: HostedMediaStore;
 
@@ -128,6 +129,15 @@ export class TwilioSimulator {
   /** Every message the simulator accepted or rejected, oldest first. */
   messages(): SimulatedMessage[] {
     return [...this.store.values()].map((message) => structuredClone(message));
+  }
+
+  /**
+   * Calls `listener` with each message the moment it is accepted, until the returned function is
+   * called: what a benchmark watches instead of polling `messages()`, which copies every message.
+   */
+  onAccepted(listener: (message: SimulatedMessage) => void): () => void {
+    this.acceptListeners.add(listener);
+    return () => this.acceptListeners.delete(listener);
   }
 
   /** How the send requests since start were answered: accepted (201), throttled (429), failed (5xx). */
@@ -329,6 +339,7 @@ export class TwilioSimulator {
     this.save(message);
     this.counts.accepted++;
     this.counts.sendTimes.push(this.now().getTime());
+    for (const listener of this.acceptListeners) listener(structuredClone(message));
     this.startProgress(message.sid, {
       callbackUrl: this.faults.dropCallbacks ? null : statusCallback,
       finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : this.roll(this.faults.failedRate) ? 'failed' : 'delivered',
