@@ -168,10 +168,11 @@ function probeEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * Milliseconds to import each bundle in a fresh Node process, the median of `runs` each. The
- * bundles take turns, so that whatever else the machine does meanwhile weighs on all of them alike.
+ * Milliseconds to import each bundle in a fresh Node process, turn by turn: `[turn][bundle]`.
+ * The bundles take turns, each turn in the opposite order to the last, so that whatever else the
+ * machine does meanwhile weighs on all of them alike.
  */
-export function requireTimesMs(codes: string[], runs = 5): number[] {
+export function requireTurnsMs(codes: string[], runs = 5): number[][] {
   const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
   try {
     const files = codes.map((code, i) => {
@@ -179,20 +180,26 @@ export function requireTimesMs(codes: string[], runs = 5): number[] {
       writeFileSync(file, code);
       return file;
     });
-    const times: number[][] = codes.map(() => []);
+    const turns: number[][] = [];
     for (let run = 0; run < runs; run++) {
-      files.forEach((file, i) => {
-        const probe = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));`;
-        times[i]!.push(
-          Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
+      const turn: number[] = [];
+      const order = files.map((_, i) => i);
+      if (run % 2 === 1) order.reverse();
+      for (const i of order) {
+        const probe = `const t=performance.now();await import(${JSON.stringify(files[i]!)});process.stdout.write(String(performance.now()-t));`;
+        turn[i] = Number(
+          execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
         );
-      });
+      }
+      turns.push(turn);
     }
-    return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+    return turns;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 export interface BundleFigures {
   name: FunctionName;
@@ -200,11 +207,23 @@ export interface BundleFigures {
   floorBytes: number;
   requireMs?: number;
   floorRequireMs?: number;
+  /**
+   * Require time against the floor: the median over the turns of the bundle's time over the
+   * floor's in the same turn, which a busy moment of the machine slows alike.
+   */
+  requireRatio?: number;
   /** Bytes of the on-demand packages shipped beside the bundle (`onDemandPackagesOf`). */
   onDemandBytes: number;
 }
 
-const requireFigures = ([requireMs, floorRequireMs]: number[]) => ({ requireMs, floorRequireMs });
+function requireFigures(code: string, floor: string, runs: number | undefined) {
+  const turns = requireTurnsMs([code, floor], runs);
+  return {
+    requireMs: median(turns.map(([bundle]) => bundle!)),
+    floorRequireMs: median(turns.map(([, floorMs]) => floorMs!)),
+    requireRatio: median(turns.map(([bundle, floorMs]) => bundle! / floorMs!)),
+  };
+}
 
 async function onDemandBytesOf(spec: FunctionSpec): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
@@ -254,7 +273,7 @@ export async function measureBundles(opts: { requireTime?: boolean; runs?: numbe
       bytes: Buffer.byteLength(code),
       floorBytes: Buffer.byteLength(floor),
       onDemandBytes: await onDemandBytesOf(spec),
-      ...(opts.requireTime ? requireFigures(requireTimesMs([code, floor], opts.runs)) : {}),
+      ...(opts.requireTime ? requireFigures(code, floor, opts.runs) : {}),
     });
   }
   return figures;
