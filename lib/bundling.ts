@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 import { busEvents, commonEnv, queues, tables, type FunctionName } from '../shared/topology.ts';
 import { functions, type FunctionSpec } from '../shared/function-specs.ts';
 
@@ -35,15 +35,16 @@ export const onDemandPackages = ['re2js'] as const;
 export const onDemandPackagesOf = (spec: FunctionSpec): string[] => (spec.patterns ? ['re2js'] : []);
 
 /**
- * Writes an on-demand package into a function's output directory, where Node's `require` finds
- * it from the bundle: `node_modules/<name>/index.mjs`, the package's ES module build minified
- * (Node requires an ES module synchronously; measured, that loads in 8 ms where the minified
- * CommonJS build takes 12), and a package.json naming it. Returns the file's size in bytes.
+ * Writes an on-demand package where Node's `require` finds it from a bundle in `outputDir`:
+ * `node_modules/<name>/index.mjs`, the package's ES module build minified (Node requires an ES
+ * module synchronously; measured, that loads in 8 ms where the minified CommonJS build takes 12),
+ * and a package.json naming it. Synchronous, so the CDK's constructs can stage it while they are
+ * built. Returns the file's size in bytes.
  */
-export async function writeOnDemandPackage(name: string, outputDir: string): Promise<number> {
+export function writeOnDemandPackage(name: string, outputDir: string): number {
   const dir = join(outputDir, 'node_modules', name);
   mkdirSync(dir, { recursive: true });
-  const result = await build({
+  buildSync({
     stdin: { contents: `export * from ${JSON.stringify(name)};`, resolveDir: projectRoot, loader: 'js' },
     bundle: true,
     platform: 'node',
@@ -53,10 +54,16 @@ export async function writeOnDemandPackage(name: string, outputDir: string): Pro
     outfile: join(dir, 'index.mjs'),
     logLevel: 'silent',
   });
-  if (result.errors.length > 0) throw new Error(`Could not build ${name} to ship on demand.`);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, main: 'index.mjs' })}\n`);
   return statSync(join(dir, 'index.mjs')).size;
 }
+
+/**
+ * Where the CDK app stages the on-demand packages, relative to the project root, for the bundling
+ * of each function that uses one to copy beside its bundle: inside the project, so Docker bundling
+ * (which sees the project as /asset-input) copies them too.
+ */
+export const onDemandStagingDir = 'node_modules/.cache/on-demand';
 
 type BundleInput = { entry: string } | { contents: string };
 
@@ -101,11 +108,6 @@ export async function bundleWithInputs(input: BundleInput): Promise<{ code: stri
         .map(([path, { bytesInOutput }]) => [path, bytesInOutput]),
     ),
   };
-}
-
-/** The files a bundle holds code from (see `bundleWithInputs`). */
-export async function bundleInputs(input: BundleInput): Promise<Map<string, number>> {
-  return (await bundleWithInputs(input)).inputs;
 }
 
 /** The AWS SDK clients a floor bundle may hold, by the package each comes from. */
@@ -225,11 +227,11 @@ function requireFigures(code: string, floor: string, runs: number | undefined) {
   };
 }
 
-async function onDemandBytesOf(spec: FunctionSpec): Promise<number> {
+function onDemandBytesOf(spec: FunctionSpec): number {
   const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
   try {
     let total = 0;
-    for (const name of onDemandPackagesOf(spec)) total += await writeOnDemandPackage(name, dir);
+    for (const name of onDemandPackagesOf(spec)) total += writeOnDemandPackage(name, dir);
     return total;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -240,13 +242,13 @@ async function onDemandBytesOf(spec: FunctionSpec): Promise<number> {
  * Milliseconds to require an on-demand package as a function does on first need, in a fresh
  * Node process, the median of `runs`; and its size in bytes.
  */
-export async function onDemandLoad(name: string, runs = 5): Promise<{ bytes: number; requireMs: number }> {
+export function onDemandLoad(name: string, runs = 5): { bytes: number; requireMs: number } {
   const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
   try {
-    const bytes = await writeOnDemandPackage(name, dir);
+    const bytes = writeOnDemandPackage(name, dir);
     const probe = `const { createRequire } = await import('node:module');const t=performance.now();createRequire(${JSON.stringify(join(dir, 'index.mjs'))})(${JSON.stringify(name)});process.stdout.write(String(performance.now()-t));`;
     const times = Array.from({ length: runs }, () =>
-      Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
+      Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
     ).sort((a, b) => a - b);
     return { bytes, requireMs: times[Math.floor(times.length / 2)]! };
   } finally {
@@ -272,7 +274,7 @@ export async function measureBundles(opts: { requireTime?: boolean; runs?: numbe
       name,
       bytes: Buffer.byteLength(code),
       floorBytes: Buffer.byteLength(floor),
-      onDemandBytes: await onDemandBytesOf(spec),
+      onDemandBytes: onDemandBytesOf(spec),
       ...(opts.requireTime ? requireFigures(code, floor, opts.runs) : {}),
     });
   }

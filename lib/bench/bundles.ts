@@ -32,7 +32,7 @@ export async function bundlesBenchmark(opts: { runs: number; only?: readonly str
   }
   if (bundles.some((b) => b.onDemandBytes > 0)) {
     for (const name of onDemandPackages) {
-      const { bytes, requireMs } = await onDemandLoad(name, opts.runs);
+      const { bytes, requireMs } = onDemandLoad(name, opts.runs);
       figures.push({
         name: `${name} loaded on demand`,
         value: round(requireMs, 1),

@@ -10,24 +10,36 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { lambdaBundling, onDemandPackages, onDemandPackagesOf } from '../bundling.ts';
+import { lambdaBundling, onDemandPackages, onDemandPackagesOf, onDemandStagingDir, writeOnDemandPackage } from '../bundling.ts';
 import type { Access } from '../../shared/topology.ts';
 import type { FunctionSpec } from '../../shared/function-specs.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * After esbuild, writes the function's on-demand packages beside its bundle
- * (`bin/on-demand-package.ts`, with the project's tsx).
+ * After esbuild, copies the function's on-demand packages beside its bundle, from where
+ * `stageOnDemandPackages` built them under the project: a plain copy, which runs alike in local
+ * and in Docker bundling (where the project is /asset-input).
  */
 export function onDemandHooks(packages: readonly string[]) {
   return {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
     afterBundling: (inputDir: string, outputDir: string): string[] => [
-      `"${path.join(inputDir, 'node_modules/.bin/tsx')}" "${path.join(inputDir, 'bin/on-demand-package.ts')}" "${outputDir}" ${packages.join(' ')}`,
+      `mkdir -p "${outputDir}/node_modules"`,
+      ...packages.map((name) => `cp -R "${inputDir}/${onDemandStagingDir}/node_modules/${name}" "${outputDir}/node_modules/"`),
     ],
   };
+}
+
+const staged = new Set<string>();
+
+/** Builds each on-demand package once per synth into the project's staging folder (`onDemandStagingDir`). */
+function stageOnDemandPackages(packages: readonly string[]): void {
+  for (const name of packages.filter((p) => !staged.has(p))) {
+    writeOnDemandPackage(name, path.join(projectRoot, onDemandStagingDir));
+    staged.add(name);
+  }
 }
 
 /** What the adapters read with: single items, queries, and batches of gets. */
@@ -71,7 +83,8 @@ export class AppFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
     this.logGroup.grantWrite(this.role);
 
-    const onDemand = onDemandPackagesOf(spec);
+    const onDemand = props.code ? [] : onDemandPackagesOf(spec);
+    stageOnDemandPackages(onDemand);
     this.function = new NodejsFunction(this, 'Function', {
       description: spec.description,
       runtime: lambda.Runtime.NODEJS_24_X,
