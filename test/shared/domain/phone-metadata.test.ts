@@ -29,7 +29,8 @@ function digits(seed: number) {
 }
 
 /**
- * Numbers of every calling code: each country's example mobile number, the same with its last
+ * Numbers of every calling code: each country's example mobile number (also written with
+ * brackets, dashes, dots and spaces, as people type them), the same with its last
  * two or three digits changed (mostly valid numbers, of several types), and random digits of
  * each length from 4 to 14 (mostly invalid, some of other types).
  */
@@ -40,7 +41,7 @@ function numbersToCompare(): string[] {
   for (const [country, national] of Object.entries(mobileExamples as Record<string, string>)) {
     const code = codeOf[country];
     if (!code) continue;
-    numbers.push(`+${code}${national}`);
+    numbers.push(`+${code}${national}`, `+${code} (${national.slice(0, 3)}) ${national.slice(3)}`, ` +${code}-${national.slice(0, 2)}.${national.slice(2)} `);
     for (let i = 0; i < 10; i++) numbers.push(`+${code}${national.slice(0, -2)}${random(2)}`, `+${code}${national.slice(0, -3)}${random(3)}`);
   }
   for (const code of Object.keys(countryCallingCodes)) {
