@@ -2,13 +2,23 @@ import { CachedLineLookup } from '../shared/adapters/cached-line-lookup-adapter.
 import { DynamoCallRepository } from '../shared/adapters/dynamo-call-repository-adapter.ts';
 import { DynamoLineRepository } from '../shared/adapters/dynamo-line-repository-adapter.ts';
 import { SqsVoiceTaskQueue } from '../shared/adapters/sqs-voice-task-queue-adapter.ts';
-import { callEnded, dialEnded, incomingCall, recordingDone, type CallStep } from '../shared/domain/calls.ts';
+import * as z from 'zod/mini';
+import { readConfig } from '../shared/config.ts';
+import { callEnded, dialEnded, incomingCall, recordingDone, STANDIN_TASK_DELAY_SECONDS, type CallStep } from '../shared/domain/calls.ts';
 import { e164Form } from '../shared/domain/phone-form.ts';
 import { NotFoundError, ValidationError } from '../shared/errors.ts';
 import { field, twilioWebhook, type FormParams } from '../shared/twilio-webhook.ts';
 import { voiceTwiml } from '../shared/voice-twiml.ts';
 
-const deps = { lines: new CachedLineLookup(new DynamoLineRepository()), calls: new DynamoCallRepository(), tasks: new SqsVoiceTaskQueue() };
+const { VOICE_STANDIN_DELAY_SECONDS } = readConfig(
+  z.object({ VOICE_STANDIN_DELAY_SECONDS: z._default(z.coerce.number().check(z.gte(0), z.lte(900)), STANDIN_TASK_DELAY_SECONDS) }),
+);
+const deps = {
+  lines: new CachedLineLookup(new DynamoLineRepository()),
+  calls: new DynamoCallRepository(),
+  tasks: new SqsVoiceTaskQueue(),
+  standInDelaySeconds: VOICE_STANDIN_DELAY_SECONDS,
+};
 
 const required = (params: FormParams, name: string): string => {
   const value = field(params, name);

@@ -1,3 +1,4 @@
+import { STANDIN_TASK_DELAY_SECONDS } from '../../shared/domain/calls.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -49,6 +50,7 @@ export const benchmarks: Record<string, (size: BenchSize, functions?: readonly s
       missedShare: 0.7,
       callsPerSecond: 100,
       lines: size === 'tiny' ? 3 : 10,
+      standInDelaySeconds: size === 'tiny' ? 2 : STANDIN_TASK_DELAY_SECONDS,
     }),
 };
 

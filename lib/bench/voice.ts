@@ -11,6 +11,12 @@ export interface VoiceOptions {
   /** Calls started per second. */
   callsPerSecond: number;
   lines: number;
+  /**
+   * How long a call's end waits before checking its missed call's reply again
+   * (VOICE_STANDIN_DELAY_SECONDS): the bench waits for those checks too, so that a second reply
+   * from one would count as a duplicate.
+   */
+  standInDelaySeconds: number;
 }
 
 const MISSED_ANSWERS = ['no-answer', 'busy', 'failed', 'canceled'] as const;
@@ -26,6 +32,7 @@ const lineNumberOf = (i: number) => `+1628${String(4_000_000 + i).padStart(7, '0
  */
 export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
   const started = performance.now();
+  process.env.VOICE_STANDIN_DELAY_SECONDS = String(opts.standInDelaySeconds);
   // The account's sending rate is set above the missed-call rate, so pacing does not hide the path's own latency.
   const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', dynamoProcess: true, twilioMps: 200 });
   try {
@@ -96,8 +103,10 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
       Math.max(60_000, opts.calls * 300),
       'every auto-reply',
     ).catch(() => undefined);
-    // Time for any second reply to show up before counting duplicates.
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Time for any second reply to show up before counting duplicates: the last call's stand-in
+    // check included, which runs standInDelaySeconds after that call ended.
+    const standInsDone = callStart + callSeconds * 1000 + (opts.standInDelaySeconds + 5) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(2_000, standInsDone - performance.now())));
     stopWatching();
 
     const replyDelays = missed.flatMap((c) => (firstReply.has(c.from) && missedAt.has(c.from) ? [firstReply.get(c.from)! - missedAt.get(c.from)!] : []));
@@ -145,7 +154,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     ];
     return {
       benchmark: 'voice',
-      description: `${opts.calls} calls to ${opts.lines} lines at ${opts.callsPerSecond} calls/s through npm start's voice webhooks, played by the Twilio simulator (signed, following <Dial> and <Record>, then the status callback); ${Math.round(opts.missedShare * 100)} % missed (no-answer, busy, failed, canceled), half of the callers leaving a voicemail where offered; TWILIO_MPS 200; DynamoDB in its own process.`,
+      description: `${opts.calls} calls to ${opts.lines} lines at ${opts.callsPerSecond} calls/s through npm start's voice webhooks (stand-in reply checks ${opts.standInDelaySeconds} s after each call's end, waited for before duplicates are counted), played by the Twilio simulator (signed, following <Dial> and <Record>, then the status callback); ${Math.round(opts.missedShare * 100)} % missed (no-answer, busy, failed, canceled), half of the callers leaving a voicemail where offered; TWILIO_MPS 200; DynamoDB in its own process.`,
       figures,
       seconds: (performance.now() - started) / 1000,
     };

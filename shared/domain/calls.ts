@@ -95,7 +95,7 @@ export async function recordingDone(deps: Pick<CallDeps, 'calls'>, input: { call
  * Twilio says the call itself failed.
  */
 export async function callEnded(
-  deps: Pick<CallDeps, 'calls' | 'tasks'>,
+  deps: Pick<CallDeps, 'calls' | 'tasks'> & { standInDelaySeconds?: number },
   input: { callSid: string; callStatus: string; durationSeconds?: number },
   now: Date = new Date(),
 ): Promise<CallStep> {
@@ -106,18 +106,19 @@ export async function callEnded(
     ringingBecomes: input.callStatus === 'failed' ? 'failed' : 'missed',
   });
   const call = ended?.call;
-  if (call?.status === 'missed' && !call.autoReply && !call.autoReplySkipped) {
-    // A call settled by its dial-status, or missed outside business hours, had its task queued
-    // then; this one only stands in should that one be lost, so it waits until that one is long
-    // done and then finds the reply recorded, instead of racing it through every step of the
-    // reply. A call still ringing at its end has no other task, and is answered now.
+  if ((call?.status === 'missed' || call?.status === 'voicemail') && !call.autoReply && !call.autoReplySkipped) {
+    // A call settled by its dial-status (a voicemail too), or missed outside business hours, had a
+    // task sent for its reply then, unless that send failed; this one stands in for it, so it
+    // waits until that one is long done and then finds the reply recorded, instead of racing it
+    // through every step of the reply. A call still ringing at its end has no other task, and is
+    // answered now. The cost: should that first send have failed, the reply goes a minute late.
     const queuedBefore = call.dialStatus !== undefined || call.afterHours === true;
-    await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId }, queuedBefore ? STANDIN_TASK_DELAY_SECONDS : undefined);
+    await deps.tasks.enqueue({ kind: 'missed-call', callId: call.callId }, queuedBefore ? (deps.standInDelaySeconds ?? STANDIN_TASK_DELAY_SECONDS) : undefined);
   }
   return { kind: 'nothing' };
 }
 
-/** How long the call's end waits to check a missed call's reply that another task should have sent. */
+/** How long the call's end waits to check a missed call's reply that another task should have sent (VOICE_STANDIN_DELAY_SECONDS). */
 export const STANDIN_TASK_DELAY_SECONDS = 60;
 
 /** A call as the API shows it. */

@@ -339,7 +339,13 @@ export class TwilioSimulator {
     this.save(message);
     this.counts.accepted++;
     this.counts.sendTimes.push(this.now().getTime());
-    for (const listener of this.acceptListeners) listener(structuredClone(message));
+    for (const listener of this.acceptListeners) {
+      try {
+        listener(structuredClone(message));
+      } catch (err) {
+        this.logger.warn('An onAccepted listener threw; the send stays accepted', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
     this.startProgress(message.sid, {
       callbackUrl: this.faults.dropCallbacks ? null : statusCallback,
       finalStatus: this.roll(this.faults.failDeliveryRate) ? 'undelivered' : this.roll(this.faults.failedRate) ? 'failed' : 'delivered',

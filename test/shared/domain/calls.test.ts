@@ -58,6 +58,16 @@ describe("a call's final status callback", () => {
     ]);
   });
 
+  it('stands in after a delay for a voicemail left after the forwarded leg went unanswered', async () => {
+    const tasks = new QueuedTasks();
+    const call = await calls.startIfAbsent(ringing());
+    await calls.settle(call.callId, { status: 'missed', dialStatus: 'no-answer' });
+    await calls.recordVoicemail(call.callId, { url: 'https://api.twilio.com/recording', seconds: 9 });
+    expect((await calls.get(call.callId))?.status).toBe('voicemail');
+    await callEnded({ calls, tasks }, ended(call.callId));
+    expect(tasks.queued).toEqual([{ task: { kind: 'missed-call', callId: call.callId }, delaySeconds: STANDIN_TASK_DELAY_SECONDS }]);
+  });
+
   it('stands in after a delay for a call missed outside business hours, whose task was queued when it came in', async () => {
     const tasks = new QueuedTasks();
     const call = await calls.startIfAbsent(ringing({ status: 'missed', afterHours: true }));
