@@ -29,10 +29,11 @@ export const lambdaBundling = {
  * time it is needed (`shared/domain/user-pattern.ts`): a cold start does not read it, and a
  * request that does not need it never does.
  */
-export const onDemandPackages = ['re2js'] as const;
+const onDemandUsers = { re2js: (spec: FunctionSpec) => spec.patterns === true } as const;
+export const onDemandPackages = Object.keys(onDemandUsers) as Array<keyof typeof onDemandUsers>;
 
 /** The on-demand packages a function carries beside its bundle. */
-export const onDemandPackagesOf = (spec: FunctionSpec): string[] => (spec.patterns ? ['re2js'] : []);
+export const onDemandPackagesOf = (spec: FunctionSpec): string[] => onDemandPackages.filter((name) => onDemandUsers[name](spec));
 
 /**
  * Writes an on-demand package where Node's `require` finds it from a bundle in `outputDir`:
@@ -169,6 +170,12 @@ function probeEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Milliseconds a fresh Node process takes to run `code`, after `setup` (an ES module's body; probeEnv's environment). */
+function probeMs(code: string, setup = ''): number {
+  const probe = `${setup}const t=performance.now();${code}process.stdout.write(String(performance.now()-t));`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString());
+}
+
 /**
  * Milliseconds to import each bundle in a fresh Node process, turn by turn: `[turn][bundle]`.
  * The bundles take turns, each turn in the opposite order to the last, so that whatever else the
@@ -188,10 +195,7 @@ export function requireTurnsMs(codes: string[], runs = 5): number[][] {
       const order = files.map((_, i) => i);
       if (run % 2 === 1) order.reverse();
       for (const i of order) {
-        const probe = `const t=performance.now();await import(${JSON.stringify(files[i]!)});process.stdout.write(String(performance.now()-t));`;
-        turn[i] = Number(
-          execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
-        );
+        turn[i] = probeMs(`await import(${JSON.stringify(files[i]!)});`);
       }
       turns.push(turn);
     }
@@ -227,15 +231,21 @@ function requireFigures(code: string, floor: string, runs: number | undefined) {
   };
 }
 
-function onDemandBytesOf(spec: FunctionSpec): number {
-  const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
-  try {
-    let total = 0;
-    for (const name of onDemandPackagesOf(spec)) total += writeOnDemandPackage(name, dir);
-    return total;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+const onDemandSizes = new Map<string, number>();
+
+/** Bytes of an on-demand package as shipped, built once per process. */
+function onDemandBytes(name: string): number {
+  let bytes = onDemandSizes.get(name);
+  if (bytes === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
+    try {
+      bytes = writeOnDemandPackage(name, dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    onDemandSizes.set(name, bytes);
   }
+  return bytes;
 }
 
 /**
@@ -246,11 +256,9 @@ export function onDemandLoad(name: string, runs = 5): { bytes: number; requireMs
   const dir = mkdtempSync(join(tmpdir(), 'on-demand-'));
   try {
     const bytes = writeOnDemandPackage(name, dir);
-    const probe = `const { createRequire } = await import('node:module');const t=performance.now();createRequire(${JSON.stringify(join(dir, 'index.mjs'))})(${JSON.stringify(name)});process.stdout.write(String(performance.now()-t));`;
-    const times = Array.from({ length: runs }, () =>
-      Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString()),
-    ).sort((a, b) => a - b);
-    return { bytes, requireMs: times[Math.floor(times.length / 2)]! };
+    const requireIt = `createRequire(${JSON.stringify(join(dir, 'index.mjs'))})(${JSON.stringify(name)});`;
+    const times = Array.from({ length: runs }, () => probeMs(requireIt, "const { createRequire } = await import('node:module');"));
+    return { bytes, requireMs: median(times) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -274,7 +282,7 @@ export async function measureBundles(opts: { requireTime?: boolean; runs?: numbe
       name,
       bytes: Buffer.byteLength(code),
       floorBytes: Buffer.byteLength(floor),
-      onDemandBytes: onDemandBytesOf(spec),
+      onDemandBytes: onDemandPackagesOf(spec).reduce((total, pkg) => total + onDemandBytes(pkg), 0),
       ...(opts.requireTime ? requireFigures(code, floor, opts.runs) : {}),
     });
   }

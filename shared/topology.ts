@@ -1,7 +1,8 @@
 /**
  * The one declaration of the system's topology: tables, queues and their consumers, and the
- * HTTP routes with the function behind each. The CDK stack (`lib/stack.ts`) and the local
- * runtime (`lib/local/runtime.ts`) are both built from this file, so they cannot drift apart.
+ * HTTP routes with the function behind each (each function's own declaration is in
+ * `function-specs.ts`, which handlers do not import). The CDK stack (`lib/stack.ts`) and the local
+ * runtime (`lib/local/runtime.ts`) are both built from these, so they cannot drift apart.
  */
 
 export type TableKey = 'files' | 'rules' | 'notifications' | 'state' | 'messages' | 'templates' | 'voice';
