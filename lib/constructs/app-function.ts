@@ -21,7 +21,7 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
  * `stageOnDemandPackages` built them under the project: a plain copy, which runs alike in local
  * and in Docker bundling (where the project is /asset-input).
  */
-export function onDemandHooks(packages: readonly string[]) {
+function onDemandHooks(packages: readonly string[]) {
   return {
     beforeBundling: (): string[] => [],
     beforeInstall: (): string[] => [],
