@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ownedNumbersFromEnv, PortInUseError, projectRoot, startLocalRuntime } from '../lib/local/runtime.ts';
 import { ALWAYS_OWNED_NUMBER } from '../lib/local/twilio-phone-numbers.ts';
 import { parseCommandLine } from '../lib/ops/command-line.ts';
+import { START_CONSUMER_THREADS } from '../lib/local/consumer-thread.ts';
 import { setActivitySink } from '../shared/activity.ts';
 
 const usage = `usage: npm start [-- options]
@@ -12,6 +13,9 @@ Runs the whole system locally: the API, the queues and their consumers, the Twil
   --memory          keep nothing: state is gone when the process stops
   --fast            local time scales: retries back off 1-4 s instead of 10 s-15 min, and reconciliation
                     runs every 10 s for messages quiet for 30 s instead of every 5 min for 15 min
+  --consumer-threads <n>
+                    threads the queue consumers run in, apart from the API and webhooks as on Lambda
+                    (default ${START_CONSUMER_THREADS}; 0 runs them in the API's thread)
   --help            this text
 
 Environment: PORT, PUBLIC_BASE_URL, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER, TWILIO_MPS, LOG_LEVEL.`;
@@ -21,10 +25,17 @@ const { values } = parseCommandLine(usage, {
   fast: { type: 'boolean', default: false },
   port: { type: 'string' },
   'data-dir': { type: 'string' },
+  'consumer-threads': { type: 'string', default: String(START_CONSUMER_THREADS) },
 });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`The port must be a whole number from 0 to 65535, not ${values.port ?? process.env.PORT}.\n`);
+  process.exit(2);
+}
+
+const consumerThreads = Number(values['consumer-threads']);
+if (!Number.isInteger(consumerThreads) || consumerThreads < 0 || consumerThreads > 16) {
+  process.stderr.write(`--consumer-threads must be a whole number from 0 to 16, not ${values['consumer-threads']}.\n`);
   process.exit(2);
 }
 
@@ -39,6 +50,7 @@ const runtime = await startLocalRuntime({
   fromNumber: process.env.TWILIO_FROM_NUMBER,
   twilioMps: process.env.TWILIO_MPS ? Number(process.env.TWILIO_MPS) : undefined,
   logLevel: process.env.LOG_LEVEL ?? 'WARN',
+  consumerThreads,
 }).catch((err: unknown) => {
   if (!(err instanceof PortInUseError)) throw err;
   process.stderr.write(`${err.message}\n`);

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../local/runtime.ts';
+import { START_CONSUMER_THREADS } from '../local/consumer-thread.ts';
 import { chosenFunctions } from '../bundling.ts';
 import type { BenchResult } from './report.ts';
 import { writeReport } from './report.ts';
@@ -50,6 +51,7 @@ export const benchmarks: Record<string, (size: BenchSize, functions?: readonly s
       missedShare: 0.7,
       callsPerSecond: 100,
       lines: size === 'tiny' ? 3 : 10,
+      consumerThreads: START_CONSUMER_THREADS,
       standInDelaySeconds: size === 'tiny' ? 2 : STANDIN_TASK_DELAY_SECONDS,
     }),
 };

@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { mapLimit } from '../../shared/domain/map-limit.ts';
 import { ApiClient, eventually } from '../local/api-client.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 import type { BenchResult, Figure } from './report.ts';
 import { round, seededRandom, summarize } from './stats.ts';
+import { cpuByPart, cpuSpent } from './thread-cpu.ts';
 
 export interface VoiceOptions {
   calls: number;
@@ -11,6 +13,8 @@ export interface VoiceOptions {
   /** Calls started per second. */
   callsPerSecond: number;
   lines: number;
+  /** Threads the queue consumers run in (npm start's --consumer-threads). */
+  consumerThreads: number;
   /**
    * How long a call's end waits before checking its missed call's reply again
    * (VOICE_STANDIN_DELAY_SECONDS): the bench waits for those checks too, so that a second reply
@@ -34,7 +38,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
   const started = performance.now();
   process.env.VOICE_STANDIN_DELAY_SECONDS = String(opts.standInDelaySeconds);
   // The account's sending rate is set above the missed-call rate, so pacing does not hide the path's own latency.
-  const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', dynamoProcess: true, twilioMps: 200 });
+  const runtime = await startLocalRuntime({ port: 0, logLevel: 'ERROR', dynamoProcess: true, twilioMps: 200, consumerThreads: opts.consumerThreads });
   try {
     const api = new ApiClient(runtime.url);
     const owner = api.as(await runtime.token('voice-bench'));
@@ -80,6 +84,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     // How late each call started against its slot: the bench's own queueing, which the latencies do not include.
     const startLagMs: number[] = [];
     const callStart = performance.now();
+    const cpuAtStart = cpuByPart(runtime.engines.dynamoProcessId);
     await Promise.all(
       plan.map(async (call, i) => {
         const slot = callStart + (i * 1000) / opts.callsPerSecond;
@@ -103,6 +108,8 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
       Math.max(60_000, opts.calls * 300),
       'every auto-reply',
     ).catch(() => undefined);
+    // What the calls cost, their replies included: read before the wait for stand-ins, which is idle.
+    const cpu = cpuSpent(cpuAtStart, cpuByPart(runtime.engines.dynamoProcessId));
     // Time for any second reply to show up before counting duplicates: the last call's stand-in
     // check included, which runs standInDelaySeconds after that call ended.
     const standInsDone = callStart + callSeconds * 1000 + (opts.standInDelaySeconds + 5) * 1000;
@@ -116,6 +123,8 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     const hooks = summarize(webhookMs);
     const replies = summarize(replyDelays);
     const lag = summarize(startLagMs);
+    const cpuPerCallMs = Object.values(cpu).reduce((total, seconds) => total + seconds, 0) * (1000 / opts.calls);
+    const coresNeeded = (cpuPerCallMs * opts.callsPerSecond) / 1000;
     const figures: Figure[] = [
       {
         name: 'calls played per second',
@@ -147,6 +156,20 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
         goal: '< 2000',
         met: replies.p95 < 2000,
       },
+      {
+        name: 'CPU per call',
+        value: round(cpuPerCallMs, 1),
+        unit: 'ms',
+        spread: `${Object.entries(cpu)
+          .map(([part, seconds]) => `${part} ${round((seconds * 1000) / opts.calls, 1)}`)
+          .join(', ')}; the calls and their replies, every process of the runtime`,
+      },
+      {
+        name: `cores ${opts.callsPerSecond} calls/s takes`,
+        value: round(coresNeeded, 2),
+        unit: 'cores',
+        spread: `CPU per call × the offered rate; this machine has ${availableParallelism()}`,
+      },
       { name: 'duplicate auto-replies', value: duplicates, unit: 'messages', goal: '0', met: duplicates === 0 },
       { name: 'lost auto-replies', value: lost, unit: 'missed calls', goal: '0', met: lost === 0 },
       { name: 'answered calls texted', value: answeredTexted, unit: 'calls', goal: '0', met: answeredTexted === 0 },
@@ -154,7 +177,7 @@ export async function voiceBenchmark(opts: VoiceOptions): Promise<BenchResult> {
     ];
     return {
       benchmark: 'voice',
-      description: `${opts.calls} calls to ${opts.lines} lines at ${opts.callsPerSecond} calls/s through npm start's voice webhooks (stand-in reply checks ${opts.standInDelaySeconds} s after each call's end, waited for before duplicates are counted), played by the Twilio simulator (signed, following <Dial> and <Record>, then the status callback); ${Math.round(opts.missedShare * 100)} % missed (no-answer, busy, failed, canceled), half of the callers leaving a voicemail where offered; TWILIO_MPS 200; DynamoDB in its own process.`,
+      description: `${opts.calls} calls to ${opts.lines} lines at ${opts.callsPerSecond} calls/s through npm start's voice webhooks (stand-in reply checks ${opts.standInDelaySeconds} s after each call's end, waited for before duplicates are counted), played by the Twilio simulator (signed, following <Dial> and <Record>, then the status callback); ${Math.round(opts.missedShare * 100)} % missed (no-answer, busy, failed, canceled), half of the callers leaving a voicemail where offered; TWILIO_MPS 200; queue consumers in ${opts.consumerThreads} thread(s) of their own, as npm start runs them; DynamoDB in its own process.`,
       figures,
       seconds: (performance.now() - started) / 1000,
     };

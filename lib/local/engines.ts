@@ -23,6 +23,8 @@ export interface Engines {
   /** The host the engine's queue URLs name; the SQS client warns when its endpoint differs. */
   sqsEndpoint: string;
   fauxqs: FauxqsServer;
+  /** The DynamoDB engine's process id when it runs in a child process (`dynamoProcess`). */
+  dynamoProcessId?: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ const dynaliteOptions = (path: string | undefined) => ({ path, createTableMs: 0,
 /** The embedded DynamoDB, listening on a loopback port. */
 interface DynamoEngine {
   port: number;
+  processId?: number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +79,7 @@ async function dynamoInChild(path: string | undefined, port: number): Promise<Dy
   });
   return {
     port: listening,
+    processId: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -134,6 +138,7 @@ export async function startEngines(opts: { dataDir?: string; dynamoPort?: number
 
   return {
     dynamoEndpoint: `http://127.0.0.1:${dynamoPort}`,
+    dynamoProcessId: dynamo.processId,
     awsEndpoint: `http://127.0.0.1:${fauxqs.port}`,
     sqsEndpoint: `http://sqs.${LOCAL_REGION}.localhost:${fauxqs.port}`,
     fauxqs,

@@ -14,7 +14,8 @@ import { functions } from '../../shared/function-specs.ts';
 import { preflightAnswer } from './cors.ts';
 import { frontRefusal } from './front-guard.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, provision, releaseOrphanedMessages, startEngines, type Engines, type Provisioned } from './engines.ts';
-import { SqsEventSource, type SqsHandler } from './event-source.ts';
+import type { SqsHandler } from './event-source.ts';
+import { ConsumerThreads, queueConsumers } from './consumer-thread.ts';
 import { errorBody, gatewayErrorBody, readBody, Router, sendJson, startingServer, toApiGatewayEvent, writeApiResult, type ApiHandler } from './http-front.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { withTimeout } from './timeout.ts';
@@ -88,6 +89,11 @@ export interface LocalRuntimeOptions {
    * and index: for a store a benchmark has just written whole and consistent, not for `npm start`.
    */
   skipIndexRepair?: boolean;
+  /**
+   * Runs the queue consumers in this many threads of their own (see consumer-thread.ts); 0, the
+   * default, runs them in this thread beside the API, where a test can watch them.
+   */
+  consumerThreads?: number;
 }
 
 /** The environment `fast` sets, unless the variable is set already. */
@@ -156,6 +162,7 @@ const inboundRequest = z.strictObject({
  * as on Lambda, so one process holds one runtime.
  */
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  if (opts.consumerThreads && opts.meter) throw new Error('The cost meter counts the consumers in this thread: start it without consumerThreads.');
   const engines = await startEngines({ dataDir: opts.dataDir, dynamoProcess: opts.dynamoProcess });
   const resources = await provision(engines, { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
   if (opts.dataDir) await releaseOrphanedMessages(engines, resources);
@@ -359,22 +366,35 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     region: LOCAL_REGION,
     journalFile: opts.dataDir ? join(opts.dataDir, 's3-events.jsonl') : undefined,
   });
-  const sources = (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>).map(
-    ([key, spec]) =>
-      new SqsEventSource({
+  const threads = opts.consumerThreads
+    ? await ConsumerThreads.start(
+        {
+          projectRoot,
+          sqsEndpoint: engines.sqsEndpoint,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          queueUrls: resources.queueUrls,
+          queueArns: resources.queueArns,
+          threads: opts.consumerThreads,
+          duplicateDeliveries: opts.duplicateDeliveries,
+          killOnceMidBatch: opts.killOnceMidBatch,
+        },
+        metrics.record,
+      )
+    : undefined;
+  const sources = threads
+    ? []
+    : queueConsumers({
         sqs,
-        queueUrl: resources.queueUrls[key],
-        queueArn: resources.queueArns[key],
-        functionName: spec.consumer,
-        handler: handlers[spec.consumer],
-        batchSize: spec.batchSize,
-        concurrency: spec.maxConcurrency,
-        timeoutSeconds: functions[spec.consumer].timeoutSeconds,
+        queueUrls: resources.queueUrls,
+        queueArns: resources.queueArns,
         region: LOCAL_REGION,
+        index: 0,
+        threads: 1,
+        handlerOf: (name) => handlers[name],
         duplicateDeliveries: opts.duplicateDeliveries,
-        killOnceMidBatch: opts.killOnceMidBatch === spec.consumer,
-      }),
-  );
+        killOnceMidBatch: opts.killOnceMidBatch,
+      });
   for (const source of sources) source.start();
   eventBus.start();
 
@@ -427,6 +447,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       bridge.stop();
       await bridge.idle();
       await Promise.all(sources.map((s) => s.stop()));
+      await threads?.stop();
       await eventBus.stop();
       await simulator.close();
       server.closeAllConnections();

@@ -125,11 +125,15 @@ describe('npm start', () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain('usage: npm start');
     expect(help.out).toContain('--fast');
+    expect(help.out).toContain('--consumer-threads');
     const unknown = await runToEnd(['bin/local.ts', '--colour']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("Unknown option '--colour'");
     expect(unknown.err).toContain('usage: npm start');
     expect(unknown.err).not.toMatch(/\n\s+at /);
+    const threads = await runToEnd(['bin/local.ts', '--memory', '--consumer-threads', 'two']);
+    expect(threads.code).toBe(2);
+    expect(threads.err).toContain('--consumer-threads must be a whole number from 0 to 16, not two.');
   });
 
   it('says which port is taken and how to choose another, without a stack trace', async () => {
