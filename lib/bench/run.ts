@@ -47,9 +47,9 @@ export const benchmarks: Record<string, (size: BenchSize, functions?: readonly s
     (await import('./pattern-cost.ts')).patternCostBenchmark({ ruleCount: size === 'tiny' ? 100 : 1_000, runs: size === 'tiny' ? 1 : 5 }),
   voice: async (size) =>
     (await import('./voice.ts')).voiceBenchmark({
-      calls: size === 'tiny' ? 100 : 1_000,
+      calls: (size === 'tiny' ? 1 : 10) * voiceRate(),
       missedShare: 0.7,
-      callsPerSecond: 100,
+      callsPerSecond: voiceRate(),
       lines: size === 'tiny' ? 3 : 10,
       consumerThreads: START_CONSUMER_THREADS,
       standInDelaySeconds: size === 'tiny' ? 2 : STANDIN_TASK_DELAY_SECONDS,
@@ -60,6 +60,13 @@ export const benchmarks: Record<string, (size: BenchSize, functions?: readonly s
 function crashUploads(size: BenchSize): number {
   const n = Number(process.env.CRASH_UPLOADS ?? (size === 'tiny' ? 20 : 200));
   if (!(Number.isInteger(n) && n >= 3)) throw new Error('CRASH_UPLOADS is a whole number, 3 or more.');
+  return n;
+}
+
+/** Calls offered per second: VOICE_RATE overrides the 100; the bench plays 10 s of them (1 s for tiny). */
+function voiceRate(): number {
+  const n = Number(process.env.VOICE_RATE ?? 100);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 1_000)) throw new Error('VOICE_RATE is a whole number of calls per second, 1 to 1000.');
   return n;
 }
 
