@@ -157,7 +157,8 @@ const inboundRequest = z.strictObject({
 /**
  * The whole system in one process: embedded DynamoDB, SQS and S3, the Twilio simulator, an
  * HTTP front that turns requests into API Gateway events for the unmodified handlers, SQS
- * event sources for the consumers, and S3 object-created events for the announced prefixes. Everything is
+ * event sources for the consumers (in this thread, or in `consumerThreads` threads of their own),
+ * and S3 object-created events for the announced prefixes. Everything is
  * built from shared/topology.ts. Handlers read their configuration from the environment at import,
  * as on Lambda, so one process holds one runtime.
  */
