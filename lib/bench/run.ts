@@ -54,6 +54,8 @@ export const benchmarks: Record<string, (size: BenchSize, functions?: readonly s
       consumerThreads: START_CONSUMER_THREADS,
       standInDelaySeconds: size === 'tiny' ? 2 : STANDIN_TASK_DELAY_SECONDS,
     }),
+  'sdk-overhead': async (size) =>
+    (await import('./sdk-overhead.ts')).sdkOverheadBenchmark(size === 'tiny' ? { requests: 200, rounds: 1 } : { requests: 5_000, rounds: 5 }),
 };
 
 /** Uploads in flight at the crash: CRASH_UPLOADS overrides the size's number (200, or 20 for tiny). */

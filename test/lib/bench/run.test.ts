@@ -75,6 +75,17 @@ describe('npm run bench', () => {
     // kill -9 with uploads in flight, a restart on the same state: the lost and the doubled are counted.
     const crash = figuresOf('crash');
     for (const name of ['uploads lost', 'uploads texted twice']) expect(typeof crash[name]!.value).toBe('number');
+
+    // Calls with their consumers in a thread: none of the missed calls' replies lost or doubled, and
+    // what each call cost, the consumer thread's part and the DynamoDB engine's included.
+    const voice = figuresOf('voice');
+    for (const name of ['duplicate auto-replies', 'lost auto-replies', 'answered calls texted']) expect(voice[name]!.value).toBe(0);
+    expect(voice['CPU per call']!.value).toBeGreaterThan(0);
+    expect(voice['CPU per call']!.spread).toMatch(/consumer threads [1-9][\d.]*, .*DynamoDB engine [1-9]/);
+
+    // The SDK's client-side work, priced against a plain request.
+    const sdk = figuresOf('sdk-overhead');
+    expect(sdk['GetItem through the DocumentClient']!.value).toBeGreaterThan(sdk["the same through Node's http"]!.value as number);
   }, 600_000);
 
   it('refuses an unknown benchmark by name', async () => {
