@@ -34,7 +34,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 
 const consumerThreads = Number(values['consumer-threads']);
-if (!Number.isInteger(consumerThreads) || consumerThreads < 0 || consumerThreads > 16) {
+if (!/^\d+$/.test(values['consumer-threads']) || consumerThreads > 16) {
   process.stderr.write(`--consumer-threads must be a whole number from 0 to 16, not ${values['consumer-threads']}.\n`);
   process.exit(2);
 }

@@ -23,18 +23,34 @@ function cpuSeconds(statFile: string): number {
  * process of its own. Read from /proc, so Linux only: elsewhere the process's total alone.
  */
 export function cpuByPart(dynamoProcessId?: number): CpuByPart {
-  const parts: CpuByPart = {};
+  let tids: string[];
   try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      const part = partOfThread(readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
-      parts[part] = (parts[part] ?? 0) + cpuSeconds(`/proc/self/task/${tid}/stat`);
-    }
-    if (dynamoProcessId !== undefined) parts['DynamoDB engine'] = cpuSeconds(`/proc/${dynamoProcessId}/stat`);
+    tids = readdirSync('/proc/self/task');
   } catch {
     const { user, system } = process.cpuUsage();
     return { process: (user + system) / 1e6 };
   }
+  const parts: CpuByPart = {};
+  const add = (part: string, read: () => number) => {
+    try {
+      parts[part] = (parts[part] ?? 0) + read();
+    } catch {
+      // A thread or process that ended since the listing: what it spent is no longer there to read.
+    }
+  };
+  for (const tid of tids) {
+    add(partOfThread(readThreadName(tid)), () => cpuSeconds(`/proc/self/task/${tid}/stat`));
+  }
+  if (dynamoProcessId !== undefined) add('DynamoDB engine', () => cpuSeconds(`/proc/${dynamoProcessId}/stat`));
   return parts;
+}
+
+function readThreadName(tid: string): string {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 /** What each part spent between two readings; a thread that ended in between counts as nothing. */

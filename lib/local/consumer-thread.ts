@@ -31,8 +31,8 @@ export interface ConsumerThreadConfig {
 type FromThread = { ready: true } | { metric: Parameters<MetricSink> } | { activity: Parameters<ActivitySink> };
 
 /**
- * An event source for every queue, polling with thread `index`'s share of the queue's maximum
- * concurrency (all of it when there is one thread).
+ * An event source for every queue this thread has a share of, polling with thread `index`'s share
+ * of the queue's maximum concurrency (all of it when there is one thread).
  */
 export function queueConsumers(
   opts: Pick<ConsumerThreadConfig, 'queueUrls' | 'queueArns' | 'region' | 'index' | 'threads' | 'duplicateDeliveries' | 'killOnceMidBatch'> & {
@@ -40,28 +40,36 @@ export function queueConsumers(
     handlerOf: (name: FunctionName) => SqsHandler;
   },
 ): SqsEventSource[] {
-  return (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>).map(
-    ([key, spec]) =>
-      new SqsEventSource({
-        sqs: opts.sqs,
-        queueUrl: opts.queueUrls[key],
-        queueArn: opts.queueArns[key],
-        functionName: spec.consumer,
-        handler: opts.handlerOf(spec.consumer),
-        batchSize: spec.batchSize,
-        concurrency: shareOf(spec.maxConcurrency, opts.index, opts.threads),
-        timeoutSeconds: functions[spec.consumer].timeoutSeconds,
-        region: opts.region,
-        duplicateDeliveries: opts.duplicateDeliveries,
-        // One fault for the whole runtime: the first thread's.
-        killOnceMidBatch: opts.killOnceMidBatch === spec.consumer && opts.index === 0,
-      }),
-  );
+  return (Object.entries(queues) as Array<[QueueKey, (typeof queues)[QueueKey]]>)
+    .filter(([, spec]) => shareOf(spec.maxConcurrency, opts.index, opts.threads) > 0)
+    .map(
+      ([key, spec]) =>
+        new SqsEventSource({
+          sqs: opts.sqs,
+          queueUrl: opts.queueUrls[key],
+          queueArn: opts.queueArns[key],
+          functionName: spec.consumer,
+          handler: opts.handlerOf(spec.consumer),
+          batchSize: spec.batchSize,
+          concurrency: shareOf(spec.maxConcurrency, opts.index, opts.threads),
+          timeoutSeconds: functions[spec.consumer].timeoutSeconds,
+          region: opts.region,
+          duplicateDeliveries: opts.duplicateDeliveries,
+          // One fault for the whole runtime: the first thread's.
+          killOnceMidBatch: opts.killOnceMidBatch === spec.consumer && opts.index === 0,
+        }),
+    );
 }
 
-/** A queue's maximum concurrency split over the threads, each polling at least once. */
+/** Thread `index`'s part of a queue's maximum concurrency: the parts add up to it, so some may be 0. */
 export const shareOf = (concurrency: number, index: number, threads: number): number =>
-  Math.max(1, Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0));
+  Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);
+
+/** How long a thread that died waits before it starts again: 0.5 s, doubling to 30 s while it keeps dying. */
+export const restartDelayMs = (failures: number): number => Math.min(30_000, 500 * 2 ** Math.max(0, failures - 1));
+
+/** A thread that stayed up this long has its restart delay start again from the shortest. */
+const STEADY_MS = 60_000;
 
 /**
  * The queue consumers in threads of their own, as Lambda runs each function apart from the API's:
@@ -72,6 +80,9 @@ export const shareOf = (concurrency: number, index: number, threads: number): nu
  */
 export class ConsumerThreads {
   private readonly workers: Worker[] = [];
+  private readonly restarts = new Set<NodeJS.Timeout>();
+  /** The threads that came up once: one of them that dies is started again. */
+  private readonly started = new Set<number>();
   private stopping = false;
 
   private constructor(
@@ -79,38 +90,59 @@ export class ConsumerThreads {
     private readonly record: MetricSink,
   ) {}
 
+  /** Starts every thread; if one cannot start, ends those that did and rejects. */
   static async start(config: Omit<ConsumerThreadConfig, 'index'>, record: MetricSink): Promise<ConsumerThreads> {
     const threads = new ConsumerThreads(config, record);
-    await Promise.all(Array.from({ length: config.threads }, (_, index) => threads.spawn(index)));
+    try {
+      await Promise.all(Array.from({ length: config.threads }, (_, index) => threads.spawn(index, 0)));
+    } catch (err) {
+      await threads.stop();
+      throw err;
+    }
     return threads;
   }
 
   /**
    * Starts thread `index`; resolves once it polls. A thread that dies afterwards (a handler's
    * unhandled rejection ends it, as it would end the process) is started again, as Lambda
-   * starts a new instance: its batches come back to the queue after their visibility timeout.
+   * starts a new instance, after a delay that grows while it keeps dying; its batches come back
+   * to the queue after their visibility timeout. `failures` counts the deaths in a row before this start.
    */
-  private spawn(index: number): Promise<void> {
-    // Under tsx the loader is on the command line, which a worker inherits; elsewhere (vitest) it is imported.
-    const execArgv = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
-    const worker = new Worker(new URL(import.meta.url), { workerData: { ...this.config, index } satisfies ConsumerThreadConfig, execArgv });
+  private spawn(index: number, failures: number): Promise<void> {
+    // The TypeScript loader: on the command line under tsx, which a worker inherits; imported otherwise (vitest).
+    const execArgv = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', import.meta.resolve('tsx')];
+    const workerData: ConsumerThreadConfig = {
+      ...this.config,
+      index,
+      // A fault run's one fault happens once, not again in a thread started after a death.
+      killOnceMidBatch: this.workers[index] ? undefined : this.config.killOnceMidBatch,
+    };
+    const worker = new Worker(new URL(import.meta.url), { workerData, execArgv });
     this.workers[index] = worker;
     return new Promise<void>((resolve, reject) => {
-      let ready = false;
+      let readyAt: number | undefined;
       worker.on('message', (message: FromThread) => {
         if ('metric' in message) this.record(...message.metric);
         else if ('activity' in message) reportActivity(...message.activity);
         else if ('ready' in message) {
-          ready = true;
+          readyAt = Date.now();
+          this.started.add(index);
           resolve();
         }
       });
-      worker.on('error', (err) => (ready ? logger.error('A consumer thread failed', err) : reject(err)));
+      worker.on('error', (err) => (readyAt === undefined ? reject(err) : logger.error('A consumer thread failed', err)));
       worker.on('exit', (code) => {
-        if (!ready) return reject(new Error(`A consumer thread exited (${code}) before it was ready.`));
-        if (this.stopping) return;
-        logger.error(`Consumer thread ${index} stopped (${code}); starting it again`);
-        this.spawn(index).catch((err: unknown) => logger.error('A consumer thread could not start again', err as Error));
+        if (readyAt === undefined) reject(new Error(`A consumer thread exited (${code}) before it was ready.`));
+        // A thread that never came up at the start is the start's failure to report, not to retry.
+        if (this.stopping || !this.started.has(index)) return;
+        const deaths = readyAt !== undefined && Date.now() - readyAt > STEADY_MS ? 1 : failures + 1;
+        const delay = restartDelayMs(deaths);
+        logger.error(`Consumer thread ${index} stopped (${code}); starting it again in ${delay} ms`);
+        const timer = setTimeout(() => {
+          this.restarts.delete(timer);
+          this.spawn(index, deaths).catch(() => undefined);
+        }, delay);
+        this.restarts.add(timer);
       });
     });
   }
@@ -118,6 +150,8 @@ export class ConsumerThreads {
   /** Stops polling, lets the invocations in flight finish, and ends the threads. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const timer of this.restarts) clearTimeout(timer);
+    this.restarts.clear();
     await Promise.all(
       // A thread that has ended already has no id left.
       this.workers

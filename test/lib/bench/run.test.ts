@@ -81,7 +81,9 @@ describe('npm run bench', () => {
     const voice = figuresOf('voice');
     for (const name of ['duplicate auto-replies', 'lost auto-replies', 'answered calls texted']) expect(voice[name]!.value).toBe(0);
     expect(voice['CPU per call']!.value).toBeGreaterThan(0);
-    expect(voice['CPU per call']!.spread).toMatch(/consumer threads [1-9][\d.]*, .*DynamoDB engine [1-9]/);
+    const part = (name: string) => Number(new RegExp(`${name} ([\\d.]+)`).exec(voice['CPU per call']!.spread ?? '')?.[1]);
+    expect(part('consumer threads')).toBeGreaterThan(0);
+    expect(part('DynamoDB engine')).toBeGreaterThan(0);
 
     // The SDK's client-side work, priced against a plain request.
     const sdk = figuresOf('sdk-overhead');

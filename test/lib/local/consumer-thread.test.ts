@@ -1,23 +1,43 @@
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../../lib/local/api-client.ts';
-import { ConsumerThreads, shareOf } from '../../../lib/local/consumer-thread.ts';
+import { ConsumerThreads, restartDelayMs, shareOf } from '../../../lib/local/consumer-thread.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
 import { Meter } from '../../../lib/bench/meter.ts';
 import { cpuByPart } from '../../../lib/bench/thread-cpu.ts';
 import { setActivitySink } from '../../../shared/activity.ts';
+import { setMetricSink } from '../../../shared/metrics.ts';
 import { queues } from '../../../shared/topology.ts';
 
 describe('shareOf', () => {
   it("splits a queue's concurrency over the threads, every thread polling at least once", () => {
     expect([0, 1].map((i) => shareOf(5, i, 2))).toEqual([3, 2]);
-    expect([0, 1, 2].map((i) => shareOf(2, i, 3))).toEqual([1, 1, 1]);
+    expect([0, 1, 2].map((i) => shareOf(2, i, 3))).toEqual([1, 1, 0]);
     for (const spec of Object.values(queues)) {
-      const shares = [0, 1].map((i) => shareOf(spec.maxConcurrency, i, 2));
-      expect(shares.reduce((a, b) => a + b)).toBe(Math.max(2, spec.maxConcurrency));
+      for (const threads of [1, 2, 3, 16]) {
+        const shares = Array.from({ length: threads }, (_, i) => shareOf(spec.maxConcurrency, i, threads));
+        expect(shares.reduce((a, b) => a + b)).toBe(spec.maxConcurrency);
+      }
     }
+  });
+});
+
+/** The worker threads this process has now (Node names each WorkerThread). */
+const workerThreadCount = () =>
+  readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'WorkerThread';
+    } catch {
+      return false;
+    }
+  }).length;
+
+describe('restartDelayMs', () => {
+  it('waits half a second after a first death, doubling while a thread keeps dying, up to 30 s', () => {
+    expect([1, 2, 3, 4, 7, 8, 20].map(restartDelayMs)).toEqual([500, 1_000, 2_000, 4_000, 30_000, 30_000, 30_000]);
   });
 });
 
@@ -25,12 +45,18 @@ describe('the queue consumers in threads of their own', () => {
   let runtime: LocalRuntime;
   let api: ApiClient;
   const activity: string[] = [];
+  const countedHere: string[] = [];
 
   beforeAll(async () => {
     expect(cpuByPart()).not.toHaveProperty('consumer threads');
     setActivitySink((line) => activity.push(line));
     runtime = await startLocalRuntime({ port: 0, logLevel: 'SILENT', consumerThreads: 2, callbackDelaysMs: { sent: 10, delivered: 20 } });
     api = new ApiClient(runtime.url);
+    // What this thread's handlers count passes here on its way to the runtime's counters; a thread's does not.
+    setMetricSink((...metric) => {
+      countedHere.push(metric[0]);
+      runtime.metrics.record(...metric);
+    });
   });
 
   afterAll(async () => {
@@ -64,6 +90,9 @@ describe('the queue consumers in threads of their own', () => {
     expect(cpuByPart()['consumer threads']).toBeGreaterThan(0);
     const { body: counted } = await api.request('GET', '/local/metrics');
     expect(counted.metrics['ProcessingTime queue=voice']?.count).toBeGreaterThan(0);
+    // The consumers counted in their threads; the webhooks, in this one.
+    expect(countedHere).not.toContain('ProcessingTime');
+    expect(countedHere).toContain('StatusCallbacks');
     expect(counted.metrics['StatusCallbacks status=delivered']).toBeGreaterThan(0);
     expect(activity).toContainEqual(expect.stringMatching(new RegExp(`^notification ${logged.autoReply.notificationId} sent by sms to …7002`)));
   });
@@ -94,6 +123,21 @@ describe('the queue consumers in threads of their own', () => {
     } finally {
       await extra.stop();
     }
+  });
+
+  it('refuse to start when the threads cannot import the consumers, leaving none running', async () => {
+    const threadsBefore = workerThreadCount();
+    const config = {
+      projectRoot: '/nonexistent',
+      sqsEndpoint: runtime.engines.sqsEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      queueUrls: runtime.resources.queueUrls,
+      queueArns: runtime.resources.queueArns,
+      threads: 2,
+    };
+    await expect(ConsumerThreads.start(config, () => {})).rejects.toThrow(/nonexistent/);
+    await eventually(async () => (workerThreadCount() === threadsBefore ? true : undefined));
   });
 
   it('end with the runtime', async () => {
