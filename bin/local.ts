@@ -66,6 +66,7 @@ twilio-message-system is running locally.
   Public base URL     ${runtime.publicBaseUrl}   (Twilio webhooks are signed against it)
   State               ${dataDir ?? 'in memory (--memory): gone when this process stops'}
   Time scales         ${values.fast ? 'fast (--fast): retries back off 1-4 s, reconciliation every 10 s' : 'as deployed (--fast shortens retries and reconciliation)'}
+  Queue consumers     ${consumerThreads === 0 ? "in the API's thread (--consumer-threads 0)" : `${consumerThreads} thread${consumerThreads === 1 ? '' : 's'} of their own, apart from the API and webhooks (--consumer-threads)`}
 
   Twilio simulator    ${runtime.url}/2010-04-01/Accounts/${runtime.twilio.accountSid}/Messages.json
     TWILIO_ACCOUNT_SID  ${runtime.twilio.accountSid}

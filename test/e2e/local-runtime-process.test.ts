@@ -36,6 +36,7 @@ describe('npm start', () => {
       expect(out).toContain(run.api.baseUrl);
       expect(out).toMatch(/TWILIO_ACCOUNT_SID\s+AC[0-9a-f]{32}/);
       expect(out).toMatch(/TWILIO_AUTH_TOKEN\s+\S+/);
+      expect(out).toMatch(/Queue consumers\s+1 thread of their own/);
       const token = /Dev token[^\n]*\n\s+(\S+)/.exec(out)?.[1];
       expect(token).toBeDefined();
       expect((await run.api.as(token!).request('GET', '/rules')).status).toBe(200);
@@ -149,14 +150,15 @@ describe('npm start', () => {
     }
   });
 
-  it('runs the reconciler on demand, and shortens backoff and reconciliation with --fast', async () => {
-    const run = await start(['--memory', '--fast']);
+  it('runs the reconciler on demand, and shortens backoff and reconciliation with --fast (its consumers in the API thread)', async () => {
+    const run = await start(['--memory', '--fast', '--consumer-threads', '0']);
     try {
       const now = await run.api.request('POST', '/local/schedules/reconcile');
       expect(now.status).toBe(200);
       expect(now.body).toMatchObject({ schedule: 'reconcile', result: { checked: 0, failed: 0 } });
       expect((await run.api.request('POST', '/local/schedules/nope')).status).toBe(404);
       expect(run.output()).toContain('Time scales         fast');
+      expect(run.output()).toContain("Queue consumers     in the API's thread");
     } finally {
       await run.stop();
     }
