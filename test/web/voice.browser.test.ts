@@ -27,7 +27,8 @@ describe.skipIf(!chromiumPath)('the Voice page in Chromium', () => {
   beforeAll(async () => {
     consoleDir = mkdtempSync(join(tmpdir(), 'console-voice-'));
     await build({ configFile: join(projectRoot, 'web/vite.config.ts'), logLevel: 'warn', build: { outDir: consoleDir, emptyOutDir: true } });
-    runtime = await startLocalRuntime({ port: 0, consoleDir, logLevel: 'SILENT' });
+    // The consumers in their own thread, as npm start runs them.
+    runtime = await startLocalRuntime({ port: 0, consoleDir, logLevel: 'SILENT', consumerThreads: 1 });
     mkdirSync(artifacts, { recursive: true });
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
