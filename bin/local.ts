@@ -51,6 +51,7 @@ const runtime = await startLocalRuntime({
   twilioMps: process.env.TWILIO_MPS ? Number(process.env.TWILIO_MPS) : undefined,
   logLevel: process.env.LOG_LEVEL ?? 'WARN',
   consumerThreads,
+  dynamoProcess: true,
 }).catch((err: unknown) => {
   if (!(err instanceof PortInUseError)) throw err;
   process.stderr.write(`${err.message}\n`);

@@ -58,7 +58,11 @@ async function dynamoInProcess(path: string | undefined, port: number): Promise<
   };
 }
 
-/** The embedded DynamoDB in a child process, so that what it spends is not counted as this process's CPU. */
+/**
+ * The embedded DynamoDB in a child process: its CPU then neither delays the runtime's event loop
+ * nor counts as the runtime's. It ends with the runtime however the runtime ends: stopped, or
+ * killed (its end closes the child's stdin), so a restart on the same state finds the store free.
+ */
 async function dynamoInChild(path: string | undefined, port: number): Promise<DynamoEngine> {
   const child = spawn(
     process.execPath,
@@ -66,12 +70,18 @@ async function dynamoInChild(path: string | undefined, port: number): Promise<Dy
       '-e',
       `const server = require(process.argv[1])(JSON.parse(process.argv[2]));
        server.listen(Number(process.argv[3]), '127.0.0.1', () => console.log(server.address().port));
-       process.on('SIGTERM', () => server.close(() => process.exit(0)));`,
+       process.on('SIGTERM', () => {
+         server.close(() => process.exit(0));
+         server.closeAllConnections();
+       });
+       // Ctrl+C reaches the whole process group: the runtime stops this engine itself, after its consumers.
+       process.on('SIGINT', () => {});
+       process.stdin.on('end', () => process.exit(0)).resume();`,
       createRequire(import.meta.url).resolve('dynalite'),
       JSON.stringify(dynaliteOptions(path)),
       String(port),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const listening = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -112,7 +122,7 @@ async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
 /**
  * Starts the engines; with a data directory their state outlives the process. `dynamoPort`
  * asks for that port (a restarted engine keeps its clients' endpoint); any free one otherwise.
- * `dynamoProcess` runs the DynamoDB engine in a child process (for measuring CPU).
+ * `dynamoProcess` runs the DynamoDB engine in a child process (npm start, and benchmarks measuring CPU).
  */
 export async function startEngines(opts: { dataDir?: string; dynamoPort?: number; dynamoProcess?: boolean } = {}): Promise<Engines> {
   const dynamoPath = opts.dataDir ? join(opts.dataDir, 'dynamodb') : undefined;

@@ -72,7 +72,10 @@ export interface LocalRuntimeOptions {
   visibilityTimeoutSeconds?: number;
   /** Counts the SDK clients' requests and times every invocation (the cost benchmark). */
   meter?: Meter;
-  /** Runs the DynamoDB engine in a child process, so this process's CPU is the handlers' own (benchmarks). */
+  /**
+   * Runs the DynamoDB engine in a child process (npm start does): its work then takes no turn on
+   * this process's event loop, and this process's CPU is the handlers' own (benchmarks).
+   */
   dynamoProcess?: boolean;
   /**
    * Local time scales for watching each path in seconds: retries back off 1 s doubling to 4 s

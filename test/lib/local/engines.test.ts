@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../lib/local/api-client.ts';
 import { startEngines, type Engines } from '../../../lib/local/engines.ts';
 
 let engines: Engines;
@@ -39,5 +41,51 @@ describe('startEngines', () => {
       expect(await accepts('127.0.0.1', port)).toBe(true);
       for (const address of externalAddresses()) expect(await accepts(address, port), `${address}:${port}`).toBe(false);
     }
+  });
+});
+
+/** Whether a process is still there. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the DynamoDB engine in a child process (npm start)', () => {
+  it('serves on loopback, and ends when the runtime stops it', async () => {
+    const own = await startEngines({ dynamoProcess: true });
+    const pid = own.dynamoProcessId!;
+    expect(alive(pid)).toBe(true);
+    expect(await accepts('127.0.0.1', Number(new URL(own.dynamoEndpoint).port))).toBe(true);
+    await own.stop();
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('ends with a runtime killed with kill -9, so that a restart finds its store free', async () => {
+    // A process that starts the engines, prints the engine's process id, and waits to be killed.
+    const runtime = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        '--input-type=module',
+        '-e',
+        `const { startEngines } = await import(${JSON.stringify(import.meta.resolve('../../../lib/local/engines.ts'))});
+         const engines = await startEngines({ dynamoProcess: true });
+         console.log(engines.dynamoProcessId);
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = await new Promise<number>((resolve, reject) => {
+      runtime.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      runtime.once('exit', (code) => reject(new Error(`exited ${code} before starting its engines`)));
+    });
+    expect(alive(pid)).toBe(true);
+    runtime.kill('SIGKILL');
+    await eventually(async () => (alive(pid) ? undefined : true), 10_000, 'the engine to end with its runtime');
   });
 });
