@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { interceptLocalhostDns } from 'fauxqs';
 import { reportActivity, setActivitySink, type ActivitySink } from '../../shared/activity.ts';
@@ -165,13 +165,25 @@ export class ConsumerThreads {
   }
 }
 
+/** An activity sink that sends each line to the runtime's thread, with its fields where they can cross. */
+export function activityOver(port: Pick<MessagePort, 'postMessage'>): ActivitySink {
+  return (line, fields) => {
+    try {
+      port.postMessage({ activity: [line, fields] } satisfies FromThread);
+    } catch {
+      // A field that cannot cross to another thread (a function, say): the line goes without its fields.
+      port.postMessage({ activity: [line, {}] } satisfies FromThread);
+    }
+  };
+}
+
 /** The thread's own side: import the consumers, poll until told to stop. */
 async function runConsumers(config: ConsumerThreadConfig): Promise<void> {
   const port = parentPort!;
   // Queue URLs name `sqs.<region>.localhost`, which each thread resolves itself, as the runtime does (engines.ts).
   interceptLocalhostDns();
   setMetricSink((...metric) => port.postMessage({ metric } satisfies FromThread));
-  setActivitySink((...activity) => port.postMessage({ activity } satisfies FromThread));
+  setActivitySink(activityOver(port));
   const sqs = new SQSClient({ region: config.region, credentials: config.credentials, endpoint: config.sqsEndpoint });
   const handlers: Partial<Record<FunctionName, SqsHandler>> = {};
   for (const spec of Object.values(queues)) {

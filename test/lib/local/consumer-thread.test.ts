@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, eventually } from '../../../lib/local/api-client.ts';
-import { ConsumerThreads, restartDelayMs, shareOf } from '../../../lib/local/consumer-thread.ts';
+import { activityOver, ConsumerThreads, restartDelayMs, shareOf } from '../../../lib/local/consumer-thread.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../lib/local/engines.ts';
 import { projectRoot, startLocalRuntime, type LocalRuntime } from '../../../lib/local/runtime.ts';
 import { Meter } from '../../../lib/bench/meter.ts';
@@ -34,6 +34,20 @@ const workerThreadCount = () =>
       return false;
     }
   }).length;
+
+describe('activityOver', () => {
+  it('sends an activity line to the other thread, without its fields when they cannot cross', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const received: unknown[] = [];
+    port2.on('message', (message) => received.push(message));
+    const sink = activityOver(port1);
+    sink('notification 1 sent', { notificationId: '1' });
+    sink('notification 2 sent', { notificationId: '2', retry: () => undefined });
+    await eventually(async () => (received.length === 2 ? true : undefined));
+    expect(received).toEqual([{ activity: ['notification 1 sent', { notificationId: '1' }] }, { activity: ['notification 2 sent', {}] }]);
+    port1.close();
+  });
+});
 
 describe('restartDelayMs', () => {
   it('waits half a second after a first death, doubling while a thread keeps dying, up to 30 s', () => {
