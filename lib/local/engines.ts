@@ -9,6 +9,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { interceptLocalhostDns, startFauxqs, type FauxqsServer } from 'fauxqs';
+import { logger } from '../../shared/logger.ts';
 import { queues, tables, type QueueKey, type TableKey } from '../../shared/topology.ts';
 import { visibilityTimeoutSeconds } from '../../shared/function-specs.ts';
 
@@ -70,9 +71,11 @@ async function dynamoInChild(path: string | undefined, port: number): Promise<Dy
       '-e',
       `const server = require(process.argv[1])(JSON.parse(process.argv[2]));
        server.listen(Number(process.argv[3]), '127.0.0.1', () => console.log(server.address().port));
+       // Requests in flight get two seconds to finish; idle keep-alive connections close at once.
        process.on('SIGTERM', () => {
          server.close(() => process.exit(0));
-         server.closeAllConnections();
+         server.closeIdleConnections();
+         setTimeout(() => server.closeAllConnections(), 2000).unref();
        });
        // Ctrl+C reaches the whole process group: the runtime stops this engine itself, after its consumers.
        process.on('SIGINT', () => {});
@@ -87,10 +90,16 @@ async function dynamoInChild(path: string | undefined, port: number): Promise<Dy
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     child.once('exit', (code) => reject(new Error(`The DynamoDB engine's process exited (${code}) before listening.`)));
   });
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) logger.error(`The DynamoDB engine's process ended (${signal ?? code}); every DynamoDB request now fails: restart.`);
+  });
   return {
     port: listening,
     processId: child.pid,
     async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
