@@ -233,7 +233,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   setMetricSink(metrics.record);
 
   const handlers = {} as Record<FunctionName, ApiHandler & SqsHandler>;
+  // With the consumers in threads of their own, which import them there, this thread imports what it serves.
+  const servedHere = opts.consumerThreads
+    ? new Set<FunctionName>([...routes.map((r) => r.function), ...Object.values(schedules).map((s) => s.function)])
+    : undefined;
   for (const [name, spec] of Object.entries(functions) as Array<[FunctionName, (typeof functions)[FunctionName]]>) {
+    if (servedHere && !servedHere.has(name)) continue;
     const mod = (await import(pathToFileURL(join(projectRoot, spec.entry)).href)) as { handler: ApiHandler & SqsHandler };
     handlers[name] = opts.meter ? (opts.meter.time(name, mod.handler) as ApiHandler & SqsHandler) : mod.handler;
   }
